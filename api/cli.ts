@@ -1,0 +1,72 @@
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { ConfigError, parseConfig } from './config.ts';
+import { simulateCommand } from './simulateCommand.ts';
+import { start } from './start.ts';
+
+const HELP = `carrello — cart event stream → customer-behaviour analytics
+
+Usage:
+  carrello start [--demo | --no-demo] [--port N] [--host ADDR] [--store duckdb:PATH]
+      One process: collector, ingest, DuckDB store, API. --demo seeds 30 days of simulated
+      shop traffic and keeps a live trickle going (npm start does this).
+  carrello simulate [--seed S] [--days N] [--end ISO] [--carts-per-day N]
+                    [--live --rate EVENTS_PER_S [--duration S]]
+                    [--to file|collector] [--out PATH|-] [--url URL]
+                    [--duplicate-rate P] [--invalid-rate P]
+      Deterministic shop traffic for a seed: a backfill of N days ending at --end, or a live stream.
+  carrello help
+
+Environment: PORT, CARRELLO_HOST, CARRELLO_STORE, LOG_LEVEL and more; see README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === 'start') return startCommand(rest);
+  if (command === 'simulate') return simulateCommand(rest, process.env);
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(`${HELP}\n`);
+    return command === undefined ? 1 : 0;
+  }
+  process.stderr.write(`carrello: unknown command ${JSON.stringify(command)}\n\n${HELP}\n`);
+  return 2;
+}
+
+async function startCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      demo: { type: 'boolean' },
+      'no-demo': { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      store: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string' },
+    },
+    strict: true,
+  });
+  const config = parseConfig({ ...values, demo: values.demo === true && values['no-demo'] !== true }, process.env);
+  const log = pino({ level: config.log_level, base: { service: 'carrello' } });
+  const running = await start(config, log);
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await running.stop();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) process.stderr.write(`carrello: invalid configuration: ${err.message}\n`);
+    else if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`carrello: ${err.message}\n\n${HELP}\n`);
+    } else process.stderr.write(`carrello: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);

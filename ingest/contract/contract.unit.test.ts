@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decode } from '../pipeline/decode.ts';
+import { validate } from '../pipeline/validate.ts';
+import { CartEvent } from './events.ts';
+import { invalidExamples, validExamples } from './examples.ts';
+import { JSON_SCHEMA_FILE, renderJsonSchema } from './jsonSchema.ts';
+
+describe('event contract v1', () => {
+  it.each(validExamples().map((e) => [e.name, e.text]))('accepts the valid example %s', (_name, text) => {
+    const outcome = validate(JSON.parse(text));
+    expect(outcome.ok).toBe(true);
+  });
+
+  it.each(invalidExamples().map((e) => [e.name, e] as const))('refuses the invalid example %s with its reason and field', (_name, example) => {
+    const outcome = validate(JSON.parse(example.text));
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.rejection.reason).toBe(example.expected.reason);
+    expect(outcome.rejection.field).toBe(example.expected.field);
+    if (example.expected.field) expect(outcome.rejection.detail).toContain(`${example.expected.field}:`);
+  });
+
+  it('ships at least one valid example of every event type', () => {
+    const types = new Set(validExamples().map((e) => (JSON.parse(e.text) as { type: string }).type));
+    expect([...types].sort()).toEqual(CartEvent.options.map((o) => o.shape.type.value).sort());
+  });
+
+  it('keeps the checked-in JSON Schema in step with the zod schemas (run `npm run contract:schema`)', () => {
+    expect(readFileSync(JSON_SCHEMA_FILE, 'utf8')).toBe(renderJsonSchema());
+  });
+});
+
+describe('decode', () => {
+  it.each([
+    ['non-UTF-8 bytes', Uint8Array.from([0x7b, 0xff, 0xfe, 0x7d]), 'invalid_utf8'],
+    ['truncated JSON', new TextEncoder().encode('{"event_id": "1b4e'), 'invalid_json'],
+    ['an oversized message', new Uint8Array(70 * 1024).fill(0x20), 'oversized'],
+  ] as const)('refuses %s', (_name, bytes, reason) => {
+    const outcome = decode(bytes);
+    expect(outcome.ok ? null : outcome.rejection.reason).toBe(reason);
+  });
+
+  it('returns the JSON value and the text as received', () => {
+    const outcome = decode(new TextEncoder().encode('{"a": 1}'));
+    expect(outcome).toEqual({ ok: true, value: { json: { a: 1 }, text: '{"a": 1}' } });
+  });
+});

@@ -1,0 +1,33 @@
+import type { EventRow, RejectedRow } from '../../sql/rows.ts';
+import { decode, DEFAULT_MAX_EVENT_BYTES } from './decode.ts';
+import type { InboundMessage } from './message.ts';
+import type { Rejection } from './outcome.ts';
+import { toRow } from './toRow.ts';
+import { validate } from './validate.ts';
+
+export type Processed = { kind: 'event'; row: EventRow } | { kind: 'rejected'; row: RejectedRow; rejection: Rejection };
+
+/** Runs one message through decode → validate → toRow. Never throws for bad input. */
+export function processMessage(msg: InboundMessage, maxEventBytes = DEFAULT_MAX_EVENT_BYTES): Processed {
+  const decoded = msg.parsed ? { ok: true as const, value: msg.parsed } : decode(msg.raw, maxEventBytes);
+  if (!decoded.ok) return rejected(msg, decoded.rejection);
+  const valid = validate(decoded.value.json);
+  if (!valid.ok) return rejected(msg, valid.rejection);
+  return { kind: 'event', row: toRow(valid.value, decoded.value.text, msg.source, msg.receivedAtMs) };
+}
+
+function rejected(msg: InboundMessage, rejection: Rejection): Processed {
+  return {
+    kind: 'rejected',
+    rejection,
+    row: {
+      received_at_ms: msg.receivedAtMs,
+      source: msg.source,
+      source_ref: msg.sourceRef,
+      reason: rejection.reason,
+      field: rejection.field,
+      detail: rejection.detail,
+      payload: msg.raw,
+    },
+  };
+}

@@ -1,0 +1,203 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { migrations, query } from '../loader.ts';
+import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
+import type { Warehouse } from '../warehouse.ts';
+
+export class StoreLockedError extends Error {
+  readonly code = 'store_locked';
+}
+
+/** Serialises async work: DuckDB takes one writer, and a batch is one transaction. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export class DuckDbWarehouse implements Warehouse {
+  readonly engine = 'duckdb' as const;
+  private readonly writeLock = new Mutex();
+
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+  ) {}
+
+  /** Opens (creating if needed) the DuckDB file; fails fast when another process holds it. */
+  static async open(path: string): Promise<DuckDbWarehouse> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/lock/i.test(message)) {
+        throw new StoreLockedError(
+          `the DuckDB file ${path} is in use by another process (DuckDB allows one writer per file); ` +
+            `stop that process or choose another file with --store duckdb:PATH. DuckDB said: ${message}`,
+        );
+      }
+      throw err;
+    }
+    const writer = await instance.connect();
+    const reader = await instance.connect();
+    return new DuckDbWarehouse(path, instance, writer, reader);
+  }
+
+  async migrate(): Promise<string[]> {
+    return this.writeLock.run(async () => {
+      await this.writer.run(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)',
+      );
+      const done = new Set(
+        (await (await this.writer.runAndReadAll('SELECT version FROM schema_migrations')).getRowObjectsJS()).map((r) => Number(r.version)),
+      );
+      const applied: string[] = [];
+      for (const m of migrations('duckdb')) {
+        if (done.has(m.version)) continue;
+        await this.writer.run('BEGIN TRANSACTION');
+        try {
+          await this.writer.run(m.sql);
+          await this.writer.run('INSERT INTO schema_migrations (version, name) VALUES ($v, $n)', { v: m.version, n: m.name });
+          await this.writer.run('COMMIT');
+        } catch (err) {
+          await this.writer.run('ROLLBACK');
+          throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`);
+        }
+        applied.push(`${m.version}_${m.name}`);
+      }
+      await this.writer.run(query('duckdb', 'stage_tables'));
+      return applied;
+    });
+  }
+
+  writeBatch(events: readonly EventRow[], rejected: readonly RejectedRow[]): Promise<WriteResult> {
+    return this.writeLock.run(async () => {
+      const unique = new Map<string, EventRow>();
+      for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
+      await this.writer.run('DELETE FROM stage_events; DELETE FROM stage_rejected;');
+      await this.append('stage_events', unique.values(), appendEvent);
+      await this.append('stage_rejected', rejected, appendRejected);
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        const moved = await this.writer.run(query('duckdb', 'move_staged_events'));
+        if (rejected.length > 0) await this.writer.run(query('duckdb', 'move_staged_rejected'));
+        // INVARIANT: COMMIT returns after the WAL is synced, so the caller may acknowledge.
+        await this.writer.run('COMMIT');
+        const inserted = moved.rowsChanged;
+        return { inserted, duplicates: events.length - inserted, rejected: rejected.length };
+      } catch (err) {
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  async stats(): Promise<WarehouseStats> {
+    const row = (await this.all(query('duckdb', 'stats')))[0]!;
+    const byReason = await this.all(query('duckdb', 'rejected_by_reason'));
+    return {
+      events_stored: Number(row.events_stored),
+      events_rejected: Number(row.events_rejected),
+      carts: Number(row.carts),
+      first_event_at: (row.first_event_at as string | null) ?? null,
+      last_event_at: (row.last_event_at as string | null) ?? null,
+      last_received_at: (row.last_received_at as string | null) ?? null,
+      rejected_by_reason: Object.fromEntries(byReason.map((r) => [String(r.reason), Number(r.n)])),
+    };
+  }
+
+  /** Runs a read query on the reader connection and returns JSON-safe rows (BIGINT as string). */
+  async all(sql: string, params?: Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
+    const reader = await this.reader.runAndReadAll(sql, params);
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  }
+
+  async close(): Promise<void> {
+    await this.writeLock.run(async () => {
+      // A checkpoint folds the WAL into the file, so the next start opens fast.
+      await this.writer.run('CHECKPOINT').catch(() => undefined);
+      this.reader.closeSync();
+      this.writer.closeSync();
+      this.instance.closeSync();
+    });
+  }
+
+  private async append<T>(table: string, rows: Iterable<T>, write: (a: DuckDBAppender, row: T) => void): Promise<void> {
+    const appender = await this.writer.createAppender(table, 'main', 'temp');
+    try {
+      for (const row of rows) {
+        write(appender, row);
+        appender.endRow();
+      }
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  }
+}
+
+function str(a: DuckDBAppender, v: string | null): void {
+  if (v === null) a.appendNull();
+  else a.appendVarchar(v);
+}
+function big(a: DuckDBAppender, v: number | null): void {
+  if (v === null) a.appendNull();
+  else a.appendBigInt(BigInt(v));
+}
+function int(a: DuckDBAppender, v: number | null): void {
+  if (v === null) a.appendNull();
+  else a.appendInteger(v);
+}
+
+function appendEvent(a: DuckDBAppender, e: EventRow): void {
+  str(a, e.event_id);
+  str(a, e.type);
+  a.appendSmallInt(e.schema_version);
+  big(a, e.occurred_at_ms);
+  big(a, e.received_at_ms);
+  big(a, e.sequence);
+  str(a, e.cart_id);
+  str(a, e.customer_id);
+  str(a, e.anonymous_id);
+  str(a, e.session_id);
+  str(a, e.currency);
+  str(a, e.channel);
+  str(a, e.campaign_source);
+  str(a, e.campaign_medium);
+  str(a, e.campaign_name);
+  if (e.consent_marketing === null) a.appendNull();
+  else a.appendBoolean(e.consent_marketing);
+  str(a, e.product_id);
+  str(a, e.sku);
+  str(a, e.product_name);
+  str(a, e.category);
+  str(a, e.brand);
+  big(a, e.unit_price_minor);
+  int(a, e.quantity);
+  int(a, e.from_quantity);
+  int(a, e.to_quantity);
+  big(a, e.cart_value_minor);
+  str(a, e.order_id);
+  big(a, e.total_minor);
+  str(a, e.order_items_json);
+  str(a, e.source);
+  str(a, e.payload);
+}
+
+function appendRejected(a: DuckDBAppender, r: RejectedRow): void {
+  big(a, r.received_at_ms);
+  str(a, r.source);
+  str(a, r.source_ref);
+  str(a, r.reason);
+  str(a, r.field);
+  str(a, r.detail);
+  a.appendBlob(r.payload);
+}

@@ -1,0 +1,72 @@
+/**
+ * Row shapes the warehouse stores. They live here, at the bottom of the dependency graph
+ * (api → ingest → sql), so adapters never import the event contract.
+ */
+
+/** One accepted event, flattened to typed columns; times are epoch milliseconds (UTC). */
+export interface EventRow {
+  event_id: string;
+  type: string;
+  schema_version: number;
+  occurred_at_ms: number;
+  received_at_ms: number;
+  sequence: number | null;
+  cart_id: string;
+  customer_id: string | null;
+  anonymous_id: string | null;
+  session_id: string | null;
+  currency: string;
+  channel: string;
+  campaign_source: string | null;
+  campaign_medium: string | null;
+  campaign_name: string | null;
+  consent_marketing: boolean | null;
+  product_id: string | null;
+  sku: string | null;
+  product_name: string | null;
+  category: string | null;
+  brand: string | null;
+  unit_price_minor: number | null;
+  quantity: number | null;
+  from_quantity: number | null;
+  to_quantity: number | null;
+  cart_value_minor: number | null;
+  order_id: string | null;
+  total_minor: number | null;
+  /** JSON array of {product_id, quantity, unit_price_minor}, for order.placed only. */
+  order_items_json: string | null;
+  /** Where it came from: 'collector', 'kafka', 'simulator', ... */
+  source: string;
+  /** The event exactly as the producer sent it. */
+  payload: string;
+}
+
+/** One refused message, kept with its reason; the payload is the bytes as received. */
+export interface RejectedRow {
+  received_at_ms: number;
+  source: string;
+  /** Position in the source: `request:<id>#<index>`, `<partition>:<offset>`, ... */
+  source_ref: string | null;
+  reason: string;
+  field: string | null;
+  detail: string;
+  payload: Uint8Array;
+}
+
+export interface WriteResult {
+  /** Events newly stored. */
+  inserted: number;
+  /** Events whose event_id was already stored (or repeated within the batch): stored once. */
+  duplicates: number;
+  rejected: number;
+}
+
+export interface WarehouseStats {
+  events_stored: number;
+  events_rejected: number;
+  carts: number;
+  first_event_at: string | null;
+  last_event_at: string | null;
+  last_received_at: string | null;
+  rejected_by_reason: Record<string, number>;
+}
