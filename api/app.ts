@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { collectorRouter, type CollectorOptions } from '../ingest/collector.ts';
 import type { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
+import { mountRoutes, openApiDocument } from './http/route.ts';
 import { problemHandler } from './problem.ts';
+import { allRoutes } from './routes/index.ts';
 
 export interface AppDeps {
   warehouse: Warehouse;
@@ -29,6 +31,13 @@ export function createApp(deps: AppDeps): Express {
   app.get('/v1/stats', async (_req, res) => {
     const stats = await deps.warehouse.stats();
     res.json({ ...stats, ingest: deps.pipeline.totals });
+  });
+
+  const routes = allRoutes({ warehouse: deps.warehouse });
+  app.use(mountRoutes(routes));
+  const openapi = openApiDocument(routes, { title: 'carrello API', version: '1' });
+  app.get(['/openapi.json', '/v1/openapi.json'], (_req, res) => {
+    res.json(openapi);
   });
 
   app.use((req, _res, next) => {

@@ -32,3 +32,15 @@ export function migrations(dialect: Dialect): Migration[] {
     .sort()
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f.slice(4, -4), sql: readFileSync(join(dir, f), 'utf8') }));
 }
+
+/**
+ * Derived views (table macros, views) in `sql/<dialect>/views/*.sql`: re-created on every start with
+ * CREATE OR REPLACE, so they always match the code that queries them.
+ */
+export function views(dialect: Dialect): { name: string; sql: string }[] {
+  const dir = join(root, dialect, 'views');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => ({ name: f.slice(0, -4), sql: readFileSync(join(dir, f), 'utf8') }));
+}

@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { migrations, query } from '../loader.ts';
+import { migrations, query, views } from '../loader.ts';
 import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
-import type { Warehouse } from '../warehouse.ts';
+import type { QueryParams, Row, Warehouse } from '../warehouse.ts';
 
 export class StoreLockedError extends Error {
   readonly code = 'store_locked';
@@ -73,6 +73,13 @@ export class DuckDbWarehouse implements Warehouse {
         }
         applied.push(`${m.version}_${m.name}`);
       }
+      for (const v of views('duckdb')) {
+        try {
+          await this.writer.run(v.sql);
+        } catch (err) {
+          throw new Error(`view ${v.name} failed: ${(err as Error).message}`);
+        }
+      }
       await this.writer.run(query('duckdb', 'stage_tables'));
       return applied;
     });
@@ -114,6 +121,10 @@ export class DuckDbWarehouse implements Warehouse {
     };
   }
 
+  query(name: string, params: QueryParams = {}): Promise<Row[]> {
+    return this.all(query('duckdb', name), bindable(params));
+  }
+
   /** Runs a read query on the reader connection and returns JSON-safe rows (BIGINT as string). */
   async all(sql: string, params?: Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
     const reader = await this.reader.runAndReadAll(sql, params);
@@ -142,6 +153,13 @@ export class DuckDbWarehouse implements Warehouse {
       appender.closeSync();
     }
   }
+}
+
+/** Integers bind as BIGINT (JS numbers would bind as DOUBLE). */
+function bindable(params: QueryParams): Record<string, DuckDBValue> {
+  const out: Record<string, DuckDBValue> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = typeof v === 'number' && Number.isInteger(v) ? BigInt(v) : v;
+  return out;
 }
 
 function str(a: DuckDBAppender, v: string | null): void {

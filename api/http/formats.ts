@@ -1,0 +1,80 @@
+import { stringify } from 'csv-stringify/sync';
+import { Bool, Float64, Int64, makeVector, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import type { Request, Response } from 'express';
+
+/** A tabular view of an answer, for CSV and Arrow. Column order is the order given (or of the first row). */
+export interface Tabular {
+  columns?: string[];
+  rows: Record<string, unknown>[];
+}
+
+export interface Answer {
+  /** The JSON answer. */
+  json: unknown;
+  /** The same answer as a table; endpoints without one answer JSON only. */
+  table?: Tabular;
+}
+
+export type Format = 'json' | 'csv' | 'arrow';
+
+export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+
+/** `?format=` wins; otherwise the Accept header; JSON by default. */
+export function negotiate(req: Request): Format {
+  const f = typeof req.query.format === 'string' ? req.query.format : undefined;
+  if (f === 'csv' || f === 'arrow' || f === 'json') return f;
+  const accept = req.headers.accept ?? '';
+  if (accept.includes(ARROW_STREAM)) return 'arrow';
+  if (accept.includes('text/csv')) return 'csv';
+  return 'json';
+}
+
+export function send(req: Request, res: Response, answer: Answer, format: Format = negotiate(req)): void {
+  if (format === 'json' || !answer.table) {
+    res.json(answer.json);
+    return;
+  }
+  const columns = answer.table.columns ?? Object.keys(answer.table.rows[0] ?? {});
+  if (format === 'csv') {
+    res.type('text/csv; charset=utf-8').send(toCsv(columns, answer.table.rows));
+    return;
+  }
+  res.type(ARROW_STREAM).send(Buffer.from(toArrowIpc(columns, answer.table.rows)));
+}
+
+export function toCsv(columns: string[], rows: Record<string, unknown>[]): string {
+  return stringify(
+    rows.map((r) => columns.map((c) => csvCell(r[c]))),
+    { header: true, columns, record_delimiter: 'unix' },
+  );
+}
+
+function csvCell(v: unknown): unknown {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return v;
+}
+
+/**
+ * Arrow IPC stream. Column types come from the values: integers (money, counts) become Int64,
+ * other numbers Float64, booleans Bool, everything else Utf8 (objects as JSON text).
+ */
+export function toArrowIpc(columns: string[], rows: Record<string, unknown>[]): Uint8Array {
+  const vectors: Record<string, Vector> = {};
+  for (const c of columns) vectors[c] = column(rows.map((r) => r[c]));
+  return tableToIPC(new Table(vectors), 'stream');
+}
+
+function column(values: unknown[]): Vector {
+  const present = values.filter((v) => v !== null && v !== undefined);
+  if (present.length > 0 && present.every((v) => typeof v === 'boolean')) {
+    return vectorFromArray(values.map((v) => (v ?? null) as boolean | null), new Bool());
+  }
+  if (present.length > 0 && present.every((v) => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)))) {
+    return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : BigInt(v as number))), new Int64());
+  }
+  if (present.length > 0 && present.every((v) => typeof v === 'number')) {
+    return vectorFromArray(values.map((v) => (v ?? null) as number | null), new Float64());
+  }
+  return makeVector(vectorFromArray(values.map((v) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v))), new Utf8()));
+}

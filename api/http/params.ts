@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+/** Shared request parameters: one definition each, so every endpoint parses time the same way. */
+
+/** An ISO-8601 instant with a zone (milliseconds optional), parsed to epoch milliseconds (UTC). */
+export const instant = z.iso
+  .datetime({ offset: true, local: false })
+  .transform((s) => Date.parse(s))
+  .describe('ISO-8601 instant with a zone, e.g. 2026-03-01T00:00:00Z or 2026-03-01T10:00:00.000+01:00');
+
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+
+/** A duration: `90m`, `24h`, `2d`, `1.5h`, or plain seconds (`86400`); parsed to milliseconds. */
+export const duration = z
+  .string()
+  .regex(/^(\d+(\.\d+)?)(ms|s|m|h|d|w)?$/, 'expected a duration such as 24h, 90m, 2d or a number of seconds')
+  .transform((s) => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/.exec(s)!;
+    return Math.round(Number(m[1]) * UNIT_MS[(m[2] ?? 's') as keyof typeof UNIT_MS]);
+  })
+  .describe('duration: 24h, 90m, 2d, 1w, or seconds');
+
+export const DEFAULT_ABANDON_AFTER = '24h';
+export const DAY_MS = 86_400_000;
+
+/** `from`, `to` (carts started in [from, to)) and `as_of`; defaults: as_of = now, to = as_of, from = to − 30 days. */
+export const timeWindow = {
+  from: instant.optional().describe('start of the range, inclusive (default: to − 30 days)'),
+  to: instant.optional().describe('end of the range, exclusive (default: as_of)'),
+  as_of: instant.optional().describe('the answer as it stood at this instant (default: now); events after it are ignored'),
+};
+
+export interface ResolvedWindow {
+  from: number;
+  to: number;
+  as_of: number;
+}
+
+export function resolveWindow(q: { from?: number; to?: number; as_of?: number }, now = Date.now()): ResolvedWindow {
+  const as_of = q.as_of ?? now;
+  const to = q.to ?? as_of;
+  const from = q.from ?? to - 30 * DAY_MS;
+  return { from, to, as_of };
+}
+
+export const isoMs = (ms: number): string => new Date(ms).toISOString();

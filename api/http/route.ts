@@ -1,0 +1,102 @@
+import express, { type Request, type Response, type Router } from 'express';
+import { z } from 'zod';
+import { ApiError } from '../problem.ts';
+import { send, type Answer } from './formats.ts';
+
+/** Who may call a route (enforced once API keys exist; see README). */
+export type Role = 'marketing' | 'data' | 'ingest' | 'admin';
+
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends AnyObject> {
+  method: 'get' | 'post';
+  /** Express path, e.g. `/v1/carts/:cart_id`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  roles: Role[];
+  query?: Q;
+  body?: B;
+  params?: P;
+  /** Which representations the answer has (default json, csv, arrow when it returns a table). */
+  formats?: ('json' | 'csv' | 'arrow')[];
+  handler: (input: { query: z.output<Q>; body: z.output<B>; params: z.output<P> }, req: Request, res: Response) => Promise<Answer | void>;
+}
+
+// Routes register themselves here, so /openapi.json is generated from the very schemas that validate.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyRoute = RouteSpec<any, any, any>;
+
+export function defineRoute<Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodUndefined, P extends AnyObject = AnyObject>(
+  spec: RouteSpec<Q, B, P>,
+): AnyRoute {
+  return spec as AnyRoute;
+}
+
+/** Mounts routes: validates params, query and body with their zod schemas (400 naming the field), then answers. */
+export function mountRoutes(routes: readonly AnyRoute[]): Router {
+  const router = express.Router();
+  for (const route of routes) {
+    const handlers = route.method === 'post' ? [express.json({ limit: '256kb' })] : [];
+    router[route.method](route.path, ...handlers, async (req: Request, res: Response) => {
+      const params = parse(route.params, req.params, 'path');
+      const { format: _format, ...rawQuery } = req.query as Record<string, unknown>;
+      const query = parse(route.query, rawQuery, 'query');
+      const body = route.body ? parse(route.body, req.body, 'body') : undefined;
+      const answer = await route.handler({ query, body, params }, req, res);
+      if (answer) send(req, res, answer);
+    });
+  }
+  return router;
+}
+
+function parse(schema: z.ZodType | undefined, value: unknown, where: 'query' | 'body' | 'path'): never | any {
+  if (!schema) return {};
+  const strict = schema instanceof z.ZodObject && where === 'query' ? schema.strict() : schema;
+  const result = strict.safeParse(value ?? {});
+  if (result.success) return result.data;
+  const errors = result.error.issues.map((i) => ({
+    in: where,
+    field: i.code === 'unrecognized_keys' ? i.keys.join(',') : i.path.map(String).join('.'),
+    message: i.code === 'unrecognized_keys' ? `unknown parameter(s): ${i.keys.join(', ')}` : i.message,
+  }));
+  const first = errors[0]!;
+  throw new ApiError(400, 'invalid_request', `${where} ${first.field || '(body)'}: ${first.message}`, { errors });
+}
+
+/** OpenAPI 3.1 document built from the registered routes' zod schemas. */
+export function openApiDocument(routes: readonly AnyRoute[], info: { title: string; version: string }): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const path = r.path.replace(/:(\w+)/g, '{$1}');
+    const parameters: unknown[] = [];
+    for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+      if (!schema) continue;
+      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, s] of Object.entries(json.properties ?? {})) {
+        parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s, description: (s as { description?: string }).description });
+      }
+    }
+    const formats = r.formats ?? ['json', 'csv', 'arrow'];
+    if (formats.length > 1) parameters.push({ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: formats } });
+    const content: Record<string, unknown> = {};
+    if (formats.includes('json')) content['application/json'] = {};
+    if (formats.includes('csv')) content['text/csv'] = {};
+    if (formats.includes('arrow')) content['application/vnd.apache.arrow.stream'] = {};
+    paths[path] ??= {};
+    paths[path][r.method] = {
+      summary: r.summary,
+      description: r.description,
+      tags: r.tags,
+      'x-roles': r.roles,
+      parameters,
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+      responses: {
+        '200': { description: 'the answer', content },
+        '400': { description: 'invalid request; problem+json naming the field', content: { 'application/problem+json': {} } },
+      },
+    };
+  }
+  return { openapi: '3.1.0', info, paths };
+}
