@@ -1,5 +1,6 @@
 import type { Warehouse } from '../../sql/warehouse.ts';
 import type { AnyRoute } from '../http/route.ts';
+import { analysisRoutes } from './analyses.ts';
 import { cartRoutes } from './carts.ts';
 
 export interface RouteDeps {
@@ -8,5 +9,5 @@ export interface RouteDeps {
 
 /** Every /v1 read route; /openapi.json is generated from this list. */
 export function allRoutes(deps: RouteDeps): AnyRoute[] {
-  return [...cartRoutes(deps)];
+  return [...analysisRoutes(deps), ...cartRoutes(deps)];
 }

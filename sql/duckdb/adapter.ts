@@ -22,6 +22,8 @@ class Mutex {
 export class DuckDbWarehouse implements Warehouse {
   readonly engine = 'duckdb' as const;
   private readonly writeLock = new Mutex();
+  /** New events not yet folded into cart_replay; the next read query refreshes it first. */
+  private replayDirty = true;
 
   private constructor(
     readonly path: string,
@@ -95,6 +97,10 @@ export class DuckDbWarehouse implements Warehouse {
       await this.writer.run('BEGIN TRANSACTION');
       try {
         const moved = await this.writer.run(query('duckdb', 'move_staged_events'));
+        if (moved.rowsChanged > 0) {
+          await this.writer.run(query('duckdb', 'mark_dirty'));
+          this.replayDirty = true;
+        }
         if (rejected.length > 0) await this.writer.run(query('duckdb', 'move_staged_rejected'));
         // INVARIANT: COMMIT returns after the WAL is synced, so the caller may acknowledge.
         await this.writer.run('COMMIT');
@@ -121,8 +127,27 @@ export class DuckDbWarehouse implements Warehouse {
     };
   }
 
-  query(name: string, params: QueryParams = {}): Promise<Row[]> {
+  async query(name: string, params: QueryParams = {}): Promise<Row[]> {
+    await this.refreshReplay();
     return this.all(query('duckdb', name), bindable(params));
+  }
+
+  /** Folds the events of carts that changed since the last refresh into cart_replay. */
+  async refreshReplay(): Promise<void> {
+    if (!this.replayDirty) return;
+    await this.writeLock.run(async () => {
+      if (!this.replayDirty) return;
+      this.replayDirty = false;
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        await this.writer.run(query('duckdb', 'refresh_replay'));
+        await this.writer.run('COMMIT');
+      } catch (err) {
+        this.replayDirty = true;
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
   }
 
   /** Runs a read query on the reader connection and returns JSON-safe rows (BIGINT as string). */

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { abandonmentFunnel, quantityFunnel, removalFunnel, type AnalysisWindow } from '../../projections/analyses.ts';
+import { abandonedCartAudience, decodeCursor, InvalidCursorError } from '../../projections/audiences.ts';
+import { DEFAULT_ABANDON_AFTER, duration, instant, resolveWindow, timeWindow } from '../http/params.ts';
+import { defineRoute } from '../http/route.ts';
+import { ApiError } from '../problem.ts';
+import type { RouteDeps } from './index.ts';
+
+const MAX_RANGE_DAYS = 400;
+
+const abandonAfter = duration.prefault(DEFAULT_ABANDON_AFTER).describe('inactivity after which a cart holding items counts as abandoned (default 24h)');
+const lineGroup = z.enum(['product', 'category']).default('product').describe('rank products or categories');
+
+function analysisWindow(q: { from?: number; to?: number; as_of?: number; abandon_after: number }): AnalysisWindow {
+  const w = resolveWindow(q);
+  if (w.from >= w.to) throw new ApiError(400, 'invalid_request', 'query from: must be before to', { errors: [{ in: 'query', field: 'from', message: 'must be before to' }] });
+  if (w.to - w.from > MAX_RANGE_DAYS * 86_400_000) {
+    throw new ApiError(400, 'range_too_large', `query from/to: the range spans more than ${MAX_RANGE_DAYS} days`, { errors: [{ in: 'query', field: 'from', message: `range over ${MAX_RANGE_DAYS} days` }] });
+  }
+  return { ...w, abandon_ms: q.abandon_after };
+}
+
+export function analysisRoutes({ warehouse }: RouteDeps) {
+  const roles = ['marketing', 'data', 'admin'] as const;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/funnels/abandonment',
+      summary: 'Abandonment funnel: carts started → checkout started → ordered; abandoned by stage, open, emptied, recovered',
+      tags: ['funnels'],
+      roles: [...roles],
+      query: z.object({
+        ...timeWindow,
+        abandon_after: abandonAfter,
+        breakdown: z.enum(['none', 'channel', 'campaign', 'day']).default('none').describe('split the funnel by the cart’s first channel, its campaign, or the UTC day it started'),
+      }),
+      handler: async ({ query }) => abandonmentFunnel(warehouse, analysisWindow(query), query.breakdown),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/funnels/removal',
+      summary: 'Removal funnel per cart line: added → removed (before / after checkout) → re-added; kept → purchased / abandoned / open',
+      tags: ['funnels'],
+      roles: [...roles],
+      query: z.object({
+        ...timeWindow,
+        abandon_after: abandonAfter,
+        group: lineGroup,
+        min_adds: z.coerce.number().int().min(1).default(5).describe('leave out products or categories with fewer lines added than this (default 5)'),
+        limit: z.coerce.number().int().min(1).max(1_000).default(50).describe('most rows (default 50, at most 1,000)'),
+      }),
+      handler: async ({ query }) => removalFunnel(warehouse, analysisWindow(query), query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/funnels/quantity',
+      summary: 'Quantity changes per cart line: increased, decreased, unchanged (net) or removed; units delta and purchase rate',
+      tags: ['funnels'],
+      roles: [...roles],
+      query: z.object({
+        ...timeWindow,
+        abandon_after: abandonAfter,
+        group: lineGroup,
+        limit: z.coerce.number().int().min(1).max(1_000).default(50).describe('most rows (default 50, at most 1,000)'),
+      }),
+      handler: async ({ query }) => quantityFunnel(warehouse, analysisWindow(query), query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/audiences/abandoned-carts',
+      summary: 'Abandoned carts to target: contents, value, stage, consent; pages with a cursor that fetches only what is new',
+      tags: ['audiences'],
+      roles: [...roles],
+      formats: ['json', 'csv'],
+      query: z.object({
+        as_of: instant.optional().describe('the audience as it stood at this instant (default: now)'),
+        abandon_after: abandonAfter,
+        stage: z.enum(['any', 'cart', 'checkout']).default('any').describe('abandoned before checkout (cart) or during it (checkout)'),
+        min_value_minor: z.coerce.number().int().min(0).default(0).describe('smallest cart value, in minor units of the cart’s currency'),
+        consent: z.enum(['required', 'any']).default('required').describe('required (default): only carts whose latest consent says marketing: true'),
+        limit: z.coerce.number().int().min(1).max(10_000).default(1_000).describe('carts per page (default 1,000, at most 10,000)'),
+        since_cursor: z.string().max(512).optional().describe('the next_cursor of a previous answer: only carts abandoned after it'),
+      }),
+      handler: async ({ query }) => {
+        let cursor = null;
+        try {
+          cursor = query.since_cursor ? decodeCursor(query.since_cursor) : null;
+        } catch (err) {
+          if (err instanceof InvalidCursorError) throw new ApiError(400, 'invalid_cursor', `query since_cursor: ${err.message}`, { errors: [{ in: 'query', field: 'since_cursor', message: err.message }] });
+          throw err;
+        }
+        return abandonedCartAudience(warehouse, {
+          as_of: query.as_of ?? Date.now(),
+          abandon_ms: query.abandon_after,
+          stage: query.stage,
+          min_value_minor: query.min_value_minor,
+          consent: query.consent,
+          limit: query.limit,
+          cursor,
+        });
+      },
+    }),
+  ];
+}

@@ -1,0 +1,194 @@
+import type { Warehouse } from '../sql/warehouse.ts';
+import { toInt, toNumOrNull, toStr } from './rows.ts';
+
+/** The window every analysis takes: carts (or lines) started in [from, to), as they stood at as_of. */
+export interface AnalysisWindow {
+  from: number;
+  to: number;
+  as_of: number;
+  abandon_ms: number;
+}
+
+const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function header(w: AnalysisWindow) {
+  return { as_of: iso(w.as_of), from: iso(w.from), to: iso(w.to), abandon_after_seconds: w.abandon_ms / 1000 };
+}
+
+function params(w: AnalysisWindow) {
+  return { as_of_ms: w.as_of, abandon_ms: w.abandon_ms, from_ms: w.from, to_ms: w.to };
+}
+
+// ---------------------------------------------------------------- abandonment
+
+export type AbandonmentBreakdown = 'none' | 'channel' | 'campaign' | 'day';
+
+const ABANDONMENT_COUNTS = [
+  'started', 'checkout_started', 'ordered', 'abandoned', 'abandoned_at_cart', 'abandoned_at_checkout',
+  'open', 'emptied', 'recovered', 'anomalies',
+] as const;
+type AbandonmentCounts = Record<(typeof ABANDONMENT_COUNTS)[number], number>;
+
+export interface AbandonmentGroup extends AbandonmentCounts {
+  key: string;
+  abandoned_value: { currency: string; value_minor: number; carts: number }[];
+}
+
+function abandonmentView(g: AbandonmentGroup) {
+  return {
+    funnel: [
+      { step: 'started', carts: g.started, rate_from_previous: null, rate_from_first: g.started > 0 ? 1 : null },
+      { step: 'checkout_started', carts: g.checkout_started, rate_from_previous: ratio(g.checkout_started, g.started), rate_from_first: ratio(g.checkout_started, g.started) },
+      { step: 'ordered', carts: g.ordered, rate_from_previous: ratio(g.ordered, g.checkout_started), rate_from_first: ratio(g.ordered, g.started) },
+    ],
+    conversion_rate: ratio(g.ordered, g.started),
+    abandonment_rate: ratio(g.abandoned, g.started),
+    abandoned: { carts: g.abandoned, at_cart: g.abandoned_at_cart, at_checkout: g.abandoned_at_checkout, value_by_currency: g.abandoned_value },
+    open: g.open,
+    emptied: g.emptied,
+    recovered: g.recovered,
+    anomalies: g.anomalies,
+  };
+}
+
+/** Carts started → checkout started → ordered, with what became of the rest. */
+export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow, breakdown: AbandonmentBreakdown) {
+  const rows = await warehouse.query('abandonment', { ...params(w), breakdown });
+  const groups = new Map<string, AbandonmentGroup>();
+  const total = emptyGroup('all');
+  for (const r of rows) {
+    const key = toStr(r.key);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = emptyGroup(key)));
+    for (const target of [g, total]) {
+      for (const c of ABANDONMENT_COUNTS) target[c] += toInt(r[c]);
+      const carts = toInt(r.abandoned);
+      if (carts > 0) addValue(target, toStr(r.currency), toInt(r.abandoned_value_minor), carts);
+    }
+  }
+  const breakdownRows = breakdown === 'none' ? [] : [...groups.values()];
+  return {
+    json: {
+      ...header(w),
+      breakdown,
+      ...abandonmentView(total),
+      ...(breakdown === 'none' ? {} : { breakdown_values: breakdownRows.map((g) => ({ value: g.key, ...abandonmentView(g) })) }),
+    },
+    table: {
+      rows: (breakdown === 'none' ? [total] : breakdownRows).map((g) => ({
+        key: g.key,
+        ...Object.fromEntries(ABANDONMENT_COUNTS.map((c) => [c, g[c]])),
+        conversion_rate: ratio(g.ordered, g.started),
+        abandonment_rate: ratio(g.abandoned, g.started),
+        abandoned_value: g.abandoned_value.map((v) => `${v.value_minor} ${v.currency}`).join('; '),
+      })),
+    },
+  };
+}
+
+function emptyGroup(key: string): AbandonmentGroup {
+  const g = { key, abandoned_value: [] } as unknown as AbandonmentGroup;
+  for (const c of ABANDONMENT_COUNTS) g[c] = 0;
+  return g;
+}
+
+function addValue(g: AbandonmentGroup, currency: string, value: number, carts: number) {
+  const v = g.abandoned_value.find((x) => x.currency === currency);
+  if (v) {
+    v.value_minor += value;
+    v.carts += carts;
+  } else {
+    g.abandoned_value.push({ currency, value_minor: value, carts });
+    g.abandoned_value.sort((a, b) => (a.currency < b.currency ? -1 : 1));
+  }
+}
+
+// ---------------------------------------------------------------- removals
+
+export type LineGroup = 'product' | 'category';
+
+const REMOVAL_COUNTS = [
+  'lines_added', 'lines_removed', 'removed_before_checkout', 'removed_after_checkout', 'readded', 'kept',
+  'kept_purchased', 'kept_abandoned', 'kept_open', 'units_added', 'units_removed',
+] as const;
+
+function removalRow(r: Record<string, unknown>) {
+  const counts = Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, toInt(r[c])])) as Record<(typeof REMOVAL_COUNTS)[number], number>;
+  const median = toNumOrNull(r.median_ms_to_removal);
+  return {
+    ...counts,
+    removal_rate: ratio(counts.lines_removed, counts.lines_added),
+    median_seconds_to_removal: median === null ? null : median / 1000,
+  };
+}
+
+/** Per cart line first added in range: added → removed (before / after checkout) → re-added; kept → purchased / abandoned / open. */
+export async function removalFunnel(warehouse: Warehouse, w: AnalysisWindow, opts: { group: LineGroup; min_adds: number; limit: number }) {
+  const rows = await warehouse.query('removal', { ...params(w), group: opts.group });
+  const overall = rows.find((r) => r.key === null);
+  const groups = rows
+    .filter((r) => r.key !== null)
+    .map((r) => ({
+      key: toStr(r.key),
+      ...(opts.group === 'product' ? { name: (r.name as string | null) ?? null, category: (r.category as string | null) ?? null } : {}),
+      ...removalRow(r),
+    }))
+    .filter((g) => g.lines_added >= opts.min_adds)
+    .sort((a, b) => (b.removal_rate ?? 0) - (a.removal_rate ?? 0) || b.lines_added - a.lines_added || (a.key < b.key ? -1 : 1))
+    .slice(0, opts.limit);
+  const totals = overall ? removalRow(overall) : removalRow(Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, 0])));
+  return {
+    json: { ...header(w), group: opts.group, min_adds: opts.min_adds, totals, ...(opts.group === 'product' ? { products: groups } : { categories: groups }) },
+    table: { rows: groups.map(({ key, ...g }) => ({ [opts.group]: key, ...g })) },
+  };
+}
+
+// ---------------------------------------------------------------- quantity changes
+
+const DIRECTIONS = ['increased', 'decreased', 'unchanged', 'removed'] as const;
+type Direction = (typeof DIRECTIONS)[number];
+
+interface DirectionStats {
+  lines: number;
+  units_delta: number;
+  purchased: number;
+  purchase_rate: number | null;
+}
+
+const noStats = (): DirectionStats => ({ lines: 0, units_delta: 0, purchased: 0, purchase_rate: null });
+
+/** Lines by net quantity change (final vs first added) and what each group goes on to buy. */
+export async function quantityFunnel(warehouse: Warehouse, w: AnalysisWindow, opts: { group: LineGroup; limit: number }) {
+  const rows = await warehouse.query('quantity', { ...params(w), group: opts.group });
+  const totals = Object.fromEntries(DIRECTIONS.map((d) => [d, noStats()])) as Record<Direction, DirectionStats>;
+  const groups = new Map<string, { key: string; name?: string | null; lines: number } & Record<Direction, DirectionStats>>();
+  for (const r of rows) {
+    const d = toStr(r.direction) as Direction;
+    const stats: DirectionStats = { lines: toInt(r.lines), units_delta: toInt(r.units_delta), purchased: toInt(r.purchased), purchase_rate: null };
+    stats.purchase_rate = ratio(stats.purchased, stats.lines);
+    if (r.key === null) {
+      totals[d] = stats;
+      continue;
+    }
+    const key = toStr(r.key);
+    let g = groups.get(key);
+    if (!g) {
+      g = { key, ...(opts.group === 'product' ? { name: (r.name as string | null) ?? null } : {}), lines: 0, ...(Object.fromEntries(DIRECTIONS.map((x) => [x, noStats()])) as Record<Direction, DirectionStats>) };
+      groups.set(key, g);
+    }
+    g[d] = stats;
+    g.lines += stats.lines;
+  }
+  const ranked = [...groups.values()]
+    .sort((a, b) => b.increased.lines + b.decreased.lines - (a.increased.lines + a.decreased.lines) || b.lines - a.lines || (a.key < b.key ? -1 : 1))
+    .slice(0, opts.limit);
+  return {
+    json: { ...header(w), group: opts.group, totals, ...(opts.group === 'product' ? { products: ranked } : { categories: ranked }) },
+    table: {
+      rows: ranked.flatMap((g) =>
+        DIRECTIONS.map((d) => ({ [opts.group]: g.key, ...(g.name !== undefined ? { name: g.name } : {}), direction: d, lines: g[d].lines, units_delta: g[d].units_delta, purchased: g[d].purchased, purchase_rate: g[d].purchase_rate })),
+      ),
+    },
+  };
+}

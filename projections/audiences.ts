@@ -1,0 +1,110 @@
+import type { Warehouse } from '../sql/warehouse.ts';
+import { toInt, toIntOrNull, toStr } from './rows.ts';
+
+export interface AudienceQuery {
+  as_of: number;
+  abandon_ms: number;
+  stage: 'any' | 'cart' | 'checkout';
+  min_value_minor: number;
+  consent: 'required' | 'any';
+  limit: number;
+  /** Where the previous call stopped; null for the whole audience. */
+  cursor: AudienceCursor | null;
+}
+
+/** Position in (abandoned_at, cart_id) order; `c: null` means every cart abandoned at or before `a` was seen. */
+export interface AudienceCursor {
+  a: number;
+  c: string | null;
+}
+
+export class InvalidCursorError extends Error {
+  readonly code = 'invalid_cursor';
+}
+
+export function encodeCursor(c: AudienceCursor): string {
+  return Buffer.from(JSON.stringify(c)).toString('base64url');
+}
+
+export function decodeCursor(s: string): AudienceCursor {
+  try {
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as AudienceCursor;
+    if (typeof c.a === 'number' && Number.isInteger(c.a) && (c.c === null || typeof c.c === 'string')) return c;
+  } catch {
+    // fall through
+  }
+  throw new InvalidCursorError('since_cursor is not a cursor this API returned');
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * Abandoned carts a campaign may target, oldest abandonment first, one page at a time. The cursor
+ * lets a campaign tool fetch only carts abandoned since its last call.
+ */
+export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQuery) {
+  const params = {
+    as_of_ms: q.as_of,
+    abandon_ms: q.abandon_ms,
+    stage: q.stage,
+    min_value_minor: q.min_value_minor,
+    consent: q.consent,
+    after_at: q.cursor?.a ?? -1,
+    after_cart: q.cursor?.c ?? null,
+  };
+  const [rows, summary] = await Promise.all([
+    warehouse.query('audience', { ...params, limit: q.limit }),
+    warehouse.query('audience_summary', params),
+  ]);
+  const ids = rows.map((r) => toStr(r.cart_id));
+  const lineRows = ids.length === 0 ? [] : await warehouse.query('audience_lines', { as_of_ms: q.as_of, cart_ids: JSON.stringify(ids) });
+  const lines = new Map<string, { product_id: string; product_name: string | null; category: string | null; quantity: number; unit_price_minor: number }[]>();
+  for (const l of lineRows) {
+    const id = toStr(l.cart_id);
+    if (!lines.has(id)) lines.set(id, []);
+    lines.get(id)!.push({
+      product_id: toStr(l.product_id),
+      product_name: (l.product_name as string | null) ?? null,
+      category: (l.category as string | null) ?? null,
+      quantity: toInt(l.quantity),
+      unit_price_minor: toInt(l.unit_price_minor),
+    });
+  }
+  const carts = rows.map((r) => ({
+    cart_id: toStr(r.cart_id),
+    customer_id: (r.customer_id as string | null) ?? null,
+    anonymous_id: (r.anonymous_id as string | null) ?? null,
+    stage: toStr(r.stage),
+    value_minor: toInt(r.value_minor),
+    currency: toStr(r.currency),
+    items: toInt(r.items),
+    units: toInt(r.units),
+    channel: toStr(r.channel),
+    campaign: (r.campaign as string | null) ?? null,
+    consent_marketing: (r.consent_marketing as boolean | null) ?? null,
+    started_at: iso(toIntOrNull(r.started_at)),
+    last_activity_at: iso(toIntOrNull(r.last_activity_at)),
+    checkout_started_at: iso(toIntOrNull(r.checkout_started_at)),
+    abandoned_at: iso(toIntOrNull(r.abandoned_at)),
+    lines: lines.get(toStr(r.cart_id)) ?? [],
+  }));
+  const last = rows[rows.length - 1];
+  const full = rows.length === q.limit && last !== undefined;
+  const next: AudienceCursor = full ? { a: toInt(last.abandoned_at), c: toStr(last.cart_id) } : { a: q.as_of, c: null };
+  const byCurrency = summary.map((s) => ({ currency: toStr(s.currency), carts: toInt(s.carts), value_minor: toInt(s.value_minor) }));
+  return {
+    json: {
+      as_of: iso(q.as_of),
+      abandon_after_seconds: q.abandon_ms / 1000,
+      filters: { stage: q.stage, min_value_minor: q.min_value_minor, consent: q.consent },
+      audience: { carts: byCurrency.reduce((s, c) => s + c.carts, 0), value_by_currency: byCurrency },
+      count: carts.length,
+      has_more: full,
+      next_cursor: encodeCursor(next),
+      carts,
+    },
+    table: {
+      rows: carts.map(({ lines: l, ...c }) => ({ ...c, lines: l.map((x) => `${x.product_id}x${x.quantity}`).join(' ') })),
+    },
+  };
+}

@@ -1,0 +1,29 @@
+-- Cart lines first added in [from, to), as of as_of, per product or category and overall (key NULL).
+WITH lines AS (
+  SELECT l.*, c.status, c.checkout_started_at
+  FROM cart_lines_asof($as_of_ms) l
+  JOIN cart_state_asof($as_of_ms, $abandon_ms) c ON c.cart_id = l.cart_id
+  WHERE l.first_added_at >= CAST($from_ms AS BIGINT) AND l.first_added_at < CAST($to_ms AS BIGINT)
+),
+keyed AS (
+  SELECT *, CASE $group WHEN 'category' THEN coalesce(category, '(none)') ELSE product_id END AS key FROM lines
+)
+SELECT
+  key,
+  CASE WHEN $group = 'product' THEN max(product_name) END AS name,
+  CASE WHEN $group = 'product' THEN max(category) END AS category,
+  count(*) AS lines_added,
+  count(*) FILTER (WHERE removals > 0) AS lines_removed,
+  count(*) FILTER (WHERE removals > 0 AND (checkout_started_at IS NULL OR first_removed_at < checkout_started_at)) AS removed_before_checkout,
+  count(*) FILTER (WHERE removals > 0 AND checkout_started_at IS NOT NULL AND first_removed_at >= checkout_started_at) AS removed_after_checkout,
+  count(*) FILTER (WHERE removals > 0 AND last_added_ord > first_removed_ord) AS readded,
+  count(*) FILTER (WHERE quantity > 0) AS kept,
+  count(*) FILTER (WHERE quantity > 0 AND status = 'converted') AS kept_purchased,
+  count(*) FILTER (WHERE quantity > 0 AND status = 'abandoned') AS kept_abandoned,
+  count(*) FILTER (WHERE quantity > 0 AND status = 'open') AS kept_open,
+  sum(units_added) AS units_added,
+  sum(units_removed) AS units_removed,
+  quantile_cont(first_removed_at - first_added_at, 0.5) FILTER (WHERE removals > 0) AS median_ms_to_removal
+FROM keyed
+GROUP BY GROUPING SETS ((key), ())
+ORDER BY key NULLS FIRST;
