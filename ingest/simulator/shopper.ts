@@ -107,8 +107,9 @@ export function generateCart(ctx: ShopContext, startMs: number): CartStory {
     const line = lines.get(id)!;
     const down = line.quantity > 1 && rng.chance(0.45 * p.removal_affinity);
     const to = down ? rng.int(1, line.quantity - 1) : line.quantity + rng.int(1, Math.max(1, p.typical_quantity));
-    emit({ ...envelope(), type: 'cart.item_quantity_changed', item: itemOf(p), from_quantity: line.quantity, to_quantity: to });
+    const from = line.quantity;
     line.quantity = to;
+    emit({ ...envelope(), type: 'cart.item_quantity_changed', item: itemOf(p), from_quantity: from, to_quantity: to });
   };
   // Popular products get most of the traffic (a skewed pick, like a real shop's long tail).
   const browse = () => catalogue[Math.floor(rng.next() * rng.next() * catalogue.length)]!;
