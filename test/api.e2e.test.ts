@@ -1,0 +1,105 @@
+import type { Server } from 'node:http';
+import { tableFromIPC } from 'apache-arrow';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.ts';
+import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
+import { AS_OF, shopEvents, T0 } from './fixtures/shop.ts';
+import { tempDuckDb } from './support/tempStore.ts';
+
+let store: Awaited<ReturnType<typeof tempDuckDb>>;
+let server: Server;
+let base: string;
+const range = `from=${new Date(T0).toISOString()}&to=${new Date(AS_OF).toISOString()}&as_of=${new Date(AS_OF).toISOString()}`;
+
+beforeAll(async () => {
+  store = await tempDuckDb();
+  const pipeline = new IngestPipeline(store.warehouse);
+  await pipeline.ingest(shopEvents().map((e) => ({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: AS_OF })));
+  const app = createApp({
+    warehouse: store.warehouse,
+    pipeline,
+    log: pino({ level: 'silent' }),
+    collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 },
+    stopping: () => false,
+  });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const addr = server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+});
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  await store.cleanup();
+});
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
+
+describe('read API', () => {
+  it('serves the abandonment funnel as JSON, CSV and Arrow with the same numbers', async () => {
+    const json = (await (await get(`/v1/funnels/abandonment?${range}&breakdown=channel`)).json()) as { funnel: { carts: number }[] };
+    expect(json.funnel.map((s) => s.carts)).toEqual([10, 4, 3]);
+
+    const csv = await get(`/v1/funnels/abandonment?${range}&breakdown=channel&format=csv`);
+    expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
+    const lines = (await csv.text()).trim().split('\n');
+    expect(lines[0]).toBe('key,started,checkout_started,ordered,abandoned,abandoned_at_cart,abandoned_at_checkout,open,emptied,recovered,anomalies,conversion_rate,abandonment_rate,abandoned_value');
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['app,2,1,1', 'marketplace,1,0,0', 'store,1,0,0', 'web,6,3,2']);
+
+    const arrow = await get(`/v1/funnels/abandonment?${range}&breakdown=channel`, { accept: 'application/vnd.apache.arrow.stream' });
+    expect(arrow.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
+    const table = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()));
+    expect(table.numRows).toBe(4);
+    expect(String(table.schema.fields.find((f) => f.name === 'started')!.type)).toBe('Int64');
+    expect(table.getChild('key')!.toArray()).toEqual(['app', 'marketplace', 'store', 'web']);
+    expect([...table.getChild('started')!.toArray()].map(Number)).toEqual([2, 1, 1, 6]);
+  });
+
+  it('serves removals, quantity changes, carts and audiences', async () => {
+    const removal = (await (await get(`/v1/funnels/removal?${range}&min_adds=1`)).json()) as { totals: { lines_removed: number } };
+    expect(removal.totals.lines_removed).toBe(4);
+    const quantity = (await (await get(`/v1/funnels/quantity?${range}`)).json()) as { totals: { increased: { lines: number } } };
+    expect(quantity.totals.increased.lines).toBe(1);
+    const cart = (await (await get(`/v1/carts/G?as_of=${new Date(AS_OF).toISOString()}`)).json()) as { value_minor: number };
+    expect(cart.value_minor).toBe(1497);
+    const timeline = await (await get(`/v1/carts/G/events?format=csv`)).text();
+    expect(timeline.trim().split('\n')).toHaveLength(5);
+    const audience = await (await get(`/v1/audiences/abandoned-carts?as_of=${new Date(AS_OF).toISOString()}&format=csv`)).text();
+    expect(audience.trim().split('\n').map((l) => l.split(',')[0])).toEqual(['cart_id', 'G', 'E']);
+  });
+
+  it.each([
+    ['/v1/funnels/abandonment?as_of=last-week', 'as_of'],
+    ['/v1/funnels/abandonment?breakdown=colour', 'breakdown'],
+    ['/v1/funnels/abandonment?abandon_after=soon', 'abandon_after'],
+    ['/v1/funnels/removal?min_adds=0', 'min_adds'],
+    ['/v1/funnels/removal?limit=5000', 'limit'],
+    ['/v1/funnels/quantity?group=brand', 'group'],
+    ['/v1/funnels/abandonment?from=2026-03-05T00:00:00Z&to=2026-03-01T00:00:00Z', 'from'],
+    ['/v1/audiences/abandoned-carts?since_cursor=garbage', 'since_cursor'],
+    ['/v1/audiences/abandoned-carts?stage=paid', 'stage'],
+    ['/v1/carts/A?colour=red', 'colour'],
+  ])('answers 400 problem+json naming the field for %s', async (path, field) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const body = (await res.json()) as { errors: { field: string }[]; detail: string };
+    expect(body.errors[0]!.field).toBe(field);
+    expect(body.detail).toContain(field);
+  });
+
+  it('answers 404 for a cart with no events', async () => {
+    const res = await get('/v1/carts/no-such-cart');
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([404, 'cart_not_found']);
+  });
+
+  it('publishes an OpenAPI document generated from the request schemas', async () => {
+    const doc = (await (await get('/openapi.json')).json()) as { openapi: string; paths: Record<string, { get?: { parameters: { name: string }[] } }> };
+    expect(doc.openapi).toBe('3.1.0');
+    for (const p of ['/v1/funnels/abandonment', '/v1/funnels/removal', '/v1/funnels/quantity', '/v1/carts/{cart_id}', '/v1/carts/{cart_id}/events', '/v1/audiences/abandoned-carts']) {
+      expect(Object.keys(doc.paths)).toContain(p);
+    }
+    expect(doc.paths['/v1/funnels/removal']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'abandon_after', 'group', 'min_adds', 'limit', 'format']);
+  });
+});
