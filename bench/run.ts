@@ -1,3 +1,18 @@
-// `npm run bench`: the benchmarks are not written yet; this prints an empty result set so scripts can rely on the shape.
-const json = process.argv.includes('--json');
-process.stdout.write(json ? '[]\n' : 'no benchmarks yet\n');
+// `npm run bench [-- --quick] [-- --json]`: carrello's benchmarks, each beside its baseline where one exists.
+import { cpus, totalmem } from 'node:os';
+import { benchQueries } from './queries.ts';
+import { printTable, type Result } from './stats.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const quick = args.includes('--quick');
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+const results: Result[] = [];
+log(`carrello bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}${quick ? ' (quick)' : ''}`);
+for (const events of quick ? [100_000] : [1_000_000]) {
+  log(`queries at ${events.toLocaleString('en')} events (DuckDB)`);
+  results.push(...(await benchQueries(events, quick ? 5 : 20, log)));
+}
+if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+else printTable(results);

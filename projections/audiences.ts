@@ -52,10 +52,9 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
     after_at: q.cursor?.a ?? -1,
     after_cart: q.cursor?.c ?? null,
   };
-  const [rows, summary] = await Promise.all([
-    warehouse.query('audience', { ...params, limit: q.limit }),
-    warehouse.query('audience_summary', params),
-  ]);
+  const result = await warehouse.query('audience', { ...params, limit: q.limit });
+  const rows = result.filter((r) => r.kind === 'cart');
+  const summary = result.filter((r) => r.kind === 'total');
   const ids = rows.map((r) => toStr(r.cart_id));
   const lineRows = ids.length === 0 ? [] : await warehouse.query('audience_lines', { as_of_ms: q.as_of, cart_ids: JSON.stringify(ids) });
   const lines = new Map<string, { product_id: string; product_name: string | null; category: string | null; quantity: number; unit_price_minor: number }[]>();

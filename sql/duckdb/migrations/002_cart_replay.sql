@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS cart_replay (
   qty_before        BIGINT,
   qty_after         BIGINT,
   lines_held        BIGINT NOT NULL,
+  units_held        BIGINT NOT NULL,
+  value_held        BIGINT NOT NULL,
   anomaly           BOOLEAN NOT NULL,
   orders_before     BIGINT NOT NULL,
   -- Whether every as-of prefix of this cart's rows is exact: time never goes backwards along the cart's

@@ -51,15 +51,23 @@ folded AS (
 with_before AS (
   SELECT *,
     CASE WHEN product_id IS NULL THEN NULL ELSE
-      coalesce(lag(qty_after) OVER (PARTITION BY cart_id, product_id ORDER BY ord), 0)
-    END AS qty_before
+      coalesce(lag(qty_after) OVER line, 0)
+    END AS qty_before,
+    -- The line's unit price before this event (that of its previous event); it only matters while held.
+    lag(unit_price_minor) OVER line AS price_before
   FROM folded
+  WINDOW line AS (PARTITION BY cart_id, product_id ORDER BY ord)
 ),
 per_cart AS (
   SELECT *,
     sum(CASE WHEN product_id IS NULL THEN 0
              ELSE (CASE WHEN qty_after > 0 THEN 1 ELSE 0 END) - (CASE WHEN qty_before > 0 THEN 1 ELSE 0 END) END)
       OVER w AS lines_held,
+    sum(coalesce(qty_after, 0) - coalesce(qty_before, 0)) OVER w AS units_held,
+    -- The cart's value after the event: each line event replaces the line's old quantity × price.
+    sum(CASE WHEN product_id IS NULL THEN 0
+             ELSE qty_after * unit_price_minor - CASE WHEN qty_before > 0 THEN qty_before * price_before ELSE 0 END END)
+      OVER w AS value_held,
     coalesce(sum(CASE WHEN type = 'order.placed' THEN 1 ELSE 0 END) OVER w - CASE WHEN type = 'order.placed' THEN 1 ELSE 0 END, 0) AS orders_before,
     lead(t) OVER (PARTITION BY cart_id ORDER BY ord) AS next_t,
     coalesce(t >= lag(t) OVER (PARTITION BY cart_id ORDER BY ord), true) AS t_ascending
@@ -69,7 +77,7 @@ per_cart AS (
 SELECT
   event_id, cart_id, ord, t, next_t, type, sequence, customer_id, anonymous_id, currency, channel,
   campaign_name, consent_marketing, product_id, product_name, category, unit_price_minor, quantity,
-  from_quantity, to_quantity, qty_before, qty_after, lines_held,
+  from_quantity, to_quantity, qty_before, qty_after, lines_held, units_held, value_held,
   coalesce((type = 'cart.item_removed' AND qty_before = 0)
     OR (type = 'cart.item_quantity_changed' AND from_quantity <> qty_before), false) AS anomaly,
   orders_before,
@@ -125,32 +133,24 @@ WITH per_cart AS (
     count(*) FILTER (WHERE anomaly) AS anomalies,
     count(*) AS events,
     arg_max(lines_held, ord) AS items,
+    arg_max(units_held, ord) AS units,
+    arg_max(value_held, ord) AS value_minor,
     -- A gap of at least abandon_ms while holding items, before the first order: abandoned, then recovered.
     coalesce(bool_or(lines_held > 0 AND orders_before = 0 AND type <> 'order.placed'
                      AND next_t - t >= CAST(abandon_ms AS BIGINT)), false) AS had_gap
   FROM cart_replay_asof(as_of_ms)
   GROUP BY cart_id
 ),
-lines AS (
-  SELECT cart_id,
-    coalesce(sum(quantity) FILTER (WHERE quantity > 0), 0) AS units,
-    coalesce(sum(quantity * unit_price_minor) FILTER (WHERE quantity > 0), 0) AS value_minor
-  FROM cart_lines_asof(as_of_ms)
-  GROUP BY cart_id
-),
 classified AS (
-  SELECT p.* EXCLUDE (had_gap),
-    coalesce(l.units, 0) AS units,
-    coalesce(l.value_minor, 0) AS value_minor,
-    p.ordered_at IS NOT NULL AND p.had_gap AS recovered,
+  SELECT * EXCLUDE (had_gap),
+    ordered_at IS NOT NULL AND had_gap AS recovered,
     CASE
-      WHEN p.ordered_at IS NOT NULL THEN 'converted'
-      WHEN p.items >= 1 AND CAST(as_of_ms AS BIGINT) - p.last_activity_at >= CAST(abandon_ms AS BIGINT) THEN 'abandoned'
-      WHEN p.items = 0 THEN 'emptied'
+      WHEN ordered_at IS NOT NULL THEN 'converted'
+      WHEN items >= 1 AND CAST(as_of_ms AS BIGINT) - last_activity_at >= CAST(abandon_ms AS BIGINT) THEN 'abandoned'
+      WHEN items = 0 THEN 'emptied'
       ELSE 'open'
     END AS status
-  FROM per_cart p
-  LEFT JOIN lines l ON l.cart_id = p.cart_id
+  FROM per_cart
 )
 SELECT *,
   CASE WHEN status = 'abandoned' THEN (CASE WHEN checkout_started_at IS NOT NULL THEN 'checkout' ELSE 'cart' END) END AS stage,
