@@ -1,12 +1,16 @@
 import type { Warehouse } from '../../sql/warehouse.ts';
+import type { ApiLimits } from '../config.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { cartRoutes } from './carts.ts';
+import { exportRoutes } from './export.ts';
+import { sqlRoutes } from './sql.ts';
 
 export interface RouteDeps {
   warehouse: Warehouse;
+  limits: ApiLimits;
 }
 
 /** Every /v1 read route; /openapi.json is generated from this list. */
 export function allRoutes(deps: RouteDeps): AnyRoute[] {
-  return [...cartRoutes(deps)];
+  return [...cartRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps)];
 }
