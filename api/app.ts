@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { collectorRouter, type CollectorOptions } from '../ingest/collector.ts';
 import type { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
+import { DEFAULT_API_LIMITS, type ApiLimits } from './config.ts';
 import { mountRoutes, openApiDocument } from './http/route.ts';
 import { problemHandler } from './problem.ts';
 import { allRoutes } from './routes/index.ts';
@@ -12,6 +13,8 @@ export interface AppDeps {
   pipeline: IngestPipeline;
   log: Logger;
   collector: CollectorOptions;
+  /** Limits of the SQL endpoint and the export (default: the documented defaults of api/config.ts). */
+  limits?: ApiLimits;
   /** Reports whether the process is shutting down, so /healthz can say so to load balancers. */
   stopping: () => boolean;
 }
@@ -33,7 +36,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ...stats, ingest: deps.pipeline.totals });
   });
 
-  const routes = allRoutes({ warehouse: deps.warehouse });
+  const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS });
   app.use(mountRoutes(routes));
   const openapi = openApiDocument(routes, { title: 'carrello API', version: '1' });
   app.get(['/openapi.json', '/v1/openapi.json'], (_req, res) => {

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { ReadOnlyLimits } from '../sql/warehouse.ts';
 
 /**
  * carrello's configuration: parsed once, at the composition root, from flags and the environment,
@@ -36,6 +37,18 @@ export const Config = z.object({
   max_event_bytes: num(64 * 1024),
   collector_max_body_bytes: num(1024 * 1024),
   collector_max_events: num(1_000),
+  /** POST /v1/sql: a query is stopped after this long (env CARRELLO_SQL_TIMEOUT_MS). */
+  sql_timeout_ms: num(10_000),
+  /** POST /v1/sql: rows beyond this are cut off and the answer says truncated (env CARRELLO_SQL_MAX_ROWS). */
+  sql_max_rows: num(100_000),
+  /** POST /v1/sql: rough bound on the bytes of rows held for one answer; beyond it, truncated (env CARRELLO_SQL_MAX_RESULT_BYTES). */
+  sql_max_result_bytes: num(64 * 1024 * 1024),
+  /** POST /v1/sql: queries running at once; more are answered 429 (env CARRELLO_SQL_MAX_CONCURRENT). */
+  sql_max_concurrent: num(4),
+  /** GET /v1/export/events: most events in one export; a larger range is answered 422 (env CARRELLO_EXPORT_MAX_ROWS). */
+  export_max_rows: num(5_000_000),
+  /** GET /v1/export/events: exports streaming at once; more are answered 429 (env CARRELLO_EXPORT_MAX_CONCURRENT). */
+  export_max_concurrent: num(2),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -61,6 +74,12 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     max_event_bytes: env.CARRELLO_MAX_EVENT_BYTES,
     collector_max_body_bytes: env.CARRELLO_COLLECTOR_MAX_BODY_BYTES,
     collector_max_events: env.CARRELLO_COLLECTOR_MAX_EVENTS,
+    sql_timeout_ms: env.CARRELLO_SQL_TIMEOUT_MS,
+    sql_max_rows: env.CARRELLO_SQL_MAX_ROWS,
+    sql_max_result_bytes: env.CARRELLO_SQL_MAX_RESULT_BYTES,
+    sql_max_concurrent: env.CARRELLO_SQL_MAX_CONCURRENT,
+    export_max_rows: env.CARRELLO_EXPORT_MAX_ROWS,
+    export_max_concurrent: env.CARRELLO_EXPORT_MAX_CONCURRENT,
   };
   const parsed = Config.safeParse(input);
   if (!parsed.success) {
@@ -68,3 +87,19 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
   }
   return parsed.data;
 }
+
+/** The limits the API enforces on what a client controls (size, time, concurrency), taken from the config. */
+export interface ApiLimits {
+  sql: ReadOnlyLimits & { maxConcurrent: number };
+  export: { maxRows: number; maxConcurrent: number };
+}
+
+export function apiLimits(c: Config): ApiLimits {
+  return {
+    sql: { timeoutMs: c.sql_timeout_ms, maxRows: c.sql_max_rows, maxBytes: c.sql_max_result_bytes, maxConcurrent: c.sql_max_concurrent },
+    export: { maxRows: c.export_max_rows, maxConcurrent: c.export_max_concurrent },
+  };
+}
+
+/** The documented defaults, for apps built without a parsed config (tests). */
+export const DEFAULT_API_LIMITS: ApiLimits = apiLimits(Config.parse({}));

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { QueryError, type QueryErrorCode } from '../sql/errors.ts';
 
 /** An error that carries its HTTP answer: a stable `code` and a `status`. */
 export class ApiError extends Error {
@@ -28,10 +29,14 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/** A refused or stopped query is the client's to fix (400); an export too large to serve is 422. */
+const QUERY_STATUS: Partial<Record<QueryErrorCode, number>> = { export_too_large: 422 };
 
 function httpShaped(err: unknown): err is HttpShaped {
   const e = err as Partial<HttpShaped> | null;
@@ -41,12 +46,24 @@ function httpShaped(err: unknown): err is HttpShaped {
 /** The one place where errors become RFC 9457 problem+json answers. */
 export function problemHandler(log: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    if (res.headersSent) {
+      // A streamed answer failed midway: the status is gone, so cut the connection rather than end it
+      // cleanly, and the client sees a broken transfer, never a short answer that looks whole.
+      log.error({ err, path: req.path }, 'request failed after its answer started');
+      res.destroy();
+      return;
+    }
     let status = 500;
     let code = 'internal';
     let detail = 'internal error; the server log has the details';
     let extra: Record<string, unknown> = {};
     const body = err as { type?: string; status?: number; limit?: number; message?: string };
-    if (httpShaped(err)) {
+    if (err instanceof QueryError) {
+      status = QUERY_STATUS[err.code] ?? 400;
+      code = err.code;
+      detail = err.message;
+      extra = err.extra;
+    } else if (httpShaped(err)) {
       ({ status, code } = err);
       detail = err.message;
       extra = err.extra ?? {};

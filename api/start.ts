@@ -6,7 +6,7 @@ import { Simulation } from '../ingest/simulator/simulation.ts';
 import { pipelineSink } from '../ingest/simulator/sinks.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import { createApp } from './app.ts';
-import type { Config } from './config.ts';
+import { apiLimits, type Config } from './config.ts';
 
 const DAY = 86_400_000;
 
@@ -31,6 +31,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     pipeline,
     log,
     collector: { maxBodyBytes: config.collector_max_body_bytes, maxEvents: config.collector_max_events },
+    limits: apiLimits(config),
     stopping: () => stopping,
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -37,7 +37,7 @@ export interface EventRow {
   order_items_json: string | null;
   /** Where it came from: 'collector', 'kafka', 'simulator', ... */
   source: string;
-  /** The event exactly as the producer sent it. */
+  /** The event as the producer sent it: the very bytes for NDJSON lines and Kafka messages; for a JSON-array body, the element re-serialised compactly (same values, whitespace dropped). */
   payload: string;
 }
 

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from './rows.ts';
 
 export type QueryParam = string | number | boolean | null;
@@ -23,5 +24,75 @@ export interface Warehouse {
    * parameters. Rows come back JSON-safe: 64-bit integers as strings or numbers; callers convert.
    */
   query(name: string, params?: QueryParams): Promise<Row[]>;
+  /**
+   * Runs the data team's own SQL: one read-only statement over the exposed tables and macros, under
+   * the limits given. Refusals and limit breaches throw QueryError (sql/errors.ts) with a stable code.
+   */
+  runReadOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult>;
+  /**
+   * The stored events with occurred_at in [fromMs, toMs), in (occurred_at, event_id) order, as one
+   * consistent snapshot. Counts first and throws QueryError `export_too_large` (nothing streamed) when
+   * the range holds more than maxRows events; otherwise the bytes stream as the consumer reads them.
+   */
+  exportEvents(range: TimeRange, format: ExportFormat, opts: ExportOptions): Promise<EventExport>;
   close(): Promise<void>;
+}
+
+export interface TimeRange {
+  fromMs: number;
+  toMs: number;
+}
+
+export interface ReadOnlyLimits {
+  /** The query is stopped after this long (parse, run and read together). */
+  timeoutMs: number;
+  /** At most this many rows come back; more are cut off and the result says truncated. */
+  maxRows: number;
+  /** Rough size bound of the rows read (strings by length, other values by 8 bytes); beyond it, truncated. */
+  maxBytes: number;
+}
+
+/** Engine-neutral column types of a result; every representation (JSON, CSV, Arrow) is derived from them. */
+export type ColumnType =
+  | { kind: 'boolean' | 'int32' | 'int64' | 'float64' | 'string' | 'timestamp' | 'date' | 'binary' | 'json' }
+  | { kind: 'list'; item: ColumnType }
+  | { kind: 'struct'; fields: { name: string; type: ColumnType }[] };
+
+export interface ResultColumn {
+  name: string;
+  type: ColumnType;
+  /** The engine's own name of the type, e.g. `BIGINT`, `TIMESTAMP WITH TIME ZONE`. */
+  engine_type: string;
+}
+
+/**
+ * Values by column (column-major), normalised per kind: int64 as bigint, timestamp as epoch
+ * milliseconds (UTC), date as epoch milliseconds of its UTC midnight, binary as Uint8Array, json as
+ * a JSON-safe value, list as an array, struct as an object; null for NULL.
+ */
+export interface ReadOnlyResult {
+  columns: ResultColumn[];
+  values: unknown[][];
+  rowCount: number;
+  /** Why rows were cut off, or false when every row of the answer is here. */
+  truncated: false | 'max_rows' | 'max_bytes';
+  elapsedMs: number;
+}
+
+export type ExportFormat = 'ndjson' | 'arrow' | 'parquet';
+
+export interface ExportOptions {
+  maxRows: number;
+  /** Aborted when the client goes away before the stream is handed over (e.g. while Parquet is written). */
+  signal?: AbortSignal;
+}
+
+export interface EventExport {
+  /** Events in the export, counted in the same snapshot that is streamed. */
+  rows: number;
+  contentType: string;
+  /** Size in bytes, when known before streaming (Parquet, written whole first). */
+  bytes?: number;
+  /** Read it once; destroying it (client gone) stops the engine's work and frees temporary files. */
+  stream: Readable;
 }

@@ -21,6 +21,8 @@ export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends A
   params?: P;
   /** Which representations the answer has (default json, csv, arrow when it returns a table). */
   formats?: ('json' | 'csv' | 'arrow')[];
+  /** Media types of a route that streams its own answer; its query schema then owns `format`, if any. */
+  contentTypes?: string[];
   handler: (input: { query: z.output<Q>; body: z.output<B>; params: z.output<P> }, req: Request, res: Response) => Promise<Answer | void>;
 }
 
@@ -41,7 +43,8 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
     const handlers = route.method === 'post' ? [express.json({ limit: '256kb' })] : [];
     router[route.method](route.path, ...handlers, async (req: Request, res: Response) => {
       const params = parse(route.params, req.params, 'path');
-      const { format: _format, ...rawQuery } = req.query as Record<string, unknown>;
+      const { format: _format, ...negotiated } = req.query as Record<string, unknown>;
+      const rawQuery = route.query?.shape.format ? req.query : negotiated;
       const query = parse(route.query, rawQuery, 'query');
       const body = route.body ? parse(route.body, req.body, 'body') : undefined;
       const answer = await route.handler({ query, body, params }, req, res);
@@ -79,11 +82,15 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { title: stri
       }
     }
     const formats = r.formats ?? ['json', 'csv', 'arrow'];
-    if (formats.length > 1) parameters.push({ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: formats } });
     const content: Record<string, unknown> = {};
-    if (formats.includes('json')) content['application/json'] = {};
-    if (formats.includes('csv')) content['text/csv'] = {};
-    if (formats.includes('arrow')) content['application/vnd.apache.arrow.stream'] = {};
+    if (r.contentTypes) {
+      for (const t of r.contentTypes) content[t] = {};
+    } else {
+      if (formats.length > 1) parameters.push({ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: formats } });
+      if (formats.includes('json')) content['application/json'] = {};
+      if (formats.includes('csv')) content['text/csv'] = {};
+      if (formats.includes('arrow')) content['application/vnd.apache.arrow.stream'] = {};
+    }
     paths[path] ??= {};
     paths[path][r.method] = {
       summary: r.summary,

@@ -1,13 +1,17 @@
 import type { Warehouse } from '../../sql/warehouse.ts';
+import type { ApiLimits } from '../config.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { analysisRoutes } from './analyses.ts';
 import { cartRoutes } from './carts.ts';
+import { exportRoutes } from './export.ts';
+import { sqlRoutes } from './sql.ts';
 
 export interface RouteDeps {
   warehouse: Warehouse;
+  limits: ApiLimits;
 }
 
 /** Every /v1 read route; /openapi.json is generated from this list. */
 export function allRoutes(deps: RouteDeps): AnyRoute[] {
-  return [...analysisRoutes(deps), ...cartRoutes(deps)];
+  return [...analysisRoutes(deps), ...cartRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps)];
 }

@@ -1,9 +1,22 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { migrations, query, views } from '../loader.ts';
 import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
-import type { QueryParams, Row, Warehouse } from '../warehouse.ts';
+import type {
+  EventExport,
+  ExportFormat,
+  ExportOptions,
+  QueryParams,
+  ReadOnlyLimits,
+  ReadOnlyResult,
+  Row,
+  TimeRange,
+  Warehouse,
+} from '../warehouse.ts';
+import { DuckDbExporter } from './export.ts';
+import { DuckDbSandbox } from './sandbox/run.ts';
 
 export class StoreLockedError extends Error {
   readonly code = 'store_locked';
@@ -24,20 +37,28 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly writeLock = new Mutex();
   /** New events not yet folded into cart_replay; the next read query refreshes it first. */
   private replayDirty = true;
+  private readonly sandbox: DuckDbSandbox;
+  private readonly exporter: DuckDbExporter;
 
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
-  ) {}
+    /** The one folder the instance may write files to: Parquet exports on their way out. */
+    readonly exportDir: string,
+  ) {
+    this.sandbox = new DuckDbSandbox(instance);
+    this.exporter = new DuckDbExporter(instance, exportDir);
+  }
 
   /** Opens (creating if needed) the DuckDB file; fails fast when another process holds it. */
   static async open(path: string): Promise<DuckDbWarehouse> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path);
+      // Extensions are statically linked (json, parquet, icu); nothing is fetched or loaded at run time.
+      instance = await DuckDBInstance.create(path, { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
     } catch (err) {
       const message = (err as Error).message;
       if (/lock/i.test(message)) {
@@ -49,8 +70,13 @@ export class DuckDbWarehouse implements Warehouse {
       throw err;
     }
     const writer = await instance.connect();
+    const exportDir = path === ':memory:' ? mkdtempSync(join(tmpdir(), 'carrello-export-')) : `${path}.exports`;
+    mkdirSync(exportDir, { recursive: true });
+    // Files of exports cut short by a crash.
+    for (const f of readdirSync(exportDir)) if (/^export-[\w-]+\.parquet$/.test(f)) rmSync(join(exportDir, f), { force: true });
+    await harden(writer, exportDir);
     const reader = await instance.connect();
-    return new DuckDbWarehouse(path, instance, writer, reader);
+    return new DuckDbWarehouse(path, instance, writer, reader, exportDir);
   }
 
   async migrate(): Promise<string[]> {
@@ -150,6 +176,16 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
+  async runReadOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
+    // The data team's queries may read the cart model, which reads cart_replay.
+    await this.refreshReplay();
+    return this.sandbox.run(sql, limits);
+  }
+
+  exportEvents(range: TimeRange, format: ExportFormat, opts: ExportOptions): Promise<EventExport> {
+    return this.exporter.export(range, format, opts);
+  }
+
   /** Runs a read query on the reader connection and returns JSON-safe rows (BIGINT as string). */
   async all(sql: string, params?: Record<string, DuckDBValue>): Promise<Record<string, unknown>[]> {
     const reader = await this.reader.runAndReadAll(sql, params);
@@ -163,6 +199,7 @@ export class DuckDbWarehouse implements Warehouse {
       this.reader.closeSync();
       this.writer.closeSync();
       this.instance.closeSync();
+      if (this.path === ':memory:') rmSync(this.exportDir, { recursive: true, force: true });
     });
   }
 
@@ -178,6 +215,19 @@ export class DuckDbWarehouse implements Warehouse {
       appender.closeSync();
     }
   }
+}
+
+/**
+ * Instance-wide defence in depth, set once at open and locked: no file outside the export folder (and
+ * DuckDB's own temp folder), no network, no extension loading, no further configuration change by any
+ * connection. The data team's SQL (sandbox/) is checked before it runs; this holds even if a check
+ * misses something. Code that needs another folder must add it here, before the lock.
+ */
+async function harden(conn: DuckDBConnection, exportDir: string): Promise<void> {
+  const dir = `${exportDir}/`.replaceAll("'", "''");
+  await conn.run(`SET allowed_directories = ['${dir}']`);
+  await conn.run('SET enable_external_access = false');
+  await conn.run('SET lock_configuration = true');
 }
 
 /** Integers bind as BIGINT (JS numbers would bind as DOUBLE). */

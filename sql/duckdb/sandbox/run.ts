@@ -1,0 +1,153 @@
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { QueryError } from '../../errors.ts';
+import { query } from '../../loader.ts';
+import type { ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
+import { approxBytes, columnReader } from '../values.ts';
+import { checkSelect } from './check.ts';
+
+/**
+ * Runs the data team's SQL on DuckDB. Layers, each enough on its own for some attacks, together for all:
+ * 1. DuckDB's parser (json_serialize_sql) must see exactly one SELECT; check.ts walks its AST against
+ *    the allow-lists of policy.ts.
+ * 2. The statement runs on a connection of its own, inside a READ ONLY transaction: the engine refuses
+ *    any write that got past the check.
+ * 3. The instance was opened with external access off (adapter.ts): no file outside the export folder,
+ *    no network, no extension loading, configuration locked.
+ * 4. A timer interrupts the connection at the time limit; rows are read chunk by chunk and reading
+ *    stops one row past the row limit or at the size limit.
+ */
+export class DuckDbSandbox {
+  private builtins?: Promise<ReadonlySet<string>>;
+
+  constructor(private readonly instance: DuckDBInstance) {}
+
+  async run(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
+    const started = Date.now();
+    const conn = await this.instance.connect();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      conn.interrupt();
+    }, limits.timeoutMs);
+    try {
+      await this.check(conn, sql);
+      await conn.run('BEGIN TRANSACTION READ ONLY');
+      const result = await conn.stream(sql);
+      const names = result.deduplicatedColumnNames();
+      const readers = result.columnTypes().map((t, i) => columnReader(t, names[i]!));
+      const values: unknown[][] = readers.map(() => []);
+      let rowCount = 0;
+      let bytes = 0;
+      let truncated: ReadOnlyResult['truncated'] = false;
+      reading: for (;;) {
+        const chunk = await result.fetchChunk();
+        if (timedOut) throw interrupted(limits);
+        if (!chunk || chunk.rowCount === 0) break;
+        const columns = readers.map((_, c) => chunk.getColumnValues(c));
+        for (let r = 0; r < chunk.rowCount; r++) {
+          // INVARIANT: truncated is set only when a row beyond the limit exists, so a result of exactly
+          // max_rows rows is complete.
+          if (rowCount === limits.maxRows) {
+            truncated = 'max_rows';
+            break reading;
+          }
+          const row = readers.map((reader, c) => reader.read(columns[c]![r]!));
+          const size = row.reduce((n: number, v) => n + approxBytes(v), 0);
+          if (bytes + size > limits.maxBytes) {
+            truncated = 'max_bytes';
+            break reading;
+          }
+          bytes += size;
+          row.forEach((v, c) => values[c]!.push(v));
+          rowCount++;
+        }
+      }
+      return {
+        columns: readers.map((reader, i) => ({ name: names[i]!, type: reader.type, engine_type: result.columnType(i).toString() })),
+        values,
+        rowCount,
+        truncated,
+        elapsedMs: Date.now() - started,
+      };
+    } catch (err) {
+      throw err instanceof QueryError ? err : classify(err, timedOut, limits);
+    } finally {
+      clearTimeout(timer);
+      // Stops a query whose rows were cut off; the open READ ONLY transaction dies with the connection.
+      conn.interrupt();
+      conn.closeSync();
+    }
+  }
+
+  /** Throws QueryError unless the text is one SELECT that check.ts accepts. Parses only. */
+  async check(conn: DuckDBConnection, sql: string): Promise<void> {
+    const reader = await conn.runAndReadAll(query('duckdb', 'sandbox_parse'), { sql });
+    const parsed = JSON.parse(String(reader.getRows()[0]![0])) as {
+      error: boolean;
+      error_type?: string;
+      error_message?: string;
+      position?: string;
+      statements?: unknown[];
+    };
+    if (parsed.error) {
+      if (parsed.error_type !== 'not implemented') {
+        throw new QueryError('sql_syntax_error', parsed.error_message ?? 'the query does not parse', parsed.position ? { position: Number(parsed.position) } : {});
+      }
+      // INVARIANT: nothing but the parser sees text that is not a SELECT. (DuckDB's statement extraction
+      // is not a parser only: it expands pragmas, and IMPORT DATABASE reads files while being extracted.)
+      // So a text holding a write and a query (`SELECT 1; DROP TABLE events`) is refused as not read-only.
+      throw new QueryError(
+        'sql_not_read_only',
+        'only read-only queries are accepted (SELECT, FROM, WITH, VALUES, DESCRIBE, SUMMARIZE); the text holds another statement: INSERT, UPDATE, DELETE, CREATE, DROP, COPY, ATTACH, INSTALL, LOAD, SET, PRAGMA, CALL, EXPLAIN, ... are refused',
+      );
+    }
+    const statements = parsed.statements ?? [];
+    if (statements.length === 0) throw new QueryError('sql_empty', 'the query holds no statement');
+    if (statements.length > 1) throw multiple();
+    checkSelect(statements[0], await this.builtinFunctions(conn));
+  }
+
+  private builtinFunctions(conn: DuckDBConnection): Promise<ReadonlySet<string>> {
+    this.builtins ??= conn
+      .runAndReadAll(query('duckdb', 'sandbox_builtins'))
+      .then((r) => new Set(r.getRows().map((row) => String(row[0]))))
+      .catch((err: unknown) => {
+        this.builtins = undefined;
+        throw err;
+      });
+    return this.builtins;
+  }
+}
+
+function multiple(): QueryError {
+  return new QueryError('sql_multiple_statements', 'the query holds more than one statement; send exactly one');
+}
+
+function interrupted(limits: ReadOnlyLimits): QueryError {
+  return new QueryError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
+    limit_ms: limits.timeoutMs,
+  });
+}
+
+/** DuckDB's errors read `<Type> Error: <message>`; the type decides the code. Anything else is ours: rethrown. */
+function classify(err: unknown, timedOut: boolean, limits: ReadOnlyLimits): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  if (timedOut) return interrupted(limits);
+  const m = /^([A-Za-z ]+) Error: /.exec(message);
+  if (!m) return err;
+  switch (m[1]) {
+    case 'INTERRUPT':
+      return interrupted(limits);
+    case 'Permission':
+      return new QueryError('sql_forbidden_access', message);
+    case 'Out of Memory':
+      return new QueryError('query_out_of_memory', message);
+    case 'Parser':
+      return new QueryError('sql_syntax_error', message);
+    case 'TransactionContext':
+      // The READ ONLY transaction refused a write the check let through.
+      return /read-only/.test(message) ? new QueryError('sql_not_read_only', message) : new QueryError('sql_error', message);
+    default:
+      return new QueryError('sql_error', message);
+  }
+}

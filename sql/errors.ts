@@ -1,0 +1,43 @@
+/**
+ * Why a warehouse refused or stopped a client's query or export. Codes are stable strings: the API
+ * maps them to HTTP answers in one place (api/routes/sql.ts) and clients match on them.
+ */
+export type QueryErrorCode =
+  /** The text holds no statement. */
+  | 'sql_empty'
+  /** More than one statement; the endpoint runs exactly one. */
+  | 'sql_multiple_statements'
+  /** The engine's parser refused the text. */
+  | 'sql_syntax_error'
+  /** A statement other than a query: INSERT, DROP, CREATE, COPY, ATTACH, INSTALL, LOAD, SET, PRAGMA, ... */
+  | 'sql_not_read_only'
+  /** A table, view or path that is not exposed to the data team. */
+  | 'sql_forbidden_table'
+  /** A function that is not exposed: table functions outside the allow-list, file/setting/side-effect functions. */
+  | 'sql_forbidden_function'
+  /** A construct the checker does not know, refused rather than guessed about. */
+  | 'sql_unsupported'
+  /** The engine refused an access the checker let through (defence in depth caught it). */
+  | 'sql_forbidden_access'
+  /** The statement is allowed but failed: unknown column, type mismatch, division by zero, ... */
+  | 'sql_error'
+  /** A value the answer cannot represent, e.g. a HUGEINT beyond 64 bits. */
+  | 'sql_value_out_of_range'
+  /** The time limit stopped the query. */
+  | 'query_timeout'
+  /** The engine ran out of memory for this query. */
+  | 'query_out_of_memory'
+  /** The export range holds more events than the export row limit. */
+  | 'export_too_large';
+
+export class QueryError extends Error {
+  constructor(
+    readonly code: QueryErrorCode,
+    message: string,
+    /** Facts for the client: the limit, the function or table named, the position. */
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'QueryError';
+  }
+}

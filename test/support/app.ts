@@ -1,0 +1,40 @@
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { createApp } from '../../api/app.ts';
+import { apiLimits, parseConfig } from '../../api/config.ts';
+import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
+import { tempDuckDb } from './tempStore.ts';
+
+/**
+ * The real app (createApp) on a fresh DuckDB file, listening on a free port, with configuration taken
+ * from the given environment exactly as `carrello start` parses it.
+ */
+export async function startApp(env: Record<string, string> = {}) {
+  const store = await tempDuckDb();
+  const config = parseConfig({}, env);
+  const pipeline = new IngestPipeline(store.warehouse);
+  const app = createApp({
+    warehouse: store.warehouse,
+    pipeline,
+    log: pino({ level: 'silent' }),
+    collector: { maxBodyBytes: config.collector_max_body_bytes, maxEvents: config.collector_max_events },
+    limits: apiLimits(config),
+    stopping: () => false,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    url,
+    store,
+    warehouse: store.warehouse,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pipeline.close();
+      await store.cleanup();
+    },
+  };
+}
