@@ -3,9 +3,11 @@ import type { Logger } from 'pino';
 import { collectorRouter, type CollectorOptions } from '../ingest/collector.ts';
 import type { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { authenticate, KeyRing, requireRoles } from './auth.ts';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './config.ts';
 import { mountRoutes, openApiDocument } from './http/route.ts';
-import { problemHandler } from './problem.ts';
+import { ApiError, problemHandler } from './problem.ts';
 import { allRoutes } from './routes/index.ts';
 
 export interface AppDeps {
@@ -15,6 +17,10 @@ export interface AppDeps {
   collector: CollectorOptions;
   /** Limits of the SQL endpoint and the export (default: the documented defaults of api/config.ts). */
   limits?: ApiLimits;
+  /** API keys; none configured means no authentication (and a loopback-only listener, see start.ts). */
+  keys?: KeyRing;
+  /** Collector requests per second per API key (or per client address without keys); 0 = unlimited. */
+  collectorRateLimit?: number;
   /** Reports whether the process is shutting down, so /healthz can say so to load balancers. */
   stopping: () => boolean;
 }
@@ -29,9 +35,30 @@ export function createApp(deps: AppDeps): Express {
     res.status(stopping ? 503 : 200).json({ status: stopping ? 'stopping' : 'ok', store: deps.warehouse.engine });
   });
 
+  app.use('/v1', authenticate(deps.keys ?? new KeyRing([])));
+  const perSecond = deps.collectorRateLimit ?? 0;
+  app.post(
+    '/v1/events',
+    requireRoles(['ingest'], 'send events'),
+    ...(perSecond > 0
+      ? [
+          rateLimit({
+            windowMs: 1_000,
+            limit: perSecond,
+            standardHeaders: 'draft-8',
+            legacyHeaders: false,
+            keyGenerator: (req) => req.apiKey?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'),
+            handler: (_req, res, next) => {
+              res.setHeader('Retry-After', '1');
+              next(new ApiError(429, 'rate_limited', `more than ${perSecond} requests per second to the collector with this key; slow down and retry`));
+            },
+          }),
+        ]
+      : []),
+  );
   app.use(collectorRouter(deps.pipeline, deps.collector));
 
-  app.get('/v1/stats', async (_req, res) => {
+  app.get('/v1/stats', requireRoles(['marketing', 'data', 'ingest'], 'read stats'), async (_req, res) => {
     const stats = await deps.warehouse.stats();
     res.json({ ...stats, ingest: deps.pipeline.totals });
   });

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseApiKeys } from './auth.ts';
 import type { ReadOnlyLimits } from '../sql/warehouse.ts';
 
 /**
@@ -49,6 +51,17 @@ export const Config = z.object({
   export_max_rows: num(5_000_000),
   /** GET /v1/export/events: exports streaming at once; more are answered 429 (env CARRELLO_EXPORT_MAX_CONCURRENT). */
   export_max_concurrent: num(2),
+  /** `role:key` pairs (env CARRELLO_API_KEYS, or a file named by CARRELLO_API_KEYS_FILE). None: no authentication, loopback only. */
+  api_keys: z.string().default('').transform((s, ctx) => {
+    try {
+      return parseApiKeys(s);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  /** Collector requests per second per API key (per client address without keys); 0 turns it off (env CARRELLO_COLLECTOR_RATE_LIMIT). */
+  collector_rate_limit: z.coerce.number().int().min(0).default(100),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -80,6 +93,8 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     sql_max_concurrent: env.CARRELLO_SQL_MAX_CONCURRENT,
     export_max_rows: env.CARRELLO_EXPORT_MAX_ROWS,
     export_max_concurrent: env.CARRELLO_EXPORT_MAX_CONCURRENT,
+    api_keys: env.CARRELLO_API_KEYS ?? (env.CARRELLO_API_KEYS_FILE ? readKeyFile(env.CARRELLO_API_KEYS_FILE) : undefined),
+    collector_rate_limit: env.CARRELLO_COLLECTOR_RATE_LIMIT,
   };
   const parsed = Config.safeParse(input);
   if (!parsed.success) {
@@ -87,6 +102,17 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
   }
   return parsed.data;
 }
+
+function readKeyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`api_keys: cannot read CARRELLO_API_KEYS_FILE ${path}: ${(err as Error).message}`);
+  }
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+export const isLoopback = (host: string) => LOOPBACK.test(host);
 
 /** The limits the API enforces on what a client controls (size, time, concurrency), taken from the config. */
 export interface ApiLimits {

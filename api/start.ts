@@ -6,7 +6,8 @@ import { Simulation } from '../ingest/simulator/simulation.ts';
 import { pipelineSink } from '../ingest/simulator/sinks.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import { createApp } from './app.ts';
-import { apiLimits, type Config } from './config.ts';
+import { KeyRing } from './auth.ts';
+import { apiLimits, ConfigError, isLoopback, type Config } from './config.ts';
 
 const DAY = 86_400_000;
 
@@ -18,6 +19,11 @@ export interface Running {
 
 /** `carrello start`: store, ingest pipeline, collector and API in one process. */
 export async function start(config: Config, log: Logger): Promise<Running> {
+  const keys = new KeyRing(config.api_keys);
+  // INVARIANT: without API keys nothing is authenticated, so nothing may listen beyond this machine.
+  if (!keys.enabled && !isLoopback(config.host)) {
+    throw new ConfigError(`host: refusing to listen on ${config.host} without API keys; set CARRELLO_API_KEYS (role:key,...) or listen on 127.0.0.1`);
+  }
   const warehouse = await DuckDbWarehouse.open(config.store.path);
   const applied = await warehouse.migrate();
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
@@ -32,6 +38,8 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     log,
     collector: { maxBodyBytes: config.collector_max_body_bytes, maxEvents: config.collector_max_events },
     limits: apiLimits(config),
+    keys,
+    collectorRateLimit: config.collector_rate_limit,
     stopping: () => stopping,
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -42,6 +50,8 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   log.info({ url, store: config.store.path }, `carrello is listening on ${url}`);
+  if (keys.enabled) log.info({ keys: keys.keys.map((k) => ({ role: k.role, id: k.id })) }, 'API keys required on /v1');
+  else log.warn('no API keys configured: /v1 is open to anyone on this machine, so carrello listens on loopback only');
 
   const demo = new AbortController();
   const demoDone = config.demo ? runDemo(config, pipeline, warehouse, log, demo.signal) : Promise.resolve();

@@ -1,12 +1,13 @@
+import { ARROW_ROLES, authorize, type Role } from '../auth.ts';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../problem.ts';
-import { send, type Answer } from './formats.ts';
+import { negotiate, send, type Answer } from './formats.ts';
 
-/** Who may call a route (enforced once API keys exist; see README). */
-export type Role = 'marketing' | 'data' | 'ingest' | 'admin';
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
+
+export type { Role };
 
 export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends AnyObject> {
   method: 'get' | 'post';
@@ -42,6 +43,8 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
   for (const route of routes) {
     const handlers = route.method === 'post' ? [express.json({ limit: '256kb' })] : [];
     router[route.method](route.path, ...handlers, async (req: Request, res: Response) => {
+      authorize(req, route.roles, `call ${route.method.toUpperCase()} ${route.path}`);
+      if (negotiate(req) === 'arrow') authorize(req, ARROW_ROLES, 'receive Arrow answers');
       const params = parse(route.params, req.params, 'path');
       const { format: _format, ...negotiated } = req.query as Record<string, unknown>;
       const rawQuery = route.query?.shape.format ? req.query : negotiated;

@@ -21,8 +21,8 @@ SELECT
   count(*) FILTER (WHERE quantity > 0 AND status = 'converted') AS kept_purchased,
   count(*) FILTER (WHERE quantity > 0 AND status = 'abandoned') AS kept_abandoned,
   count(*) FILTER (WHERE quantity > 0 AND status = 'open') AS kept_open,
-  sum(units_added) AS units_added,
-  sum(units_removed) AS units_removed,
+  coalesce(sum(units_added), 0) AS units_added,
+  coalesce(sum(units_removed), 0) AS units_removed,
   quantile_cont(first_removed_at - first_added_at, 0.5) FILTER (WHERE removals > 0) AS median_ms_to_removal
 FROM keyed
 GROUP BY GROUPING SETS ((key), ())
