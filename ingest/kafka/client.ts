@@ -1,5 +1,4 @@
-import { Kafka, logLevel, type LogEntry, type ProducerConfig } from 'kafkajs';
-import { Partitioners } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type LogEntry, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
 
 /** How to reach the cluster; the composition root builds it from the configuration. */
@@ -36,10 +35,30 @@ export function producerConfig(retries = 5): ProducerConfig {
     idempotent: true,
     maxInFlightRequests: 1,
     allowAutoTopicCreation: false,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: stablePartitioner,
     retry: { retries, initialRetryTime: 100, maxRetryTime: 2_000 },
   };
 }
+
+/**
+ * murmur2 on the key, like the Java client. A message without a key (a dead-letter copy of a keyless
+ * message, a broken event without cart_id) gets a partition once and keeps it across kafkajs's retries.
+ * kafkajs re-partitions a whole request when it retries it; its round-robin would then move a keyless
+ * message to another partition, the retried batches no longer match what the broker already appended
+ * from the first attempt, and the idempotent producer fails with OUT_OF_ORDER_SEQUENCE_NUMBER.
+ */
+export const stablePartitioner: ICustomPartitioner = () => {
+  const murmur2 = Partitioners.DefaultPartitioner();
+  const chosen = new WeakMap<object, number>();
+  return (args) => {
+    if (args.message.key !== null && args.message.key !== undefined) return murmur2(args);
+    const kept = chosen.get(args.message);
+    if (kept !== undefined && args.partitionMetadata.some((p) => p.partitionId === kept)) return kept;
+    const partition = murmur2(args);
+    chosen.set(args.message, partition);
+    return partition;
+  };
+};
 
 /** acks=all: the leader answers once every in-sync replica has the batch. */
 export const ACKS_ALL = -1;
