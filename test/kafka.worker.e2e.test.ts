@@ -9,10 +9,13 @@ import { processMessage } from '../ingest/pipeline/process.ts';
 import { backfill } from '../ingest/simulator/feed.ts';
 import { DEFAULT_SIMULATION, Simulation, type SimMessage } from '../ingest/simulator/simulation.ts';
 import { kafkaSink } from '../ingest/simulator/sinks.ts';
+import { IngestMetrics } from '../ingest/metrics.ts';
 import type { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
+import type { Warehouse } from '../sql/warehouse.ts';
 import {
   createTopics,
   inProcessWorker,
+  metricValue,
   produce,
   readTopic,
   testKafka,
@@ -144,6 +147,34 @@ describe.skipIf(brokers === null)('ingest workers on a real broker', () => {
     expect(new Set(await storedIds(store.warehouse))).toEqual(t.valid);
     expect((await countEvents(store.warehouse)).distinct).toBe(t.valid.size);
     expect(workers[0]!.health.report().partitions.length + joining.health.report().partitions.length).toBe(12);
+  });
+
+  it('pauses and retries while the warehouse fails, never dead-lettering a good event, and stores everything once it is back', async () => {
+    // given a warehouse that fails its first 5 batch writes, and a worker on it
+    const t = traffic('warehouse-down', 1, 400);
+    const topic = unique('wh-down');
+    const spec = topicSpec(topic);
+    await createTopics(admin, spec);
+    store = await tempDuckDb();
+    let failures = 5;
+    const flaky: Warehouse = Object.assign(Object.create(store.warehouse) as Warehouse, {
+      writeBatch: (events: Parameters<Warehouse['writeBatch']>[0], rejected: Parameters<Warehouse['writeBatch']>[1]) =>
+        failures-- > 0 ? Promise.reject(Object.assign(new Error('disk on fire'), { code: 'io_error' })) : store.warehouse.writeBatch(events, rejected),
+    });
+    const metrics = new IngestMetrics();
+    workers = [inProcessWorker(flaky, workerOptions(brokers!, spec, unique('g')), metrics)];
+
+    // when events arrive while writes fail
+    await simulateToKafka(topic, t.messages);
+    await waitFor('a retry reported', () => (workers[0]!.health.report().last_error?.code === 'io_error' ? true : undefined));
+
+    // then, once writes succeed again, every valid event is stored and only the broken ones are dead letters
+    await waitFor('every event stored', async () => (await countEvents(store.warehouse)).n === t.valid.size, 60_000);
+    expect(new Set(await storedIds(store.warehouse))).toEqual(t.valid);
+    await waitFor('dead letters', async () => (await endOffsetsSum(admin, spec.deadLetterTopic)) === t.invalid);
+    await waitFor('retries over', () => (workers[0]!.health.report().retrying.length === 0 ? true : undefined));
+    const text = await metrics.registry.metrics();
+    expect(metricValue(text, 'carrello_warehouse_errors_total')).toBe(5);
   });
 
   it('ingests events produced by a non-Node client (kcat), keyed on the same partitions as the Java partitioner', async () => {

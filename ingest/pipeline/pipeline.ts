@@ -90,7 +90,11 @@ export class IngestPipeline implements EventIngress {
 function durableWrite(warehouse: Warehouse, sink: RejectedSink | undefined, metrics: IngestMetrics) {
   const store = async (events: readonly EventRow[], rejected: readonly RejectedMessage[]): Promise<WriteResult> => {
     try {
-      return await warehouse.writeBatch(events, rejected.map((r) => r.row));
+      const result = await warehouse.writeBatch(events, rejected.map((r) => r.row));
+      // Counted once stored, even if the dead-letter write after it fails: a retry then counts duplicates.
+      metrics.stored.inc(result.inserted);
+      metrics.duplicates.inc(result.duplicates);
+      return result;
     } catch (err) {
       metrics.warehouseErrors.inc();
       throw err;
@@ -102,20 +106,14 @@ function durableWrite(warehouse: Warehouse, sink: RejectedSink | undefined, metr
     if (!sink) {
       result = await store(events, rejected);
     } else {
-      // Both must be durable before the batch counts as written. Wait for both even when one fails, so
-      // that a retry never races the write it repeats.
-      const [stored, dead] = await Promise.allSettled([
-        store(events, []),
-        rejected.length > 0 ? sink.write(rejected) : Promise.resolve(),
-      ]);
-      if (stored.status === 'rejected') throw stored.reason;
-      if (dead.status === 'rejected') throw dead.reason;
-      result = { ...stored.value, rejected: rejected.length };
+      // Both must be durable before the batch counts as written. The warehouse goes first: while it fails,
+      // the batch is retried without sending its refused messages to the dead-letter topic again and again.
+      const stored = await store(events, []);
+      if (rejected.length > 0) await sink.write(rejected);
+      result = { ...stored, rejected: rejected.length };
     }
     metrics.batchSize.observe(events.length + rejected.length);
     metrics.batchSeconds.observe((performance.now() - started) / 1000);
-    metrics.stored.inc(result.inserted);
-    metrics.duplicates.inc(result.duplicates);
     return result;
   };
 }
