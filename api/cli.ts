@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from './config.ts';
+import { dlqCommand } from './dlqCommand.ts';
 import { ingestCommand } from './ingestCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
@@ -15,6 +16,8 @@ Usage:
   carrello ingest [--port N] [--store duckdb:PATH] [--brokers HOST:PORT,...] [--topic T] [--group G]
       A Kafka consumer-group worker: topic → validate → store, invalid messages to the
       dead-letter topic; /healthz and /metrics on --port (default 9464).
+  carrello dlq replay [--reason REASON] [--dry-run] [--brokers HOST:PORT,...] [--topic T]
+      Sends dead letters back to the event topic (original key, bytes and headers).
   carrello simulate [--seed S] [--days N] [--end ISO] [--carts-per-day N]
                     [--live --rate EVENTS_PER_S [--duration S]]
                     [--to file|collector|kafka] [--out PATH|-] [--url URL]
@@ -30,6 +33,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'start') return startCommand(rest);
   if (command === 'simulate') return simulateCommand(rest, process.env);
   if (command === 'ingest') return ingestCommand(rest, process.env);
+  if (command === 'dlq') return dlqCommand(rest, process.env);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${HELP}\n`);
     return command === undefined ? 1 : 0;

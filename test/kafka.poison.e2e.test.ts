@@ -1,7 +1,11 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { validExamples } from '../ingest/contract/examples.ts';
 import { DLQ_HEADERS } from '../ingest/kafka/deadLetter.ts';
+import { REPLAYED_FROM } from '../ingest/kafka/replay.ts';
 import type { IngestWorker } from '../ingest/kafka/worker.ts';
 import { IngestMetrics } from '../ingest/metrics.ts';
 import {
@@ -22,6 +26,7 @@ import {
 import { tempDuckDb } from './support/tempStore.ts';
 
 const brokers = inject('kafkaBrokers');
+const BIN = fileURLToPath(new URL('../bin/carrello.js', import.meta.url));
 
 const base = JSON.parse(validExamples().find((e) => e.name === 'item_added')!.text) as Record<string, unknown>;
 let goodCount = 0;
@@ -127,5 +132,27 @@ describe.skipIf(brokers === null)('poison messages on a real broker', () => {
       return row!.n === goodCount;
     });
     await waitFor('committed to the end', async () => (await committedOffsets(admin, group, topic)).get(0) === BigInt(produced.length + more.length));
+  });
+
+  it('replays dead letters of one reason to the event topic with `carrello dlq replay`, where a still-broken one comes back', async () => {
+    // when an operator replays the unknown_type dead letters
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'dlq', 'replay', '--reason', 'unknown_type'], {
+      env: { ...process.env, KAFKA_BROKERS: brokers!, CARRELLO_KAFKA_TOPIC: topic, LOG_LEVEL: 'warn' },
+    });
+
+    // then it reports what it read and sent back
+    expect(JSON.parse(stdout)).toEqual({ read: POISON.length, matched: { unknown_type: 1 }, replayed: 1 });
+    // and the worker, still refusing the type, dead-letters it again, naming the copy it came from
+    const original = deadLetters.find((d) => d.headers[DLQ_HEADERS.reason] === 'unknown_type')!;
+    const again = await waitFor('the replayed copy dead-lettered again', async () => {
+      const all = await readTopic(kafka, spec.deadLetterTopic);
+      return all.length === POISON.length + 1 ? all[all.length - 1] : undefined;
+    });
+    expect(again.headers).toMatchObject({
+      [DLQ_HEADERS.reason]: 'unknown_type',
+      [REPLAYED_FROM]: `${spec.deadLetterTopic}:0:${original.offset}`,
+      'trace-id': 'trace-unknown_type',
+    });
+    expect(Buffer.compare(again.value!, original.value!)).toBe(0);
   });
 });
