@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createTopicsAndWait } from '../ingest/kafka/topics.ts';
 
 const brokers = inject('kafkaBrokers');
 
@@ -15,7 +16,8 @@ describe.skipIf(brokers === null)('kafka smoke', () => {
 
   beforeAll(async () => {
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    // Not kafkajs's waitForLeaders: on a busy broker it can fail with UNKNOWN_TOPIC_OR_PARTITION.
+    await createTopicsAndWait(admin, [{ topic, numPartitions: 3 }]);
   });
 
   afterAll(async () => {

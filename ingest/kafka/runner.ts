@@ -125,7 +125,7 @@ export class ConsumerRunner {
     } catch (err) {
       const retryInMs = this.backoff.next(partition);
       this.deps.log.warn(
-        { err: describe(err), topic, partition, first_offset: batch.firstOffset(), messages: messages.length, retry_in_ms: retryInMs },
+        { error: describe(err), topic, partition, first_offset: batch.firstOffset(), messages: messages.length, retry_in_ms: retryInMs },
         'batch not written; partition paused, it will be fetched again from the same offset',
       );
       this.deps.hooks?.onWriteFailed?.(partition, err, retryInMs);
@@ -155,7 +155,7 @@ export class ConsumerRunner {
     } catch (err) {
       // The batch is durable; whoever owns the partition next re-reads it from the last commit, and the
       // warehouse keeps each event_id once. A later commit on this partition covers it too.
-      this.deps.log.warn({ err: describe(err), topic, partition, offset: next.toString() }, 'offset commit failed after a durable write');
+      this.deps.log.warn({ error: describe(err), topic, partition, offset: next.toString() }, 'offset commit failed after a durable write');
     }
   }
 }

@@ -32,10 +32,38 @@ export async function ensureTopics(admin: Admin, spec: TopicSpec): Promise<strin
     topicConfig(spec.topic, spec, spec.maxMessageBytes),
     topicConfig(spec.deadLetterTopic, spec, spec.maxMessageBytes + DEAD_LETTER_HEADROOM),
   ].filter((t) => !existing.has(t.topic));
-  if (wanted.length === 0) return [];
-  // kafkajs answers false (not an error) when another worker created them first.
-  await admin.createTopics({ topics: wanted, waitForLeaders: true });
+  await createTopicsAndWait(admin, wanted, [spec.topic, spec.deadLetterTopic]);
   return wanted.map((t) => t.topic);
+}
+
+/**
+ * Creates topics (kafkajs answers false, not an error, when another process created them first) and
+ * waits until every partition of `ready` has a leader that answers ListOffsets. kafkajs's own
+ * `waitForLeaders` fails with UNKNOWN_TOPIC_OR_PARTITION when the broker's metadata lags the creation, and
+ * a produce or fetch right after creation can meet NOT_LEADER_OR_FOLLOWER: both seen on a busy broker.
+ */
+export async function createTopicsAndWait(
+  admin: Admin,
+  topics: readonly ITopicConfig[],
+  ready: readonly string[] = topics.map((t) => t.topic),
+  timeoutMs = 30_000,
+): Promise<void> {
+  if (topics.length > 0) await admin.createTopics({ topics: [...topics], waitForLeaders: false });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [...ready] });
+      const leaderless = meta.topics.some((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (!leaderless) {
+        for (const topic of ready) await admin.fetchTopicOffsets(topic);
+        return;
+      }
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${ready.join(', ')} have no leader after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 function topicConfig(topic: string, spec: TopicSpec, maxMessageBytes: number): ITopicConfig {
