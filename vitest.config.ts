@@ -6,7 +6,10 @@ export default defineConfig({
     exclude: ['node_modules/**', '.cache/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // Suites own their names (files, ports), so files run side by side; 2 cores here.
+    // One real Kafka broker per run (~4 s to start), shared by every suite through inject('kafkaBrokers');
+    // KAFKA_BROKERS points the suites at an existing cluster instead.
+    globalSetup: ['test/support/kafka.ts'],
+    // Suites own their names (files, ports, topics, groups), so files run side by side; 2 cores here.
     pool: 'forks',
     maxWorkers: 2,
   },

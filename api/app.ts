@@ -1,6 +1,8 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import { collectorRouter, type CollectorOptions } from '../ingest/collector.ts';
+import type { EventIngress } from '../ingest/ingress.ts';
 import type { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
@@ -12,7 +14,14 @@ import { allRoutes } from './routes/index.ts';
 
 export interface AppDeps {
   warehouse: Warehouse;
+  /** The pipeline writing to `warehouse`; its totals show in /v1/stats. */
   pipeline: IngestPipeline;
+  /** Where the collector hands events: the pipeline (default) or, in Kafka mode, the Kafka producer. */
+  ingress?: EventIngress;
+  /** Served at GET /metrics in Prometheus text format. */
+  metrics?: Registry;
+  /** Extra /healthz fields (the in-process worker's report in Kafka mode); `ok: false` answers 503. */
+  health?: () => { ok: boolean; [k: string]: unknown };
   log: Logger;
   collector: CollectorOptions;
   /** Limits of the SQL endpoint and the export (default: the documented defaults of api/config.ts). */
@@ -32,8 +41,13 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/healthz', (_req, res) => {
     const stopping = deps.stopping();
-    res.status(stopping ? 503 : 200).json({ status: stopping ? 'stopping' : 'ok', store: deps.warehouse.engine });
+    const extra = deps.health?.();
+    const ok = !stopping && (extra?.ok ?? true);
+    const { ok: _ok, ...fields } = extra ?? { ok: true };
+    res.status(ok ? 200 : 503).json({ status: stopping ? 'stopping' : ok ? 'ok' : 'degraded', store: deps.warehouse.engine, ...fields });
   });
+
+  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics));
 
   app.use('/v1', authenticate(deps.keys ?? new KeyRing([])));
   const perSecond = deps.collectorRateLimit ?? 0;
@@ -56,7 +70,7 @@ export function createApp(deps: AppDeps): Express {
         ]
       : []),
   );
-  app.use(collectorRouter(deps.pipeline, deps.collector));
+  app.use(collectorRouter(deps.ingress ?? deps.pipeline, deps.collector));
 
   app.get('/v1/stats', requireRoles(['marketing', 'data', 'ingest'], 'read stats'), async (_req, res) => {
     const stats = await deps.warehouse.stats();
@@ -75,4 +89,11 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(problemHandler(deps.log));
   return app;
+}
+
+/** GET /metrics: the registry in Prometheus text exposition format. */
+export function metricsHandler(registry: Registry) {
+  return async (_req: express.Request, res: express.Response): Promise<void> => {
+    res.type(registry.contentType).send(await registry.metrics());
+  };
 }

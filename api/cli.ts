@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
 import { ConfigError, parseConfig } from './config.ts';
+import { dlqCommand } from './dlqCommand.ts';
+import { ingestCommand } from './ingestCommand.ts';
+import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
 import { start } from './start.ts';
 
@@ -9,20 +11,29 @@ const HELP = `carrello — cart event stream → customer-behaviour analytics
 Usage:
   carrello start [--demo | --no-demo] [--port N] [--host ADDR] [--store duckdb:PATH]
       One process: collector, ingest, DuckDB store, API. --demo seeds 30 days of simulated
-      shop traffic and keeps a live trickle going (npm start does this).
+      shop traffic and keeps a live trickle going (npm start does this). With KAFKA_BROKERS
+      set, the collector publishes to Kafka and an in-process worker consumes it.
+  carrello ingest [--port N] [--store duckdb:PATH] [--brokers HOST:PORT,...] [--topic T] [--group G]
+      A Kafka consumer-group worker: topic → validate → store, invalid messages to the
+      dead-letter topic; /healthz and /metrics on --port (default 9464).
+  carrello dlq replay [--reason REASON] [--dry-run] [--brokers HOST:PORT,...] [--topic T]
+      Sends dead letters back to the event topic (original key, bytes and headers).
   carrello simulate [--seed S] [--days N] [--end ISO] [--carts-per-day N]
                     [--live --rate EVENTS_PER_S [--duration S]]
-                    [--to file|collector] [--out PATH|-] [--url URL]
+                    [--to file|collector|kafka] [--out PATH|-] [--url URL]
+                    [--brokers HOST:PORT,...] [--topic T]
                     [--duplicate-rate P] [--invalid-rate P]
       Deterministic shop traffic for a seed: a backfill of N days ending at --end, or a live stream.
   carrello help
 
-Environment: PORT, CARRELLO_HOST, CARRELLO_STORE, LOG_LEVEL and more; see README.md.`;
+Environment: PORT, CARRELLO_HOST, CARRELLO_STORE, KAFKA_BROKERS, LOG_LEVEL and more; see README.md.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === 'start') return startCommand(rest);
   if (command === 'simulate') return simulateCommand(rest, process.env);
+  if (command === 'ingest') return ingestCommand(rest, process.env);
+  if (command === 'dlq') return dlqCommand(rest, process.env);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${HELP}\n`);
     return command === undefined ? 1 : 0;
@@ -46,7 +57,7 @@ async function startCommand(args: string[]): Promise<number> {
     strict: true,
   });
   const config = parseConfig({ ...values, demo: values.demo === true && values['no-demo'] !== true }, process.env);
-  const log = pino({ level: config.log_level, base: { service: 'carrello' } });
+  const log = createLogger(config.log_level);
   const running = await start(config, log);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {

@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseApiKeys } from './auth.ts';
 import type { ReadOnlyLimits } from '../sql/warehouse.ts';
+import { FAILPOINTS } from '../ingest/kafka/runner.ts';
+import { DEFAULT_TOPIC, deadLetterTopicOf } from '../ingest/kafka/topics.ts';
 
 /**
  * carrello's configuration: parsed once, at the composition root, from flags and the environment,
@@ -62,12 +64,55 @@ export const Config = z.object({
   }),
   /** Collector requests per second per API key (per client address without keys); 0 turns it off (env CARRELLO_COLLECTOR_RATE_LIMIT). */
   collector_rate_limit: z.coerce.number().int().min(0).default(100),
+
+  // Kafka mode: set KAFKA_BROKERS and the collector publishes to Kafka, workers consume it.
+  /** Bootstrap brokers, comma-separated host:port (env KAFKA_BROKERS); unset = embedded mode, no Kafka. */
+  kafka_brokers: z
+    .string()
+    .optional()
+    .transform((s) => (s ?? '').split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')))
+    .transform((list) => (list.length > 0 ? list : null)),
+  kafka_client_id: z.string().min(1).default('carrello'),
+  kafka_topic: z.string().min(1).default(DEFAULT_TOPIC),
+  /** Default: the event topic's name plus `.dlq`. */
+  kafka_dlq_topic: z.string().min(1).optional(),
+  /** Partitions of the topics when carrello creates them (existing topics are left as they are). */
+  kafka_partitions: num(12),
+  /** Replication factor when carrello creates the topics; -1 = the broker's default.replication.factor. */
+  kafka_replication_factor: z.coerce.number().int().min(-1).refine((n) => n !== 0, 'must be -1 or at least 1').default(-1),
+  /** max.message.bytes of the event topic when created (the dead-letter topic gets 64 KiB more); fetch sizes follow it. */
+  kafka_max_message_bytes: num(1024 * 1024),
+  kafka_group_id: z.string().min(1).default('carrello-ingest'),
+  /** Partition batches a worker processes at once; they share warehouse writes. */
+  kafka_concurrency: num(4),
+  kafka_session_timeout_ms: num(30_000),
+  /** Producer: wait this long for more events before sending a request that is not full. */
+  kafka_linger_ms: z.coerce.number().int().min(0).default(5),
+  /** Producer: messages buffered or in flight, at most; beyond it the collector answers 503 overloaded. */
+  kafka_producer_max_buffered: num(20_000),
+  /** Producer: a request not acknowledged by Kafka within this time fails (the collector answers 503). */
+  kafka_delivery_timeout_ms: num(15_000),
+  /** Worker: pause of a partition whose batch could not be written, doubling from min up to max. */
+  warehouse_retry_min_ms: num(500),
+  warehouse_retry_max_ms: num(30_000),
+  /** Worker: how often consumer lag is read for /metrics. */
+  kafka_lag_interval_ms: num(5_000),
+  /** Port of a worker's /healthz and /metrics (`carrello ingest --port`, env CARRELLO_WORKER_PORT). */
+  worker_port: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Fault injection for tests (env CARRELLO_FAILPOINT): after_write_before_commit kills the worker right after a write. */
+  failpoint: z.enum(FAILPOINTS).optional().transform((f) => f ?? null),
 });
 export type Config = z.infer<typeof Config>;
+
+/** Where the dead-letter copies go. */
+export const deadLetterTopic = (config: Config): string => config.kafka_dlq_topic ?? deadLetterTopicOf(config.kafka_topic);
 
 export class ConfigError extends Error {
   readonly code = 'invalid_config';
 }
+
+const emptyToUndefined = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
 /** Flags win over the environment; unknown or malformed values stop the process with the field named. */
 export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessEnv): Config {
@@ -95,6 +140,24 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     export_max_concurrent: env.CARRELLO_EXPORT_MAX_CONCURRENT,
     api_keys: env.CARRELLO_API_KEYS ?? (env.CARRELLO_API_KEYS_FILE ? readKeyFile(env.CARRELLO_API_KEYS_FILE) : undefined),
     collector_rate_limit: env.CARRELLO_COLLECTOR_RATE_LIMIT,
+    kafka_brokers: flags.brokers ?? env.KAFKA_BROKERS,
+    kafka_client_id: env.CARRELLO_KAFKA_CLIENT_ID,
+    kafka_topic: flags.topic ?? env.CARRELLO_KAFKA_TOPIC,
+    kafka_dlq_topic: env.CARRELLO_KAFKA_DLQ_TOPIC,
+    kafka_partitions: env.CARRELLO_KAFKA_PARTITIONS,
+    kafka_replication_factor: env.CARRELLO_KAFKA_REPLICATION_FACTOR,
+    kafka_max_message_bytes: env.CARRELLO_KAFKA_MAX_MESSAGE_BYTES,
+    kafka_group_id: flags.group ?? env.CARRELLO_KAFKA_GROUP_ID,
+    kafka_concurrency: env.CARRELLO_KAFKA_CONCURRENCY,
+    kafka_session_timeout_ms: env.CARRELLO_KAFKA_SESSION_TIMEOUT_MS,
+    kafka_linger_ms: env.CARRELLO_KAFKA_LINGER_MS,
+    kafka_producer_max_buffered: env.CARRELLO_KAFKA_PRODUCER_MAX_BUFFERED,
+    kafka_delivery_timeout_ms: env.CARRELLO_KAFKA_DELIVERY_TIMEOUT_MS,
+    warehouse_retry_min_ms: env.CARRELLO_WAREHOUSE_RETRY_MIN_MS,
+    warehouse_retry_max_ms: env.CARRELLO_WAREHOUSE_RETRY_MAX_MS,
+    kafka_lag_interval_ms: env.CARRELLO_KAFKA_LAG_INTERVAL_MS,
+    worker_port: flags['worker-port'] ?? env.CARRELLO_WORKER_PORT,
+    failpoint: emptyToUndefined(env.CARRELLO_FAILPOINT),
   };
   const parsed = Config.safeParse(input);
   if (!parsed.success) {

@@ -2,7 +2,12 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { backfill, cartsPerDayFor, streamLive } from '../ingest/simulator/feed.ts';
 import { DEFAULT_SIMULATION, Simulation } from '../ingest/simulator/simulation.ts';
-import { collectorSink, ndjsonSink, type SimSink } from '../ingest/simulator/sinks.ts';
+import { collectorSink, kafkaSink, ndjsonSink, type SimSink } from '../ingest/simulator/sinks.ts';
+import { createKafka } from '../ingest/kafka/client.ts';
+import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
+import { ensureTopics } from '../ingest/kafka/topics.ts';
+import { ConfigError, parseConfig } from './config.ts';
+import { kafkaConnection, publisherOptions, topicSpec } from './kafkaOptions.ts';
 
 const DAY = 86_400_000;
 
@@ -14,7 +19,10 @@ const SimulateArgs = z.object({
   live: z.boolean().default(false),
   rate: z.coerce.number().positive().default(5),
   duration: z.coerce.number().positive().optional(),
-  to: z.enum(['file', 'collector']).default('file'),
+  to: z.enum(['file', 'collector', 'kafka']).default('file'),
+  /** --to kafka: bootstrap brokers (default: KAFKA_BROKERS) and topic (default: CARRELLO_KAFKA_TOPIC or carrello.cart-events.v1). */
+  brokers: z.string().optional(),
+  topic: z.string().optional(),
   out: z.string().default('-'),
   url: z.url().default('http://127.0.0.1:8080'),
   'duplicate-rate': z.coerce.number().min(0).max(1).default(0),
@@ -37,9 +45,11 @@ export async function simulateCommand(argv: string[], env: NodeJS.ProcessEnv): P
   }
   const a = parsed.data;
   const sink: SimSink =
-    a.to === 'collector'
-      ? collectorSink(a.url, env.CARRELLO_API_KEY ? { authorization: `Bearer ${env.CARRELLO_API_KEY}` } : {})
-      : ndjsonSink(a.out);
+    a.to === 'kafka'
+      ? await openKafkaSink(a.brokers, a.topic, env)
+      : a.to === 'collector'
+        ? collectorSink(a.url, env.CARRELLO_API_KEY ? { authorization: `Bearer ${env.CARRELLO_API_KEY}` } : {})
+        : ndjsonSink(a.out);
   const endMs = a.end ? Date.parse(a.end) : Date.now();
   const startMs = a.live ? endMs : endMs - a.days * DAY;
   const sim = new Simulation(startMs, {
@@ -77,4 +87,19 @@ export async function simulateCommand(argv: string[], env: NodeJS.ProcessEnv): P
   await sink.close();
   process.stderr.write(`${tty ? '\n' : ''}carrello simulate: ${total} events sent live\n`);
   return 0;
+}
+
+/** Publishes to the event topic (created when absent, as workers do), through the bounded idempotent producer. */
+async function openKafkaSink(brokers: string | undefined, topic: string | undefined, env: NodeJS.ProcessEnv): Promise<SimSink> {
+  const config = parseConfig({ brokers, topic }, env);
+  if (!config.kafka_brokers) throw new ConfigError('--to kafka needs --brokers or KAFKA_BROKERS');
+  const kafka = createKafka(kafkaConnection(config, config.kafka_brokers));
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, topicSpec(config));
+  } finally {
+    await admin.disconnect();
+  }
+  return kafkaSink(new BufferedPublisher(kafka, publisherOptions(config)), config.kafka_topic);
 }

@@ -1,13 +1,20 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import type { EventIngress } from '../ingest/ingress.ts';
+import { createKafka } from '../ingest/kafka/client.ts';
+import { KafkaIngress } from '../ingest/kafka/ingress.ts';
+import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
+import { startWorker, type IngestWorker } from '../ingest/kafka/worker.ts';
 import { backfill, cartsPerDayFor, streamLive } from '../ingest/simulator/feed.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { Simulation } from '../ingest/simulator/simulation.ts';
-import { pipelineSink } from '../ingest/simulator/sinks.ts';
+import { ingressSink } from '../ingest/simulator/sinks.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import { createApp } from './app.ts';
 import { KeyRing } from './auth.ts';
-import { apiLimits, ConfigError, isLoopback, type Config } from './config.ts';
+import { apiLimits, ConfigError, deadLetterTopic, isLoopback, type Config } from './config.ts';
+import { ingestOptions, kafkaConnection, publisherOptions, workerOptions } from './kafkaOptions.ts';
+import { createMetrics } from './metrics.ts';
 
 const DAY = 86_400_000;
 
@@ -17,24 +24,54 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** `carrello start`: store, ingest pipeline, collector and API in one process. */
+/**
+ * `carrello start`: store, ingest, collector and API in one process. Embedded mode: the collector hands
+ * events to the in-process pipeline. Kafka mode (KAFKA_BROKERS set): the whole production path runs here,
+ * collector → Kafka → an in-process ingest worker (one member of the consumer group) → store → API.
+ */
 export async function start(config: Config, log: Logger): Promise<Running> {
   const keys = new KeyRing(config.api_keys);
   // INVARIANT: without API keys nothing is authenticated, so nothing may listen beyond this machine.
   if (!keys.enabled && !isLoopback(config.host)) {
     throw new ConfigError(`host: refusing to listen on ${config.host} without API keys; set CARRELLO_API_KEYS (role:key,...) or listen on 127.0.0.1`);
   }
+  const metrics = createMetrics();
   const warehouse = await DuckDbWarehouse.open(config.store.path);
   const applied = await warehouse.migrate();
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
-  const pipeline = new IngestPipeline(warehouse, {
-    batcher: { maxBatch: config.batch_max_events, maxWaitMs: config.batch_max_wait_ms, maxPending: config.ingest_max_pending },
-    maxEventBytes: config.max_event_bytes,
-  });
+
+  let pipeline: IngestPipeline;
+  let ingress: EventIngress;
+  let worker: IngestWorker | null = null;
+  let publisher: BufferedPublisher | null = null;
+  if (config.kafka_brokers) {
+    // The worker creates the topics when absent, and keeps retrying while Kafka is unreachable; until
+    // then the collector answers 503 kafka_unavailable.
+    worker = startWorker(warehouse, workerOptions(config, config.kafka_brokers), { log, metrics });
+    pipeline = worker.pipeline;
+    publisher = new BufferedPublisher(
+      createKafka(kafkaConnection(config, config.kafka_brokers), log.child({ component: 'collector' })),
+      publisherOptions(config),
+      metrics,
+    );
+    ingress = new KafkaIngress(
+      publisher,
+      { topic: config.kafka_topic, deadLetterTopic: deadLetterTopic(config), maxEventBytes: config.max_event_bytes },
+      metrics,
+    );
+    log.info({ brokers: config.kafka_brokers, topic: config.kafka_topic, group: config.kafka_group_id }, 'Kafka mode');
+  } else {
+    pipeline = new IngestPipeline(warehouse, ingestOptions(config), { metrics });
+    ingress = pipeline;
+  }
+  const workerHealth = worker?.health;
   let stopping = false;
   const app = createApp({
     warehouse,
     pipeline,
+    ingress,
+    metrics: metrics.registry,
+    health: workerHealth ? () => ({ ok: workerHealth.state !== 'failed', worker: workerHealth.report() }) : undefined,
     log,
     collector: { maxBodyBytes: config.collector_max_body_bytes, maxEvents: config.collector_max_events },
     limits: apiLimits(config),
@@ -54,7 +91,9 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   else log.warn('no API keys configured: /v1 is open to anyone on this machine, so carrello listens on loopback only');
 
   const demo = new AbortController();
-  const demoDone = config.demo ? runDemo(config, pipeline, warehouse, log, demo.signal) : Promise.resolve();
+  const demoDone = config.demo
+    ? runDemo(config, ingress, warehouse, log, demo.signal).catch((err: unknown) => log.error({ err }, 'demo: stopped on an error'))
+    : Promise.resolve();
 
   return {
     url,
@@ -64,6 +103,9 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await demoDone.catch(() => undefined);
+      // Kafka mode: what the collector took is flushed to Kafka; the worker finishes its batch in flight.
+      await publisher?.close();
+      await worker?.stop();
       await pipeline.close();
       await warehouse.close();
       log.info('carrello stopped');
@@ -71,9 +113,9 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   };
 }
 
-async function runDemo(config: Config, pipeline: IngestPipeline, warehouse: DuckDbWarehouse, log: Logger, signal: AbortSignal): Promise<void> {
+async function runDemo(config: Config, ingress: EventIngress, warehouse: DuckDbWarehouse, log: Logger, signal: AbortSignal): Promise<void> {
   const now = Date.now();
-  const sink = pipelineSink(pipeline);
+  const sink = ingressSink(ingress);
   const existing = (await warehouse.stats()).events_stored;
   // A store that already holds events keeps them; a fresh one gets `demo_days` of history first.
   const startMs = existing > 0 ? now : now - config.demo_days * DAY;

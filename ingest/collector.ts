@@ -1,7 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { OverloadedError } from './pipeline/batcher.ts';
+import type { EventIngress } from './ingress.ts';
 import type { InboundMessage } from './pipeline/message.ts';
-import type { IngestPipeline } from './pipeline/pipeline.ts';
 
 export interface CollectorOptions {
   /** Largest request body in bytes (default 1 MiB). */
@@ -29,9 +28,10 @@ export class CollectorError extends Error {
 
 /**
  * `POST /v1/events`: a JSON array (or one object) or NDJSON. Answers 202 only once every event of
- * the request, stored or refused, is durable in the warehouse.
+ * the request, stored or refused, is durable: in the warehouse (embedded mode), or acknowledged by
+ * Kafka with acks=all (Kafka mode: valid events on the event topic, refused ones on the dead-letter topic).
  */
-export function collectorRouter(pipeline: IngestPipeline, opts: CollectorOptions = DEFAULT_COLLECTOR): Router {
+export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = DEFAULT_COLLECTOR): Router {
   const router = express.Router();
   const raw = express.raw({ type: () => true, limit: opts.maxBodyBytes });
 
@@ -44,13 +44,10 @@ export function collectorRouter(pipeline: IngestPipeline, opts: CollectorOptions
       throw new CollectorError(413, 'too_many_events', `the request holds ${messages.length} events; the limit is ${opts.maxEvents} per request`);
     }
     try {
-      const result = await pipeline.ingest(messages);
+      const result = await ingress.ingest(messages);
       res.status(202).json(result);
     } catch (err) {
-      if (err instanceof OverloadedError) throw new CollectorError(503, 'overloaded', err.message, { 'Retry-After': '1' });
-      throw new CollectorError(503, 'store_unavailable', `events could not be stored, none was accepted: ${(err as Error).message}`, {
-        'Retry-After': '5',
-      });
+      throw unavailable(err);
     }
   });
   return router;
@@ -64,6 +61,21 @@ export function collectorRouter(pipeline: IngestPipeline, opts: CollectorOptions
       `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json (an array of events) or application/x-ndjson`,
     );
   }
+}
+
+/** Every failure to hand a request over is a 503 with Retry-After: the producer must send it again. */
+function unavailable(err: unknown): CollectorError {
+  const code = (err as { code?: unknown }).code;
+  const message = (err as Error).message;
+  if (code === 'overloaded' || code === 'producer_backpressure') {
+    return new CollectorError(503, 'overloaded', message, { 'Retry-After': '1' });
+  }
+  if (code === 'kafka_unavailable' || code === 'producer_closed') {
+    return new CollectorError(503, 'kafka_unavailable', `events could not be handed to Kafka; send them again: ${message}`, {
+      'Retry-After': '5',
+    });
+  }
+  return new CollectorError(503, 'store_unavailable', `events could not be stored, none was accepted: ${message}`, { 'Retry-After': '5' });
 }
 
 function mediaType(req: Request): string {

@@ -1,7 +1,7 @@
-import type { EventRow, RejectedRow, WriteResult } from '../../sql/rows.ts';
-import type { Processed } from './process.ts';
+import type { EventRow, WriteResult } from '../../sql/rows.ts';
+import type { Processed, RejectedMessage } from './process.ts';
 
-export type BatchSink = (events: readonly EventRow[], rejected: readonly RejectedRow[]) => Promise<WriteResult>;
+export type BatchSink = (events: readonly EventRow[], rejected: readonly RejectedMessage[]) => Promise<WriteResult>;
 
 export interface BatcherOptions {
   /** Flush when this many messages wait (default 5,000). */
@@ -96,11 +96,11 @@ export class Batcher {
     }
     this.waitingCount -= count;
     const events: EventRow[] = [];
-    const rejected: RejectedRow[] = [];
+    const rejected: RejectedMessage[] = [];
     for (const w of batch) {
       for (const p of w.items) {
         if (p.kind === 'event') events.push(p.row);
-        else rejected.push(p.row);
+        else rejected.push(p);
       }
     }
     try {

@@ -1,9 +1,13 @@
+import type { EventRow, WriteResult } from '../../sql/rows.ts';
 import type { Warehouse } from '../../sql/warehouse.ts';
+import type { EventIngress } from '../ingress.ts';
+import { IngestMetrics } from '../metrics.ts';
 import { Batcher, DEFAULT_BATCHER, type BatcherOptions } from './batcher.ts';
 import { DEFAULT_MAX_EVENT_BYTES } from './decode.ts';
 import type { InboundMessage } from './message.ts';
 import type { RejectReason } from './outcome.ts';
-import { processMessage } from './process.ts';
+import { processMessage, type RejectedMessage } from './process.ts';
+import type { RejectedSink } from './rejectedSink.ts';
 
 export interface IngestOptions {
   batcher: BatcherOptions;
@@ -12,6 +16,12 @@ export interface IngestOptions {
 }
 
 export const DEFAULT_INGEST: IngestOptions = { batcher: DEFAULT_BATCHER, maxEventBytes: DEFAULT_MAX_EVENT_BYTES };
+
+export interface IngestDeps {
+  /** Where refused messages go; without one they go to the warehouse's rejected_events, in the batch's transaction. */
+  rejected?: RejectedSink;
+  metrics?: IngestMetrics;
+}
 
 export interface MessageRejection {
   index: number;
@@ -29,15 +39,18 @@ export interface IngestResult {
  * The transport-agnostic pipeline: decode → validate → batch → write → acknowledge.
  * The collector, the in-process queue and the Kafka worker all hand their messages to it.
  */
-export class IngestPipeline {
+export class IngestPipeline implements EventIngress {
   private readonly batcher: Batcher;
   readonly rejectedByReason = new Map<RejectReason, number>();
+  readonly metrics: IngestMetrics;
 
   constructor(
     warehouse: Warehouse,
     private readonly opts: IngestOptions = DEFAULT_INGEST,
+    deps: IngestDeps = {},
   ) {
-    this.batcher = new Batcher((events, rejected) => warehouse.writeBatch(events, rejected), opts.batcher);
+    this.metrics = deps.metrics ?? new IngestMetrics();
+    this.batcher = new Batcher(durableWrite(warehouse, deps.rejected, this.metrics), opts.batcher);
   }
 
   get totals() {
@@ -49,15 +62,21 @@ export class IngestPipeline {
    * Rejects (and nothing may be acknowledged) if the write fails or the queue is full.
    */
   async ingest(messages: readonly InboundMessage[]): Promise<IngestResult> {
+    for (const m of messages) this.metrics.received.inc({ source: m.source });
     const processed = messages.map((m) => processMessage(m, this.opts.maxEventBytes));
     const rejected: MessageRejection[] = [];
+    const sources: string[] = [];
     processed.forEach((p, index) => {
       if (p.kind === 'rejected') {
         rejected.push({ index, ...p.rejection });
+        sources.push(p.message.source);
       }
     });
     await this.batcher.submit(processed);
-    for (const r of rejected) this.rejectedByReason.set(r.reason, (this.rejectedByReason.get(r.reason) ?? 0) + 1);
+    rejected.forEach((r, i) => {
+      this.rejectedByReason.set(r.reason, (this.rejectedByReason.get(r.reason) ?? 0) + 1);
+      this.metrics.rejected.inc({ reason: r.reason, source: sources[i]! });
+    });
     return { accepted: processed.length - rejected.length, rejected };
   }
 
@@ -65,4 +84,36 @@ export class IngestPipeline {
   close(): Promise<void> {
     return this.batcher.close();
   }
+}
+
+/** One batch made durable: events in the warehouse, refused messages in the warehouse or the rejected sink. */
+function durableWrite(warehouse: Warehouse, sink: RejectedSink | undefined, metrics: IngestMetrics) {
+  const store = async (events: readonly EventRow[], rejected: readonly RejectedMessage[]): Promise<WriteResult> => {
+    try {
+      const result = await warehouse.writeBatch(events, rejected.map((r) => r.row));
+      // Counted once stored, even if the dead-letter write after it fails: a retry then counts duplicates.
+      metrics.stored.inc(result.inserted);
+      metrics.duplicates.inc(result.duplicates);
+      return result;
+    } catch (err) {
+      metrics.warehouseErrors.inc();
+      throw err;
+    }
+  };
+  return async (events: readonly EventRow[], rejected: readonly RejectedMessage[]): Promise<WriteResult> => {
+    const started = performance.now();
+    let result: WriteResult;
+    if (!sink) {
+      result = await store(events, rejected);
+    } else {
+      // Both must be durable before the batch counts as written. The warehouse goes first: while it fails,
+      // the batch is retried without sending its refused messages to the dead-letter topic again and again.
+      const stored = await store(events, []);
+      if (rejected.length > 0) await sink.write(rejected);
+      result = { ...stored, rejected: rejected.length };
+    }
+    metrics.batchSize.observe(events.length + rejected.length);
+    metrics.batchSeconds.observe((performance.now() - started) / 1000);
+    return result;
+  };
 }

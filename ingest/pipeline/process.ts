@@ -5,7 +5,15 @@ import type { Rejection } from './outcome.ts';
 import { toRow } from './toRow.ts';
 import { validate } from './validate.ts';
 
-export type Processed = { kind: 'event'; row: EventRow } | { kind: 'rejected'; row: RejectedRow; rejection: Rejection };
+export type Processed = { kind: 'event'; row: EventRow } | RejectedMessage;
+
+/** A refused message: the row the warehouse keeps, and the message itself for a dead-letter sink. */
+export interface RejectedMessage {
+  kind: 'rejected';
+  row: RejectedRow;
+  rejection: Rejection;
+  message: InboundMessage;
+}
 
 /** Runs one message through decode → validate → toRow. Never throws for bad input. */
 export function processMessage(msg: InboundMessage, maxEventBytes = DEFAULT_MAX_EVENT_BYTES): Processed {
@@ -20,6 +28,7 @@ function rejected(msg: InboundMessage, rejection: Rejection): Processed {
   return {
     kind: 'rejected',
     rejection,
+    message: msg,
     row: {
       received_at_ms: msg.receivedAtMs,
       source: msg.source,

@@ -1,15 +1,17 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import type { EventIngress } from '../ingress.ts';
+import type { BufferedPublisher, OutRecord } from '../kafka/publisher.ts';
 import type { InboundMessage } from '../pipeline/message.ts';
-import type { IngestPipeline } from '../pipeline/pipeline.ts';
 import type { SimMessage } from './simulation.ts';
 
-/** Where simulated traffic goes: the in-process pipeline, a collector over HTTP, or an NDJSON file. */
+/** Where simulated traffic goes: the in-process pipeline, a collector over HTTP, Kafka, or an NDJSON file. */
 export interface SimSink {
   send(batch: readonly SimMessage[]): Promise<void>;
   close(): Promise<void>;
 }
 
-export function pipelineSink(pipeline: IngestPipeline): SimSink {
+/** Into this process's ingress: the pipeline (embedded) or the Kafka producer (`carrello start` in Kafka mode). */
+export function ingressSink(ingress: EventIngress): SimSink {
   return {
     async send(batch) {
       const now = Date.now();
@@ -17,10 +19,43 @@ export function pipelineSink(pipeline: IngestPipeline): SimSink {
         const text = JSON.stringify(m.body);
         return { raw: Buffer.from(text), parsed: { json: m.body, text }, source: 'simulator', sourceRef: `sim#${i}`, receivedAtMs: now };
       });
-      await pipeline.ingest(messages);
+      await retryWhileBusy(() => ingress.ingest(messages));
     },
     async close() {},
   };
+}
+
+/**
+ * Straight onto the event topic, keyed by cart_id, as a commerce service's producer would, broken copies
+ * included (--invalid-rate): the workers dead-letter those. Waits for Kafka's acknowledgement (acks=all).
+ */
+export function kafkaSink(publisher: BufferedPublisher, topic: string): SimSink {
+  return {
+    async send(batch) {
+      const records: OutRecord[] = batch.map((m) => {
+        const cart = (m.body as { cart_id?: unknown }).cart_id;
+        return { topic, key: typeof cart === 'string' ? cart : null, value: Buffer.from(JSON.stringify(m.body)) };
+      });
+      const slice = Math.max(1, Math.floor(publisher.opts.maxBufferedMessages / 2));
+      for (let i = 0; i < records.length; i += slice) {
+        await retryWhileBusy(() => publisher.publish(records.slice(i, i + slice)));
+      }
+    },
+    close: () => publisher.close(),
+  };
+}
+
+/** Back-pressure is a reason to wait, not to fail: retry while the ingress answers overloaded. */
+async function retryWhileBusy<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if ((code !== 'overloaded' && code !== 'producer_backpressure') || attempt >= 600) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 /** Posts NDJSON to a collector, 1,000 events a request, retrying while it answers 503. */

@@ -12,9 +12,21 @@ export interface CarrelloProcess {
 }
 
 /** Starts `carrello start ...args` as a real child process and waits until it listens. */
-export async function startCarrello(args: string[], env: Record<string, string> = {}): Promise<CarrelloProcess> {
-  const child = spawn(process.execPath, [BIN, 'start', '--port', '0', ...args], {
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+export function startCarrello(args: string[], env: Record<string, string> = {}): Promise<CarrelloProcess> {
+  return spawnCarrello('start', ['--port', '0', ...args], env);
+}
+
+/** Starts `carrello ingest ...args` (a Kafka worker) and waits until its /healthz and /metrics listen. */
+export function startIngestWorker(args: string[], env: Record<string, string>): Promise<CarrelloProcess> {
+  return spawnCarrello('ingest', ['--port', '0', ...args], env);
+}
+
+async function spawnCarrello(command: string, args: string[], env: Record<string, string>): Promise<CarrelloProcess> {
+  // A developer's KAFKA_BROKERS (which points the Kafka suites at a cluster) must not switch the
+  // embedded-mode suites to Kafka mode: a child gets Kafka settings only from `env`.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'KAFKA_BROKERS' && !k.startsWith('CARRELLO_')));
+  const child = spawn(process.execPath, [BIN, command, ...args], {
+    env: { ...inherited, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -22,7 +34,7 @@ export async function startCarrello(args: string[], env: Record<string, string> 
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`carrello did not start within 30 s:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`carrello ${command} did not start within 30 s:\n${out}`)), 30_000);
     const check = () => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
       if (m) {
@@ -33,7 +45,7 @@ export async function startCarrello(args: string[], env: Record<string, string> 
     child.stdout!.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`carrello exited (${code}) before listening:\n${out}`));
+      reject(new Error(`carrello ${command} exited (${code}) before listening:\n${out}`));
     });
   });
   return { url, child, output: () => out, exited };

@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+import { createKafka } from '../ingest/kafka/client.ts';
+import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
+import { replayDeadLetters } from '../ingest/kafka/replay.ts';
+import { REJECT_REASONS } from '../ingest/pipeline/outcome.ts';
+import { ConfigError, deadLetterTopic, parseConfig } from './config.ts';
+import { kafkaConnection, publisherOptions } from './kafkaOptions.ts';
+
+/**
+ * `carrello dlq replay [--reason R] [--dry-run]`: sends the dead letters (all, or those of one reason)
+ * back to the event topic, and prints a JSON report: read, matched by reason, replayed.
+ */
+export async function dlqCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== 'replay') {
+    process.stderr.write('usage: carrello dlq replay [--reason REASON] [--dry-run] [--brokers HOST:PORT,...] [--topic T]\n');
+    return 2;
+  }
+  const { values } = parseArgs({
+    args: rest,
+    options: { reason: { type: 'string' }, 'dry-run': { type: 'boolean' }, brokers: { type: 'string' }, topic: { type: 'string' } },
+    strict: true,
+  });
+  if (values.reason !== undefined && !(REJECT_REASONS as readonly string[]).includes(values.reason)) {
+    throw new ConfigError(`--reason: expected one of ${REJECT_REASONS.join(', ')}`);
+  }
+  const config = parseConfig({ brokers: values.brokers, topic: values.topic }, env);
+  if (!config.kafka_brokers) throw new ConfigError('kafka_brokers: carrello dlq needs KAFKA_BROKERS (or --brokers host:port,...)');
+  const kafka = createKafka(kafkaConnection(config, config.kafka_brokers));
+  const publisher = new BufferedPublisher(kafka, publisherOptions(config));
+  try {
+    const report = await replayDeadLetters(kafka, publisher, {
+      deadLetterTopic: deadLetterTopic(config),
+      targetTopic: config.kafka_topic,
+      reason: values.reason,
+      dryRun: values['dry-run'] === true,
+    });
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+    return 0;
+  } finally {
+    await publisher.close();
+  }
+}

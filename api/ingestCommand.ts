@@ -1,0 +1,70 @@
+import type { Server } from 'node:http';
+import { parseArgs } from 'node:util';
+import { startWorker } from '../ingest/kafka/worker.ts';
+import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
+import { ConfigError, parseConfig } from './config.ts';
+import { workerOptions } from './kafkaOptions.ts';
+import { createLogger } from './logger.ts';
+import { createMetrics } from './metrics.ts';
+import { createWorkerApp } from './workerApp.ts';
+
+/** How long a stopping worker waits for its batch in flight before it gives up on it (uncommitted). */
+const STOP_GRACE_MS = 20_000;
+
+/**
+ * `carrello ingest`: one Kafka consumer-group worker writing to the store, with /healthz and /metrics on
+ * --port. Exits 0 after SIGTERM/SIGINT, 1 when the consumer failed for good (a supervisor restarts it).
+ */
+export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: 'string' },
+      store: { type: 'string' },
+      brokers: { type: 'string' },
+      topic: { type: 'string' },
+      group: { type: 'string' },
+    },
+    strict: true,
+  });
+  const config = parseConfig({ ...values, port: undefined, 'worker-port': values.port }, env);
+  if (!config.kafka_brokers) throw new ConfigError('kafka_brokers: carrello ingest needs KAFKA_BROKERS (or --brokers host:port,...)');
+  const log = createLogger(config.log_level);
+  const metrics = createMetrics();
+  const warehouse = await DuckDbWarehouse.open(config.store.path);
+  const applied = await warehouse.migrate();
+  if (applied.length > 0) log.info({ applied }, 'migrations applied');
+
+  const worker = startWorker(warehouse, workerOptions(config, config.kafka_brokers), { log, metrics });
+  const app = createWorkerApp({ health: worker.health, metrics: metrics.registry });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.worker_port, config.host, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.worker_port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  log.info({ url, store: config.store.path, topic: config.kafka_topic, group: config.kafka_group_id }, `carrello ingest: health and metrics on ${url}`);
+
+  const outcome = await new Promise<'signal' | 'failed'>((resolve) => {
+    const onSignal = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      resolve('signal');
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const watch = setInterval(() => worker.health.state === 'failed' && resolve('failed'), 500);
+    watch.unref();
+  });
+
+  const timer = setTimeout(() => {
+    log.error({ grace_ms: STOP_GRACE_MS }, 'the batch in flight did not finish in time; leaving it uncommitted');
+    process.exit(1);
+  }, STOP_GRACE_MS);
+  await worker.stop();
+  clearTimeout(timer);
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await warehouse.close();
+  log.info('carrello ingest stopped');
+  return outcome === 'failed' ? 1 : 0;
+}
