@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { migrations, query, views } from '../loader.ts';
 import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
-import type { QueryParams, Row, Warehouse } from '../warehouse.ts';
+import type { Columns, QueryParams, Row, Warehouse } from '../warehouse.ts';
+import { readColumns } from './columns.ts';
 
 export class StoreLockedError extends Error {
   readonly code = 'store_locked';
@@ -123,6 +124,11 @@ export class DuckDbWarehouse implements Warehouse {
 
   query(name: string, params: QueryParams = {}): Promise<Row[]> {
     return this.all(query('duckdb', name), bindable(params));
+  }
+
+  async queryColumns(name: string, params: QueryParams = {}): Promise<Columns> {
+    // Materialized (run, not stream): another request may use the reader connection while we read.
+    return readColumns(await this.reader.run(query('duckdb', name), bindable(params)));
   }
 
   /** Runs a read query on the reader connection and returns JSON-safe rows (BIGINT as string). */
