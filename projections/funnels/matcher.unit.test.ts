@@ -233,3 +233,27 @@ describe('breakdown values', () => {
     expect(result.counted.c2!.breakdown).toBe('app');
   });
 });
+
+describe('the worked example of docs/funnels.md', () => {
+  const example = {
+    A: [[ADD, '2026-03-02 09:00:00'], [ADD, '2026-03-02 09:10:00'], [CHECKOUT, '2026-03-02 09:40:00'], [ORDER, '2026-03-02 09:45:00']],
+    B: [[ADD, '2026-03-02 18:00:00'], [ADD, '2026-03-03 18:30:00'], [CHECKOUT, '2026-03-03 19:00:00']],
+    C: [[ADD, '2026-03-02 10:00:00'], [REMOVE, '2026-03-02 10:02:00']],
+  } satisfies Record<string, [string, string][]>;
+
+  it('gives the answer the page shows', () => {
+    const result = runToy({ ...buy, window: DAY }, example);
+    expect(result.reached).toEqual({ A: 3, B: 2, C: 1 });
+    expect(result.steps.map((s) => [s.count, s.conversion_from_previous, s.conversion_from_first, s.median_seconds_from_previous])).toEqual([
+      [3, null, 1, null],
+      [2, 0.666667, 0.666667, 1800],
+      [1, 0.5, 0.333333, 300],
+    ]);
+  });
+
+  it('and with the removal excluded between steps 0 and 1, leaves cart C out', () => {
+    const result = runToy({ ...buy, window: DAY, exclusions: [{ type: REMOVE, between: [0, 1] }] }, example);
+    expect(result.reached).toEqual({ A: 3, B: 2, C: 'spoiled' });
+    expect(result.counts).toEqual([2, 2, 1]);
+  });
+});
