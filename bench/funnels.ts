@@ -9,7 +9,9 @@ import { simulatedStore } from './support/simulatedStore.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
-const events = Number(args[args.indexOf('--events') + 1] ?? NaN) || 1_000_000;
+const eventsAt = args.indexOf('--events');
+const events = eventsAt >= 0 ? Number(args[eventsAt + 1]) : 1_000_000;
+if (!Number.isInteger(events) || events < 1_000) throw new Error('--events takes a whole number of at least 1000');
 const runs = 5;
 const DAY = 86_400_000;
 

@@ -210,4 +210,26 @@ describe('funnelReport on DuckDB', () => {
     expect(report.breakdown![25]).toMatchObject({ value: '(other)', steps: [{ count: 5 }, { count: 0 }, { count: 0 }] });
     expect(report.breakdown!.slice(20, 25).map((b) => b.value)).toEqual(['campaign-20', 'campaign-21', 'campaign-22', 'campaign-23', 'campaign-24']);
   });
+
+  it('answers zeros when nothing entered', async () => {
+    const report = await funnelReport(warehouse, funnel());
+    expect(report.steps.map((s) => [s.count, s.conversion_from_previous, s.conversion_from_first, s.median_seconds_from_previous])).toEqual([
+      [0, null, null, null],
+      [0, null, null, null],
+      [0, null, null, null],
+    ]);
+  });
+
+  it('takes 20 steps and 10 exclusions', async () => {
+    // given a cart adding 20 times, one removing in between, and one removing after its 20th add
+    const adds = (c: ToyCart, n: number) => {
+      for (let i = 0; i < n; i++) c.add(`2026-03-02T10:00:${String(i).padStart(2, '0')}Z`);
+      return c;
+    };
+    await load(adds(cart('twenty'), 20), adds(cart('removed'), 10).remove('2026-03-02T10:00:30Z'), adds(cart('after'), 20).remove('2026-03-02T10:01:00Z'));
+    const exclusions = Array.from({ length: 10 }, (_, k) => ({ type: REMOVE, between: [k, k + 10] as [number, number] }));
+    const report = await funnelReport(warehouse, funnel({ steps: Array.from({ length: 20 }, () => ({ type: ADD })), exclusions }));
+    expect(report.steps.map((s) => s.count)).toEqual([...new Array(10).fill(2), ...new Array(10).fill(2)]);
+    expect(report.spoiled).toBe(1);
+  });
 });

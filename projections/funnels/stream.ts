@@ -84,29 +84,35 @@ export function buildStream(r: EventRows, startBits: number): EventStream {
   const moment = new Int32Array(r.rows);
   const valueRow = new Int32Array(r.rows);
   const monotone = new Uint8Array(entities);
-  const { rid, t: times } = r;
+  const { rid, bits: rowBits, t: times } = r;
   let n = 0;
   for (let e = 0; e < entities; e++) {
-    offsets[e] = n;
+    const first = n;
+    offsets[e] = first;
     let m = -1;
     let up = 1;
-    for (let j = starts[e]!; j < starts[e + 1]!; j++) {
+    let lastRid = NaN;
+    let lastTime = NaN;
+    for (let j = starts[e]!, end = starts[e + 1]!; j < end; j++) {
       const row = order[j]!;
-      const bits = r.bits[row]! | 0;
-      if (n > offsets[e]! && rid[order[j - 1]!] === rid[row]) {
+      const bits = rowBits[row]! | 0;
+      const id = rid[row]!;
+      if (id === lastRid) {
         steps[n - 1]! |= bits & STEP_MASK;
         exclusions[n - 1]! |= bits >>> EXCLUSION_SHIFT;
         if (valueRow[n - 1]! < 0 && (bits & startBits) !== 0) valueRow[n - 1] = row;
         continue;
       }
       const time = times[row]!;
-      if (n === offsets[e] || time !== t[n - 1]) m += 1;
-      if (n > offsets[e]! && time < t[n - 1]!) up = 0;
+      if (n === first || time !== lastTime) m += 1;
+      if (n > first && time < lastTime) up = 0;
       t[n] = time;
       steps[n] = bits & STEP_MASK;
       exclusions[n] = bits >>> EXCLUSION_SHIFT;
       moment[n] = m;
       valueRow[n] = (bits & startBits) !== 0 ? row : -1;
+      lastRid = id;
+      lastTime = time;
       n += 1;
     }
     monotone[e] = up;

@@ -1,4 +1,4 @@
-import { DuckDBTypeId, type DuckDBDataChunk, type DuckDBResult, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBMaterializedResult, DuckDBTypeId, type DuckDBDataChunk, type DuckDBResult, type DuckDBVector } from '@duckdb/node-api';
 import type { Column, Columns, TextColumn } from '../warehouse.ts';
 
 const NUMERIC = new Set<DuckDBTypeId>([
@@ -29,11 +29,21 @@ export async function readColumns(result: DuckDBResult): Promise<Columns> {
   });
   const chunks: DuckDBDataChunk[] = [];
   let rows = 0;
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    chunks.push(chunk);
-    rows += chunk.rowCount;
+  if (result instanceof DuckDBMaterializedResult) {
+    // Already in memory: take its chunks without a round trip each.
+    for (let i = 0; i < result.chunkCount; i++) {
+      const chunk = result.getChunk(i);
+      if (chunk.rowCount === 0) continue;
+      chunks.push(chunk);
+      rows += chunk.rowCount;
+    }
+  } else {
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      chunks.push(chunk);
+      rows += chunk.rowCount;
+    }
   }
   const columns: Record<string, Column> = {};
   names.forEach((name, c) => {
@@ -60,7 +70,7 @@ type Items = Int8Array | Int16Array | Int32Array | Uint8Array | Uint16Array | Ui
  * times faster than getItem() per value, which matters for answers reading a million rows. Should a
  * later release change either, this falls back to getItem().
  */
-export function numbersInto(out: Float64Array, at: number, vector: DuckDBVector): void {
+function numbersInto(out: Float64Array, at: number, vector: DuckDBVector): void {
   const internals = vector as unknown as { items?: unknown; validity?: { data?: unknown } };
   const items = internals.items;
   const allValid = internals.validity !== undefined && internals.validity.data === null;
