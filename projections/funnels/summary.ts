@@ -90,9 +90,39 @@ function mean(values: Float64Array): number {
   return sum / values.length;
 }
 
-/** The middle value; for an even count, the mean of the two middle ones. */
+/** The middle value; for an even count, the mean of the two middle ones. Reorders `values`. */
 export function median(values: Float64Array): number {
-  const sorted = values.slice().sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  const mid = values.length >> 1;
+  const upper = select(values, mid);
+  if (values.length % 2 === 1) return upper;
+  // After selection, everything left of mid is ≤ values[mid]: the lower middle is their maximum.
+  let lower = -Infinity;
+  for (let i = 0; i < mid; i++) if (values[i]! > lower) lower = values[i]!;
+  return (lower + upper) / 2;
+}
+
+/** Quickselect: puts the k-th smallest value at index k (smaller ones before it) and returns it. */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const x = a[i]!;
+        a[i] = a[j]!;
+        a[j] = x;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else break;
+  }
+  return a[k]!;
 }
