@@ -33,7 +33,7 @@ export const FunnelRequest = z
       .min(MIN_WINDOW_MS / 1000)
       .max(MAX_WINDOW_MS / 1000)
       .default(DEFAULT_WINDOW_SECONDS)
-      .describe('every step within this many seconds of the attempt’s first event, boundary included (default 14 days; at most 90)'),
+      .describe('every step within this many seconds of the attempt’s first event, boundary included (default 14 days, at most 90 days)'),
     order: z
       .enum(['ordered', 'strict', 'unordered'])
       .default('ordered')
