@@ -190,6 +190,16 @@ describe('exclusions', () => {
     expect(result.counts).toEqual([3, 3, 2]);
   });
 
+  it('are judged against the first event that can be each step, as PostHog does', () => {
+    const result = runToy(noRemoval, {
+      // the attempt takes the first checkout; the removal after it spoils the attempt, second checkout or not
+      checkedOutAgain: [[ADD, 0], [CHECKOUT, 10], [REMOVE, 15], [CHECKOUT, 18], [ORDER, 20]],
+      // a new add after the removal starts a clean attempt
+      addedAgain: [[ADD, 0], [CHECKOUT, 10], [REMOVE, 15], [ADD, 16], [CHECKOUT, 18], [ORDER, 20]],
+    });
+    expect(result.reached).toEqual({ checkedOutAgain: 'spoiled', addedAgain: 3 });
+  });
+
   it('spoil an attempt that never reached step j when within its window after step i', () => {
     const hourly = { ...noRemoval, window: 3600 };
     const result = runToy(hourly, {
