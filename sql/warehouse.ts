@@ -4,6 +4,17 @@ import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from './rows.
 export type QueryParam = string | number | boolean | null;
 export type QueryParams = Record<string, QueryParam>;
 export type Row = Record<string, unknown>;
+/** A text column, decoded on access: answers that read a million rows often look at few of their texts. */
+export interface TextColumn {
+  readonly length: number;
+  get(row: number): string | null;
+}
+/** A column of a columnar answer: numbers (NULL as NaN; integers exact up to 2^53) or text. */
+export type Column = Float64Array | TextColumn;
+export interface Columns {
+  rows: number;
+  columns: Record<string, Column>;
+}
 
 /**
  * What the ingest pipeline and the projections need from a store. Adapters (DuckDB, ClickHouse)
@@ -35,6 +46,11 @@ export interface Warehouse {
    * the range holds more than maxRows events; otherwise the bytes stream as the consumer reads them.
    */
   exportEvents(range: TimeRange, format: ExportFormat, opts: ExportOptions): Promise<EventExport>;
+  /**
+   * The same for answers that read many rows: the result column by column, numeric columns as
+   * Float64Array, text decoded on access. Queries cast every column to DOUBLE or VARCHAR.
+   */
+  queryColumns(name: string, params?: QueryParams): Promise<Columns>;
   close(): Promise<void>;
 }
 

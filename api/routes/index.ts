@@ -5,6 +5,7 @@ import { analysisRoutes } from './analyses.ts';
 import { cartRoutes } from './carts.ts';
 import { exportRoutes } from './export.ts';
 import { sqlRoutes } from './sql.ts';
+import { funnelRoutes } from './funnels.ts';
 
 export interface RouteDeps {
   warehouse: Warehouse;
@@ -13,5 +14,5 @@ export interface RouteDeps {
 
 /** Every /v1 read route; /openapi.json is generated from this list. */
 export function allRoutes(deps: RouteDeps): AnyRoute[] {
-  return [...analysisRoutes(deps), ...cartRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps)];
+  return [...analysisRoutes(deps), ...cartRoutes(deps), ...funnelRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps)];
 }

@@ -5,6 +5,7 @@ import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDB
 import { migrations, query, views } from '../loader.ts';
 import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
 import type {
+  Columns,
   EventExport,
   ExportFormat,
   ExportOptions,
@@ -17,6 +18,7 @@ import type {
 } from '../warehouse.ts';
 import { DuckDbExporter } from './export.ts';
 import { DuckDbSandbox } from './sandbox/run.ts';
+import { readColumns } from './columns.ts';
 
 export class StoreLockedError extends Error {
   readonly code = 'store_locked';
@@ -184,6 +186,11 @@ export class DuckDbWarehouse implements Warehouse {
 
   exportEvents(range: TimeRange, format: ExportFormat, opts: ExportOptions): Promise<EventExport> {
     return this.exporter.export(range, format, opts);
+  }
+
+  async queryColumns(name: string, params: QueryParams = {}): Promise<Columns> {
+    // Materialized (run, not stream): another request may use the reader connection while we read.
+    return readColumns(await this.reader.run(query('duckdb', name), bindable(params)));
   }
 
   /** Runs a read query on the reader connection and returns JSON-safe rows (BIGINT as string). */

@@ -1,0 +1,78 @@
+// `npx tsx bench/funnels.ts [--events N] [--json]`: POST /v1/funnels's computation (warehouse query,
+// matching, summary) on simulated traffic of about N events (default 1,000,000) in a DuckDB file under
+// .cache/bench/ (shared with `npm run bench`), built once through the ingest pipeline and reused. Prints one line per funnel, or JSON.
+import { funnelReport } from '../projections/funnels/funnels.ts';
+import type { FunnelDefinition } from '../projections/funnels/definition.ts';
+import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
+import { BENCH_END, benchDuckDb } from './dataset.ts';
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const eventsAt = args.indexOf('--events');
+const events = eventsAt >= 0 ? Number(args[eventsAt + 1]) : 1_000_000;
+if (!Number.isInteger(events) || events < 1_000) throw new Error('--events takes a whole number of at least 1000');
+const runs = 5;
+const DAY = 86_400_000;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const { path } = await benchDuckDb(events, log);
+const endMs = BENCH_END;
+
+const base: FunnelDefinition = {
+  steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }],
+  windowMs: 14 * DAY,
+  order: 'ordered',
+  exclusions: [],
+  entity: 'cart',
+  fromMs: endMs - 30 * DAY,
+  toMs: endMs,
+  asOfMs: endMs,
+};
+const funnels: [string, FunnelDefinition][] = [
+  ['ordered carts: added → checkout → order', base],
+  ['ordered carts, by channel', { ...base, breakdown: 'channel' }],
+  ['strict carts', { ...base, order: 'strict' }],
+  ['unordered carts', { ...base, order: 'unordered' }],
+  ['ordered carts, removal excluded between checkout and order', { ...base, exclusions: [{ type: 'cart.item_removed', between: [1, 2] }] }],
+  ['ordered customers, by campaign', { ...base, entity: 'customer', breakdown: 'campaign' }],
+  ['strict customers', { ...base, entity: 'customer', order: 'strict' }],
+  [
+    'ordered carts: garden add → any add → checkout',
+    { ...base, steps: [{ type: 'cart.item_added', category: 'garden' }, { type: 'cart.item_added' }, { type: 'cart.checkout_started' }] },
+  ],
+];
+
+const warehouse = await DuckDbWarehouse.open(path);
+const stored = (await warehouse.stats()).events_stored;
+// Wall time is what a caller waits; CPU time (all threads, DuckDB's included) tells a busy machine apart.
+const results: { name: string; events: number; entered: number; median_ms: number; min_ms: number; max_ms: number; cpu_ms: number }[] = [];
+for (const [name, d] of funnels) {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let entered = 0;
+  for (let i = 0; i < runs + 1; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    const report = await funnelReport(warehouse, d);
+    const ms = performance.now() - t0;
+    const used = process.cpuUsage(c0);
+    if (i > 0) {
+      // the first run warms caches
+      times.push(ms);
+      cpu.push((used.user + used.system) / 1000);
+    }
+    entered = report.steps[0]!.count;
+  }
+  times.sort((a, b) => a - b);
+  cpu.sort((a, b) => a - b);
+  const r = {
+    name, events: stored, entered,
+    median_ms: Math.round(times[runs >> 1]!), min_ms: Math.round(times[0]!), max_ms: Math.round(times[runs - 1]!), cpu_ms: Math.round(cpu[runs >> 1]!),
+  };
+  results.push(r);
+  if (!json) {
+    process.stdout.write(`${name}: median ${r.median_ms} ms (min ${r.min_ms}, max ${r.max_ms}; cpu ${r.cpu_ms} ms) over ${stored} events, ${entered} entered\n`);
+  }
+}
+await warehouse.close();
+if (json) process.stdout.write(`${JSON.stringify(results)}\n`);

@@ -1,0 +1,155 @@
+import type { TextColumn } from '../../sql/warehouse.ts';
+import { EXCLUSION_SHIFT, STEP_MASK } from './definition.ts';
+
+/**
+ * Every entity's events in the entity's order, in flat arrays: entity e holds events
+ * [offsets[e], offsets[e + 1]). This is what the matcher walks.
+ */
+export interface EventStream {
+  entities: number;
+  offsets: Int32Array;
+  /** occurred_at, epoch milliseconds. */
+  t: Float64Array;
+  /** Bit k set: the event matches step k. */
+  steps: Int32Array;
+  /** Bit x set: the event matches exclusion x. */
+  exclusions: Int32Array;
+  /**
+   * Events next to each other in the order with the same occurred_at share a moment: they happened
+   * together, and the funnel may take them in any order. Numbered from 0 within each entity.
+   */
+  moment: Int32Array;
+  /** The row of `values` holding the breakdown value of events that can start an attempt, else -1. */
+  valueRow: Int32Array;
+  values: TextColumn;
+  /** Per entity: 1 when occurred_at never decreases along its order (always so unless ordered by sequence). */
+  monotone: Uint8Array;
+}
+
+/** Rows as the warehouse returns them (funnel_*_events.sql): unordered, one per event and matching definition. */
+export interface EventRows {
+  rows: number;
+  /** The entity, numbered 0, 1, … */
+  entity: Float64Array;
+  /** The event's sequence when its cart orders by sequence, else -1. */
+  seq: Float64Array;
+  t: Float64Array;
+  /** Step bits | exclusion bits << EXCLUSION_SHIFT. */
+  bits: Float64Array;
+  /** Identifies the event: rows of one event matching several definitions share it. */
+  rid: Float64Array;
+  /** The event's breakdown value (null when none, or when no breakdown was asked for). */
+  breakdown: TextColumn;
+}
+
+/** The breakdown value of event i of a stream (null: none, or the event cannot start an attempt). */
+export function breakdownAt(s: EventStream, i: number): string | null {
+  const row = s.valueRow[i]!;
+  return row < 0 ? null : s.values.get(row);
+}
+
+/** A text column over an array, for rows built in memory. */
+export function textColumn(values: readonly (string | null)[]): TextColumn {
+  return { length: values.length, get: (row) => values[row] ?? null };
+}
+
+/**
+ * Groups rows by entity and puts each entity's events in order: by seq, then occurred_at. Rows of one
+ * event are merged. Events of an entity with equal seq and occurred_at fall in one moment, so the order
+ * among them (event_id, in the cart model) cannot change an answer and is not needed here.
+ */
+export function buildStream(r: EventRows, startBits: number): EventStream {
+  const entityOf = new Int32Array(r.rows);
+  let entities = 0;
+  for (let i = 0; i < r.rows; i++) {
+    const e = r.entity[i]!;
+    entityOf[i] = e;
+    if (e >= entities) entities = e + 1;
+  }
+
+  // Counting sort of the rows by entity, then each entity's rows by (seq, t, rid).
+  const starts = new Int32Array(entities + 1);
+  for (let i = 0; i < r.rows; i++) starts[entityOf[i]! + 1]! += 1;
+  for (let e = 0; e < entities; e++) starts[e + 1]! += starts[e]!;
+  const fill = starts.slice(0, entities);
+  const order = new Int32Array(r.rows);
+  for (let i = 0; i < r.rows; i++) order[fill[entityOf[i]!]!++] = i;
+  for (let e = 0; e < entities; e++) sortRange(order, starts[e]!, starts[e + 1]!, r);
+
+  // Merge rows of one event; number moments; note entities whose clock goes backwards.
+  const offsets = new Int32Array(entities + 1);
+  const t = new Float64Array(r.rows);
+  const steps = new Int32Array(r.rows);
+  const exclusions = new Int32Array(r.rows);
+  const moment = new Int32Array(r.rows);
+  const valueRow = new Int32Array(r.rows);
+  const monotone = new Uint8Array(entities);
+  const { rid, bits: rowBits, t: times } = r;
+  let n = 0;
+  for (let e = 0; e < entities; e++) {
+    const first = n;
+    offsets[e] = first;
+    let m = -1;
+    let up = 1;
+    let lastRid = NaN;
+    let lastTime = NaN;
+    for (let j = starts[e]!, end = starts[e + 1]!; j < end; j++) {
+      const row = order[j]!;
+      const bits = rowBits[row]! | 0;
+      const id = rid[row]!;
+      if (id === lastRid) {
+        steps[n - 1]! |= bits & STEP_MASK;
+        exclusions[n - 1]! |= bits >>> EXCLUSION_SHIFT;
+        if (valueRow[n - 1]! < 0 && (bits & startBits) !== 0) valueRow[n - 1] = row;
+        continue;
+      }
+      const time = times[row]!;
+      if (n === first || time !== lastTime) m += 1;
+      if (n > first && time < lastTime) up = 0;
+      t[n] = time;
+      steps[n] = bits & STEP_MASK;
+      exclusions[n] = bits >>> EXCLUSION_SHIFT;
+      moment[n] = m;
+      valueRow[n] = (bits & startBits) !== 0 ? row : -1;
+      lastRid = id;
+      lastTime = time;
+      n += 1;
+    }
+    monotone[e] = up;
+  }
+  offsets[entities] = n;
+  return {
+    entities,
+    offsets,
+    t: t.subarray(0, n),
+    steps: steps.subarray(0, n),
+    exclusions: exclusions.subarray(0, n),
+    moment: moment.subarray(0, n),
+    valueRow: valueRow.subarray(0, n),
+    values: r.breakdown,
+    monotone,
+  };
+}
+
+/** Sorts order[lo, hi) by (seq, t, rid): insertion sort for the usual handful of events, the engine's beyond. */
+function sortRange(order: Int32Array, lo: number, hi: number, r: EventRows): void {
+  const { seq, t, rid } = r;
+  if (hi - lo > 32) {
+    order.subarray(lo, hi).sort((a, b) => seq[a]! - seq[b]! || t[a]! - t[b]! || rid[a]! - rid[b]!);
+    return;
+  }
+  for (let i = lo + 1; i < hi; i++) {
+    const x = order[i]!;
+    const xs = seq[x]!;
+    const xt = t[x]!;
+    const xr = rid[x]!;
+    let j = i - 1;
+    for (; j >= lo; j--) {
+      const y = order[j]!;
+      const ys = seq[y]!;
+      if (ys < xs || (ys === xs && (t[y]! < xt || (t[y] === xt && rid[y]! <= xr)))) break;
+      order[j + 1] = y;
+    }
+    order[j + 1] = x;
+  }
+}
