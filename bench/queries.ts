@@ -27,7 +27,10 @@ export async function benchQueries(events: number, runs: number, log: (s: string
   const cart = String(sample!.cart_id);
   const params = { as_of_ms: BENCH_END, abandon_ms: DAY, from_ms: BENCH_END - BENCH_DAYS * DAY, to_ms: BENCH_END };
 
-  const endpoints: [string, string, (() => Promise<unknown>) | null][] = [
+  const from = new Date(BENCH_END - BENCH_DAYS * DAY).toISOString();
+  const funnelBody = JSON.stringify({ steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }], from, to: asOf, as_of: asOf });
+  const sqlBody = JSON.stringify({ query: `SELECT channel, count(*) AS carts, sum(value_minor) AS value FROM cart_state_asof(${BENCH_END}, 86400000) WHERE status = 'abandoned' GROUP BY channel ORDER BY channel` });
+  const endpoints: [string, string, (() => Promise<unknown>) | null, string?][] = [
     ['abandonment', `/v1/funnels/abandonment?${range}`, () => warehouse.all(namedQuery('duckdb', 'abandonment'), bind({ ...params, breakdown: 'none' }))],
     ['abandonment by day', `/v1/funnels/abandonment?${range}&breakdown=day`, () => warehouse.all(namedQuery('duckdb', 'abandonment'), bind({ ...params, breakdown: 'day' }))],
     ['removal by product', `/v1/funnels/removal?${range}`, () => warehouse.all(namedQuery('duckdb', 'removal'), bind({ ...params, group: 'product' }))],
@@ -35,11 +38,14 @@ export async function benchQueries(events: number, runs: number, log: (s: string
     ['cart as of', `/v1/carts/${cart}?as_of=${asOf}`, null],
     ['cart timeline', `/v1/carts/${cart}/events?as_of=${asOf}`, null],
     ['audience', `/v1/audiences/abandoned-carts?as_of=${asOf}&limit=1000`, null],
+    ['custom funnel (POST /v1/funnels)', '/v1/funnels', null, funnelBody],
+    ['SQL: abandoned carts by channel', '/v1/sql', null, sqlBody],
+    ['export 1 day as NDJSON', `/v1/export/events?from=${new Date(BENCH_END - DAY).toISOString()}&to=${asOf}&format=ndjson`, null],
   ];
   const results: Result[] = [];
-  for (const [name, url, bare] of endpoints) {
+  for (const [name, url, bare, body] of endpoints) {
     const api = await timeIt(runs, async () => {
-      const res = await fetch(`http://127.0.0.1:${port}${url}`);
+      const res = await fetch(`http://127.0.0.1:${port}${url}`, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body } : {});
       if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
       await res.arrayBuffer();
     });

@@ -17,6 +17,7 @@ export const EXPOSED_TABLE_FUNCTIONS: ReadonlySet<string> = new Set([
   'cart_lines_asof',
   'cart_state_asof',
   'audience_asof',
+  'products_asof',
   // Generators and unnesting of values already in hand.
   'range',
   'generate_series',

@@ -91,28 +91,42 @@ SELECT * FROM cart_replay WHERE prefix_safe AND t <= CAST(as_of_ms AS BIGINT)
 UNION ALL
 SELECT * FROM replay_fold(as_of_ms, 'unsafe');
 
--- Each line's state as of the instant: quantity after its last event, unit price of its latest add or
--- quantity change, when it was first added, first removed, and what was added and removed.
-CREATE OR REPLACE MACRO cart_lines_asof(as_of_ms) AS TABLE
+-- Each product's name and category as of the instant: those of its latest event that carries them.
+CREATE OR REPLACE MACRO products_asof(as_of_ms) AS TABLE
 SELECT
-  cart_id,
   product_id,
-  arg_max(qty_after, ord) AS quantity,
-  arg_max(unit_price_minor, ord) FILTER (WHERE type <> 'cart.item_removed') AS unit_price_minor,
-  arg_max(product_name, ord) FILTER (WHERE product_name IS NOT NULL) AS product_name,
-  arg_max(category, ord) FILTER (WHERE category IS NOT NULL) AS category,
-  min(t) FILTER (WHERE type = 'cart.item_added') AS first_added_at,
-  arg_min(quantity, ord) FILTER (WHERE type = 'cart.item_added') AS first_added_quantity,
-  min(ord) FILTER (WHERE type = 'cart.item_added') AS first_added_ord,
-  min(t) FILTER (WHERE type = 'cart.item_removed' AND qty_before > 0) AS first_removed_at,
-  min(ord) FILTER (WHERE type = 'cart.item_removed' AND qty_before > 0) AS first_removed_ord,
-  count(*) FILTER (WHERE type = 'cart.item_removed' AND qty_before > 0) AS removals,
-  coalesce(sum(qty_before) FILTER (WHERE type = 'cart.item_removed'), 0) AS units_removed,
-  coalesce(sum(quantity) FILTER (WHERE type = 'cart.item_added'), 0) AS units_added,
-  max(ord) FILTER (WHERE type = 'cart.item_added') AS last_added_ord
+  arg_max(product_name, t) FILTER (WHERE product_name IS NOT NULL) AS product_name,
+  arg_max(category, t) FILTER (WHERE category IS NOT NULL) AS category
 FROM cart_replay_asof(as_of_ms)
 WHERE product_id IS NOT NULL
-GROUP BY cart_id, product_id;
+GROUP BY product_id;
+
+-- Each line's state as of the instant: quantity after its last event, unit price of its latest add or
+-- quantity change, when it was first added, first removed, and what was added and removed. Name and
+-- category are the product's (products_asof), so that lines need no text aggregation.
+CREATE OR REPLACE MACRO cart_lines_asof(as_of_ms) AS TABLE
+WITH lines AS (
+  SELECT
+    cart_id,
+    product_id,
+    arg_max(qty_after, ord) AS quantity,
+    arg_max(unit_price_minor, ord) FILTER (WHERE type <> 'cart.item_removed') AS unit_price_minor,
+    min(t) FILTER (WHERE type = 'cart.item_added') AS first_added_at,
+    arg_min(quantity, ord) FILTER (WHERE type = 'cart.item_added') AS first_added_quantity,
+    min(ord) FILTER (WHERE type = 'cart.item_added') AS first_added_ord,
+    min(t) FILTER (WHERE type = 'cart.item_removed' AND qty_before > 0) AS first_removed_at,
+    min(ord) FILTER (WHERE type = 'cart.item_removed' AND qty_before > 0) AS first_removed_ord,
+    count(*) FILTER (WHERE type = 'cart.item_removed' AND qty_before > 0) AS removals,
+    coalesce(sum(qty_before) FILTER (WHERE type = 'cart.item_removed'), 0) AS units_removed,
+    coalesce(sum(quantity) FILTER (WHERE type = 'cart.item_added'), 0) AS units_added,
+    max(ord) FILTER (WHERE type = 'cart.item_added') AS last_added_ord
+  FROM cart_replay_asof(as_of_ms)
+  WHERE product_id IS NOT NULL
+  GROUP BY cart_id, product_id
+)
+SELECT l.*, p.product_name, p.category
+FROM lines l
+LEFT JOIN products_asof(as_of_ms) p ON p.product_id = l.product_id;
 
 -- One row per cart as of the instant, with its status. abandon_ms is the inactivity after which a cart
 -- holding items is abandoned.
