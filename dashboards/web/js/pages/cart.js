@@ -53,7 +53,7 @@ export async function render(root, ctx) {
       { key: 'position', label: '#', num: true },
       { key: 'occurred_at', label: 'when', fmt: dateTime },
       { key: 'type', label: 'event' },
-      { key: 'type', label: 'what', fmt: (_v, e) => `${describe(e)}${e.anomaly ? ' ⚠ anomaly' : ''}` },
+      { key: 'what', label: 'what', fmt: (_v, e) => `${describe(e)}${e.anomaly ? ' ⚠ anomaly' : ''}` },
       { key: 'after', label: 'cart after', fmt: (a) => h('span', { class: 'lines' }, a.lines.map((l) => `${l.quantity}× ${l.product_name ?? l.product_id}`).join(', ') || 'empty') },
       { key: 'after', label: 'value after', num: true, fmt: (a) => money(a.value_minor, c.currency) },
     ], events, { id: 'timeline', rowKey: (e) => e.position, onRow: (e) => ctx.go({ at: e.occurred_at }) })));
