@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { dashboardsRouter } from '../dashboards/server.ts';
 import { collectorRouter, type CollectorOptions } from '../ingest/collector.ts';
 import type { EventIngress } from '../ingest/ingress.ts';
 import type { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
   app.get(['/openapi.json', '/v1/openapi.json'], (_req, res) => {
     res.json(openapi);
   });
+  app.use(dashboardsRouter());
 
   app.use((req, _res, next) => {
     next(Object.assign(new Error(`no route for ${req.method} ${req.path}`), { status: 404, code: 'not_found' }));

@@ -165,13 +165,15 @@ export class DuckDbWarehouse implements Warehouse {
     if (!this.replayDirty) return;
     await this.writeLock.run(async () => {
       if (!this.replayDirty) return;
-      this.replayDirty = false;
       await this.writer.run('BEGIN TRANSACTION');
       try {
         await this.writer.run(query('duckdb', 'refresh_replay'));
         await this.writer.run('COMMIT');
+        // INVARIANT: clean only once committed. A read arriving during the refresh finds the flag still set,
+        // waits for the lock and so reads the refreshed cart_replay (clearing it first let concurrent reads
+        // see a half-empty replay). writeBatch sets the flag under the same lock, so no mark is lost.
+        this.replayDirty = false;
       } catch (err) {
-        this.replayDirty = true;
         await this.writer.run('ROLLBACK').catch(() => undefined);
         throw err;
       }

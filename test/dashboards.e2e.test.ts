@@ -1,0 +1,255 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../api/app.ts';
+import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
+import { AS_OF, shopEvents, T0 } from './fixtures/shop.ts';
+import { launchChromium } from './support/browser.ts';
+import { tempDuckDb } from './support/tempStore.ts';
+
+// The dashboards in Debian's chromium against the real app holding the worked example of docs/metrics.md.
+// Every number a page shows is compared with what the API answers for the same query.
+
+const SHOTS = join(import.meta.dirname, '..', 'docs', 'screenshots');
+const iso = (ms: number) => new Date(ms).toISOString();
+const RANGE = `from=${iso(T0)}&to=${iso(AS_OF)}&as_of=${iso(AS_OF)}`;
+
+let store: Awaited<ReturnType<typeof tempDuckDb>>;
+let pipeline: IngestPipeline;
+let server: Server;
+let base: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  store = await tempDuckDb();
+  pipeline = new IngestPipeline(store.warehouse);
+  await pipeline.ingest(shopEvents().map((e) => ({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: AS_OF })));
+  const app = createApp({ warehouse: store.warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
+  server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const addr = server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  browser = await launchChromium();
+  // UTC and en-US so that the datetime inputs the test types and the amounts it reads are predictable.
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC', acceptDownloads: true });
+  mkdirSync(SHOTS, { recursive: true });
+});
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  server?.closeAllConnections();
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  await pipeline?.close();
+  await store?.cleanup();
+});
+
+beforeEach(async () => {
+  errors = [];
+  page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+});
+afterEach(async () => {
+  await page.close();
+  expect(errors).toEqual([]);
+});
+
+async function open(hash: string): Promise<void> {
+  await page.goto(`${base}/#/${hash}`);
+  await ready(hash.split('?')[0]!);
+}
+async function ready(name: string): Promise<void> {
+  await page.waitForSelector(`#view[data-ready="${name}"]`, { timeout: 20_000 });
+}
+async function api<T = any>(path: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(base + path, init);
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as T;
+}
+const raw = (k: string) => page.getAttribute(`#view [data-k="${k}"]`, 'data-value');
+async function shot(name: string): Promise<void> {
+  await page.waitForTimeout(700); // chart animations settle
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+const cells = (table: string, column: string) => page.$$eval(`#${table} tbody td[data-c="${column}"]`, (tds) => tds.map((td) => td.textContent));
+const rowKeys = (table: string) => page.$$eval(`#${table} tbody tr`, (trs) => trs.map((tr) => (tr as HTMLElement).dataset.key));
+const canvases = (chart: string) => page.locator(`#${chart} canvas`).count();
+
+describe('dashboards', () => {
+  it('serves the page and the charting library from the API process', async () => {
+    const html = await fetch(`${base}/`);
+    expect(html.headers.get('content-type')).toMatch(/text\/html/);
+    const lib = await fetch(`${base}/vendor/echarts.min.js`);
+    expect(lib.status).toBe(200);
+    expect((await lib.text()).length).toBeGreaterThan(100_000);
+  });
+
+  it('overview: the funnel, abandonment and breakdown numbers are the API’s, also after changing the date range', async () => {
+    const all = await api(`/v1/funnels/abandonment?${RANGE}`);
+    const byChannel = await api(`/v1/funnels/abandonment?${RANGE}&breakdown=channel`);
+    await open(`overview?${RANGE}`);
+    expect(await raw('started')).toBe(String(all.funnel[0].carts));
+    expect(await raw('checkout_started')).toBe(String(all.funnel[1].carts));
+    expect(await raw('ordered')).toBe(String(all.funnel[2].carts));
+    expect(await raw('abandoned')).toBe(String(all.abandoned.carts));
+    expect(await raw('recovered')).toBe(String(all.recovered));
+    expect(await raw('abandonment_rate')).toBe(String(all.abandonment_rate));
+    expect(await raw('abandoned_value')).toBe(all.abandoned.value_by_currency.map((v: any) => `${v.currency}:${v.value_minor}`).join(','));
+    expect((await page.textContent('[data-k="abandoned_value"] .value'))?.replace(/\s/g, ' ')).toBe('CHF 33.16 · €246.84');
+    expect(await rowKeys('breakdown-table')).toEqual(byChannel.breakdown_values.map((b: any) => b.value));
+    expect(await cells('breakdown-table', 'started')).toEqual(byChannel.breakdown_values.map((b: any) => String(b.funnel[0].carts)));
+    for (const c of ['funnel-chart', 'time-chart', 'split-chart']) expect(await canvases(c)).toBe(1);
+    await shot('overview');
+
+    // when: the range starts two days later (typed into the control, in the browser's zone: UTC here)
+    const later = T0 + 2 * 86_400_000;
+    await page.fill('#controls input[name="from"]', iso(later).slice(0, 19));
+    await page.click('#controls button[name="apply"]');
+    await ready('overview');
+    await page.waitForFunction((from) => location.hash.includes(`from=${encodeURIComponent(from)}`), iso(later));
+    const narrower = await api(`/v1/funnels/abandonment?from=${iso(later)}&to=${iso(AS_OF)}&as_of=${iso(AS_OF)}`);
+    expect(await raw('started')).toBe(String(narrower.funnel[0].carts));
+    expect(narrower.funnel[0].carts).toBeLessThan(all.funnel[0].carts);
+
+    // on a phone
+    await page.setViewportSize({ width: 390, height: 844 });
+    await open(`overview?${RANGE}`);
+    await shot('overview-phone');
+  });
+
+  it('removals: ranked as the API ranks them; clicking a product shows its trend', async () => {
+    const removal = await api(`/v1/funnels/removal?${RANGE}&min_adds=1&limit=50`);
+    await open(`removals?${RANGE}&min_adds=1`);
+    expect(await raw('lines_added')).toBe(String(removal.totals.lines_added));
+    expect(await raw('lines_removed')).toBe(String(removal.totals.lines_removed));
+    expect(await raw('removed_after_checkout')).toBe(String(removal.totals.removed_after_checkout));
+    expect(await raw('median_seconds_to_removal')).toBe(String(removal.totals.median_seconds_to_removal));
+    expect(await rowKeys('removal-table')).toEqual(removal.products.map((p: any) => p.key));
+    expect(await cells('removal-table', 'lines_removed')).toEqual(removal.products.map((p: any) => String(p.lines_removed)));
+
+    await page.click('#removal-table tr[data-key="P3"]');
+    await ready('removals');
+    await page.waitForSelector('#trend-chart canvas');
+    expect(page.url()).toContain('item=P3');
+    expect(await page.textContent('#trend')).toContain('Wall Paint');
+    await shot('removals');
+  });
+
+  it('quantity changes: the groups and what they go on to buy are the API’s', async () => {
+    const quantity = await api(`/v1/funnels/quantity?${RANGE}`);
+    await open(`quantity?${RANGE}`);
+    for (const g of ['increased', 'decreased', 'unchanged', 'removed']) expect(await raw(g)).toBe(String(quantity.totals[g].lines));
+    expect(await rowKeys('quantity-table')).toEqual(quantity.products.map((p: any) => p.key));
+    expect(await canvases('quantity-chart')).toBe(1);
+    await shot('quantity');
+  });
+
+  it('funnel builder: builds a funnel whose numbers are the API’s, and its URL reproduces it', async (ctx) => {
+    await open(`funnel?${RANGE}`);
+    const probe = await fetch(`${base}/v1/funnels`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    // POST /v1/funnels lands with the funnels branch; until then the page is built against its documented contract.
+    if (probe.status === 404) {
+      await shot('funnel');
+      ctx.skip();
+    }
+    await page.click('#funnel-form button[name="add"]');
+    await page.selectOption('#funnel-form .step:nth-child(4) select[name="type"]', 'order.placed');
+    await page.selectOption('#funnel-form .step:nth-child(3) select[name="type"]', 'cart.item_removed');
+    await page.selectOption('#funnel-form select[name="window"]', '604800');
+    await page.click('#funnel-form button[name="run"]');
+    await ready('funnel');
+    await page.waitForSelector('#builder-table');
+    const body = {
+      steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'cart.item_removed' }, { type: 'order.placed' }],
+      window_seconds: 604800, order: 'ordered', entity: 'cart', from: iso(T0), to: iso(AS_OF), as_of: iso(AS_OF),
+    };
+    const answer = await api('/v1/funnels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const counts = answer.steps.map((s: any) => String(s.count));
+    expect(await cells('builder-table', 'count')).toEqual(counts);
+    await shot('funnel');
+
+    const url = page.url();
+    await page.goto('about:blank');
+    await page.goto(url);
+    await ready('funnel');
+    expect(await cells('builder-table', 'count')).toEqual(counts);
+  });
+
+  it('cart explorer: type a cart id, see its story, and its status as of a chosen event', async () => {
+    const story = await api(`/v1/carts/G/events?as_of=${iso(AS_OF)}`);
+    await open(`cart?as_of=${iso(AS_OF)}`);
+    await page.fill('#cart-form input[name="cart_id"]', 'G');
+    await page.click('#cart-form button[type="submit"]');
+    await page.waitForSelector('#timeline');
+    await ready('cart');
+    expect(await raw('status')).toBe(story.cart.status);
+    expect(await raw('value')).toBe(String(story.cart.value_minor));
+    expect(await cells('timeline', 'type')).toEqual(story.timeline.map((e: any) => e.type));
+    expect(await page.$$eval('#timeline tbody td:last-child', (tds) => tds.map((td) => td.textContent))).toEqual(
+      story.timeline.map((e: any) => `€${(e.after.value_minor / 100).toFixed(2)}`),
+    );
+
+    // when: the second event is clicked, the status is the cart's as of that event
+    await page.click('#timeline tr[data-key="2"]');
+    await page.waitForFunction(() => location.hash.includes('at='));
+    await ready('cart');
+    const then = await api(`/v1/carts/G?as_of=${story.timeline[1].occurred_at}`);
+    expect(await raw('status')).toBe(then.status);
+    expect(await raw('value')).toBe(String(then.value_minor));
+    expect(await rowKeys('timeline')).toHaveLength(story.timeline.length);
+    await shot('cart');
+  });
+
+  it('audiences: count and value are the API’s, and the CSV download is the API’s CSV', async () => {
+    const audience = await api(`/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}`);
+    await open(`audiences?as_of=${iso(AS_OF)}`);
+    expect(await raw('carts')).toBe(String(audience.audience.carts));
+    expect(await rowKeys('audience-table')).toEqual(audience.carts.map((c: any) => c.cart_id));
+    await shot('audiences');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[name="csv"]')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const expected = await (await fetch(`${base}/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}&format=csv&limit=10000`)).text();
+    expect(csv).toBe(expected);
+    expect(csv.trim().split('\n').map((l) => l.split(',')[0])).toEqual(['cart_id', 'G', 'E']);
+
+    // a cart id opens the cart explorer
+    await page.click('#audience-table a[data-cart="E"]');
+    await ready('cart');
+    expect(await raw('value')).toBe('3316');
+  });
+
+  it('SQL console: runs a query into a table and a plot; a write is refused with its code', async () => {
+    const query = 'SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY type';
+    const result = await api('/v1/sql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    await open('sql');
+    await page.fill('textarea[name="query"]', query);
+    await page.click('#sql-form button[name="run"]');
+    await page.waitForSelector('#sql-table');
+    await ready('sql');
+    expect(await cells('sql-table', 'type')).toEqual(result.rows.map((r: any) => r.type));
+    expect(await cells('sql-table', 'n')).toEqual(result.rows.map((r: any) => String(r.n)));
+    expect(await canvases('sql-chart')).toBe(1);
+    await shot('sql');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sql-meta button[name="csv"]')]);
+    expect(readFileSync((await download.path())!, 'utf8').trim().split('\n')).toHaveLength(result.rows.length + 1);
+
+    await page.fill('textarea[name="query"]', 'DELETE FROM events');
+    await page.click('#sql-form button[name="run"]');
+    await page.waitForSelector('#sql-result .msg.error');
+    expect(await page.getAttribute('#sql-result .msg.error', 'data-code')).toBe('sql_not_read_only');
+    // The browser logs every 4xx answer as a console error: this one is the point of the step.
+    errors = errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
+    expect((await api('/v1/stats')).events_stored).toBe(shopEvents().length);
+  });
+});
