@@ -7,9 +7,9 @@ import { start } from './start.ts';
 const HELP = `carrello — cart event stream → customer-behaviour analytics
 
 Usage:
-  carrello start [--demo | --no-demo] [--port N] [--host ADDR] [--store duckdb:PATH]
-      One process: collector, ingest, DuckDB store, API. --demo seeds 30 days of simulated
-      shop traffic and keeps a live trickle going (npm start does this).
+  carrello start [--demo | --no-demo] [--port N] [--host ADDR] [--store duckdb:PATH|clickhouse://…|chdb:PATH]
+      One process: collector, ingest, store (DuckDB by default, or ClickHouse), API. --demo seeds
+      30 days of simulated shop traffic and keeps a live trickle going (npm start does this).
   carrello simulate [--seed S] [--days N] [--end ISO] [--carts-per-day N]
                     [--live --rate EVENTS_PER_S [--duration S]]
                     [--to file|collector] [--out PATH|-] [--url URL]

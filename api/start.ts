@@ -4,7 +4,8 @@ import { backfill, cartsPerDayFor, streamLive } from '../ingest/simulator/feed.t
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { Simulation } from '../ingest/simulator/simulation.ts';
 import { pipelineSink } from '../ingest/simulator/sinks.ts';
-import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
+import { describeStore, openWarehouse } from '../sql/open.ts';
+import type { Warehouse } from '../sql/warehouse.ts';
 import { createApp } from './app.ts';
 import type { Config } from './config.ts';
 
@@ -18,7 +19,7 @@ export interface Running {
 
 /** `carrello start`: store, ingest pipeline, collector and API in one process. */
 export async function start(config: Config, log: Logger): Promise<Running> {
-  const warehouse = await DuckDbWarehouse.open(config.store.path);
+  const warehouse = await openWarehouse(config.store);
   const applied = await warehouse.migrate();
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
   const pipeline = new IngestPipeline(warehouse, {
@@ -40,7 +41,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, store: config.store.path }, `carrello is listening on ${url}`);
+  log.info({ url, store: describeStore(config.store) }, `carrello is listening on ${url}`);
 
   const demo = new AbortController();
   const demoDone = config.demo ? runDemo(config, pipeline, warehouse, log, demo.signal) : Promise.resolve();
@@ -60,7 +61,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   };
 }
 
-async function runDemo(config: Config, pipeline: IngestPipeline, warehouse: DuckDbWarehouse, log: Logger, signal: AbortSignal): Promise<void> {
+async function runDemo(config: Config, pipeline: IngestPipeline, warehouse: Warehouse, log: Logger, signal: AbortSignal): Promise<void> {
   const now = Date.now();
   const sink = pipelineSink(pipeline);
   const existing = (await warehouse.stats()).events_stored;

@@ -42,7 +42,7 @@ export function parseClickHouseUrl(s: string): Extract<ClickHouseTarget, { kind:
   const port = u.port || (scheme === 'https:' ? '8443' : '8123');
   return {
     kind: 'server',
-    url: `${scheme}//${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${port}`,
+    url: `${scheme}//${u.hostname}:${port}`, // an IPv6 hostname keeps its brackets
     username: decodeURIComponent(u.username) || 'default',
     password: decodeURIComponent(u.password),
     database,
@@ -104,21 +104,24 @@ type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[
  * chdb is a dev dependency (tests) and an optional one for `chdb:PATH` installs, so it is imported only
  * when asked for: a production install without it never loads it.
  */
-async function chdbConnection(path: string): Promise<ClientConnection> {
-  let mod: ChdbConnectionModule;
+export async function loadChdb(importer: () => Promise<unknown> = () => import('chdb/connection')): Promise<ChdbConnectionModule> {
   try {
-    const imported = (await import('chdb/connection')) as Partial<ChdbConnectionModule> & { default?: ChdbConnectionModule };
-    mod = imported.createChdbConnection ? (imported as ChdbConnectionModule) : imported.default!;
+    const imported = (await importer()) as Partial<ChdbConnectionModule> & { default?: ChdbConnectionModule };
+    return imported.createChdbConnection ? (imported as ChdbConnectionModule) : imported.default!;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
       throw new ClickHouseStoreError(
         'chdb_missing',
-        `the store chdb:${path} runs ClickHouse in-process and needs the chdb package, which is not installed: run \`npm i chdb\` (or use clickhouse://… for a server)`,
+        'a chdb:PATH store runs ClickHouse in-process and needs the chdb package, which is not installed: run `npm i chdb` (or point carrello at a server with clickhouse://user:pass@host:8123/db)',
       );
     }
     throw err;
   }
+}
+
+async function chdbConnection(path: string): Promise<ClientConnection> {
+  const mod = await loadChdb();
   try {
     return mod.createChdbConnection({ path }) as unknown as ClientConnection;
   } catch (err) {
