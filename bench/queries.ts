@@ -21,21 +21,8 @@ export async function benchQueries(events: number, runs: number, log: (s: string
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
   const port = (server.address() as { port: number }).port;
-  const asOf = new Date(BENCH_END).toISOString();
-  const range = `from=${new Date(BENCH_END - BENCH_DAYS * DAY).toISOString()}&to=${asOf}&as_of=${asOf}`;
   const [sample] = await warehouse.all(`SELECT cart_id FROM cart_replay WHERE type = 'order.placed' ORDER BY cart_id LIMIT 1`);
-  const cart = String(sample!.cart_id);
-  const params = { as_of_ms: BENCH_END, abandon_ms: DAY, from_ms: BENCH_END - BENCH_DAYS * DAY, to_ms: BENCH_END };
-
-  const endpoints: [string, string, (() => Promise<unknown>) | null][] = [
-    ['abandonment', `/v1/funnels/abandonment?${range}`, () => warehouse.all(namedQuery('duckdb', 'abandonment'), bind({ ...params, breakdown: 'none' }))],
-    ['abandonment by day', `/v1/funnels/abandonment?${range}&breakdown=day`, () => warehouse.all(namedQuery('duckdb', 'abandonment'), bind({ ...params, breakdown: 'day' }))],
-    ['removal by product', `/v1/funnels/removal?${range}`, () => warehouse.all(namedQuery('duckdb', 'removal'), bind({ ...params, group: 'product' }))],
-    ['quantity by category', `/v1/funnels/quantity?${range}&group=category`, () => warehouse.all(namedQuery('duckdb', 'quantity'), bind({ ...params, group: 'category' }))],
-    ['cart as of', `/v1/carts/${cart}?as_of=${asOf}`, null],
-    ['cart timeline', `/v1/carts/${cart}/events?as_of=${asOf}`, null],
-    ['audience', `/v1/audiences/abandoned-carts?as_of=${asOf}&limit=1000`, null],
-  ];
+  const endpoints = readEndpoints(String(sample!.cart_id), (name, params) => () => warehouse.all(namedQuery('duckdb', name), bind(params)));
   const results: Result[] = [];
   for (const [name, url, bare] of endpoints) {
     const api = await timeIt(runs, async () => {
@@ -56,6 +43,28 @@ export async function benchQueries(events: number, runs: number, log: (s: string
   await new Promise<void>((r) => server.close(() => r()));
   await warehouse.close();
   return results;
+}
+
+/**
+ * The read endpoints every engine's bench times, over the bench's 30 days, each with the named query
+ * behind it where there is one (`bare` runs it without HTTP).
+ */
+export function readEndpoints(
+  cart: string,
+  bare: (name: string, params: Record<string, string | number>) => () => Promise<unknown>,
+): [string, string, (() => Promise<unknown>) | null][] {
+  const asOf = new Date(BENCH_END).toISOString();
+  const range = `from=${new Date(BENCH_END - BENCH_DAYS * DAY).toISOString()}&to=${asOf}&as_of=${asOf}`;
+  const params = { as_of_ms: BENCH_END, abandon_ms: DAY, from_ms: BENCH_END - BENCH_DAYS * DAY, to_ms: BENCH_END };
+  return [
+    ['abandonment', `/v1/funnels/abandonment?${range}`, bare('abandonment', { ...params, breakdown: 'none' })],
+    ['abandonment by day', `/v1/funnels/abandonment?${range}&breakdown=day`, bare('abandonment', { ...params, breakdown: 'day' })],
+    ['removal by product', `/v1/funnels/removal?${range}`, bare('removal', { ...params, group: 'product' })],
+    ['quantity by category', `/v1/funnels/quantity?${range}&group=category`, bare('quantity', { ...params, group: 'category' })],
+    ['cart as of', `/v1/carts/${cart}?as_of=${asOf}`, null],
+    ['cart timeline', `/v1/carts/${cart}/events?as_of=${asOf}`, null],
+    ['audience', `/v1/audiences/abandoned-carts?as_of=${asOf}&limit=1000`, null],
+  ];
 }
 
 function bind(p: Record<string, string | number>) {
