@@ -5,6 +5,8 @@ import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows
 import type { QueryParams, Row, Warehouse } from '../warehouse.ts';
 import { openClient, type ClickHouseTarget } from './client.ts';
 
+const LOOKUP_CHUNK = 5_000;
+
 /** Serialises batch writes: the look-up of known event_ids and the insert that follows go together. */
 class Mutex {
   private tail: Promise<unknown> = Promise.resolve();
@@ -83,8 +85,12 @@ export class ClickHouseWarehouse implements Warehouse {
     return this.writeLock.run(async () => {
       const unique = new Map<string, EventRow>();
       for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
-      const known = unique.size === 0 ? [] : await this.rows(query('clickhouse', 'known_event_ids'), { ids: [...unique.keys()] });
-      for (const r of known) unique.delete(String(r.id));
+      const ids = [...unique.keys()];
+      // Query parameters travel in the URL on a server (http_max_uri_size, 1 MiB by default): in chunks.
+      for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+        const known = await this.rows(query('clickhouse', 'known_event_ids'), { ids: ids.slice(i, i + LOOKUP_CHUNK) });
+        for (const r of known) unique.delete(String(r.id));
+      }
       const fresh = [...unique.values()];
       // INVARIANT: an insert returns once its part is written and fsynced (fsync_after_insert), so the
       // caller may acknowledge when both inserts have returned. A failure in between makes the caller
