@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClickHouseWarehouse } from '../../sql/clickhouse/adapter.ts';
@@ -6,14 +6,29 @@ import { parseClickHouseUrl, type ClickHouseTarget } from '../../sql/clickhouse/
 
 /**
  * chdb binds one data directory per process, and vitest runs each test file in its own process
- * (pool 'forks'): so one directory per process, removed when it exits, and one database per test.
+ * (pool 'forks'): so one directory per process, and one database per test. The directory is named after
+ * the process, and removed when it exits or, if it was killed, by the next test process that finds it.
  */
 let chdbDir: string | null = null;
 let counter = 0;
+const PREFIX = 'carrello-chdb-';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 function chdbPath(): string {
   if (chdbDir === null) {
-    const dir = mkdtempSync(join(tmpdir(), 'carrello-chdb-'));
+    for (const name of readdirSync(tmpdir())) {
+      const pid = name.startsWith(PREFIX) ? Number(name.slice(PREFIX.length).split('-')[0]) : NaN;
+      if (Number.isInteger(pid) && pid !== process.pid && !alive(pid)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    }
+    const dir = mkdtempSync(join(tmpdir(), `${PREFIX}${process.pid}-`));
     chdbDir = dir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
