@@ -9,11 +9,11 @@ import { start } from './start.ts';
 const HELP = `carrello — cart event stream → customer-behaviour analytics
 
 Usage:
-  carrello start [--demo | --no-demo] [--port N] [--host ADDR] [--store duckdb:PATH]
-      One process: collector, ingest, DuckDB store, API. --demo seeds 30 days of simulated
+  carrello start [--demo | --no-demo] [--port N] [--host ADDR] [--store duckdb:PATH|clickhouse://…|chdb:PATH]
+      One process: collector, ingest, store (DuckDB by default, or ClickHouse), API. --demo seeds 30 days of simulated
       shop traffic and keeps a live trickle going (npm start does this). With KAFKA_BROKERS
       set, the collector publishes to Kafka and an in-process worker consumes it.
-  carrello ingest [--port N] [--store duckdb:PATH] [--brokers HOST:PORT,...] [--topic T] [--group G]
+  carrello ingest [--port N] [--store duckdb:PATH|clickhouse://…|chdb:PATH] [--brokers HOST:PORT,...] [--topic T] [--group G]
       A Kafka consumer-group worker: topic → validate → store, invalid messages to the
       dead-letter topic; /healthz and /metrics on --port (default 9464).
   carrello dlq replay [--reason REASON] [--dry-run] [--brokers HOST:PORT,...] [--topic T]

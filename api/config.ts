@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseStore, type StoreConfig } from '../sql/open.ts';
 import { parseApiKeys } from './auth.ts';
 import type { ReadOnlyLimits } from '../sql/warehouse.ts';
 import { FAILPOINTS } from '../ingest/kafka/runner.ts';
@@ -10,11 +11,13 @@ import { DEFAULT_TOPIC, deadLetterTopicOf } from '../ingest/kafka/topics.ts';
  * carrello's configuration: parsed once, at the composition root, from flags and the environment,
  * then passed down. No other module reads process.env.
  */
-const Store = z.string().transform((s, ctx) => {
-  const m = /^duckdb:(.+)$/.exec(s);
-  if (m) return { kind: 'duckdb' as const, path: m[1] === ':memory:' ? ':memory:' : resolve(m[1]!) };
-  ctx.addIssue({ code: 'custom', message: `unsupported store ${JSON.stringify(s)}; use duckdb:PATH (e.g. duckdb:./data/carrello.duckdb)` });
-  return z.NEVER;
+const Store = z.string().transform((s, ctx): StoreConfig => {
+  try {
+    return parseStore(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
 });
 
 const num = (def: number) => z.coerce.number().int().positive().default(def);
@@ -24,7 +27,10 @@ export const Config = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Address to listen on (flag --host, env CARRELLO_HOST). Loopback by default. */
   host: z.string().default('127.0.0.1'),
-  /** Where events are stored (flag --store, env CARRELLO_STORE). */
+  /**
+   * Where events are stored (flag --store, env CARRELLO_STORE, else env CLICKHOUSE_URL): duckdb:PATH,
+   * clickhouse://user:pass@host:8123/db, or chdb:PATH (ClickHouse in-process; needs `npm i chdb`).
+   */
   store: Store.prefault('duckdb:./data/carrello.duckdb'),
   /** Seed the store with simulated history and keep a live trickle going (flag --demo). */
   demo: z.boolean().default(false),
@@ -119,7 +125,7 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
   const input = {
     port: flags.port ?? env.PORT,
     host: flags.host ?? env.CARRELLO_HOST,
-    store: flags.store ?? env.CARRELLO_STORE,
+    store: flags.store ?? env.CARRELLO_STORE ?? env.CLICKHOUSE_URL,
     demo: flags.demo,
     demo_days: flags.days ?? env.CARRELLO_DEMO_DAYS,
     demo_carts_per_day: env.CARRELLO_DEMO_CARTS_PER_DAY,

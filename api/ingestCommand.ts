@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { startWorker } from '../ingest/kafka/worker.ts';
-import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
+import { describeStore, openWarehouse } from '../sql/open.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { workerOptions } from './kafkaOptions.ts';
 import { createLogger } from './logger.ts';
@@ -31,7 +31,7 @@ export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Pro
   if (!config.kafka_brokers) throw new ConfigError('kafka_brokers: carrello ingest needs KAFKA_BROKERS (or --brokers host:port,...)');
   const log = createLogger(config.log_level);
   const metrics = createMetrics();
-  const warehouse = await DuckDbWarehouse.open(config.store.path);
+  const warehouse = await openWarehouse(config.store);
   const applied = await warehouse.migrate();
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
@@ -44,7 +44,7 @@ export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Pro
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.worker_port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, store: config.store.path, topic: config.kafka_topic, group: config.kafka_group_id }, `carrello ingest: health and metrics on ${url}`);
+  log.info({ url, store: describeStore(config.store), topic: config.kafka_topic, group: config.kafka_group_id }, `carrello ingest: health and metrics on ${url}`);
 
   const outcome = await new Promise<'signal' | 'failed'>((resolve) => {
     const onSignal = (signal: string) => {

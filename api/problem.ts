@@ -32,11 +32,12 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 
 /** A refused or stopped query is the client's to fix (400); an export too large to serve is 422. */
-const QUERY_STATUS: Partial<Record<QueryErrorCode, number>> = { export_too_large: 422 };
+const QUERY_STATUS: Partial<Record<QueryErrorCode, number>> = { export_too_large: 422, not_supported_on_engine: 501 };
 
 function httpShaped(err: unknown): err is HttpShaped {
   const e = err as Partial<HttpShaped> | null;

@@ -9,7 +9,8 @@ import { backfill, cartsPerDayFor, streamLive } from '../ingest/simulator/feed.t
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { Simulation } from '../ingest/simulator/simulation.ts';
 import { ingressSink } from '../ingest/simulator/sinks.ts';
-import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
+import { describeStore, openWarehouse } from '../sql/open.ts';
+import type { Warehouse } from '../sql/warehouse.ts';
 import { createApp } from './app.ts';
 import { KeyRing } from './auth.ts';
 import { apiLimits, ConfigError, deadLetterTopic, isLoopback, type Config } from './config.ts';
@@ -36,7 +37,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     throw new ConfigError(`host: refusing to listen on ${config.host} without API keys; set CARRELLO_API_KEYS (role:key,...) or listen on 127.0.0.1`);
   }
   const metrics = createMetrics();
-  const warehouse = await DuckDbWarehouse.open(config.store.path);
+  const warehouse = await openWarehouse(config.store);
   const applied = await warehouse.migrate();
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
@@ -86,7 +87,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, store: config.store.path }, `carrello is listening on ${url}`);
+  log.info({ url, store: describeStore(config.store) }, `carrello is listening on ${url}`);
   if (keys.enabled) log.info({ keys: keys.keys.map((k) => ({ role: k.role, id: k.id })) }, 'API keys required on /v1');
   else log.warn('no API keys configured: /v1 is open to anyone on this machine, so carrello listens on loopback only');
 
@@ -113,7 +114,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   };
 }
 
-async function runDemo(config: Config, ingress: EventIngress, warehouse: DuckDbWarehouse, log: Logger, signal: AbortSignal): Promise<void> {
+async function runDemo(config: Config, ingress: EventIngress, warehouse: Warehouse, log: Logger, signal: AbortSignal): Promise<void> {
   const now = Date.now();
   const sink = ingressSink(ingress);
   const existing = (await warehouse.stats()).events_stored;

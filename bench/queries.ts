@@ -21,27 +21,8 @@ export async function benchQueries(events: number, runs: number, log: (s: string
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
   const port = (server.address() as { port: number }).port;
-  const asOf = new Date(BENCH_END).toISOString();
-  const range = `from=${new Date(BENCH_END - BENCH_DAYS * DAY).toISOString()}&to=${asOf}&as_of=${asOf}`;
   const [sample] = await warehouse.all(`SELECT cart_id FROM cart_replay WHERE type = 'order.placed' ORDER BY cart_id LIMIT 1`);
-  const cart = String(sample!.cart_id);
-  const params = { as_of_ms: BENCH_END, abandon_ms: DAY, from_ms: BENCH_END - BENCH_DAYS * DAY, to_ms: BENCH_END };
-
-  const from = new Date(BENCH_END - BENCH_DAYS * DAY).toISOString();
-  const funnelBody = JSON.stringify({ steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }], from, to: asOf, as_of: asOf });
-  const sqlBody = JSON.stringify({ query: `SELECT channel, count(*) AS carts, sum(value_minor) AS value FROM cart_state_asof(${BENCH_END}, 86400000) WHERE status = 'abandoned' GROUP BY channel ORDER BY channel` });
-  const endpoints: [string, string, (() => Promise<unknown>) | null, string?][] = [
-    ['abandonment', `/v1/funnels/abandonment?${range}`, () => warehouse.all(namedQuery('duckdb', 'abandonment'), bind({ ...params, breakdown: 'none' }))],
-    ['abandonment by day', `/v1/funnels/abandonment?${range}&breakdown=day`, () => warehouse.all(namedQuery('duckdb', 'abandonment'), bind({ ...params, breakdown: 'day' }))],
-    ['removal by product', `/v1/funnels/removal?${range}`, () => warehouse.all(namedQuery('duckdb', 'removal'), bind({ ...params, group: 'product' }))],
-    ['quantity by category', `/v1/funnels/quantity?${range}&group=category`, () => warehouse.all(namedQuery('duckdb', 'quantity'), bind({ ...params, group: 'category' }))],
-    ['cart as of', `/v1/carts/${cart}?as_of=${asOf}`, null],
-    ['cart timeline', `/v1/carts/${cart}/events?as_of=${asOf}`, null],
-    ['audience', `/v1/audiences/abandoned-carts?as_of=${asOf}&limit=1000`, null],
-    ['custom funnel (POST /v1/funnels)', '/v1/funnels', null, funnelBody],
-    ['SQL: abandoned carts by channel', '/v1/sql', null, sqlBody],
-    ['export 1 day as NDJSON', `/v1/export/events?from=${new Date(BENCH_END - DAY).toISOString()}&to=${asOf}&format=ndjson`, null],
-  ];
+  const endpoints = readEndpoints(String(sample!.cart_id), (name, params) => () => warehouse.all(namedQuery('duckdb', name), bind(params)));
   const results: Result[] = [];
   for (const [name, url, bare, body] of endpoints) {
     const api = await timeIt(runs, async () => {
@@ -62,6 +43,34 @@ export async function benchQueries(events: number, runs: number, log: (s: string
   await new Promise<void>((r) => server.close(() => r()));
   await warehouse.close();
   return results;
+}
+
+/**
+ * The read endpoints every engine's bench times, over the bench's 30 days, each with the named query
+ * behind it where there is one (`bare` runs it without HTTP).
+ */
+export function readEndpoints(
+  cart: string,
+  bare: (name: string, params: Record<string, string | number>) => () => Promise<unknown>,
+): [string, string, (() => Promise<unknown>) | null, string?][] {
+  const asOf = new Date(BENCH_END).toISOString();
+  const range = `from=${new Date(BENCH_END - BENCH_DAYS * DAY).toISOString()}&to=${asOf}&as_of=${asOf}`;
+  const params = { as_of_ms: BENCH_END, abandon_ms: DAY, from_ms: BENCH_END - BENCH_DAYS * DAY, to_ms: BENCH_END };
+  const from = new Date(BENCH_END - BENCH_DAYS * DAY).toISOString();
+  const funnelBody = JSON.stringify({ steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }], from, to: asOf, as_of: asOf });
+  const sqlBody = JSON.stringify({ query: `SELECT channel, count(*) AS carts, sum(value_minor) AS value FROM cart_state_asof(${BENCH_END}, 86400000) WHERE status = 'abandoned' GROUP BY channel ORDER BY channel` });
+  return [
+    ['abandonment', `/v1/funnels/abandonment?${range}`, bare('abandonment', { ...params, breakdown: 'none' })],
+    ['abandonment by day', `/v1/funnels/abandonment?${range}&breakdown=day`, bare('abandonment', { ...params, breakdown: 'day' })],
+    ['removal by product', `/v1/funnels/removal?${range}`, bare('removal', { ...params, group: 'product' })],
+    ['quantity by category', `/v1/funnels/quantity?${range}&group=category`, bare('quantity', { ...params, group: 'category' })],
+    ['cart as of', `/v1/carts/${cart}?as_of=${asOf}`, null],
+    ['cart timeline', `/v1/carts/${cart}/events?as_of=${asOf}`, null],
+    ['audience', `/v1/audiences/abandoned-carts?as_of=${asOf}&limit=1000`, null],
+    ['custom funnel (POST /v1/funnels)', '/v1/funnels', null, funnelBody],
+    ['SQL: abandoned carts by channel', '/v1/sql', null, sqlBody],
+    ['export 1 day as NDJSON', `/v1/export/events?from=${new Date(BENCH_END - DAY).toISOString()}&to=${asOf}&format=ndjson`, null],
+  ];
 }
 
 function bind(p: Record<string, string | number>) {

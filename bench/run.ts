@@ -1,11 +1,14 @@
-// `npm run bench [-- --quick] [-- --json]`: carrello's benchmarks, each beside its baseline where one exists.
+// `npm run bench [-- --quick] [-- --json] [-- --clickhouse]`: carrello's benchmarks, each beside its baseline
+// where one exists; --clickhouse adds the same read endpoints on ClickHouse in-process (chdb).
 import { cpus, totalmem } from 'node:os';
+import { benchClickHouseQueries } from './clickhouse.ts';
 import { benchQueries } from './queries.ts';
 import { printTable, type Result } from './stats.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
+const clickhouse = args.includes('--clickhouse');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const results: Result[] = [];
@@ -13,6 +16,10 @@ log(`carrello bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(tota
 for (const events of quick ? [100_000] : [1_000_000]) {
   log(`queries at ${events.toLocaleString('en')} events (DuckDB)`);
   results.push(...(await benchQueries(events, quick ? 5 : 20, log)));
+  if (clickhouse) {
+    log(`queries at ${events.toLocaleString('en')} events (ClickHouse, chdb)`);
+    results.push(...(await benchClickHouseQueries(events, quick ? 5 : 20, log)));
+  }
 }
 if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 else printTable(results);

@@ -28,7 +28,9 @@ export type QueryErrorCode =
   /** The engine ran out of memory for this query. */
   | 'query_out_of_memory'
   /** The export range holds more events than the export row limit. */
-  | 'export_too_large';
+  | 'export_too_large'
+  /** This store's engine does not offer the feature yet (see docs/clickhouse.md). */
+  | 'not_supported_on_engine';
 
 export class QueryError extends Error {
   constructor(

@@ -44,3 +44,41 @@ export function views(dialect: Dialect): { name: string; sql: string }[] {
     .sort()
     .map((f) => ({ name: f.slice(0, -4), sql: readFileSync(join(dir, f), 'utf8') }));
 }
+
+/**
+ * Splits a file into its statements, on the semicolons that end them outside quotes and comments:
+ * ClickHouse takes one statement per request. Comment-only pieces are dropped.
+ */
+export function statements(sql: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote: string | null = null;
+  for (let i = 0; i < sql.length; i++) {
+    const c = sql[i]!;
+    if (quote) {
+      current += c;
+      if (c === '\\') current += sql[++i] ?? '';
+      else if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') {
+      quote = c;
+      current += c;
+    } else if (c === '-' && sql[i + 1] === '-') {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end - 1;
+    } else if (c === ';') {
+      out.push(current);
+      current = '';
+    } else current += c;
+  }
+  out.push(current);
+  return out.map((s) => s.trim()).filter((s) => s.length > 0);
+}
+
+/** The cluster variant of a dialect's DDL (`sql/<dialect>/cluster/*.sql`), applied by operators by hand. */
+export function clusterDdl(dialect: Dialect): { name: string; sql: string }[] {
+  const dir = join(root, dialect, 'cluster');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .map((f) => ({ name: f.slice(0, -4), sql: readFileSync(join(dir, f), 'utf8') }));
+}

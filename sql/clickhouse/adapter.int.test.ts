@@ -1,0 +1,233 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { invalidExamples, validExamples } from '../../ingest/contract/examples.ts';
+import type { InboundMessage } from '../../ingest/pipeline/message.ts';
+import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
+import { processMessage } from '../../ingest/pipeline/process.ts';
+import { abandonmentFunnel, quantityFunnel, removalFunnel } from '../../projections/analyses.ts';
+import { abandonedCartAudience } from '../../projections/audiences.ts';
+import { cartTimeline } from '../../projections/carts.ts';
+import { AS_OF, HOUR, shopEvents, T0 } from '../../test/fixtures/shop.ts';
+import { tempClickHouse } from '../../test/support/tempClickHouse.ts';
+import { tempDuckDb } from '../../test/support/tempStore.ts';
+import { messagesOf } from '../../test/support/traffic.ts';
+import type { EventRow, RejectedRow } from '../rows.ts';
+import type { Warehouse } from '../warehouse.ts';
+import { ClickHouseWarehouse } from './adapter.ts';
+
+const RECEIVED = Date.parse('2026-03-05T12:00:00.000Z');
+const msg = (text: string | Uint8Array, ref = 'test'): InboundMessage => ({
+  raw: typeof text === 'string' ? new TextEncoder().encode(text) : text,
+  source: 'test',
+  sourceRef: ref,
+  receivedAtMs: RECEIVED,
+});
+
+/** The rows a batch of messages becomes, as the pipeline hands them to Warehouse.writeBatch. */
+function rowsOf(messages: readonly InboundMessage[]): { events: EventRow[]; rejected: RejectedRow[] } {
+  const events: EventRow[] = [];
+  const rejected: RejectedRow[] = [];
+  for (const m of messages) {
+    const p = processMessage(m, 64 * 1024);
+    if (p.kind === 'event') events.push(p.row);
+    else rejected.push(p.row);
+  }
+  return { events, rejected };
+}
+
+let store: Awaited<ReturnType<typeof tempClickHouse>>;
+let warehouse: ClickHouseWarehouse;
+beforeEach(async () => {
+  store = await tempClickHouse('adapter');
+  warehouse = store.warehouse;
+});
+afterEach(() => store.cleanup());
+
+describe('migrations', () => {
+  it('apply once, and again changes nothing; the views are re-created every time', async () => {
+    // Given a store migrated by tempClickHouse, when it is migrated twice more
+    expect(await warehouse.migrate()).toEqual([]);
+    expect(await warehouse.migrate()).toEqual([]);
+    // then each migration is recorded once and every table and view is there.
+    expect(await warehouse.rows('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([{ version: 1, name: 'events' }]);
+    const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
+    expect(tables).toEqual([
+      'audience_asof:View', 'cart_lines_asof:View', 'cart_replay_asof:View', 'cart_state_asof:View',
+      'events:ReplacingMergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
+    ]);
+  });
+});
+
+describe('writeBatch', () => {
+  const columns = {
+    clickhouse: `toString(event_id) AS event_id, type, toUnixTimestamp64Milli(occurred_at) AS occurred_at_ms, toUnixTimestamp64Milli(received_at) AS received_at_ms,
+      sequence, cart_id, customer_id, anonymous_id, session_id, currency, channel, campaign_source, campaign_medium, campaign_name,
+      consent_marketing, product_id, sku, product_name, category, brand, unit_price_minor, quantity, from_quantity, to_quantity,
+      cart_value_minor, order_id, total_minor, order_items, source, payload`,
+    duckdb: `event_id::VARCHAR AS event_id, type, epoch_ms(occurred_at) AS occurred_at_ms, epoch_ms(received_at) AS received_at_ms,
+      sequence, cart_id, customer_id, anonymous_id, session_id, currency, channel, campaign_source, campaign_medium, campaign_name,
+      consent_marketing, product_id, sku, product_name, category, brand, unit_price_minor, quantity, from_quantity, to_quantity,
+      cart_value_minor, order_id, total_minor, to_json(order_items)::VARCHAR AS order_items, source, payload::VARCHAR AS payload`,
+  };
+  /** 64-bit integers as numbers; order_items as data: ClickHouse stores [] where DuckDB stores NULL (an Array is never NULL). */
+  const normalise = (r: Record<string, unknown>) =>
+    Object.fromEntries(
+      Object.entries(r).map(([k, v]) => {
+        if (k === 'order_items') {
+          const items = (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>[] | null;
+          return [k, items === null || items.length === 0 ? null : items.map((i) => ({ ...i, quantity: Number(i.quantity), unit_price_minor: Number(i.unit_price_minor) }))];
+        }
+        return [k, typeof v === 'string' && /^-?\d+$/.test(v) && /_ms$|_minor$|sequence|quantity/.test(k) ? Number(v) : v];
+      }),
+    );
+
+  it('stores every valid example with the same typed values as DuckDB, and the payload as sent', async () => {
+    const duck = await tempDuckDb();
+    try {
+      // Given the contract's valid examples, when both stores write them
+      const { events } = rowsOf(validExamples().map((e) => msg(e.text)));
+      const [c, d] = await Promise.all([warehouse.writeBatch(events, []), duck.warehouse.writeBatch(events, [])]);
+      expect(c).toEqual(d);
+      // then every column holds the same value.
+      const chRows = await warehouse.rows(`SELECT ${columns.clickhouse} FROM events ORDER BY event_id`);
+      const duckRows = await duck.warehouse.all(`SELECT ${columns.duckdb} FROM events ORDER BY event_id`);
+      expect(chRows.map(normalise)).toEqual(duckRows.map(normalise));
+      expect(chRows.map((r) => r.payload).sort()).toEqual(validExamples().map((e) => e.text).sort());
+    } finally {
+      await duck.cleanup();
+    }
+  });
+
+  it('keeps refused messages with their reason and the bytes exactly as received', async () => {
+    const notUtf8 = Uint8Array.from([0x7b, 0xc3, 0x28, 0x00, 0xff, 0x7d]);
+    const messages = [...invalidExamples().map((e, i) => msg(e.text, `test#${i}`)), msg(notUtf8, 'binary')];
+    const { rejected } = rowsOf(messages);
+    expect(await warehouse.writeBatch([], rejected)).toEqual({ inserted: 0, duplicates: 0, rejected: messages.length });
+    const rows = await warehouse.rows('SELECT source_ref, reason, field, hex(payload) AS hex FROM rejected_events');
+    expect(rows).toHaveLength(messages.length);
+    for (const [i, m] of messages.entries()) {
+      const row = rows.find((r) => r.source_ref === m.sourceRef)!;
+      expect(row.hex).toBe(Buffer.from(m.raw).toString('hex').toUpperCase());
+      if (i < invalidExamples().length) expect([row.reason, row.field]).toEqual([invalidExamples()[i]!.expected.reason, invalidExamples()[i]!.expected.field]);
+    }
+    expect(rows.find((r) => r.source_ref === 'binary')!.reason).toBe('invalid_utf8');
+  });
+
+  it('reports stats like DuckDB, empty or not', async () => {
+    expect(await warehouse.stats()).toEqual({
+      events_stored: 0, events_rejected: 0, carts: 0, first_event_at: null, last_event_at: null, last_received_at: null, rejected_by_reason: {},
+    });
+    const duck = await tempDuckDb();
+    try {
+      const { events, rejected } = rowsOf([...validExamples().map((e) => msg(e.text)), msg('{"broken'), msg('[]')]);
+      await Promise.all([warehouse.writeBatch(events, rejected), duck.warehouse.writeBatch(events, rejected)]);
+      const stats = await warehouse.stats();
+      expect(stats).toEqual(await duck.warehouse.stats());
+      expect(stats).toMatchObject({ events_stored: validExamples().length, events_rejected: 2, rejected_by_reason: { invalid_json: 1, not_an_object: 1 } });
+    } finally {
+      await duck.cleanup();
+    }
+  });
+});
+
+describe('a retried batch never doubles rows in any answer', () => {
+  const shop = () => rowsOf(messagesOf(shopEvents(), AS_OF));
+  const W = { from: T0, to: AS_OF, as_of: AS_OF, abandon_ms: 24 * HOUR };
+  async function everyAnswer(w: Warehouse) {
+    return {
+      stats: await w.stats(),
+      abandonment: (await abandonmentFunnel(w, W, 'channel')).json,
+      removal: (await removalFunnel(w, W, { group: 'product', min_adds: 1, limit: 50 })).json,
+      quantity: (await quantityFunnel(w, W, { group: 'category', limit: 50 })).json,
+      audience: (await abandonedCartAudience(w, { as_of: AS_OF, abandon_ms: W.abandon_ms, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
+      timeline: await cartTimeline(w, 'G', AS_OF, W.abandon_ms),
+    };
+  }
+  const physicalRows = async (w: ClickHouseWarehouse) => Number((await w.rows('SELECT count() AS n FROM events'))[0]!.n);
+
+  it('the same batch written again stores nothing and counts duplicates', async () => {
+    const { events } = shop();
+    expect(await warehouse.writeBatch(events, [])).toEqual({ inserted: 29, duplicates: 0, rejected: 0 });
+    expect(await warehouse.writeBatch(events, [])).toEqual({ inserted: 0, duplicates: 29, rejected: 0 });
+    expect(await physicalRows(warehouse)).toBe(29);
+  });
+
+  it('redelivered in batches cut differently, the events are stored once', async () => {
+    const reference = await tempClickHouse('reference');
+    try {
+      const { events } = shop();
+      await reference.warehouse.writeBatch(events, []);
+      // Given the events delivered in overlapping batches of 7, then again in batches of 5
+      for (let i = 0; i < events.length; i += 5) await warehouse.writeBatch(events.slice(Math.max(0, i - 2), i + 5), []);
+      for (let i = 0; i < events.length; i += 7) await warehouse.writeBatch(events.slice(i, i + 7), []);
+      // then one row per event, and every answer is the once-delivered one.
+      expect(await physicalRows(warehouse)).toBe(29);
+      expect(await everyAnswer(warehouse)).toEqual(await everyAnswer(reference.warehouse));
+    } finally {
+      await reference.cleanup();
+    }
+  });
+
+  /** Two writers whose look-ups both run before either inserts: the race the look-up cannot see. */
+  async function racingWriters(): Promise<[ClickHouseWarehouse, () => void]> {
+    const second = await ClickHouseWarehouse.open(store.target);
+    let arrived = 0;
+    let release!: () => void;
+    const barrier = new Promise<void>((r) => (release = r));
+    for (const w of [warehouse, second]) {
+      const rows = w.rows.bind(w);
+      w.rows = async (sql, params, settings) => {
+        const result = await rows(sql, params, settings);
+        if (sql.includes('FROM events') && sql.includes('{ids:Array(UUID)}')) {
+          if (++arrived === 2) release();
+          await barrier;
+        }
+        return result;
+      };
+    }
+    return [second, release];
+  }
+
+  it('two writers racing with the same batch: the insert token drops the second copy', async () => {
+    const [second] = await racingWriters();
+    try {
+      const { events } = shop();
+      const results = await Promise.all([warehouse.writeBatch(events, []), second.writeBatch(events, [])]);
+      // Both looked up before either inserted, so both believe they inserted everything...
+      expect(results.map((r) => r.inserted)).toEqual([29, 29]);
+      // ...but the second insert carried the same insert_deduplication_token and was dropped whole.
+      expect(await physicalRows(warehouse)).toBe(29);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('two writers racing with batches cut differently: copies are stored, and FINAL keeps every answer exact', async () => {
+    const reference = await tempClickHouse('reference');
+    const [second] = await racingWriters();
+    try {
+      const { events } = shop();
+      await reference.warehouse.writeBatch(events, []);
+      await Promise.all([warehouse.writeBatch(events, []), second.writeBatch(events.slice(3), [])]);
+      // Different rows, different tokens: 26 events are stored twice until the parts merge...
+      expect(await physicalRows(warehouse)).toBe(29 + 26);
+      // ...and no answer counts them twice.
+      expect(await everyAnswer(warehouse)).toEqual(await everyAnswer(reference.warehouse));
+      // After a merge the copies are gone for good.
+      await warehouse.client.command({ query: 'OPTIMIZE TABLE events FINAL' });
+      expect(await physicalRows(warehouse)).toBe(29);
+    } finally {
+      await second.close();
+      await reference.cleanup();
+    }
+  });
+
+  it('a retried ingest (same messages, cut differently) reports the redelivered events as duplicates', async () => {
+    const messages = messagesOf(shopEvents(), AS_OF);
+    const pipeline = new IngestPipeline(warehouse);
+    await pipeline.ingest(messages.slice(0, 20));
+    await pipeline.ingest(messages.slice(10));
+    await pipeline.close();
+    expect(pipeline.totals).toMatchObject({ inserted: 29, duplicates: 10 });
+    expect(await physicalRows(warehouse)).toBe(29);
+  });
+});

@@ -1,0 +1,233 @@
+import { createHash } from 'node:crypto';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { migrations, query, statements, views } from '../loader.ts';
+import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
+import { QueryError } from '../errors.ts';
+import type { Columns, EventExport, QueryParams, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
+import { openClient, type ClickHouseTarget } from './client.ts';
+
+const LOOKUP_CHUNK = 5_000;
+
+/** Serialises batch writes: the look-up of known event_ids and the insert that follows go together. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/**
+ * The warehouse on ClickHouse, a server or chdb in-process (see docs/clickhouse.md).
+ *
+ * Deduplication by event_id, in three layers:
+ * 1. the writer looks up a batch's event_ids and inserts only unknown ones (first stored wins, as on
+ *    DuckDB), which also gives `inserted` and `duplicates`;
+ * 2. each insert carries insert_deduplication_token = a hash of exactly the rows it holds, so an insert
+ *    retried after an error whose first attempt did land (or raced by a second writer) is dropped whole;
+ * 3. events is a ReplacingMergeTree on (cart_id, event_id) and every read uses FINAL, so copies that
+ *    slip past both (two workers writing differently cut batches at once) never count twice.
+ */
+export class ClickHouseWarehouse implements Warehouse {
+  readonly engine = 'clickhouse' as const;
+  private readonly writeLock = new Mutex();
+
+  private constructor(
+    readonly target: ClickHouseTarget,
+    readonly client: ClickHouseClient,
+  ) {}
+
+  static async open(target: ClickHouseTarget): Promise<ClickHouseWarehouse> {
+    return new ClickHouseWarehouse(target, await openClient(target));
+  }
+
+  async migrate(): Promise<string[]> {
+    return this.writeLock.run(async () => {
+      await this.client.command({
+        query: `CREATE TABLE IF NOT EXISTS schema_migrations (version UInt32, name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+                ENGINE = MergeTree ORDER BY version`,
+      });
+      const done = new Set((await this.rows('SELECT DISTINCT version FROM schema_migrations')).map((r) => Number(r.version)));
+      const applied: string[] = [];
+      for (const m of migrations('clickhouse')) {
+        if (done.has(m.version)) continue;
+        // ClickHouse DDL is not transactional: every statement of a migration is idempotent (IF NOT
+        // EXISTS), so one interrupted half-way is simply applied again at the next start.
+        for (const sql of statements(m.sql)) {
+          try {
+            await this.client.command({ query: sql });
+          } catch (err) {
+            throw new Error(`migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
+          }
+        }
+        await this.client.insert({
+          table: 'schema_migrations',
+          values: [{ version: m.version, name: m.name }],
+          format: 'JSONEachRow',
+          clickhouse_settings: insertSettings(`migration-${m.version}-${Date.now()}-${Math.random()}`),
+        });
+        applied.push(`${m.version}_${m.name}`);
+      }
+      for (const v of views('clickhouse')) {
+        for (const sql of statements(v.sql)) {
+          try {
+            await this.client.command({ query: sql });
+          } catch (err) {
+            throw new Error(`view ${v.name} failed: ${(err as Error).message}`, { cause: err });
+          }
+        }
+      }
+      return applied;
+    });
+  }
+
+  writeBatch(events: readonly EventRow[], rejected: readonly RejectedRow[]): Promise<WriteResult> {
+    return this.writeLock.run(async () => {
+      const unique = new Map<string, EventRow>();
+      for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
+      const ids = [...unique.keys()];
+      // Query parameters travel in the URL on a server (http_max_uri_size, 1 MiB by default): in chunks.
+      for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+        const known = await this.rows(query('clickhouse', 'known_event_ids'), { ids: ids.slice(i, i + LOOKUP_CHUNK) });
+        for (const r of known) unique.delete(String(r.id));
+      }
+      const fresh = [...unique.values()];
+      // INVARIANT: an insert returns once its part is written and fsynced (fsync_after_insert), so the
+      // caller may acknowledge when both inserts have returned. A failure in between makes the caller
+      // retry the whole batch: the events already stored are then found by the look-up above.
+      if (fresh.length > 0) {
+        await this.client.insert({
+          table: 'events',
+          values: fresh.map(eventValues),
+          format: 'JSONEachRow',
+          clickhouse_settings: insertSettings(token('events', fresh.map((e) => e.event_id).sort())),
+        });
+      }
+      if (rejected.length > 0) {
+        const values = rejected.map(rejectedValues);
+        await this.client.insert({
+          table: 'rejected_events',
+          columns: ['received_at', 'source', 'source_ref', 'reason', 'field', 'detail', 'payload_hex'],
+          values,
+          format: 'JSONEachRow',
+          clickhouse_settings: insertSettings(token('rejected', values.map((v) => JSON.stringify(v)))),
+        });
+      }
+      return { inserted: fresh.length, duplicates: events.length - fresh.length, rejected: rejected.length };
+    });
+  }
+
+  async stats(): Promise<WarehouseStats> {
+    const row = (await this.rows(query('clickhouse', 'stats')))[0]!;
+    const byReason = await this.rows(query('clickhouse', 'rejected_by_reason'));
+    const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)).toISOString());
+    return {
+      events_stored: Number(row.events_stored),
+      events_rejected: Number(row.events_rejected),
+      carts: Number(row.carts),
+      first_event_at: iso(row.first_event_ms),
+      last_event_at: iso(row.last_event_ms),
+      last_received_at: iso(row.last_received_ms),
+      rejected_by_reason: Object.fromEntries(byReason.map((r) => [String(r.reason), Number(r.n)])),
+    };
+  }
+
+  query(name: string, params: QueryParams = {}): Promise<Row[]> {
+    return this.rows(query('clickhouse', name), params);
+  }
+
+  /** Runs a read query with bound parameters; rows as JSON (64-bit integers as strings). */
+  async rows(sql: string, params: Record<string, unknown> = {}, settings: ClickHouseSettings = {}): Promise<Row[]> {
+    const rs = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });
+    return rs.json<Row>();
+  }
+
+  // The data team's SQL, the raw export and the custom funnels' column reads are DuckDB-only so far:
+  // ClickHouse answers 501 with a stable code rather than something half-checked (docs/clickhouse.md).
+  runReadOnly(): Promise<ReadOnlyResult> {
+    return Promise.reject(notYet('POST /v1/sql'));
+  }
+
+  exportEvents(): Promise<EventExport> {
+    return Promise.reject(notYet('GET /v1/export/events'));
+  }
+
+  queryColumns(): Promise<Columns> {
+    return Promise.reject(notYet('POST /v1/funnels'));
+  }
+
+  async close(): Promise<void> {
+    await this.writeLock.run(() => this.client.close());
+  }
+}
+
+/**
+ * Every insert names its token: chdb applies settings to its session, where they outlive the insert,
+ * so an insert without one could inherit the previous insert's token and be dropped as its copy.
+ */
+function insertSettings(dedupToken: string): ClickHouseSettings {
+  return { insert_deduplicate: 1, insert_deduplication_token: dedupToken, async_insert: 0 };
+}
+
+/** The same rows give the same token, whatever batch they arrived in; different rows never share one. */
+function token(table: string, parts: readonly string[]): string {
+  const h = createHash('sha256').update(table);
+  for (const p of parts) h.update('\0').update(p);
+  return h.digest('hex');
+}
+
+/** ClickHouse's basic DateTime64 text: `2026-03-02 09:15:00.123`, read in the column's zone (UTC). */
+const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
+
+function eventValues(e: EventRow) {
+  return {
+    event_id: e.event_id,
+    type: e.type,
+    schema_version: e.schema_version,
+    occurred_at: chTime(e.occurred_at_ms),
+    received_at: chTime(e.received_at_ms),
+    sequence: e.sequence,
+    cart_id: e.cart_id,
+    customer_id: e.customer_id,
+    anonymous_id: e.anonymous_id,
+    session_id: e.session_id,
+    currency: e.currency,
+    channel: e.channel,
+    campaign_source: e.campaign_source,
+    campaign_medium: e.campaign_medium,
+    campaign_name: e.campaign_name,
+    consent_marketing: e.consent_marketing,
+    product_id: e.product_id,
+    sku: e.sku,
+    product_name: e.product_name,
+    category: e.category,
+    brand: e.brand,
+    unit_price_minor: e.unit_price_minor,
+    quantity: e.quantity,
+    from_quantity: e.from_quantity,
+    to_quantity: e.to_quantity,
+    cart_value_minor: e.cart_value_minor,
+    order_id: e.order_id,
+    total_minor: e.total_minor,
+    order_items: e.order_items_json === null ? [] : JSON.parse(e.order_items_json),
+    source: e.source,
+    payload: e.payload,
+  };
+}
+
+function rejectedValues(r: RejectedRow) {
+  return {
+    received_at: chTime(r.received_at_ms),
+    source: r.source,
+    source_ref: r.source_ref,
+    reason: r.reason,
+    field: r.field,
+    detail: r.detail,
+    payload_hex: Buffer.from(r.payload).toString('hex'),
+  };
+}
+
+function notYet(what: string): QueryError {
+  return new QueryError('not_supported_on_engine', `${what} is not available on ClickHouse yet; use a DuckDB store for it`, { engine: 'clickhouse' });
+}

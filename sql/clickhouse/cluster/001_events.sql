@@ -1,0 +1,69 @@
+-- The cluster variant of migrations/001_events.sql, for installs that outgrow one server: every table
+-- replicated (ReplicatedMergeTree over ClickHouse Keeper) and sharded behind a Distributed table of the
+-- name carrello queries. Applied once by an operator, on any node; carrello itself only ever runs the
+-- single-server DDL, whose IF NOT EXISTS then leaves these tables alone. docs/clickhouse.md says how.
+--
+-- Sharding by cart_id keeps each cart, and every copy of each event, on one shard: the per-cart fold
+-- and FINAL's deduplication then run shard-locally (with optimize_distributed_group_by_sharding_key = 1).
+-- Keep the column lists equal to the single-server DDL; a test compares them.
+
+CREATE TABLE IF NOT EXISTS events_local ON CLUSTER '{cluster}' (
+  event_id          UUID,
+  type              LowCardinality(String),
+  schema_version    UInt8,
+  occurred_at       DateTime64(3, 'UTC'),
+  received_at       DateTime64(3, 'UTC'),
+  sequence          Nullable(Int64),
+  cart_id           String,
+  customer_id       Nullable(String),
+  anonymous_id      Nullable(String),
+  session_id        Nullable(String),
+  currency          LowCardinality(String),
+  channel           LowCardinality(String),
+  campaign_source   Nullable(String),
+  campaign_medium   Nullable(String),
+  campaign_name     Nullable(String),
+  consent_marketing Nullable(Bool),
+  product_id        Nullable(String),
+  sku               Nullable(String),
+  product_name      Nullable(String),
+  category          LowCardinality(Nullable(String)),
+  brand             LowCardinality(Nullable(String)),
+  unit_price_minor  Nullable(Int64),
+  quantity          Nullable(Int32),
+  from_quantity     Nullable(Int32),
+  to_quantity       Nullable(Int32),
+  cart_value_minor  Nullable(Int64),
+  order_id          Nullable(String),
+  total_minor       Nullable(Int64),
+  order_items       Array(Tuple(product_id String, quantity Int32, unit_price_minor Int64)),
+  source            LowCardinality(String),
+  payload           String CODEC(ZSTD(3)),
+  INDEX event_id_bloom event_id TYPE bloom_filter(0.001) GRANULARITY 1
+)
+-- Replicated tables deduplicate inserted blocks (and honour insert_deduplication_token) by default.
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/events_local', '{replica}')
+PARTITION BY toYYYYMM(occurred_at)
+ORDER BY (cart_id, event_id)
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+CREATE TABLE IF NOT EXISTS events ON CLUSTER '{cluster}' AS events_local
+ENGINE = Distributed('{cluster}', currentDatabase(), events_local, cityHash64(cart_id));
+
+CREATE TABLE IF NOT EXISTS rejected_events_local ON CLUSTER '{cluster}' (
+  received_at DateTime64(3, 'UTC'),
+  source      LowCardinality(String),
+  source_ref  Nullable(String),
+  reason      LowCardinality(String),
+  field       Nullable(String),
+  detail      String,
+  payload_hex String EPHEMERAL,
+  payload     String DEFAULT unhex(payload_hex) CODEC(ZSTD(3))
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/rejected_events_local', '{replica}')
+PARTITION BY toYYYYMM(received_at)
+ORDER BY (received_at, reason)
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+
+CREATE TABLE IF NOT EXISTS rejected_events ON CLUSTER '{cluster}' AS rejected_events_local
+ENGINE = Distributed('{cluster}', currentDatabase(), rejected_events_local, rand());

@@ -1,0 +1,23 @@
+-- Carts started in [from, to), as of as_of, by breakdown key and currency (counts add up across currencies).
+SELECT
+  multiIf(
+    {breakdown:String} = 'channel', channel,
+    {breakdown:String} = 'campaign', ifNull(campaign, '(none)'),
+    {breakdown:String} = 'day', formatDateTime(fromUnixTimestamp64Milli(assumeNotNull(started_at), 'UTC'), '%Y-%m-%d', 'UTC'),
+    'all') AS key,
+  currency,
+  count() AS started,
+  countIf(checkout_started_at IS NOT NULL OR ordered_at IS NOT NULL) AS checkout_started,
+  countIf(ordered_at IS NOT NULL) AS ordered,
+  countIf(status = 'abandoned') AS abandoned,
+  countIf(ifNull(stage = 'cart', false)) AS abandoned_at_cart,
+  countIf(ifNull(stage = 'checkout', false)) AS abandoned_at_checkout,
+  countIf(status = 'open') AS open,
+  countIf(status = 'emptied') AS emptied,
+  countIf(recovered) AS recovered,
+  sumIf(value_minor, status = 'abandoned') AS abandoned_value_minor,
+  sum(anomalies) AS anomalies
+FROM cart_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
+WHERE started_at >= {from_ms:Int64} AND started_at < {to_ms:Int64}
+GROUP BY key, currency
+ORDER BY key, currency;

@@ -1,0 +1,28 @@
+-- Cart lines first added in [from, to), as of as_of, by net quantity change (final vs first added),
+-- per product or category and overall (key NULL).
+SELECT
+  key,
+  direction,
+  if({group:String} = 'product', max(product_name), NULL) AS name,
+  count() AS lines,
+  sum(quantity - first_added_quantity) AS units_delta,
+  countIf(quantity > 0 AND status = 'converted') AS purchased
+FROM (
+  SELECT
+    status, quantity, first_added_quantity, product_name,
+    multiIf(
+      quantity = 0, 'removed',
+      quantity > first_added_quantity, 'increased',
+      quantity < first_added_quantity, 'decreased',
+      'unchanged') AS direction,
+    if({group:String} = 'category', ifNull(category, '(none)'), product_id) AS key
+  FROM cart_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
+  ARRAY JOIN
+    line_product_id AS product_id, line_quantity AS quantity, line_product_name AS product_name,
+    line_category AS category, line_first_added_at AS first_added_at,
+    line_first_added_quantity AS first_added_quantity
+  WHERE first_added_at >= {from_ms:Int64} AND first_added_at < {to_ms:Int64}
+)
+GROUP BY GROUPING SETS ((key, direction), (direction))
+ORDER BY key NULLS FIRST, direction
+SETTINGS group_by_use_nulls = 1;

@@ -1,0 +1,35 @@
+-- Cart lines first added in [from, to), as of as_of, per product or category and overall (key NULL).
+-- Each cart's state and lines come from one fold (cart_state_asof carries the lines as arrays).
+SELECT
+  key,
+  if({group:String} = 'product', max(product_name), NULL) AS name,
+  if({group:String} = 'product', max(category), NULL) AS category,
+  count() AS lines_added,
+  countIf(removals > 0) AS lines_removed,
+  countIf(removals > 0 AND (checkout_started_at IS NULL OR first_removed_at < checkout_started_at)) AS removed_before_checkout,
+  countIf(removals > 0 AND checkout_started_at IS NOT NULL AND first_removed_at >= checkout_started_at) AS removed_after_checkout,
+  countIf(removals > 0 AND last_added_ord > first_removed_ord) AS readded,
+  countIf(quantity > 0) AS kept,
+  countIf(quantity > 0 AND status = 'converted') AS kept_purchased,
+  countIf(quantity > 0 AND status = 'abandoned') AS kept_abandoned,
+  countIf(quantity > 0 AND status = 'open') AS kept_open,
+  sum(units_added) AS units_added,
+  sum(units_removed) AS units_removed,
+  -- Interpolated between the two middle values, as DuckDB's quantile_cont; NULL without removals.
+  quantileExactInclusiveIfOrNull(0.5)(first_removed_at - first_added_at, removals > 0) AS median_ms_to_removal
+FROM (
+  SELECT
+    status, checkout_started_at, product_id, quantity, product_name, category, first_added_at,
+    first_removed_at, first_removed_ord, last_added_ord, removals, units_added, units_removed,
+    if({group:String} = 'category', ifNull(category, '(none)'), product_id) AS key
+  FROM cart_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
+  ARRAY JOIN
+    line_product_id AS product_id, line_quantity AS quantity, line_product_name AS product_name,
+    line_category AS category, line_first_added_at AS first_added_at, line_first_removed_at AS first_removed_at,
+    line_first_removed_ord AS first_removed_ord, line_last_added_ord AS last_added_ord, line_removals AS removals,
+    line_units_added AS units_added, line_units_removed AS units_removed
+  WHERE first_added_at >= {from_ms:Int64} AND first_added_at < {to_ms:Int64}
+)
+GROUP BY GROUPING SETS ((key), ())
+ORDER BY key NULLS FIRST
+SETTINGS group_by_use_nulls = 1;

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AS_OF, shopEvents, T0 } from './fixtures/shop.ts';
+import { startCarrello } from './support/process.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'carrello-chdb-e2e-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `chdb:PATH` in a folder of this test; or, when CLICKHOUSE_URL names a server, a database of its own there. */
+function store(): string {
+  const url = process.env.CLICKHOUSE_URL;
+  if (!url) return `chdb:${join(dir, 'chdb')}`;
+  const u = new URL(url);
+  u.pathname = `/carrello_e2e_${process.pid}_${Date.now()}`;
+  return u.toString();
+}
+
+describe('carrello start on ClickHouse', () => {
+  it('answers from ClickHouse, keeps what it acknowledged through a SIGKILL, and serves it after a restart', async () => {
+    const target = store();
+    const range = `from=${new Date(T0).toISOString()}&to=${new Date(AS_OF).toISOString()}&as_of=${new Date(AS_OF).toISOString()}`;
+    const server = await startCarrello(['--no-demo', '--store', target]);
+    expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ status: 'ok', store: 'clickhouse' });
+
+    // Given the shop's events acknowledged with a 202, and the process killed at once
+    const res = await fetch(`${server.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(shopEvents()),
+    });
+    expect(res.status).toBe(202);
+    server.child.kill('SIGKILL');
+    expect(await server.exited).toBe('SIGKILL');
+
+    // then a restart on the same store has every event, and answers as DuckDB does (test/projections).
+    const restarted = await startCarrello(['--no-demo', '--store', target]);
+    try {
+      expect(await (await fetch(`${restarted.url}/v1/stats`)).json()).toMatchObject({ events_stored: 29, carts: 10 });
+      const funnel = (await (await fetch(`${restarted.url}/v1/funnels/abandonment?${range}`)).json()) as { funnel: { carts: number }[]; abandoned: { carts: number } };
+      expect([funnel.funnel.map((s) => s.carts), funnel.abandoned.carts]).toEqual([[10, 4, 3], 5]);
+      const cart = (await (await fetch(`${restarted.url}/v1/carts/G?as_of=${new Date(AS_OF).toISOString()}`)).json()) as { value_minor: number };
+      expect(cart.value_minor).toBe(1497);
+    } finally {
+      restarted.child.kill('SIGTERM');
+    }
+    expect(await restarted.exited).toBe(0);
+  });
+});
