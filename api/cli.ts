@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from './config.ts';
 import { dlqCommand } from './dlqCommand.ts';
+import { forgetCommand } from './forgetCommand.ts';
 import { ingestCommand } from './ingestCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
@@ -24,6 +25,8 @@ Usage:
                     [--brokers HOST:PORT,...] [--topic T]
                     [--duplicate-rate P] [--invalid-rate P]
       Deterministic shop traffic for a seed: a backfill of N days ending at --end, or a live stream.
+  carrello forget --customer ID [--store duckdb:PATH]
+      Deletes a customer's events and their carts' derived rows (the store must not be in use).
   carrello help
 
 Environment: PORT, CARRELLO_HOST, CARRELLO_STORE, KAFKA_BROKERS, LOG_LEVEL and more; see README.md.`;
@@ -34,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'simulate') return simulateCommand(rest, process.env);
   if (command === 'ingest') return ingestCommand(rest, process.env);
   if (command === 'dlq') return dlqCommand(rest, process.env);
+  if (command === 'forget') return forgetCommand(rest, process.env);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${HELP}\n`);
     return command === undefined ? 1 : 0;

@@ -108,6 +108,11 @@ export const Config = z.object({
   worker_port: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Fault injection for tests (env CARRELLO_FAILPOINT): after_write_before_commit kills the worker right after a write. */
   failpoint: z.enum(FAILPOINTS).optional().transform((f) => f ?? null),
+  /**
+   * Fault injection for tests (env CARRELLO_FAILPOINT=warehouse_down_ms:<n>): the worker's warehouse writes
+   * fail for n ms from the first one, as if the store were unreachable. null: never.
+   */
+  warehouse_down_ms: z.coerce.number().int().min(1).optional().transform((n) => n ?? null),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -163,13 +168,19 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     warehouse_retry_max_ms: env.CARRELLO_WAREHOUSE_RETRY_MAX_MS,
     kafka_lag_interval_ms: env.CARRELLO_KAFKA_LAG_INTERVAL_MS,
     worker_port: flags['worker-port'] ?? env.CARRELLO_WORKER_PORT,
-    failpoint: emptyToUndefined(env.CARRELLO_FAILPOINT),
+    ...failpointInput(emptyToUndefined(env.CARRELLO_FAILPOINT)),
   };
   const parsed = Config.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
   return parsed.data;
+}
+
+/** CARRELLO_FAILPOINT is a bare name, or `warehouse_down_ms:<n>` which carries its duration. */
+function failpointInput(value: string | undefined): { failpoint?: string; warehouse_down_ms?: string } {
+  const down = /^warehouse_down_ms:(.*)$/.exec(value ?? '');
+  return down ? { warehouse_down_ms: down[1] } : { failpoint: value };
 }
 
 function readKeyFile(path: string): string {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { startWorker } from '../ingest/kafka/worker.ts';
 import { describeStore, openWarehouse } from '../sql/open.ts';
+import { withWriteOutage } from '../sql/failingWarehouse.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { workerOptions } from './kafkaOptions.ts';
 import { createLogger } from './logger.ts';
@@ -35,7 +36,8 @@ export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Pro
   const applied = await warehouse.migrate();
   if (applied.length > 0) log.info({ applied }, 'migrations applied');
 
-  const worker = startWorker(warehouse, workerOptions(config, config.kafka_brokers), { log, metrics });
+  const store = config.warehouse_down_ms === null ? warehouse : withWriteOutage(warehouse, config.warehouse_down_ms, log);
+  const worker = startWorker(store, workerOptions(config, config.kafka_brokers), { log, metrics });
   const app = createWorkerApp({ health: worker.health, metrics: metrics.registry });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.worker_port, config.host, () => resolve(s));

@@ -5,6 +5,7 @@ import { createKafka } from '../ingest/kafka/client.ts';
 import { KafkaIngress } from '../ingest/kafka/ingress.ts';
 import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
 import { startWorker, type IngestWorker } from '../ingest/kafka/worker.ts';
+import { withWriteOutage } from '../sql/failingWarehouse.ts';
 import { backfill, cartsPerDayFor, streamLive } from '../ingest/simulator/feed.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { Simulation } from '../ingest/simulator/simulation.ts';
@@ -48,7 +49,8 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   if (config.kafka_brokers) {
     // The worker creates the topics when absent, and keeps retrying while Kafka is unreachable; until
     // then the collector answers 503 kafka_unavailable.
-    worker = startWorker(warehouse, workerOptions(config, config.kafka_brokers), { log, metrics });
+    const store = config.warehouse_down_ms === null ? warehouse : withWriteOutage(warehouse, config.warehouse_down_ms, log);
+    worker = startWorker(store, workerOptions(config, config.kafka_brokers), { log, metrics });
     pipeline = worker.pipeline;
     publisher = new BufferedPublisher(
       createKafka(kafkaConnection(config, config.kafka_brokers), log.child({ component: 'collector' })),

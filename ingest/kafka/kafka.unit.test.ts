@@ -90,6 +90,9 @@ describe('Kafka configuration', () => {
     expect(parseConfig({}, { CARRELLO_FAILPOINT: 'after_write_before_commit' }).failpoint).toBe('after_write_before_commit');
     expect(() => parseConfig({}, { CARRELLO_FAILPOINT: 'before_everything' })).toThrow(ConfigError);
     expect(() => parseConfig({}, { CARRELLO_FAILPOINT: 'before_everything' })).toThrow(/failpoint/);
+    expect(parseConfig({}, { CARRELLO_FAILPOINT: 'warehouse_down_ms:20000' })).toMatchObject({ failpoint: null, warehouse_down_ms: 20_000 });
+    expect(parseConfig({}, {}).warehouse_down_ms).toBeNull();
+    expect(() => parseConfig({}, { CARRELLO_FAILPOINT: 'warehouse_down_ms:soon' })).toThrow(/warehouse_down_ms/);
     expect(() => parseConfig({}, { KAFKA_BROKERS: 'localhost' })).toThrow(/kafka_brokers/);
   });
 });

@@ -1,5 +1,6 @@
 // Starts a real single-node Kafka broker (KRaft, broker+controller in one JVM) on loopback, for development
-// and tests: fresh temporary storage each time, nothing left behind by stop().
+// and tests: fresh temporary storage each time (or a data dir of your own, kept, to restart a broker in
+// place), nothing else left behind by stop().
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
@@ -24,13 +25,24 @@ export interface KafkaOptions {
   logDir?: string;
   /** Progress lines (fetching, formatting, ready). */
   log?: (line: string) => void;
+  /**
+   * Where the broker keeps its data, kept after stop() and kill(); a fresh folder inside the temp dir
+   * (removed) when omitted. A folder already formatted is reused as it is, so that a broker started
+   * again on it (same port and controllerPort) keeps its topics and committed offsets.
+   */
+  dataDir?: string;
+  /** Controller port; a free one when omitted. Pass the previous one to restart a broker in place. */
+  controllerPort?: number;
 }
 
 export interface RunningKafka {
   /** kafkajs `brokers` entry, e.g. 127.0.0.1:9092. */
   brokers: string;
   port: number;
+  controllerPort: number;
   stop(): Promise<void>;
+  /** SIGKILLs the JVM, as a crash would (no controlled shutdown), and resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 export async function startKafka(opts: KafkaOptions = {}): Promise<RunningKafka> {
@@ -40,7 +52,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<RunningKafka>
 
   const port = opts.port ?? (await freePort());
   if (opts.port !== undefined) await assertPortFree(port);
-  let controllerPort = await freePort();
+  let controllerPort = opts.controllerPort ?? (await freePort());
   while (controllerPort === port) controllerPort = await freePort();
 
   const home = await mkdtemp(path.join(tmpdir(), 'carrello-kafka-'));
@@ -48,13 +60,15 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<RunningKafka>
   await mkdir(logDir, { recursive: true });
   const serverProperties = path.join(home, 'server.properties');
   const log4j = path.join(home, 'log4j2.properties');
-  await writeFile(serverProperties, serverConfig(port, controllerPort, path.join(home, 'data')));
+  const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : path.join(home, 'data');
+  const formatted = await readFile(path.join(dataDir, 'meta.properties')).then(() => true, () => false);
+  await writeFile(serverProperties, serverConfig(port, controllerPort, dataDir));
   await writeFile(log4j, loggingConfig(path.join(logDir, 'server.log')));
   const jvm = [...JVM_OPTS, `-Dlog4j2.configurationFile=${log4j}`, `-Dkafka.logs.dir=${logDir}`, '-cp', classpath];
 
   const started = Date.now();
   try {
-    await execFileAsync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', serverProperties], {
+    if (!formatted) await execFileAsync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', serverProperties], {
       cwd: home,
     });
   } catch (error) {
@@ -94,6 +108,12 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<RunningKafka>
       await rm(home, { recursive: true, force: true });
     })());
 
+  const kill = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    await stop();
+  };
+
   const brokers = `${HOST}:${port}`;
   const probing = new AbortController();
   log(`starting Kafka ${libs.version} on ${brokers} (controller ${HOST}:${controllerPort}), logs in ${logDir}`);
@@ -114,7 +134,7 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<RunningKafka>
     );
   }
   log(`Kafka ready on ${brokers} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return { brokers, port, stop };
+  return { brokers, port, controllerPort, stop, kill };
 }
 
 /**

@@ -160,6 +160,31 @@ export class DuckDbWarehouse implements Warehouse {
     return this.all(query('duckdb', name), bindable(params));
   }
 
+  /**
+   * Deletes every event of a customer (right to erasure) and the cart_replay rows of their carts, in one
+   * transaction; carts that keep other events are marked to be folded again from what remains.
+   */
+  async forgetCustomer(customerId: string): Promise<{ events_deleted: number; carts: number; carts_refolded: number }> {
+    return this.writeLock.run(async () => {
+      const p = { customer_id: customerId };
+      await this.writer.run('BEGIN TRANSACTION');
+      try {
+        await this.writer.run(query('duckdb', 'forget_carts'), p);
+        const carts = await this.writer.runAndReadAll('SELECT count(*)::INT AS n FROM forget_carts');
+        const deleted = await this.writer.run(query('duckdb', 'forget_events'), p);
+        await this.writer.run(query('duckdb', 'forget_replay'));
+        const marked = await this.writer.run(query('duckdb', 'forget_mark_dirty'));
+        await this.writer.run('DROP TABLE forget_carts');
+        await this.writer.run('COMMIT');
+        if (marked.rowsChanged > 0) this.replayDirty = true;
+        return { events_deleted: deleted.rowsChanged, carts: Number(carts.getRowObjects()[0]!.n), carts_refolded: marked.rowsChanged };
+      } catch (err) {
+        await this.writer.run('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
   /** Folds the events of carts that changed since the last refresh into cart_replay. */
   async refreshReplay(): Promise<void> {
     if (!this.replayDirty) return;

@@ -1,0 +1,2 @@
+-- The carts holding at least one event of the customer: their folds in cart_replay must go.
+CREATE OR REPLACE TEMP TABLE forget_carts AS SELECT DISTINCT cart_id FROM events WHERE customer_id = $customer_id;
