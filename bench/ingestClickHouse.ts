@@ -114,7 +114,7 @@ export async function benchIngestClickHouse(events: number, log: (s: string) => 
   try {
     await ensureTopics(admin, spec);
     const END = Date.parse('2026-10-01T00:00:00.000Z');
-    const sim = new Simulation(END - 30 * 86_400_000, { ...DEFAULT_SIMULATION, seed: 'bench-ch', cartsPerDay: Math.ceil(events / 30 / MEAN_EVENTS_PER_CART) + 10 });
+    const sim = new Simulation(END - 30 * 86_400_000, { ...DEFAULT_SIMULATION, seed: 'bench-ch', cartsPerDay: Math.ceil((events / 30 / MEAN_EVENTS_PER_CART) * 1.15) + 10 });
     const messages = [...sim.until(END)].slice(0, events);
     if (messages.length < events) throw new Error(`the simulation gave ${messages.length} events, fewer than ${events}`);
     let t = Date.now();
