@@ -161,6 +161,10 @@ describe.skipIf(brokers === null)('Kafka → two workers → ClickHouse answers 
     for (const instant of INSTANTS) {
       const d = await answers(duck.warehouse, instant, carts);
       const c = await answers(ch.warehouse, instant, carts);
+      // (answers about something: carts in the funnel and the audience, the kcat carts found)
+      expect((d['audience page 0'] as { json: { audience: { carts: number } } }).json.audience.carts).toBeGreaterThan(0);
+      expect(JSON.stringify((d['abandonment none'] as { json: unknown }).json)).toMatch(/"step":"started","carts":[1-9]/);
+      for (const id of carts.filter((x) => x.startsWith('kcat-'))) expect(d[`cart ${id}`]).not.toBeNull();
       expect(Object.keys(c)).toEqual(Object.keys(d));
       for (const key of Object.keys(d)) expect({ as_of: instant.as_of, key, answer: c[key] }).toEqual({ as_of: instant.as_of, key, answer: d[key] });
     }
