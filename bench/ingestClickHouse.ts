@@ -22,6 +22,7 @@ import { DEFAULT_INGEST } from '../ingest/pipeline/pipeline.ts';
 import { DEFAULT_SIMULATION, MEAN_EVENTS_PER_CART, Simulation } from '../ingest/simulator/simulation.ts';
 import { kafkaSink } from '../ingest/simulator/sinks.ts';
 import { startKafka } from '../scripts/kafka/broker.ts';
+import { ClickHouseWarehouse } from '../sql/clickhouse/adapter.ts';
 import { tempClickHouse } from '../test/support/tempClickHouse.ts';
 import type { Result } from './stats.ts';
 
@@ -101,7 +102,16 @@ async function timeProgress(n: number, startedAt: number, probe: () => Promise<n
   }
 }
 
-export async function benchIngestClickHouse(events: number, log: (s: string) => void): Promise<{ results: Result[]; figures: IngestClickHouseFigures }> {
+/**
+ * chdbPath: the chdb data directory this process already uses (chdb binds one per process: `bench/run.ts
+ * --clickhouse --ingest` passes the query bench's); the bench works in a database of its own there, dropped
+ * at the end. Without it, a temporary directory.
+ */
+export async function benchIngestClickHouse(
+  events: number,
+  log: (s: string) => void,
+  chdbPath?: string,
+): Promise<{ results: Result[]; figures: IngestClickHouseFigures }> {
   const local = process.env.KAFKA_BROKERS ? null : await startKafka({ log });
   const brokerList = process.env.KAFKA_BROKERS ?? local!.brokers;
   const brokers = brokerList.split(',');
@@ -110,7 +120,7 @@ export async function benchIngestClickHouse(events: number, log: (s: string) => 
   const kafka = createKafka({ brokers, clientId: 'bench' });
   const admin = kafka.admin();
   await admin.connect();
-  const ch = await tempClickHouse('bench_ingest');
+  const ch = chdbPath === undefined ? await tempClickHouse('bench_ingest') : await databaseIn(chdbPath);
   try {
     await ensureTopics(admin, spec);
     const END = Date.parse('2026-10-01T00:00:00.000Z');
@@ -195,6 +205,19 @@ export async function benchIngestClickHouse(events: number, log: (s: string) => 
     await admin.disconnect();
     await local?.stop();
   }
+}
+
+async function databaseIn(path: string) {
+  const database = `bench_ingest_${Date.now()}`;
+  const warehouse = await ClickHouseWarehouse.open({ kind: 'chdb', path, database });
+  await warehouse.migrate();
+  return {
+    warehouse,
+    async cleanup() {
+      await warehouse.client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` }).catch(() => undefined);
+      await warehouse.close().catch(() => undefined);
+    },
+  };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

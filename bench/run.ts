@@ -2,7 +2,7 @@
 // where one exists; --clickhouse adds the same read endpoints on ClickHouse in-process (chdb); --ingest adds
 // Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker).
 import { cpus, totalmem } from 'node:os';
-import { benchClickHouseQueries } from './clickhouse.ts';
+import { benchClickHouseQueries, CHDB } from './clickhouse.ts';
 import { benchIngestClickHouse } from './ingestClickHouse.ts';
 import { benchQueries } from './queries.ts';
 import { printTable, type Result } from './stats.ts';
@@ -27,7 +27,8 @@ for (const events of quick ? [100_000] : [1_000_000]) {
 if (ingest) {
   const events = quick ? 20_000 : 200_000;
   log(`ingest of ${events.toLocaleString('en')} events, Kafka → ClickHouse (chdb)`);
-  results.push(...(await benchIngestClickHouse(events, log)).results);
+  // One chdb directory per process: the query bench's when it ran (or will not), a temporary one otherwise.
+  results.push(...(await benchIngestClickHouse(events, log, clickhouse ? CHDB : undefined)).results);
 }
 if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 else printTable(results);
