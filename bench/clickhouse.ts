@@ -12,7 +12,7 @@ import { readEndpoints } from './queries.ts';
 import { percentile, timeIt, type Result } from './stats.ts';
 
 // chdb binds one data directory per process: every size lives in it, a database each.
-const CHDB = join(process.cwd(), '.cache', 'bench', 'chdb');
+export const CHDB = join(process.cwd(), '.cache', 'bench', 'chdb');
 
 /**
  * A ClickHouse database (chdb, in-process) holding the same simulated events as the DuckDB bench store

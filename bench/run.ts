@@ -1,7 +1,9 @@
 // `npm run bench [-- --quick] [-- --json] [-- --clickhouse]`: carrello's benchmarks, each beside its baseline
-// where one exists; --clickhouse adds the same read endpoints on ClickHouse in-process (chdb).
+// where one exists; --clickhouse adds the same read endpoints on ClickHouse in-process (chdb); --ingest adds
+// Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker).
 import { cpus, totalmem } from 'node:os';
-import { benchClickHouseQueries } from './clickhouse.ts';
+import { benchClickHouseQueries, CHDB } from './clickhouse.ts';
+import { benchIngestClickHouse } from './ingestClickHouse.ts';
 import { benchQueries } from './queries.ts';
 import { printTable, type Result } from './stats.ts';
 
@@ -9,6 +11,7 @@ const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
 const clickhouse = args.includes('--clickhouse');
+const ingest = args.includes('--ingest');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const results: Result[] = [];
@@ -20,6 +23,12 @@ for (const events of quick ? [100_000] : [1_000_000]) {
     log(`queries at ${events.toLocaleString('en')} events (ClickHouse, chdb)`);
     results.push(...(await benchClickHouseQueries(events, quick ? 5 : 20, log)));
   }
+}
+if (ingest) {
+  const events = quick ? 20_000 : 200_000;
+  log(`ingest of ${events.toLocaleString('en')} events, Kafka → ClickHouse (chdb)`);
+  // One chdb directory per process: the query bench's when it ran (or will not), a temporary one otherwise.
+  results.push(...(await benchIngestClickHouse(events, log, clickhouse ? CHDB : undefined)).results);
 }
 if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 else printTable(results);
