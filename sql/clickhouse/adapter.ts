@@ -3,8 +3,9 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
 import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
 import { QueryError } from '../errors.ts';
-import type { Columns, EventExport, QueryParams, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
-import { openClient, type ClickHouseTarget } from './client.ts';
+import type { Columns, EventExport, QueryParams, ReadOnlyLimits, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
+import { openClient, openReadOnlyClient, type ClickHouseTarget } from './client.ts';
+import { ClickHouseSandbox } from './sandbox/sandbox.ts';
 import { readColumns } from './columns.ts';
 
 const LOOKUP_CHUNK = 5_000;
@@ -33,11 +34,30 @@ class Mutex {
 export class ClickHouseWarehouse implements Warehouse {
   readonly engine = 'clickhouse' as const;
   private readonly writeLock = new Mutex();
+  private readOnlyClient: Promise<ClickHouseClient> | null = null;
+  private readonly sandbox: ClickHouseSandbox;
 
   private constructor(
     readonly target: ClickHouseTarget,
     readonly client: ClickHouseClient,
-  ) {}
+  ) {
+    this.sandbox = new ClickHouseSandbox(
+    this.client,
+    {
+      get: () => {
+        const client = (this.readOnlyClient ??= openReadOnlyClient(this.target));
+        client.catch(() => (this.readOnlyClient = null));
+        return client;
+      },
+      discard: async () => {
+        const client = this.readOnlyClient;
+        this.readOnlyClient = null;
+        await (await client?.catch(() => null))?.close();
+      },
+    },
+    this.target.database,
+  );
+  }
 
   static async open(target: ClickHouseTarget): Promise<ClickHouseWarehouse> {
     return new ClickHouseWarehouse(target, await openClient(target));
@@ -144,11 +164,13 @@ export class ClickHouseWarehouse implements Warehouse {
     return rs.json<Row>();
   }
 
-  // The data team's SQL and the raw export are DuckDB-only so far:
-  // ClickHouse answers 501 with a stable code rather than something half-checked (docs/clickhouse.md).
-  runReadOnly(): Promise<ReadOnlyResult> {
-    return Promise.reject(notYet('POST /v1/sql'));
+  /** The data team's SQL: checked, then run on a read-only session of its own (sandbox/sandbox.ts). */
+  async runReadOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
+    return this.sandbox.run(sql, limits);
   }
+
+  // The raw export is DuckDB-only so far: ClickHouse answers 501 with a stable code rather than
+  // something half-checked (docs/clickhouse.md).
 
   exportEvents(): Promise<EventExport> {
     return Promise.reject(notYet('GET /v1/export/events'));
@@ -160,6 +182,9 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
+    const readOnly = this.readOnlyClient;
+    this.readOnlyClient = null;
+    await (await readOnly?.catch(() => null))?.close();
     await this.writeLock.run(() => this.client.close());
   }
 }
