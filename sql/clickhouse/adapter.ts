@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
 import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
-import { QueryError } from '../errors.ts';
-import type { Columns, EventExport, QueryParams, ReadOnlyLimits, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
+import type { Columns, EventExport, ExportFormat, ExportOptions, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget } from './client.ts';
 import { ClickHouseSandbox } from './sandbox/sandbox.ts';
 import { readColumns } from './columns.ts';
+import { exportEvents } from './export.ts';
 
 const LOOKUP_CHUNK = 5_000;
 
@@ -169,11 +169,9 @@ export class ClickHouseWarehouse implements Warehouse {
     return this.sandbox.run(sql, limits);
   }
 
-  // The raw export is DuckDB-only so far: ClickHouse answers 501 with a stable code rather than
-  // something half-checked (docs/clickhouse.md).
-
-  exportEvents(): Promise<EventExport> {
-    return Promise.reject(notYet('GET /v1/export/events'));
+  /** The raw export, streamed in the engine's own output formats (export.ts). */
+  exportEvents(range: TimeRange, format: ExportFormat, opts: ExportOptions): Promise<EventExport> {
+    return exportEvents(this.client, range, format, opts);
   }
 
   /** A named query's answer column by column (the custom funnels read a million rows through it). */
@@ -253,8 +251,4 @@ function rejectedValues(r: RejectedRow) {
     detail: r.detail,
     payload_hex: Buffer.from(r.payload).toString('hex'),
   };
-}
-
-function notYet(what: string): QueryError {
-  return new QueryError('not_supported_on_engine', `${what} is not available on ClickHouse yet; use a DuckDB store for it`, { engine: 'clickhouse' });
 }
