@@ -170,4 +170,17 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     expect((await warehouse.rows('SELECT number FROM numbers(5)')).length).toBe(5);
     expect((await warehouse.rows("SELECT getSetting('readonly') AS r"))[0]!.r).toBe(0);
   });
+
+  it('reads events as if with FINAL: a copy not yet merged counts once', async () => {
+    const count = async () => Number((await warehouse.runReadOnly('SELECT count() AS n FROM events', LIMITS)).values[0]![0]);
+    const n = await count();
+    // Given a copy of a stored event written past the writer's deduplication (as two racing writers may)
+    await warehouse.client.command({
+      query: 'INSERT INTO events SELECT * FROM events ORDER BY event_id LIMIT 1',
+      clickhouse_settings: { insert_deduplication_token: `copy-${Date.now()}`, insert_deduplicate: 1 },
+    });
+    expect(Number((await warehouse.rows('SELECT count() AS n FROM events'))[0]!.n)).toBe(n + 1);
+    // then the data team's count is unchanged.
+    expect(await count()).toBe(n);
+  });
 });

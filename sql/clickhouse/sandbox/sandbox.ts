@@ -45,6 +45,8 @@ export class ClickHouseSandbox {
           max_result_rows: String(limits.maxRows + 1),
           result_overflow_mode: 'break',
           session_timezone: 'UTC',
+          // Every read of events as if with FINAL, as the warehouse's own queries do: copies not yet merged count once.
+          final: 1,
           output_format_json_quote_64bit_integers: 1,
           output_format_json_named_tuples_as_objects: 1,
         },
