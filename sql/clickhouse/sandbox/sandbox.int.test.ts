@@ -183,4 +183,12 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     // then the data team's count is unchanged.
     expect(await count()).toBe(n);
   });
+
+  it('queries side by side each get their own answer, even beside one stopped at the time limit', async () => {
+    const answers = await Promise.all([
+      warehouse.runReadOnly('SELECT count() FROM system.numbers', LIMITS).catch((e: QueryError) => e.code),
+      ...[1, 2, 3].map((i) => warehouse.runReadOnly(`SELECT ${i} * 7 AS x`, { ...LIMITS, timeoutMs: 10_000 }).then((r) => Number(r.values[0]![0]))),
+    ]);
+    expect(answers).toEqual(['query_timeout', 7, 14, 21]);
+  });
 });

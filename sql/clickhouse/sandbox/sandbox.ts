@@ -18,6 +18,8 @@ import { DENIED_FUNCTIONS, DENIED_PREFIXES, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE
  * CTE and a table of this database is refused as the table.
  */
 export class ClickHouseSandbox {
+  private queue: Promise<void> = Promise.resolve();
+
   constructor(
     /** The session queries are checked with (any). */
     private readonly checker: ClickHouseClient,
@@ -31,6 +33,13 @@ export class ClickHouseSandbox {
     if (sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').replace(/[\s;]/g, '') === '') throw new QueryError('sql_empty', 'the query is empty');
     const statement = await this.canonical(sql);
     await this.check(statement);
+    // One query at a time on the read-only session: a failed one's session is closed before the next
+    // starts, so no query reads what another left behind (chdb).
+    const turn = this.queue.then(() => undefined);
+    let release!: () => void;
+    this.queue = new Promise<void>((r) => (release = r));
+    await turn;
+    // The time limit covers the check and the wait for the session too.
     const seconds = Math.max(0.001, (limits.timeoutMs - (Date.now() - started)) / 1000);
     let answer: { meta: { name: string; type: string }[]; data: unknown[][] };
     try {
@@ -57,6 +66,8 @@ export class ClickHouseSandbox {
       // whose query failed is closed, and the next query opens a new one.
       await this.runner.discard();
       throw classify(err, limits);
+    } finally {
+      release();
     }
     if (Date.now() - started > limits.timeoutMs + 1_000) throw interrupted(limits);
     const kinds = answer.meta.map((m) => columnType(m.type));
