@@ -42,6 +42,29 @@ describe('carrello start on ClickHouse', () => {
       expect([funnel.funnel.map((s) => s.carts), funnel.abandoned.carts]).toEqual([[10, 4, 3], 5]);
       const cart = (await (await fetch(`${restarted.url}/v1/carts/G?as_of=${new Date(AS_OF).toISOString()}`)).json()) as { value_minor: number };
       expect(cart.value_minor).toBe(1497);
+
+      // and the endpoints that were DuckDB-only answer from ClickHouse too: a custom funnel,
+      const json = { 'content-type': 'application/json' };
+      const custom = await fetch(`${restarted.url}/v1/funnels`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }], from: new Date(T0).toISOString(), to: new Date(AS_OF).toISOString(), as_of: new Date(AS_OF).toISOString() }),
+      });
+      expect(custom.status).toBe(200);
+      const steps = ((await custom.json()) as { steps: { count: number }[] }).steps.map((s) => s.count);
+      expect(steps).toHaveLength(3);
+      expect(steps[0]).toBeGreaterThan(0);
+      // the data team's SQL, refusing a write,
+      const sql = (query: string) => fetch(`${restarted.url}/v1/sql`, { method: 'POST', headers: json, body: JSON.stringify({ query }) });
+      const counted = await sql('SELECT count() AS n FROM events');
+      expect(counted.status).toBe(200);
+      expect(((await counted.json()) as { rows: { n: unknown }[] }).rows.map((r) => Number(r.n))).toEqual([29]);
+      const refused = await sql('DROP TABLE events');
+      expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([400, 'sql_not_read_only']);
+      // and the raw export.
+      const exported = await fetch(`${restarted.url}/v1/export/events?from=${new Date(T0 - 86_400_000).toISOString()}&to=${new Date(AS_OF + 86_400_000 * 30).toISOString()}&format=ndjson`);
+      expect([exported.status, exported.headers.get('carrello-row-count')]).toEqual([200, '29']);
+      expect((await exported.text()).trimEnd().split('\n')).toHaveLength(29);
     } finally {
       restarted.child.kill('SIGTERM');
     }

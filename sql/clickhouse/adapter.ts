@@ -2,9 +2,11 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
 import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
-import { QueryError } from '../errors.ts';
-import type { Columns, EventExport, QueryParams, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
-import { openClient, type ClickHouseTarget } from './client.ts';
+import type { Columns, EventExport, ExportFormat, ExportOptions, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
+import { openClient, openReadOnlyClient, type ClickHouseTarget } from './client.ts';
+import { ClickHouseSandbox } from './sandbox/sandbox.ts';
+import { readColumns } from './columns.ts';
+import { exportEvents } from './export.ts';
 
 const LOOKUP_CHUNK = 5_000;
 
@@ -32,11 +34,30 @@ class Mutex {
 export class ClickHouseWarehouse implements Warehouse {
   readonly engine = 'clickhouse' as const;
   private readonly writeLock = new Mutex();
+  private readOnlyClient: Promise<ClickHouseClient> | null = null;
+  private readonly sandbox: ClickHouseSandbox;
 
   private constructor(
     readonly target: ClickHouseTarget,
     readonly client: ClickHouseClient,
-  ) {}
+  ) {
+    this.sandbox = new ClickHouseSandbox(
+    this.client,
+    {
+      get: () => {
+        const client = (this.readOnlyClient ??= openReadOnlyClient(this.target));
+        client.catch(() => (this.readOnlyClient = null));
+        return client;
+      },
+      discard: async () => {
+        const client = this.readOnlyClient;
+        this.readOnlyClient = null;
+        await (await client?.catch(() => null))?.close();
+      },
+    },
+    this.target.database,
+  );
+  }
 
   static async open(target: ClickHouseTarget): Promise<ClickHouseWarehouse> {
     return new ClickHouseWarehouse(target, await openClient(target));
@@ -143,21 +164,25 @@ export class ClickHouseWarehouse implements Warehouse {
     return rs.json<Row>();
   }
 
-  // The data team's SQL, the raw export and the custom funnels' column reads are DuckDB-only so far:
-  // ClickHouse answers 501 with a stable code rather than something half-checked (docs/clickhouse.md).
-  runReadOnly(): Promise<ReadOnlyResult> {
-    return Promise.reject(notYet('POST /v1/sql'));
+  /** The data team's SQL: checked, then run on a read-only session of its own (sandbox/sandbox.ts). */
+  async runReadOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
+    return this.sandbox.run(sql, limits);
   }
 
-  exportEvents(): Promise<EventExport> {
-    return Promise.reject(notYet('GET /v1/export/events'));
+  /** The raw export, streamed in the engine's own output formats (export.ts). */
+  exportEvents(range: TimeRange, format: ExportFormat, opts: ExportOptions): Promise<EventExport> {
+    return exportEvents(this.client, range, format, opts);
   }
 
-  queryColumns(): Promise<Columns> {
-    return Promise.reject(notYet('POST /v1/funnels'));
+  /** A named query's answer column by column (the custom funnels read a million rows through it). */
+  queryColumns(name: string, params: QueryParams = {}): Promise<Columns> {
+    return readColumns(this.client, query('clickhouse', name), params);
   }
 
   async close(): Promise<void> {
+    const readOnly = this.readOnlyClient;
+    this.readOnlyClient = null;
+    await (await readOnly?.catch(() => null))?.close();
     await this.writeLock.run(() => this.client.close());
   }
 }
@@ -226,8 +251,4 @@ function rejectedValues(r: RejectedRow) {
     detail: r.detail,
     payload_hex: Buffer.from(r.payload).toString('hex'),
   };
-}
-
-function notYet(what: string): QueryError {
-  return new QueryError('not_supported_on_engine', `${what} is not available on ClickHouse yet; use a DuckDB store for it`, { engine: 'clickhouse' });
 }

@@ -89,6 +89,26 @@ export async function openClient(target: ClickHouseTarget): Promise<ClickHouseCl
   return client;
 }
 
+/**
+ * A second session on the target's database for the data team's SQL (sandbox/sandbox.ts): on chdb,
+ * settings sent with a query outlive it in its session, so the read-only one (readonly = 2, which
+ * cannot be lowered again) and its limits stay away from the session the warehouse writes with.
+ */
+export async function openReadOnlyClient(target: ClickHouseTarget): Promise<ClickHouseClient> {
+  if (target.kind === 'server') {
+    return createClient({ url: target.url, username: target.username, password: target.password, database: target.database, clickhouse_settings: { ...BASE_SETTINGS, readonly: '2' } });
+  }
+  const client = createClient({ connection: await chdbConnection(target.path), clickhouse_settings: BASE_SETTINGS });
+  try {
+    await client.command({ query: `USE ${target.database}` });
+    await client.command({ query: 'SET readonly = 2' });
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  return client;
+}
+
 async function ensureDatabase(client: ClickHouseClient, database: string): Promise<void> {
   const rs = await client.query({ query: 'SELECT count() AS n FROM system.databases WHERE name = {db:String}', query_params: { db: database }, format: 'JSONEachRow' });
   const [row] = await rs.json<{ n: string | number }>();

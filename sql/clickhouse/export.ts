@@ -1,0 +1,56 @@
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import type { Readable } from 'node:stream';
+import { QueryError } from '../errors.ts';
+import { query } from '../loader.ts';
+import type { EventExport, ExportFormat, ExportOptions, TimeRange } from '../warehouse.ts';
+
+const CONTENT_TYPES: Record<ExportFormat, string> = {
+  ndjson: 'application/x-ndjson',
+  arrow: 'application/vnd.apache.arrow.stream',
+  parquet: 'application/vnd.apache.parquet',
+};
+
+/** ClickHouse's output format for each export format, and the query that feeds it. */
+const OUTPUT: Record<ExportFormat, { format: string; query: string }> = {
+  // One String column in TabSeparatedRaw: each value as it is, one per line.
+  ndjson: { format: 'TabSeparatedRaw', query: 'export_events_ndjson' },
+  arrow: { format: 'ArrowStream', query: 'export_events' },
+  parquet: { format: 'Parquet', query: 'export_events' },
+};
+
+/** Types as DuckDB's export gives them: strings as Utf8 (not Binary), no dictionaries. */
+const FORMAT_SETTINGS: ClickHouseSettings = {
+  output_format_arrow_string_as_string: 1,
+  output_format_arrow_low_cardinality_as_dictionary: 0,
+  output_format_parquet_string_as_string: 1,
+  // Arrow readers (apache-arrow among them) need not read compressed batches; Parquet keeps its own.
+  output_format_arrow_compression_method: 'none',
+};
+
+/**
+ * The raw export on ClickHouse: counts, refuses over maxRows, then streams the engine's own output
+ * (NDJSON as TabSeparatedRaw lines of payloads, Arrow as ArrowStream, Parquet as Parquet) through the
+ * client's exec. The count and the stream are two reads, not one snapshot: the stream is capped at the
+ * count (LIMIT), so it never holds more rows than were counted and checked, but an event stored in the
+ * range between the two reads can take the place of the last one counted.
+ */
+export async function exportEvents(client: ClickHouseClient, range: TimeRange, format: ExportFormat, opts: ExportOptions): Promise<EventExport> {
+  const params = { from_ms: range.fromMs, to_ms: range.toMs };
+  const counted = await client.query({ query: query('clickhouse', 'export_events_count'), query_params: params, format: 'JSONEachRow', abort_signal: opts.signal });
+  const rows = Number((await counted.json<{ n: string | number }>())[0]!.n);
+  if (rows > opts.maxRows) {
+    throw new QueryError('export_too_large', `the range holds ${rows} events; an export takes at most ${opts.maxRows} (export_max_rows); narrow from/to and export in parts`, {
+      rows,
+      limit: opts.maxRows,
+    });
+  }
+  const out = OUTPUT[format];
+  const sql = `${query('clickhouse', out.query).trimEnd().replace(/;$/, '')}\nFORMAT ${out.format}`;
+  const { stream } = await client.exec({
+    query: sql,
+    query_params: { ...params, limit: rows },
+    clickhouse_settings: FORMAT_SETTINGS,
+    abort_signal: opts.signal,
+  });
+  return { rows, contentType: CONTENT_TYPES[format], stream: stream as Readable };
+}

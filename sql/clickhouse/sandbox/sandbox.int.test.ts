@@ -1,0 +1,194 @@
+/**
+ * POST /v1/sql on ClickHouse (chdb in this process): the same hostile list as test/sql.e2e.test.ts, in
+ * ClickHouse's dialect, each refused or stopped with the same stable code; reads answer typed values.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { IngestPipeline } from '../../../ingest/pipeline/pipeline.ts';
+import { AS_OF, shopEvents, T0 } from '../../../test/fixtures/shop.ts';
+import { tempClickHouse } from '../../../test/support/tempClickHouse.ts';
+import { messagesOf } from '../../../test/support/traffic.ts';
+import { QueryError } from '../../errors.ts';
+import type { ReadOnlyLimits } from '../../warehouse.ts';
+import type { ClickHouseWarehouse } from '../adapter.ts';
+
+const probe = mkdtempSync(join(tmpdir(), 'carrello-chsql-probe-'));
+const LIMITS: ReadOnlyLimits = { timeoutMs: 1_000, maxRows: 1_000, maxBytes: 1_000_000 };
+let store: Awaited<ReturnType<typeof tempClickHouse>>;
+let warehouse: ClickHouseWarehouse;
+
+beforeAll(async () => {
+  store = await tempClickHouse('sql');
+  warehouse = store.warehouse;
+  const pipeline = new IngestPipeline(warehouse);
+  await pipeline.ingest(messagesOf(shopEvents(), T0));
+  await pipeline.close();
+});
+afterAll(async () => {
+  await store.cleanup();
+  rmSync(probe, { recursive: true, force: true });
+});
+
+const state = async () => ({
+  events: (await warehouse.rows('SELECT count() AS n FROM events FINAL'))[0]!.n,
+  tables: (await warehouse.rows('SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => r.name),
+  readonly: (await warehouse.rows("SELECT getSetting('readonly') AS r"))[0]!.r,
+});
+
+async function codeOf(sql: string, limits = LIMITS): Promise<string> {
+  try {
+    await warehouse.runReadOnly(sql, limits);
+    return 'ran';
+  } catch (err) {
+    if (err instanceof QueryError) return err.code;
+    throw err;
+  }
+}
+
+describe('runReadOnly on ClickHouse refuses or stops what is not a read of the exposed data', () => {
+  let before: unknown;
+  beforeAll(async () => {
+    before = await state();
+  });
+
+  it.each([
+    ['INSERT', 'INSERT INTO events SELECT * FROM events', 'sql_not_read_only'],
+    ['ALTER UPDATE', 'ALTER TABLE events UPDATE quantity = 99 WHERE 1', 'sql_not_read_only'],
+    ['DELETE', 'DELETE FROM events WHERE 1', 'sql_not_read_only'],
+    ['DROP', 'DROP TABLE events', 'sql_not_read_only'],
+    ['TRUNCATE', 'TRUNCATE TABLE events', 'sql_not_read_only'],
+    ['CREATE TABLE', 'CREATE TABLE stolen ENGINE = Memory AS SELECT * FROM events', 'sql_not_read_only'],
+    ['CREATE a view over an exposed one', 'CREATE OR REPLACE VIEW cart_state_asof AS SELECT 1', 'sql_not_read_only'],
+    ['ALTER', 'ALTER TABLE events ADD COLUMN x Int32', 'sql_not_read_only'],
+    ['INSERT INTO FUNCTION file', `INSERT INTO FUNCTION file('${probe}/leak.csv', 'CSV') SELECT * FROM events`, 'sql_not_read_only'],
+    ['SELECT INTO OUTFILE', `SELECT * FROM events INTO OUTFILE '${probe}/leak.csv'`, 'sql_not_read_only'],
+    ['ATTACH', `ATTACH TABLE other (x Int32) ENGINE = File(CSV, '${probe}/other.csv')`, 'sql_not_read_only'],
+    ['a read of a local file (table function)', "SELECT * FROM file('/etc/passwd', 'LineAsString')", 'sql_forbidden_function'],
+    ['a read of a local file (scalar)', "SELECT file('/etc/passwd')", 'sql_forbidden_function'],
+    ['a read over the network', "SELECT * FROM url('https://example.com/x.csv', 'CSV', 'a String')", 'sql_forbidden_function'],
+    ['s3', "SELECT * FROM s3('https://example.com/b/x.parquet')", 'sql_forbidden_function'],
+    ['another server', "SELECT * FROM remote('127.0.0.1', system.one)", 'sql_forbidden_function'],
+    ['postgresql', "SELECT * FROM postgresql('h:5432', 'db', 't', 'u', 'p')", 'sql_forbidden_function'],
+    ['mysql', "SELECT * FROM mysql('h:3306', 'db', 't', 'u', 'p')", 'sql_forbidden_function'],
+    ['hdfs', "SELECT * FROM hdfs('hdfs://h/x', 'CSV', 'a String')", 'sql_forbidden_function'],
+    ['a program', "SELECT * FROM executable('id', 'TSV', 'a String')", 'sql_forbidden_function'],
+    ['input()', "SELECT * FROM input('a String')", 'sql_forbidden_function'],
+    ['a file read in a subquery', "SELECT count() FROM events WHERE cart_id IN (SELECT line FROM file('/etc/hostname', 'LineAsString'))", 'sql_forbidden_function'],
+    ['a file read in a JOIN', "SELECT 1 FROM events AS e JOIN file('/etc/hostname', 'LineAsString') AS f ON 1", 'sql_forbidden_function'],
+    ['SET', 'SET max_threads = 1', 'sql_not_read_only'],
+    ['SET readonly back off', 'SET readonly = 0', 'sql_not_read_only'],
+    ['a SETTINGS clause lifting the time limit', 'SELECT count() FROM system.numbers SETTINGS max_execution_time = 0', 'sql_not_read_only'],
+    ['SYSTEM', 'SYSTEM FLUSH LOGS', 'sql_not_read_only'],
+    ['OPTIMIZE', 'OPTIMIZE TABLE events FINAL', 'sql_not_read_only'],
+    ['a read of a setting', "SELECT getSetting('max_memory_usage')", 'sql_forbidden_function'],
+    ['a dictionary', "SELECT dictGet('d', 'x', 1)", 'sql_forbidden_function'],
+    ['a system table', 'SELECT * FROM system.settings', 'sql_forbidden_table'],
+    ['users', 'SELECT * FROM system.users', 'sql_forbidden_table'],
+    ['a hidden table', 'SELECT * FROM schema_migrations', 'sql_forbidden_table'],
+    ['another database', 'SELECT * FROM default.events', 'sql_forbidden_table'],
+    ['a sleeping query', 'SELECT sleepEachRow(1) FROM numbers(10)', 'sql_forbidden_function'],
+    ['two statements in one', 'SELECT 1; SELECT 2', 'sql_multiple_statements'],
+    ['a query followed by a write', 'SELECT count() FROM events; DROP TABLE events', 'sql_not_read_only'],
+    ['a write hidden after a comment', 'SELECT 1 -- ;\n; DROP TABLE events', 'sql_not_read_only'],
+    ['a text that does not parse', 'SELEC 1', 'sql_syntax_error'],
+    ['nothing', '  ;  ', 'sql_empty'],
+  ])('refuses %s', async (_, sql, code) => {
+    expect(await codeOf(sql)).toBe(code);
+  });
+
+  it.each([
+    ['an infinite generator', 'SELECT * FROM system.numbers WHERE number % 1000000000 = 999999999'],
+    ['an endless aggregate', 'SELECT count() FROM numbers(9223372036854775807)'],
+    ['a generator table function', 'SELECT sum(number) FROM numbers_mt(1000000000000)'],
+  ])('stops %s at the time limit with query_timeout', async (_, sql) => {
+    const t0 = Date.now();
+    const err = await warehouse.runReadOnly(sql, LIMITS).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueryError);
+    expect(err).toMatchObject({ code: 'query_timeout', extra: { limit_ms: 1000 } });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
+  it('leaves the database, its settings and the file system as they were', async () => {
+    expect(await state()).toEqual(before);
+    expect(readdirSync(probe)).toEqual([]);
+    expect(existsSync(join(probe, 'leak.csv'))).toBe(false);
+  });
+});
+
+describe('runReadOnly on ClickHouse answers reads', () => {
+  it('a GROUP BY over events, with column types and exact 64-bit numbers', async () => {
+    const r = await warehouse.runReadOnly(
+      "SELECT type, count() AS n, sum(quantity) AS units, toFloat64(avg(unit_price_minor)) AS avg_price FROM events FINAL WHERE type = 'cart.item_added' GROUP BY type",
+      LIMITS,
+    );
+    expect(r.columns.map((c) => [c.name, c.type.kind, c.engine_type])).toEqual([
+      ['type', 'string', 'LowCardinality(String)'],
+      ['n', 'int64', 'UInt64'],
+      ['units', 'int64', 'Nullable(Int64)'],
+      ['avg_price', 'float64', 'Nullable(Float64)'],
+    ]);
+    expect(r.rowCount).toBe(1);
+    expect(r.values[0]).toEqual(['cart.item_added']);
+    expect(typeof r.values[1]![0]).toBe('bigint');
+    expect(r.truncated).toBe(false);
+  });
+
+  it('times as epoch milliseconds UTC, dates, lists and structs', async () => {
+    const r = await warehouse.runReadOnly(
+      "SELECT toDateTime64('2026-03-02 09:31:00.123', 3, 'UTC') AS t, toDate('2026-03-02') AS d, [1, 2] AS l, CAST((1, 'a'), 'Tuple(n Int32, s String)') AS s, true AS b, NULL AS z",
+      LIMITS,
+    );
+    expect(r.values).toEqual([[Date.parse('2026-03-02T09:31:00.123Z')], [Date.parse('2026-03-02T00:00:00Z')], [[1, 2]], [{ n: 1, s: 'a' }], [true], [null]]);
+    expect(r.columns.map((c) => c.type.kind)).toEqual(['timestamp', 'date', 'list', 'struct', 'boolean', 'json']);
+  });
+
+  it('a query over the cart model and a CTE', async () => {
+    const r = await warehouse.runReadOnly(
+      `WITH s AS (SELECT * FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)) SELECT count() AS carts FROM s`,
+      LIMITS,
+    );
+    expect(Number(r.values[0]![0])).toBeGreaterThan(0);
+  });
+
+  it('rows past the row limit are cut off and the answer says so; exactly the limit is complete', async () => {
+    const cut = await warehouse.runReadOnly('SELECT number AS i FROM numbers(10)', { ...LIMITS, maxRows: 3 });
+    expect([cut.rowCount, cut.truncated, cut.values[0]]).toEqual([3, 'max_rows', [0n, 1n, 2n]]);
+    const exact = await warehouse.runReadOnly('SELECT number AS i FROM numbers(3)', { ...LIMITS, maxRows: 3 });
+    expect([exact.rowCount, exact.truncated]).toEqual([3, false]);
+    const big = await warehouse.runReadOnly('SELECT repeat(\'x\', 100) AS s FROM numbers(10)', { ...LIMITS, maxBytes: 250 });
+    expect([big.rowCount, big.truncated]).toEqual([2, 'max_bytes']);
+  });
+
+  it('an error of the query itself is sql_error', async () => {
+    expect(await codeOf('SELECT no_such_column FROM events')).toBe('sql_error');
+  });
+
+  it('writes through the warehouse still work after data-team queries (settings stay on their session)', async () => {
+    await warehouse.runReadOnly('SELECT 1', { ...LIMITS, maxRows: 1 });
+    expect((await warehouse.rows('SELECT number FROM numbers(5)')).length).toBe(5);
+    expect((await warehouse.rows("SELECT getSetting('readonly') AS r"))[0]!.r).toBe(0);
+  });
+
+  it('reads events as if with FINAL: a copy not yet merged counts once', async () => {
+    const count = async () => Number((await warehouse.runReadOnly('SELECT count() AS n FROM events', LIMITS)).values[0]![0]);
+    const n = await count();
+    // Given a copy of a stored event written past the writer's deduplication (as two racing writers may)
+    await warehouse.client.command({
+      query: 'INSERT INTO events SELECT * FROM events ORDER BY event_id LIMIT 1',
+      clickhouse_settings: { insert_deduplication_token: `copy-${Date.now()}`, insert_deduplicate: 1 },
+    });
+    expect(Number((await warehouse.rows('SELECT count() AS n FROM events'))[0]!.n)).toBe(n + 1);
+    // then the data team's count is unchanged.
+    expect(await count()).toBe(n);
+  });
+
+  it('queries side by side each get their own answer, even beside one stopped at the time limit', async () => {
+    const answers = await Promise.all([
+      warehouse.runReadOnly('SELECT count() FROM system.numbers', LIMITS).catch((e: QueryError) => e.code),
+      ...[1, 2, 3].map((i) => warehouse.runReadOnly(`SELECT ${i} * 7 AS x`, { ...LIMITS, timeoutMs: 10_000 }).then((r) => Number(r.values[0]![0]))),
+    ]);
+    expect(answers).toEqual(['query_timeout', 7, 14, 21]);
+  });
+});

@@ -1,0 +1,290 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { QueryError } from '../../errors.ts';
+import { approxBytes } from '../../duckdb/values.ts';
+import type { ColumnType, ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
+import { DENIED_FUNCTIONS, DENIED_PREFIXES, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES } from './policy.ts';
+
+/**
+ * The data team's SQL on ClickHouse, in three steps:
+ * 1. `formatQuery` parses the text as exactly one statement (ClickHouse refuses several) and gives it
+ *    back canonical; only that canonical text is looked at and run, so nothing hides after a `;`.
+ * 2. `EXPLAIN AST` of it is walked: the statement must be a SELECT (a union of them); no SETTINGS
+ *    clause; every table named is exposed (or a CTE of the query); every table function is on the
+ *    allow-list; no scalar function on the deny-list (policy.ts).
+ * 3. It runs on a session of its own that is `readonly = 2` (the engine refuses writes and DDL
+ *    whatever the check let through; readonly cannot be lowered), with max_execution_time,
+ *    max_result_rows + result_overflow_mode = 'break', and times in UTC.
+ * Limits: the AST check trusts ClickHouse's own printing of the AST (EXPLAIN AST), and a name both a
+ * CTE and a table of this database is refused as the table.
+ */
+export class ClickHouseSandbox {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    /** The session queries are checked with (any). */
+    private readonly checker: ClickHouseClient,
+    /** The read-only session queries run on; discarded after a failed query (see run). */
+    private readonly runner: { get: () => Promise<ClickHouseClient>; discard: () => Promise<void> },
+    private readonly database: string,
+  ) {}
+
+  async run(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
+    const started = Date.now();
+    if (sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').replace(/[\s;]/g, '') === '') throw new QueryError('sql_empty', 'the query is empty');
+    const statement = await this.canonical(sql);
+    await this.check(statement);
+    // One query at a time on the read-only session: a failed one's session is closed before the next
+    // starts, so no query reads what another left behind (chdb).
+    const turn = this.queue.then(() => undefined);
+    let release!: () => void;
+    this.queue = new Promise<void>((r) => (release = r));
+    await turn;
+    // The time limit covers the check and the wait for the session too.
+    const seconds = Math.max(0.001, (limits.timeoutMs - (Date.now() - started)) / 1000);
+    let answer: { meta: { name: string; type: string }[]; data: unknown[][] };
+    try {
+      const runner = await this.runner.get();
+      const rs = await runner.query({
+        query: statement,
+        format: 'JSONCompact',
+        clickhouse_settings: {
+          readonly: '2',
+          max_execution_time: seconds as unknown as number,
+          timeout_overflow_mode: 'throw',
+          max_result_rows: String(limits.maxRows + 1),
+          result_overflow_mode: 'break',
+          session_timezone: 'UTC',
+          // Every read of events as if with FINAL, as the warehouse's own queries do: copies not yet merged count once.
+          final: 1,
+          output_format_json_quote_64bit_integers: 1,
+          output_format_json_named_tuples_as_objects: 1,
+        },
+      });
+      answer = (await rs.json()) as unknown as typeof answer;
+    } catch (err) {
+      // chdb hands what a stopped query had written so far to the session's next query: a session
+      // whose query failed is closed, and the next query opens a new one.
+      await this.runner.discard();
+      throw classify(err, limits);
+    } finally {
+      release();
+    }
+    if (Date.now() - started > limits.timeoutMs + 1_000) throw interrupted(limits);
+    const kinds = answer.meta.map((m) => columnType(m.type));
+    const values: unknown[][] = answer.meta.map(() => []);
+    let rowCount = 0;
+    let bytes = 0;
+    let truncated: ReadOnlyResult['truncated'] = false;
+    for (const raw of answer.data) {
+      // INVARIANT: truncated is set only when a row beyond the limit exists.
+      if (rowCount === limits.maxRows) {
+        truncated = 'max_rows';
+        break;
+      }
+      const row = raw.map((v, c) => normalise(v, kinds[c]!));
+      const size = row.reduce((n: number, v) => n + approxBytes(v), 0);
+      if (bytes + size > limits.maxBytes) {
+        truncated = 'max_bytes';
+        break;
+      }
+      bytes += size;
+      row.forEach((v, c) => values[c]!.push(v));
+      rowCount++;
+    }
+    return {
+      columns: answer.meta.map((m, i) => ({ name: m.name, type: kinds[i]!, engine_type: m.type })),
+      values,
+      rowCount,
+      truncated,
+      elapsedMs: Date.now() - started,
+    };
+  }
+
+  /** One statement, as ClickHouse prints it back. */
+  private async canonical(sql: string): Promise<string> {
+    try {
+      const rs = await this.checker.query({ query: 'SELECT formatQuery({q:String}) AS f', query_params: { q: sql }, format: 'JSONEachRow' });
+      const [row] = await rs.json<{ f: string }>();
+      return row!.f;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (/Multi-statements are not allowed/.test(message)) {
+        // Several statements: say which kind of refusal a write among them is, as DuckDB's check does.
+        const writes = sql.split(';').slice(1).some((s) => s.trim() !== '' && !/^\s*(\(?\s*(SELECT|WITH)\b)/i.test(s));
+        throw writes ? new QueryError('sql_not_read_only', 'only one read-only statement (SELECT) may run') : new QueryError('sql_multiple_statements', 'the query holds more than one statement; send exactly one');
+      }
+      if ((err as { code?: string }).code === '62' || /Syntax error/.test(message)) {
+        // Statements formatQuery does not know (SYSTEM, KILL, ...) are no reads either.
+        if (/^\s*(SYSTEM|KILL|BACKUP|RESTORE|GRANT|REVOKE|USE|MOVE|UNDROP|EXCHANGE|RENAME|DETACH|ATTACH|INSTALL|LOAD)\b/i.test(sql)) {
+          throw new QueryError('sql_not_read_only', 'only a read-only query (SELECT) may run');
+        }
+        throw new QueryError('sql_syntax_error', firstLine(message));
+      }
+      throw classify(err, { timeoutMs: 0, maxRows: 0, maxBytes: 0 });
+    }
+  }
+
+  /** Walks the statement's AST against policy.ts. */
+  private async check(statement: string): Promise<void> {
+    if (!/^\s*(SELECT|WITH|\()/i.test(statement)) throw new QueryError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${statement.trim().split(/\s/)[0]}`);
+    let text: string;
+    try {
+      const rs = await this.checker.query({ query: `EXPLAIN AST ${statement}`, format: 'TabSeparatedRaw' });
+      text = await rs.text();
+    } catch (err) {
+      throw new QueryError('sql_syntax_error', firstLine((err as Error).message));
+    }
+    // chdb prints the rows quoted (as CSV) whatever the format asked for; a server does not.
+    const lines = text.split('\n').filter((l) => l.trim() !== '').map((l) => (l.startsWith('"') && l.endsWith('"') ? l.slice(1, -1) : l));
+    const nodes = lines.map((l) => ({ depth: l.length - l.trimStart().length, text: l.trim() }));
+    const top = nodes[0];
+    if (!top || top.depth !== 0 || !/^SelectWithUnionQuery\b/.test(top.text)) {
+      throw new QueryError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${top?.text.split(' ')[0] ?? 'nothing'}`);
+    }
+    // Beside its ExpressionList, a SELECT's top node holds only what the client adds (FORMAT): INTO
+    // OUTFILE (a file written by the engine) and anything else there is refused.
+    for (const node of nodes) {
+      if (node.depth === 1 && !/^(ExpressionList|Identifier TabSeparatedRaw$)/.test(node.text)) {
+        throw new QueryError('sql_not_read_only', `only a plain query may run; not ${node.text.split(' ')[0]} on it (INTO OUTFILE, FORMAT, ...)`);
+      }
+    }
+    if (/\bINTO\s+OUTFILE\b/i.test(statement)) throw new QueryError('sql_not_read_only', 'INTO OUTFILE writes a file; only reads may run');
+    const tables = await this.tables();
+    nodes.forEach((node, i) => {
+      const parent = parentOf(nodes, i);
+      if (node.text === 'Set' || node.text.startsWith('Set ')) {
+        throw new QueryError('sql_not_read_only', 'settings cannot be changed (SETTINGS clause)');
+      }
+      const table = /^TableIdentifier (\S+)/.exec(node.text);
+      if (table) {
+        const name = table[1]!;
+        if (EXPOSED_TABLES.has(name) || EXPOSED_TABLES.has(name.replace(`${this.database}.`, '')) || EXPOSED_SYSTEM_TABLES.has(name)) return;
+        // Not exposed: refused when it names a real table; otherwise it is a CTE of the query (or
+        // nothing, which the engine then reports).
+        if (name.includes('.') || tables.has(name)) throw new QueryError('sql_forbidden_table', `table ${name} is not exposed; see docs/sql.md`, { table: name });
+        return;
+      }
+      const fn = /^Function (\S+)/.exec(node.text);
+      if (fn) {
+        const name = fn[1]!;
+        if (parent?.text.startsWith('TableExpression')) {
+          if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new QueryError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
+          return;
+        }
+        const denied = DENIED_FUNCTIONS.get(name) ?? (DENIED_PREFIXES.some((p) => name.startsWith(p)) ? 'reads data outside the exposed tables' : undefined);
+        if (denied !== undefined) throw new QueryError('sql_forbidden_function', `function ${name} is not allowed: it ${denied}`, { function: name });
+      }
+    });
+  }
+
+  /** Every table of this database, and of no other: those the data team's SQL may not name unless exposed. */
+  private async tables(): Promise<Set<string>> {
+    const rs = await this.checker.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' });
+    return new Set((await rs.json<{ name: string }>()).map((r) => r.name));
+  }
+}
+
+function parentOf(nodes: { depth: number; text: string }[], i: number): { depth: number; text: string } | undefined {
+  const depth = nodes[i]!.depth;
+  for (let j = i - 1; j >= 0; j--) if (nodes[j]!.depth < depth) return nodes[j];
+  return undefined;
+}
+
+const firstLine = (s: string) => s.split('\n')[0]!;
+
+function interrupted(limits: ReadOnlyLimits): QueryError {
+  return new QueryError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
+    limit_ms: limits.timeoutMs,
+  });
+}
+
+/** ClickHouse's error codes decide ours. */
+function classify(err: unknown, limits: ReadOnlyLimits): unknown {
+  const e = err as { code?: string; type?: string; message?: string };
+  if (!e || typeof e.message !== 'string' || e.type === undefined) return err;
+  switch (e.type) {
+    case 'TIMEOUT_EXCEEDED':
+    case 'QUERY_WAS_CANCELLED':
+      return interrupted(limits);
+    case 'MEMORY_LIMIT_EXCEEDED':
+      return new QueryError('query_out_of_memory', firstLine(e.message));
+    case 'READONLY':
+      return new QueryError('sql_not_read_only', firstLine(e.message));
+    case 'ACCESS_DENIED':
+    case 'UNKNOWN_TABLE':
+    case 'UNKNOWN_DATABASE':
+      return new QueryError(e.type === 'ACCESS_DENIED' ? 'sql_forbidden_access' : 'sql_error', firstLine(e.message));
+    case 'SYNTAX_ERROR':
+      return new QueryError('sql_syntax_error', firstLine(e.message));
+    default:
+      return new QueryError('sql_error', firstLine(e.message));
+  }
+}
+
+/** Engine-neutral type of a ClickHouse type name. */
+export function columnType(type: string): ColumnType {
+  const inner = /^(Nullable|LowCardinality)\((.*)\)$/.exec(type);
+  if (inner) return columnType(inner[2]!);
+  if (/^(Int8|Int16|Int32|UInt8|UInt16)$/.test(type)) return { kind: 'int32' };
+  if (/^(Int64|UInt32|UInt64)$/.test(type)) return { kind: 'int64' };
+  if (/^(Float32|Float64|BFloat16|Decimal.*)$/.test(type)) return { kind: 'float64' };
+  if (type === 'Bool') return { kind: 'boolean' };
+  if (/^(String|FixedString\(\d+\)|UUID|Enum(8|16)?\(.*\)|IPv4|IPv6)$/.test(type)) return { kind: 'string' };
+  if (/^DateTime(64)?(\(.*\))?$/.test(type)) return { kind: 'timestamp' };
+  if (/^Date(32)?$/.test(type)) return { kind: 'date' };
+  const array = /^Array\((.*)\)$/.exec(type);
+  if (array) return { kind: 'list', item: columnType(array[1]!) };
+  const tuple = /^Tuple\((.*)\)$/.exec(type);
+  if (tuple) {
+    const parts = splitTop(tuple[1]!);
+    const named = parts.every((p) => /^[A-Za-z_][A-Za-z0-9_]* /.test(p));
+    if (named) return { kind: 'struct', fields: parts.map((p) => ({ name: p.slice(0, p.indexOf(' ')), type: columnType(p.slice(p.indexOf(' ') + 1)) })) };
+  }
+  return { kind: 'json' };
+}
+
+/** Splits `A, B(C, D), E` at its top-level commas. */
+function splitTop(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i];
+    if (ch === '(') depth++;
+    else if (ch === ')') depth--;
+    else if (ch === ',' && depth === 0) {
+      out.push(s.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start).trim());
+  return out;
+}
+
+/** A JSONCompact value as ReadOnlyResult wants it for its kind. */
+function normalise(v: unknown, t: ColumnType): unknown {
+  if (v === null || v === undefined) return null;
+  switch (t.kind) {
+    case 'int32':
+    case 'float64':
+      return Number(v);
+    case 'int64':
+      return BigInt(v as string | number);
+    case 'boolean':
+      return v === true || v === 1 || v === 'true';
+    case 'string':
+      return String(v);
+    case 'timestamp':
+      return Date.parse(`${String(v).replace(' ', 'T')}Z`);
+    case 'date':
+      return Date.parse(`${String(v)}T00:00:00Z`);
+    case 'list':
+      return (v as unknown[]).map((x) => normalise(x, t.item));
+    case 'struct': {
+      const o = v as Record<string, unknown> | unknown[];
+      return Object.fromEntries(t.fields.map((f, i) => [f.name, normalise(Array.isArray(o) ? o[i] : o[f.name], f.type)]));
+    }
+    default:
+      return v;
+  }
+}
