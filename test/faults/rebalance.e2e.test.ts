@@ -1,53 +1,32 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTopics, metricValue, testKafka, topicSpec, unique, waitFor } from '../support/kafkaTest.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { metricValue, waitFor } from '../support/kafkaTest.ts';
 import { ingestTexts } from '../support/seed.ts';
-import { startIngestWorker, type CarrelloProcess } from '../support/process.ts';
-import { abandonment, committedTotal, conservation, produceLive, referenceAbandonment, report, traffic, withStore } from './support.ts';
+import type { CarrelloProcess } from '../support/process.ts';
+import { abandonment, committedTotal, conservation, faultSuite, produceLive, referenceAbandonment, report, traffic, withStore } from './support.ts';
 
 const brokers = inject('kafkaBrokers');
-const dir = mkdtempSync(join(tmpdir(), 'carrello-fault-rebalance-'));
 
 describe.skipIf(brokers === null)('fault: rebalance — a second worker joins, then one is SIGKILLed, while producing', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const running: CarrelloProcess[] = [];
-
-  beforeAll(async () => {
-    kafka = testKafka(brokers!);
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    for (const w of running) w.child.kill('SIGKILL');
-    await admin.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const s = faultSuite('rebalance', brokers!);
 
   it('the survivor takes the partitions over: nothing lost, no store doubles a row, the merged answer equals a clean store', async () => {
     // given two workers of one group. A DuckDB file belongs to one process, so each worker has its own
     // file; a fleet sharing one store is the ClickHouse deployment. The merged view below is what that
     // shared store would hold (it keeps an event_id once, as DuckDB does).
     const t = traffic('fault-rebalance', 3.5);
-    const topic = unique('rebalance');
-    const group = unique('g');
-    await createTopics(admin, topicSpec(topic));
+    const { topic, group, env: base } = await s.newTopic('rebalance');
     const env = {
-      KAFKA_BROKERS: brokers!,
-      CARRELLO_KAFKA_TOPIC: topic,
-      CARRELLO_KAFKA_GROUP_ID: group,
+      ...base,
       CARRELLO_KAFKA_SESSION_TIMEOUT_MS: '6000',
       CARRELLO_BATCH_MAX_EVENTS: '300',
       CARRELLO_BATCH_MAX_WAIT_MS: '5',
     };
-    const stores = [join(dir, 'a.duckdb'), join(dir, 'b.duckdb')];
-    const start = (store: string) => startIngestWorker(['--store', `duckdb:${store}`], env).then((w) => (running.push(w), w));
+    const stores = [join(s.dir, 'a.duckdb'), join(s.dir, 'b.duckdb')];
+    const start = (store: string) => s.startWorker(store, env);
     const stored = async (w: CarrelloProcess) => metricValue(await (await fetch(`${w.url}/metrics`)).text(), 'carrello_events_stored_total');
     // Paced over ~20 s so that the join and the kill both land mid-stream.
-    const producing = produceLive(kafka, topic, t.messages, 250, 250);
+    const producing = produceLive(s.kafka, topic, t.messages, 250, 250);
 
     // when a second worker joins mid-stream, and then the first is SIGKILLed
     const a = await start(stores[0]!);
@@ -60,7 +39,7 @@ describe.skipIf(brokers === null)('fault: rebalance — a second worker joins, t
     expect(sentAtKill).toBeLessThan(t.messages.length);
     expect(await a.exited).toBe('SIGKILL');
     await producing.done;
-    await waitFor('the group committed to the end', async () => (await committedTotal(admin, group, topic)) === BigInt(t.messages.length), 120_000);
+    await waitFor('the group committed to the end', async () => (await committedTotal(s.admin, group, topic)) === BigInt(t.messages.length), 120_000);
     const recoverMs = Date.now() - killedAt;
     b.child.kill('SIGTERM');
     expect(await b.exited).toBe(0);
@@ -80,12 +59,12 @@ describe.skipIf(brokers === null)('fault: rebalance — a second worker joins, t
     const union = new Set(payloads.map((p) => (JSON.parse(p) as { event_id: string }).event_id));
     const lost = [...t.valid].filter((id) => !union.has(id)).length;
     const redelivered = payloads.length - union.size;
-    const merged = await withStore(join(dir, 'merged.duckdb'), async (w) => {
+    const merged = await withStore(join(s.dir, 'merged.duckdb'), async (w) => {
       await w.migrate();
       for (let i = 0; i < payloads.length; i += 5_000) await ingestTexts(w, payloads.slice(i, i + 5_000));
       return { figures: await conservation(w, t.valid), answer: await abandonment(w) };
     });
-    const reference = await referenceAbandonment(join(dir, 'reference.duckdb'), t);
+    const reference = await referenceAbandonment(join(s.dir, 'reference.duckdb'), t);
     report({
       fault: 'rebalance: second worker joins, first SIGKILLed, producing continues',
       produced: t.messages.length,

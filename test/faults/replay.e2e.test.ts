@@ -1,55 +1,35 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTopics, metricValue, produce, testKafka, topicSpec, unique, waitFor } from '../support/kafkaTest.ts';
-import { startIngestWorker, type CarrelloProcess } from '../support/process.ts';
-import { abandonment, committedTotal, conservation, report, traffic, withStore } from './support.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { metricValue, produce, waitFor } from '../support/kafkaTest.ts';
+import { abandonment, committedTotal, conservation, faultSuite, report, traffic, withStore } from './support.ts';
 
 const brokers = inject('kafkaBrokers');
-const dir = mkdtempSync(join(tmpdir(), 'carrello-fault-replay-'));
 
 describe.skipIf(brokers === null)('fault: the consumer group replays the topic from the beginning', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const running: CarrelloProcess[] = [];
-
-  beforeAll(async () => {
-    kafka = testKafka(brokers!);
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    for (const w of running) w.child.kill('SIGKILL');
-    await admin.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const s = faultSuite('replay', brokers!);
 
   it('offsets reset to earliest: a worker re-reads everything and every answer stays the same', async () => {
     // given a topic fully ingested by a worker, and the answers it gives
     const t = traffic('fault-replay', 2);
-    const topic = unique('replay');
-    const group = unique('g');
-    await createTopics(admin, topicSpec(topic));
-    await produce(kafka, topic, t.messages);
-    const store = join(dir, 'store.duckdb');
-    const env = { KAFKA_BROKERS: brokers!, CARRELLO_KAFKA_TOPIC: topic, CARRELLO_KAFKA_GROUP_ID: group };
-    const start = () => startIngestWorker(['--store', `duckdb:${store}`], env).then((w) => (running.push(w), w));
+    const { topic, group, env: base } = await s.newTopic('replay');
+    await produce(s.kafka, topic, t.messages);
+    const store = join(s.dir, 'store.duckdb');
+    const env = base;
+    const start = () => s.startWorker(store, env);
     const first = await start();
-    await waitFor('caught up', async () => (await committedTotal(admin, group, topic)) === BigInt(t.messages.length), 90_000);
+    await waitFor('caught up', async () => (await committedTotal(s.admin, group, topic)) === BigInt(t.messages.length), 90_000);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     const before = await withStore(store, async (w) => ({ figures: await conservation(w, t.valid), answer: await abandonment(w) }));
 
     // when the stopped group's offsets go back to the beginning and a worker reads the topic again
-    await admin.resetOffsets({ groupId: group, topic, earliest: true });
-    expect(await committedTotal(admin, group, topic)).toBe(0n);
+    await s.admin.resetOffsets({ groupId: group, topic, earliest: true });
+    expect(await committedTotal(s.admin, group, topic)).toBe(0n);
     const replayStarted = Date.now();
     const second = await start();
     await waitFor('replayed to the end', async () => {
       const text = await (await fetch(`${second.url}/metrics`)).text();
-      return metricValue(text, 'carrello_events_duplicate_total') === t.valid.size && (await committedTotal(admin, group, topic)) === BigInt(t.messages.length);
+      return metricValue(text, 'carrello_events_duplicate_total') === t.valid.size && (await committedTotal(s.admin, group, topic)) === BigInt(t.messages.length);
     }, 120_000);
     const replayMs = Date.now() - replayStarted;
     const text = await (await fetch(`${second.url}/metrics`)).text();

@@ -1,6 +1,9 @@
 // Helpers shared by the fault suites: simulated traffic with its offline answer, store inspection, and
 // the conservation figures every fault reports (one JSON line per fault, copied into docs/reliability.md).
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import type { Admin, Kafka } from 'kafkajs';
 import { stablePartitioner } from '../../ingest/kafka/client.ts';
 import { abandonmentFunnel } from '../../projections/analyses.ts';
@@ -9,6 +12,8 @@ import { DEFAULT_SIMULATION, Simulation } from '../../ingest/simulator/simulatio
 import { DuckDbWarehouse } from '../../sql/duckdb/adapter.ts';
 import type { Warehouse } from '../../sql/warehouse.ts';
 import { ingestTexts } from '../support/seed.ts';
+import { createTopics, testKafka, topicSpec, unique } from '../support/kafkaTest.ts';
+import { startIngestWorker, type CarrelloProcess } from '../support/process.ts';
 
 const DAY = 86_400_000;
 export const END = Date.parse('2026-10-01T00:00:00.000Z');
@@ -135,4 +140,53 @@ export function produceLive(
 export async function committedTotal(admin: Admin, groupId: string, topic: string): Promise<bigint> {
   const [res] = await admin.fetchOffsets({ groupId, topics: [topic] });
   return (res?.partitions ?? []).reduce((a, p) => a + (BigInt(p.offset) < 0n ? 0n : BigInt(p.offset)), 0n);
+}
+
+export interface FaultSuite {
+  /** The suite's own temporary folder (stores live here). */
+  readonly dir: string;
+  readonly kafka: Kafka;
+  readonly admin: Admin;
+  /** A fresh 12-partition topic and consumer group, and the environment a worker needs to consume it. */
+  newTopic(name: string): Promise<{ topic: string; group: string; env: Record<string, string> }>;
+  /** Starts `carrello ingest` on a DuckDB file; a worker still running when the suite ends is SIGKILLed. */
+  startWorker(store: string, env: Record<string, string>): Promise<CarrelloProcess>;
+}
+
+/** Registers the suite's set-up and tear-down (call it inside the describe): admin client, folder, workers. */
+export function faultSuite(name: string, brokers: string): FaultSuite {
+  const dir = mkdtempSync(join(tmpdir(), `carrello-fault-${name}-`));
+  const running: CarrelloProcess[] = [];
+  let kafka: Kafka | undefined;
+  let admin: Admin | undefined;
+  beforeAll(async () => {
+    kafka = testKafka(brokers);
+    admin = kafka.admin();
+    await admin.connect();
+  });
+  afterAll(async () => {
+    for (const w of running) w.child.kill('SIGKILL');
+    await admin?.disconnect();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    get kafka() {
+      return kafka!;
+    },
+    get admin() {
+      return admin!;
+    },
+    async newTopic(topicName) {
+      const topic = unique(topicName);
+      const group = unique('g');
+      await createTopics(admin!, topicSpec(topic));
+      return { topic, group, env: { KAFKA_BROKERS: brokers, CARRELLO_KAFKA_TOPIC: topic, CARRELLO_KAFKA_GROUP_ID: group } };
+    },
+    async startWorker(store, env) {
+      const worker = await startIngestWorker(['--store', `duckdb:${store}`], env);
+      running.push(worker);
+      return worker;
+    },
+  };
 }

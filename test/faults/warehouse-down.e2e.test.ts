@@ -1,45 +1,23 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTopics, metricValue, testKafka, topicSpec, unique, waitFor } from '../support/kafkaTest.ts';
-import { startIngestWorker, type CarrelloProcess } from '../support/process.ts';
-import { abandonment, committedTotal, conservation, produceLive, referenceAbandonment, report, rssMiB, traffic, withStore } from './support.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { metricValue, topicSpec, waitFor } from '../support/kafkaTest.ts';
+import { abandonment, committedTotal, conservation, faultSuite, produceLive, referenceAbandonment, report, rssMiB, traffic, withStore } from './support.ts';
 
 const brokers = inject('kafkaBrokers');
-const dir = mkdtempSync(join(tmpdir(), 'carrello-fault-whdown-'));
 // The issue asks for 60 s; 20 s shows the same backoff, pause and drain and keeps CI short.
 const OUTAGE_MS = 20_000;
 
 describe.skipIf(brokers === null)('fault: warehouse unavailable for a while (injected at the adapter boundary)', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const running: CarrelloProcess[] = [];
-
-  beforeAll(async () => {
-    kafka = testKafka(brokers!);
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    for (const w of running) w.child.kill('SIGKILL');
-    await admin.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const s = faultSuite('whdown', brokers!);
 
   it('the worker backs off with its partitions paused, dead-letters nothing, keeps its memory flat and drains the backlog after', async () => {
     // given a worker whose warehouse writes fail for OUTAGE_MS from its first write, while events keep coming
     const t = traffic('fault-warehouse-down', 3.5);
-    const topic = unique('whdown');
-    const group = unique('g');
+    const { topic, group, env: base } = await s.newTopic('whdown');
     const spec = topicSpec(topic);
-    await createTopics(admin, spec);
-    const store = join(dir, 'store.duckdb');
-    const worker = await startIngestWorker(['--store', `duckdb:${store}`], {
-      KAFKA_BROKERS: brokers!,
-      CARRELLO_KAFKA_TOPIC: topic,
-      CARRELLO_KAFKA_GROUP_ID: group,
+    const store = join(s.dir, 'store.duckdb');
+    const worker = await s.startWorker(store, {
+      ...base,
       CARRELLO_FAILPOINT: `warehouse_down_ms:${OUTAGE_MS}`,
       CARRELLO_WAREHOUSE_RETRY_MIN_MS: '200',
       CARRELLO_WAREHOUSE_RETRY_MAX_MS: '3000',
@@ -49,12 +27,11 @@ describe.skipIf(brokers === null)('fault: warehouse unavailable for a while (inj
       // outage and the drain within 128 MiB of heap.
       NODE_OPTIONS: '--max-old-space-size=128',
     });
-    running.push(worker);
     const pid = worker.child.pid!;
     const metrics = async () => (await fetch(`${worker.url}/metrics`)).text();
 
     // when the outage starts and producing goes on through it
-    const producing = produceLive(kafka, topic, t.messages, 500, 150);
+    const producing = produceLive(s.kafka, topic, t.messages, 500, 150);
     await waitFor('the outage began', () => worker.output().includes('failpoint: warehouse down'), 60_000);
     const outageStart = Date.now();
     const samples: { atMs: number; mib: number }[] = [];
@@ -85,16 +62,16 @@ describe.skipIf(brokers === null)('fault: warehouse unavailable for a while (inj
 
     // when the producer finishes, the backlog drains
     await producing.done;
-    await waitFor('the group committed to the end', async () => (await committedTotal(admin, group, topic)) === BigInt(t.messages.length), 120_000);
+    await waitFor('the group committed to the end', async () => (await committedTotal(s.admin, group, topic)) === BigInt(t.messages.length), 120_000);
     const recoverMs = Date.now() - outageEnd;
     const after = await metrics();
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
 
     // then every valid event is stored once, nothing is on the dead-letter topic, the funnel equals a clean store's
-    const dlq = (await admin.fetchTopicOffsets(spec.deadLetterTopic)).reduce((a, p) => a + Number(p.high), 0);
+    const dlq = (await s.admin.fetchTopicOffsets(spec.deadLetterTopic)).reduce((a, p) => a + Number(p.high), 0);
     const { figures, answer } = await withStore(store, async (w) => ({ figures: await conservation(w, t.valid), answer: await abandonment(w) }));
-    const reference = await referenceAbandonment(join(dir, 'reference.duckdb'), t);
+    const reference = await referenceAbandonment(join(s.dir, 'reference.duckdb'), t);
     report({
       fault: `warehouse down ${OUTAGE_MS / 1000} s (injected), producing continues`,
       produced: t.messages.length,

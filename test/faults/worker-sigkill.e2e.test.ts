@@ -1,49 +1,27 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTopics, metricValue, testKafka, topicSpec, unique, waitFor } from '../support/kafkaTest.ts';
-import { startIngestWorker, type CarrelloProcess } from '../support/process.ts';
-import { abandonment, committedTotal, conservation, produceLive, referenceAbandonment, report, traffic, withStore } from './support.ts';
+import { describe, expect, inject, it } from 'vitest';
+import { metricValue, waitFor } from '../support/kafkaTest.ts';
+import { abandonment, committedTotal, conservation, faultSuite, produceLive, referenceAbandonment, report, traffic, withStore } from './support.ts';
 
 const brokers = inject('kafkaBrokers');
-const dir = mkdtempSync(join(tmpdir(), 'carrello-fault-sigkill-'));
 
 describe.skipIf(brokers === null)('fault: worker SIGKILLed at a random moment while producing goes on', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  const running: CarrelloProcess[] = [];
-
-  beforeAll(async () => {
-    kafka = testKafka(brokers!);
-    admin = kafka.admin();
-    await admin.connect();
-  });
-  afterAll(async () => {
-    for (const w of running) w.child.kill('SIGKILL');
-    await admin.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const s = faultSuite('sigkill', brokers!);
 
   it('a restarted worker loses nothing and doubles nothing, and the API answers as a clean store does', async () => {
     // given ~20,000 events being produced live onto 12 partitions
     const t = traffic('fault-sigkill', 3.5);
-    const topic = unique('sigkill');
-    const group = unique('g');
-    await createTopics(admin, topicSpec(topic));
-    const store = join(dir, 'store.duckdb');
+    const { topic, group, env: base } = await s.newTopic('sigkill');
+    const store = join(s.dir, 'store.duckdb');
     const env = {
-      KAFKA_BROKERS: brokers!,
-      CARRELLO_KAFKA_TOPIC: topic,
-      CARRELLO_KAFKA_GROUP_ID: group,
+      ...base,
       // The killed member holds its partitions until the session times out; the broker's minimum keeps it short.
       CARRELLO_KAFKA_SESSION_TIMEOUT_MS: '6000',
       CARRELLO_BATCH_MAX_EVENTS: '300',
       CARRELLO_BATCH_MAX_WAIT_MS: '5',
     };
-    const start = () => startIngestWorker(['--store', `duckdb:${store}`], env).then((w) => (running.push(w), w));
-    const producing = produceLive(kafka, topic, t.messages);
+    const start = () => s.startWorker(store, env);
+    const producing = produceLive(s.kafka, topic, t.messages);
 
     // when the worker is SIGKILLed at a random point of the stream
     const first = await start();
@@ -59,14 +37,14 @@ describe.skipIf(brokers === null)('fault: worker SIGKILLed at a random moment wh
     // and restarted while the producer goes on
     const second = await start();
     await producing.done;
-    await waitFor('the group committed to the end', async () => (await committedTotal(admin, group, topic)) === BigInt(t.messages.length), 120_000);
+    await waitFor('the group committed to the end', async () => (await committedTotal(s.admin, group, topic)) === BigInt(t.messages.length), 120_000);
     const recoverMs = Date.now() - killedAt;
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
     // then every valid event is stored exactly once, and the funnel equals a clean store's
     const { figures, answer } = await withStore(store, async (w) => ({ figures: await conservation(w, t.valid), answer: await abandonment(w) }));
-    const reference = await referenceAbandonment(join(dir, 'reference.duckdb'), t);
+    const reference = await referenceAbandonment(join(s.dir, 'reference.duckdb'), t);
     report({
       fault: 'worker SIGKILL at a random moment, producing continues',
       produced: t.messages.length,
