@@ -1,8 +1,10 @@
 // `npm run bench [-- --quick] [-- --json] [-- --clickhouse]`: carrello's benchmarks, each beside its baseline
 // where one exists; --clickhouse adds the same read endpoints on ClickHouse in-process (chdb); --ingest adds
-// Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker).
+// Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker);
+// --dashboards adds each dashboard page in chromium over the same DuckDB store.
 import { cpus, totalmem } from 'node:os';
 import { benchClickHouseQueries, CHDB } from './clickhouse.ts';
+import { benchDashboards } from './dashboards.ts';
 import { benchIngestClickHouse } from './ingestClickHouse.ts';
 import { benchQueries } from './queries.ts';
 import { printTable, type Result } from './stats.ts';
@@ -12,6 +14,7 @@ const json = args.includes('--json');
 const quick = args.includes('--quick');
 const clickhouse = args.includes('--clickhouse');
 const ingest = args.includes('--ingest');
+const dashboards = args.includes('--dashboards');
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const results: Result[] = [];
@@ -22,6 +25,10 @@ for (const events of quick ? [100_000] : [1_000_000]) {
   if (clickhouse) {
     log(`queries at ${events.toLocaleString('en')} events (ClickHouse, chdb)`);
     results.push(...(await benchClickHouseQueries(events, quick ? 5 : 20, log)));
+  }
+  if (dashboards) {
+    log(`dashboard pages at ${events.toLocaleString('en')} events (DuckDB, chromium)`);
+    results.push(...(await benchDashboards(events, quick ? 3 : 7, log)));
   }
 }
 if (ingest) {
