@@ -1,0 +1,13 @@
+-- The funnel split by the cart's channel (that of its first event).
+SELECT
+  channel,
+  count() AS started,
+  countIf(checkout_started_at IS NOT NULL OR ordered_at IS NOT NULL) AS checkout_started,
+  countIf(ordered_at IS NOT NULL) AS ordered,
+  countIf(status = 'abandoned') AS abandoned,
+  abandoned / started AS abandonment_rate
+FROM cart_state_asof(as_of_ms = toUnixTimestamp64Milli(if(${as_of:sqlstring} = 'now', now64(3), parseDateTime64BestEffort(${as_of:sqlstring}, 3, 'UTC'))), abandon_ms = ${abandon_after})
+WHERE started_at >= toUnixTimestamp64Milli($__fromTime_ms) AND started_at < toUnixTimestamp64Milli($__toTime_ms)
+  AND channel IN (${channel:singlequote}) AND currency IN (${currency:singlequote})
+GROUP BY channel
+ORDER BY channel
