@@ -62,7 +62,7 @@ export function readEndpoints(
   return [
     ['abandonment', `/v1/funnels/abandonment?${range}`, bare('abandonment', { ...params, breakdown: 'none' })],
     ['abandonment by day', `/v1/funnels/abandonment?${range}&breakdown=day`, bare('abandonment', { ...params, breakdown: 'day' })],
-    ['removal by product', `/v1/funnels/removal?${range}`, bare('removal', { ...params, group: 'product' })],
+    ['removal by product', `/v1/funnels/removal?${range}`, bare('removal', { ...params, group: 'product', breakdown: 'none', item: '' })],
     ['quantity by category', `/v1/funnels/quantity?${range}&group=category`, bare('quantity', { ...params, group: 'category' })],
     ['cart as of', `/v1/carts/${cart}?as_of=${asOf}`, null],
     ['cart timeline', `/v1/carts/${cart}/events?as_of=${asOf}`, null],

@@ -123,10 +123,27 @@ function removalRow(r: Record<string, unknown>) {
   };
 }
 
-/** Per cart line first added in range: added → removed (before / after checkout) → re-added; kept → purchased / abandoned / open. */
-export async function removalFunnel(warehouse: Warehouse, w: AnalysisWindow, opts: { group: LineGroup; min_adds: number; limit: number }) {
-  const rows = await warehouse.query('removal', { ...params(w), group: opts.group });
+export type RemovalBreakdown = 'none' | 'day';
+
+/**
+ * Per cart line first added in range: added → removed (before / after checkout) → re-added; kept →
+ * purchased / abandoned / open. By product or category, or with breakdown 'day' per UTC day of the first
+ * add; `item` keeps the lines of one product (or category) only.
+ */
+export async function removalFunnel(
+  warehouse: Warehouse,
+  w: AnalysisWindow,
+  opts: { group: LineGroup; min_adds: number; limit: number; breakdown?: RemovalBreakdown; item?: string | null },
+) {
+  const breakdown = opts.breakdown ?? 'none';
+  const item = opts.item ?? null;
+  const rows = await warehouse.query('removal', { ...params(w), group: opts.group, breakdown, item: item ?? '' });
   const overall = rows.find((r) => r.key === null);
+  const totals = overall ? removalRow(overall) : removalRow(Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, 0])));
+  if (breakdown === 'day') {
+    const days = rows.filter((r) => r.key !== null).map((r) => ({ day: toStr(r.key), ...removalRow(r) }));
+    return { json: { ...header(w), group: opts.group, breakdown, item, totals, days }, table: { rows: days } };
+  }
   const groups = rows
     .filter((r) => r.key !== null)
     .map((r) => ({
@@ -137,7 +154,6 @@ export async function removalFunnel(warehouse: Warehouse, w: AnalysisWindow, opt
     .filter((g) => g.lines_added >= opts.min_adds)
     .sort((a, b) => (b.removal_rate ?? 0) - (a.removal_rate ?? 0) || b.lines_added - a.lines_added || (a.key < b.key ? -1 : 1))
     .slice(0, opts.limit);
-  const totals = overall ? removalRow(overall) : removalRow(Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, 0])));
   return {
     json: { ...header(w), group: opts.group, min_adds: opts.min_adds, totals, ...(opts.group === 'product' ? { products: groups } : { categories: groups }) },
     table: { rows: groups.map(({ key, ...g }) => ({ [opts.group]: key, ...g })) },

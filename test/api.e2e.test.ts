@@ -100,6 +100,6 @@ describe('read API', () => {
     for (const p of ['/v1/funnels/abandonment', '/v1/funnels/removal', '/v1/funnels/quantity', '/v1/carts/{cart_id}', '/v1/carts/{cart_id}/events', '/v1/audiences/abandoned-carts']) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
-    expect(doc.paths['/v1/funnels/removal']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'abandon_after', 'group', 'min_adds', 'limit', 'format']);
+    expect(doc.paths['/v1/funnels/removal']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'abandon_after', 'group', 'min_adds', 'limit', 'breakdown', 'item', 'format']);
   });
 });

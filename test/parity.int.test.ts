@@ -146,6 +146,9 @@ async function answers(w: Warehouse, instant: Dataset['instants'][number], audie
   for (const group of ['product', 'category'] as const) {
     out[`removal ${group}`] = await removalFunnel(w, win, { group, min_adds: 1, limit: 10_000 });
     out[`quantity ${group}`] = await quantityFunnel(w, win, { group, limit: 10_000 });
+    out[`removal ${group} by day`] = await removalFunnel(w, win, { group, min_adds: 1, limit: 10_000, breakdown: 'day' });
+    const top = (out[`removal ${group}`] as { table: { rows: Record<string, unknown>[] } }).table.rows[0]?.[group];
+    if (typeof top === 'string') out[`removal ${group} ${top} by day`] = await removalFunnel(w, win, { group, min_adds: 1, limit: 10_000, breakdown: 'day', item: top });
   }
   // The audience in pages, following next_cursor to the end, then what is new a day later.
   const q: AudienceQuery = { as_of: instant.as_of, abandon_ms: instant.abandon_ms, stage: 'any', min_value_minor: 0, consent: 'required', limit: audienceLimit, cursor: null };

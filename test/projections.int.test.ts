@@ -124,6 +124,21 @@ describe('removal funnel', () => {
     ]);
   });
 
+  it('by day of the first add: every line in range once, and one product’s lines with item', async () => {
+    const day = (json: unknown) => (json as { days: { day: string; lines_added: number; lines_removed: number }[] }).days.map((d) => [d.day, d.lines_added, d.lines_removed]);
+    const all = await removalFunnel(warehouse, W, { group: 'product', min_adds: 1, limit: 50, breakdown: 'day' });
+    expect(day(all.json)).toEqual([
+      ['2026-03-02', 4, 1], ['2026-03-03', 2, 1], ['2026-03-04', 2, 1], ['2026-03-05', 1, 0],
+      ['2026-03-06', 1, 1], ['2026-03-07', 1, 0], ['2026-03-08', 1, 0], ['2026-03-09', 2, 0],
+    ]);
+    expect(all.json.totals).toMatchObject({ lines_added: 14, lines_removed: 4 });
+    const drill = await removalFunnel(warehouse, W, { group: 'product', min_adds: 1, limit: 50, breakdown: 'day', item: 'P2' });
+    expect(day(drill.json)).toEqual([['2026-03-02', 1, 0], ['2026-03-03', 1, 0], ['2026-03-04', 1, 0], ['2026-03-06', 1, 1], ['2026-03-09', 1, 0]]);
+    expect(drill.json.totals).toMatchObject({ lines_added: 5, lines_removed: 1, removal_rate: 0.2 });
+    const fasteners = await removalFunnel(warehouse, W, { group: 'category', min_adds: 1, limit: 50, breakdown: 'day', item: 'fasteners' });
+    expect(fasteners.json.totals).toEqual(drill.json.totals);
+  });
+
   it('groups by category and leaves out groups with fewer than min_adds lines', async () => {
     const { json } = await removalFunnel(warehouse, W, { group: 'category', min_adds: 3, limit: 50 });
     expect(((json as { categories: unknown }).categories as { key: string; removal_rate: number }[]).map((c) => [c.key, c.removal_rate])).toEqual([

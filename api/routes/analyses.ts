@@ -48,6 +48,8 @@ export function analysisRoutes({ warehouse }: RouteDeps) {
         group: lineGroup,
         min_adds: z.coerce.number().int().min(1).default(5).describe('leave out products or categories with fewer lines added than this (default 5)'),
         limit: z.coerce.number().int().min(1).max(1_000).default(50).describe('most rows (default 50, at most 1,000)'),
+        breakdown: z.enum(['none', 'day']).default('none').describe('day: one row per UTC day of the first add (days), instead of per product or category; min_adds and limit do not apply'),
+        item: z.string().min(1).max(200).optional().describe('only the lines of this product id (or category, with group=category)'),
       }),
       handler: async ({ query }) => removalFunnel(warehouse, analysisWindow(query), query),
     }),

@@ -1,12 +1,16 @@
--- Cart lines first added in [from, to), as of as_of, per product or category and overall (key NULL).
+-- Cart lines first added in [from, to), as of as_of, per product or category (or, with breakdown 'day', per
+-- UTC day of the first add) and overall (key NULL); item ('' = all) keeps one product or category only.
 WITH lines AS (
-  SELECT l.*, c.status, c.checkout_started_at
+  SELECT l.*, c.status, c.checkout_started_at,
+    CASE $group WHEN 'category' THEN coalesce(l.category, '(none)') ELSE l.product_id END AS item_key
   FROM cart_lines_asof($as_of_ms) l
   JOIN cart_state_asof($as_of_ms, $abandon_ms) c ON c.cart_id = l.cart_id
   WHERE l.first_added_at >= CAST($from_ms AS BIGINT) AND l.first_added_at < CAST($to_ms AS BIGINT)
 ),
 keyed AS (
-  SELECT *, CASE $group WHEN 'category' THEN coalesce(category, '(none)') ELSE product_id END AS key FROM lines
+  SELECT *, CASE $breakdown WHEN 'day' THEN strftime(epoch_ms(first_added_at), '%Y-%m-%d') ELSE item_key END AS key
+  FROM lines
+  WHERE $item = '' OR item_key = $item
 )
 SELECT
   key,
