@@ -78,7 +78,8 @@ describe.each(Object.entries(datasets))('DuckDB = ClickHouse on %s', (_name, dat
     expect(c).toEqual(d);
   });
 
-  it('gives every endpoint the same answer at every instant', { timeout: 120_000 }, async () => {
+  // A limit against a hang, not a timing check: the machines running the suite are shared.
+  it('gives every endpoint the same answer at every instant', { timeout: 240_000 }, async () => {
     for (const instant of dataset.instants) {
       const [d, c] = await Promise.all([answers(duck.warehouse, instant, dataset.audienceLimit, sample(cartIds)), answers(ch.warehouse, instant, dataset.audienceLimit, sample(cartIds))]);
       expect(Object.keys(c)).toEqual(Object.keys(d));
@@ -146,10 +147,11 @@ async function answers(w: Warehouse, instant: Dataset['instants'][number], audie
   for (const group of ['product', 'category'] as const) {
     out[`removal ${group}`] = await removalFunnel(w, win, { group, min_adds: 1, limit: 10_000 });
     out[`quantity ${group}`] = await quantityFunnel(w, win, { group, limit: 10_000 });
-    out[`removal ${group} by day`] = await removalFunnel(w, win, { group, min_adds: 1, limit: 10_000, breakdown: 'day' });
-    const top = (out[`removal ${group}`] as { table: { rows: Record<string, unknown>[] } }).table.rows[0]?.[group];
-    if (typeof top === 'string') out[`removal ${group} ${top} by day`] = await removalFunnel(w, win, { group, min_adds: 1, limit: 10_000, breakdown: 'day', item: top });
   }
+  // Per day: every line (products), and one category's lines (the day key and the item filter).
+  out['removal by day'] = await removalFunnel(w, win, { group: 'product', min_adds: 1, limit: 10_000, breakdown: 'day' });
+  const top = (out['removal category'] as { table: { rows: Record<string, unknown>[] } }).table.rows[0]?.category;
+  if (typeof top === 'string') out[`removal category ${top} by day`] = await removalFunnel(w, win, { group: 'category', min_adds: 1, limit: 10_000, breakdown: 'day', item: top });
   // The audience in pages, following next_cursor to the end, then what is new a day later.
   const q: AudienceQuery = { as_of: instant.as_of, abandon_ms: instant.abandon_ms, stage: 'any', min_value_minor: 0, consent: 'required', limit: audienceLimit, cursor: null };
   for (let page = 0; ; page++) {
