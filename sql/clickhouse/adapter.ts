@@ -7,6 +7,7 @@ import { openClient, openReadOnlyClient, type ClickHouseTarget } from './client.
 import { ClickHouseSandbox } from './sandbox/sandbox.ts';
 import { readColumns } from './columns.ts';
 import { exportEvents } from './export.ts';
+import { asInsertRefusal } from './insertErrors.ts';
 
 const LOOKUP_CHUNK = 5_000;
 
@@ -118,12 +119,16 @@ export class ClickHouseWarehouse implements Warehouse {
       // caller may acknowledge when both inserts have returned. A failure in between makes the caller
       // retry the whole batch: the events already stored are then found by the look-up above.
       if (fresh.length > 0) {
-        await this.client.insert({
-          table: 'events',
-          values: fresh.map(eventValues),
-          format: 'JSONEachRow',
-          clickhouse_settings: insertSettings(token('events', fresh.map((e) => e.event_id).sort())),
-        });
+        await this.client
+          .insert({
+            table: 'events',
+            values: fresh.map(eventValues),
+            format: 'JSONEachRow',
+            clickhouse_settings: insertSettings(token('events', fresh.map((e) => e.event_id).sort())),
+          })
+          .catch((err: unknown) => {
+            throw asInsertRefusal(err);
+          });
       }
       if (rejected.length > 0) {
         const values = rejected.map(rejectedValues);

@@ -17,6 +17,7 @@ import type {
   Warehouse,
 } from '../warehouse.ts';
 import { DuckDbExporter } from './export.ts';
+import { asInsertRefusal } from './insertErrors.ts';
 import { DuckDbSandbox } from './sandbox/run.ts';
 import { readColumns } from './columns.ts';
 
@@ -120,7 +121,9 @@ export class DuckDbWarehouse implements Warehouse {
       const unique = new Map<string, EventRow>();
       for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
       await this.writer.run('DELETE FROM stage_events; DELETE FROM stage_rejected;');
-      await this.append('stage_events', unique.values(), appendEvent);
+      await this.append('stage_events', unique.values(), appendEvent).catch((err: unknown) => {
+        throw asInsertRefusal(err);
+      });
       await this.append('stage_rejected', rejected, appendRejected);
       await this.writer.run('BEGIN TRANSACTION');
       try {
@@ -136,7 +139,7 @@ export class DuckDbWarehouse implements Warehouse {
         return { inserted, duplicates: events.length - inserted, rejected: rejected.length };
       } catch (err) {
         await this.writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
+        throw asInsertRefusal(err);
       }
     });
   }
