@@ -109,7 +109,7 @@ function durableWrite(warehouse: Warehouse, sink: RejectedSink | undefined, metr
     let result: BatchResult;
     if (!sink) {
       // Embedded: events and refused messages in one transaction. Should the warehouse refuse an event,
-      // the events are isolated first, then every refused message is written with the last of them.
+      // the events are isolated first (a transaction per part), then every refused message in one more.
       try {
         result = { ...(await store(rows(events), rejected)), refused: [] };
       } catch (err) {
