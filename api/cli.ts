@@ -25,8 +25,9 @@ Usage:
                     [--brokers HOST:PORT,...] [--topic T]
                     [--duplicate-rate P] [--invalid-rate P]
       Deterministic shop traffic for a seed: a backfill of N days ending at --end, or a live stream.
-  carrello forget --customer ID [--store duckdb:PATH]
-      Deletes a customer's events and their carts' derived rows (the store must not be in use).
+  carrello forget --customer ID [--store duckdb:PATH|clickhouse://...|chdb:PATH]
+      Deletes a customer's events, refused messages holding their id and derived rows, on DuckDB or
+      ClickHouse (a DuckDB file or chdb directory must not be in use by another process).
   carrello help
 
 Environment: PORT, CARRELLO_HOST, CARRELLO_STORE, KAFKA_BROKERS, LOG_LEVEL and more; see README.md.`;

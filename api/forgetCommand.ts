@@ -1,20 +1,19 @@
 import { parseArgs } from 'node:util';
-import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
+import { openWarehouse } from '../sql/open.ts';
 import { ConfigError, parseConfig } from './config.ts';
 
 /**
- * `carrello forget --customer ID [--store ...]`: deletes a customer's events from `events` and the
- * derived cart_replay rows of their carts (carts with other events left are folded again on next read).
- * Prints counts only: the identifier is personal data and is not echoed. The store must not be open in
- * another process (stop `carrello start`/`ingest` first).
+ * `carrello forget --customer ID [--store ...]`: deletes a customer's events, their refused messages and
+ * what the store derived from them (Warehouse.forgetCustomer), on DuckDB or ClickHouse. Prints counts
+ * only: the identifier is personal data and is not echoed. A DuckDB file or chdb directory must not be
+ * open in another process (stop `carrello start`/`ingest` first); a ClickHouse server may stay in use.
  */
 export async function forgetCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({ args, options: { customer: { type: 'string' }, store: { type: 'string' } }, strict: true });
   const customer = values.customer?.trim();
   if (!customer) throw new ConfigError('customer: carrello forget needs --customer ID');
   const config = parseConfig({ store: values.store }, env);
-  if (config.store.kind !== 'duckdb') throw new ConfigError('store: carrello forget works on DuckDB stores only so far (docs/reliability.md)');
-  const warehouse = await DuckDbWarehouse.open(config.store.path);
+  const warehouse = await openWarehouse(config.store);
   try {
     await warehouse.migrate();
     const result = await warehouse.forgetCustomer(customer);

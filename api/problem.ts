@@ -73,6 +73,7 @@ export function problemHandler(log: Logger) {
       status = 413;
       code = 'body_too_large';
       detail = `the request body is larger than the limit of ${body.limit} bytes`;
+      extra = { limit: body.limit };
     } else if (body?.type === 'entity.parse.failed') {
       status = 400;
       code = 'invalid_json';

@@ -21,6 +21,8 @@ export class CollectorError extends Error {
     readonly code: string,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** Facts for the client, e.g. the limit a request went over and its setting's name. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -33,7 +35,17 @@ export class CollectorError extends Error {
  */
 export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = DEFAULT_COLLECTOR): Router {
   const router = express.Router();
-  const raw = express.raw({ type: () => true, limit: opts.maxBodyBytes });
+  const readBody = express.raw({ type: () => true, limit: opts.maxBodyBytes });
+  const raw = (req: Request, res: Response, next: (err?: unknown) => void): void =>
+    readBody(req, res, (err?: unknown) => {
+      if ((err as { type?: unknown } | undefined)?.type !== 'entity.too.large') return next(err);
+      next(
+        new CollectorError(413, 'body_too_large', `the request body is larger than the limit of ${opts.maxBodyBytes} bytes (collector_max_body_bytes); send fewer events per request`, {}, {
+          limit: opts.maxBodyBytes,
+          limit_name: 'collector_max_body_bytes',
+        }),
+      );
+    });
 
   router.post('/v1/events', checkContentType, raw, async (req: Request, res: Response) => {
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -41,7 +53,10 @@ export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = 
     const isNdjson = NDJSON_TYPES.includes(mediaType(req));
     const messages = isNdjson ? splitNdjson(body, receivedAtMs) : splitJson(body, receivedAtMs);
     if (messages.length > opts.maxEvents) {
-      throw new CollectorError(413, 'too_many_events', `the request holds ${messages.length} events; the limit is ${opts.maxEvents} per request`);
+      throw new CollectorError(413, 'too_many_events', `the request holds ${messages.length} events; the limit is ${opts.maxEvents} per request (collector_max_events)`, {}, {
+        limit: opts.maxEvents,
+        limit_name: 'collector_max_events',
+      });
     }
     try {
       const result = await ingress.ingest(messages);

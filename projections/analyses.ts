@@ -1,4 +1,5 @@
 import type { Warehouse } from '../sql/warehouse.ts';
+import { MAX_BREAKDOWN_VALUES, OTHER } from './funnels/definition.ts';
 import { toInt, toNumOrNull, toStr } from './rows.ts';
 
 /** The window every analysis takes: carts (or lines) started in [from, to), as they stood at as_of. */
@@ -67,7 +68,7 @@ export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow,
       if (carts > 0) addValue(target, toStr(r.currency), toInt(r.abandoned_value_minor), carts);
     }
   }
-  const breakdownRows = breakdown === 'none' ? [] : [...groups.values()];
+  const breakdownRows = breakdown === 'none' ? [] : capped(breakdown, [...groups.values()]);
   return {
     json: {
       ...header(w),
@@ -85,6 +86,23 @@ export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow,
       })),
     },
   };
+}
+
+/**
+ * Campaigns are as many as producers send: as in custom funnels (and PostHog), the MAX_BREAKDOWN_VALUES
+ * campaigns with most carts started are kept (in key order) and the rest summed up as "(other)".
+ * Channels are four; days are bounded by the range (at most 400).
+ */
+function capped(breakdown: AbandonmentBreakdown, groups: AbandonmentGroup[]): AbandonmentGroup[] {
+  if (breakdown !== 'campaign' || groups.length <= MAX_BREAKDOWN_VALUES) return groups;
+  const ranked = [...groups].sort((a, b) => b.started - a.started || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const keep = new Set(ranked.slice(0, MAX_BREAKDOWN_VALUES));
+  const other = emptyGroup(OTHER);
+  for (const g of ranked.slice(MAX_BREAKDOWN_VALUES)) {
+    for (const c of ABANDONMENT_COUNTS) other[c] += g[c];
+    for (const v of g.abandoned_value) addValue(other, v.currency, v.value_minor, v.carts);
+  }
+  return [...groups.filter((g) => keep.has(g)), other];
 }
 
 function emptyGroup(key: string): AbandonmentGroup {

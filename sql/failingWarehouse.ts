@@ -1,9 +1,24 @@
 import type { Logger } from 'pino';
 import type { Warehouse } from './warehouse.ts';
+import { InsertRefusedError } from './insertRefused.ts';
 
 /** What a write refused by the failpoint throws: the same shape as a store that cannot be reached. */
 export class WarehouseUnavailableError extends Error {
   readonly code = 'warehouse_unavailable';
+}
+
+type WriteBatch = Warehouse['writeBatch'];
+
+/** The warehouse with its writeBatch replaced (given the original); every other member passes through. */
+function withWrites(inner: Warehouse, wrap: (write: WriteBatch) => WriteBatch): Warehouse {
+  const write = wrap(inner.writeBatch.bind(inner));
+  return new Proxy(inner, {
+    get(target, prop, receiver) {
+      if (prop === 'writeBatch') return write;
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 /**
@@ -14,25 +29,33 @@ export class WarehouseUnavailableError extends Error {
 export function withWriteOutage(inner: Warehouse, downMs: number, log: Logger): Warehouse {
   let until: number | null = null;
   let announcedEnd = false;
-  return new Proxy(inner, {
-    get(target, prop, receiver) {
-      if (prop !== 'writeBatch') {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      }
-      return async (...args: Parameters<Warehouse['writeBatch']>) => {
-        const now = Date.now();
-        if (until === null) {
-          until = now + downMs;
-          log.warn({ failpoint: 'warehouse_down_ms', down_ms: downMs }, 'failpoint: warehouse down');
-        }
-        if (now < until) throw new WarehouseUnavailableError(`failpoint: warehouse down for another ${until - now} ms`);
-        if (!announcedEnd) {
-          announcedEnd = true;
-          log.warn({ failpoint: 'warehouse_down_ms' }, 'failpoint: warehouse back');
-        }
-        return target.writeBatch(...args);
-      };
-    },
+  return withWrites(inner, (write) => async (events, rejected) => {
+    const now = Date.now();
+    if (until === null) {
+      until = now + downMs;
+      log.warn({ failpoint: 'warehouse_down_ms', down_ms: downMs }, 'failpoint: warehouse down');
+    }
+    if (now < until) throw new WarehouseUnavailableError(`failpoint: warehouse down for another ${until - now} ms`);
+    if (!announcedEnd) {
+      announcedEnd = true;
+      log.warn({ failpoint: 'warehouse_down_ms' }, 'failpoint: warehouse back');
+    }
+    return write(events, rejected);
+  });
+}
+
+/**
+ * Fault injection for tests that run a worker in-process: a write whose batch holds one of these event_ids
+ * is refused as a store refuses a value its column cannot take (InsertRefusedError), every time. No
+ * contract-valid event makes DuckDB or ClickHouse refuse an insert any more (the values found to do so
+ * are refused by the contract: see decode.ts and events.ts), so the refusal is injected.
+ */
+export function withRefusedEvents(inner: Warehouse, eventIds: readonly string[]): Warehouse {
+  const refused = new Set(eventIds.map((id) => id.toLowerCase()));
+  return withWrites(inner, (write) => async (events, rejected) => {
+    if (events.some((e) => refused.has(e.event_id))) {
+      throw new InsertRefusedError('failpoint', 'REFUSED_EVENT', 'failpoint: the warehouse refuses an event of this batch');
+    }
+    return write(events, rejected);
   });
 }

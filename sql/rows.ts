@@ -70,3 +70,15 @@ export interface WarehouseStats {
   last_received_at: string | null;
   rejected_by_reason: Record<string, number>;
 }
+
+/** What forgetting a customer removed (counts only: the identifier is personal data and is not echoed). */
+export interface ForgetResult {
+  /** Their events deleted from `events`. */
+  events_deleted: number;
+  /** Refused messages deleted from `rejected_events`: those whose bytes hold the identifier as a JSON string. */
+  rejected_deleted: number;
+  /** Carts that held at least one of their events. */
+  carts: number;
+  /** Of those, carts that keep other events (another customer's, anonymous ones): answered from what remains. */
+  carts_refolded: number;
+}

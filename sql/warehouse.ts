@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from './rows.ts';
+import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult } from './rows.ts';
 
 export type QueryParam = string | number | boolean | null;
 export type QueryParams = Record<string, QueryParam>;
@@ -51,6 +51,11 @@ export interface Warehouse {
    * Float64Array, text decoded on access. Queries cast every column to DOUBLE or VARCHAR.
    */
   queryColumns(name: string, params?: QueryParams): Promise<Columns>;
+  /**
+   * Right to erasure: deletes every event of the customer, the refused messages whose bytes hold the
+   * identifier as a JSON string (`"ID"`), and whatever the store derived from them, for good (not hidden).
+   */
+  forgetCustomer(customerId: string): Promise<ForgetResult>;
   close(): Promise<void>;
 }
 

@@ -61,7 +61,7 @@ describe('POST /v1/events', () => {
     const tiny = { type: 'cart.checkout_started' };
     const res = await post(JSON.stringify(Array.from({ length: 1_001 }, () => tiny)));
     expect(res.status).toBe(413);
-    expect(await res.json()).toMatchObject({ code: 'too_many_events', detail: 'the request holds 1001 events; the limit is 1000 per request' });
+    expect(await res.json()).toMatchObject({ code: 'too_many_events', detail: 'the request holds 1001 events; the limit is 1000 per request (collector_max_events)' });
     const after = ((await (await fetch(`${server.url}/v1/stats`)).json()) as { events_stored: number }).events_stored;
     expect(after).toBe(before);
   });

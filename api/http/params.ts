@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApiError } from '../problem.ts';
 
 /** Shared request parameters: one definition each, so every endpoint parses time the same way. */
 
@@ -36,10 +37,30 @@ export interface ResolvedWindow {
   as_of: number;
 }
 
-export function resolveWindow(q: { from?: number; to?: number; as_of?: number }, now = Date.now()): ResolvedWindow {
+/** The longest range an answer covers: a client cannot make one read more than this many days of carts. */
+export const MAX_RANGE_DAYS = 400;
+
+/**
+ * The window with its defaults, checked for every endpoint alike: `from` before `to` (400 invalid_request),
+ * and at most MAX_RANGE_DAYS between them (400 range_too_large, naming the limit). `where` says where
+ * the client put the parameters (query string or body), as the problem's `errors[].in` reports it.
+ */
+export function resolveWindow(q: { from?: number; to?: number; as_of?: number }, where: 'query' | 'body', now = Date.now()): ResolvedWindow {
   const as_of = q.as_of ?? now;
   const to = q.to ?? as_of;
   const from = q.from ?? to - 30 * DAY_MS;
+  if (!(from < to)) {
+    throw new ApiError(400, 'invalid_request', `${where} from: must be before to`, {
+      errors: [{ in: where, field: 'from', message: `from (${isoMs(from)}) must be before to (${isoMs(to)})` }],
+    });
+  }
+  if (to - from > MAX_RANGE_DAYS * DAY_MS) {
+    throw new ApiError(400, 'range_too_large', `${where} from/to: the range spans more than ${MAX_RANGE_DAYS} days (max_range_days); ask for it in parts`, {
+      limit: MAX_RANGE_DAYS,
+      limit_name: 'max_range_days',
+      errors: [{ in: where, field: 'from', message: `range over ${MAX_RANGE_DAYS} days` }],
+    });
+  }
   return { from, to, as_of };
 }
 

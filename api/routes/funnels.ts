@@ -14,7 +14,6 @@ import { funnelReport, type FunnelReport } from '../../projections/funnels/funne
 import type { StepSummary } from '../../projections/funnels/summary.ts';
 import { defineRoute } from '../http/route.ts';
 import { resolveWindow, timeWindow } from '../http/params.ts';
-import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
 
 const filter = {
@@ -76,12 +75,7 @@ export function funnelRoutes({ warehouse }: RouteDeps) {
       roles: ['marketing', 'data', 'admin'],
       body: FunnelRequest,
       async handler({ body }) {
-        const { from, to, as_of } = resolveWindow(body);
-        if (!(from < to)) {
-          throw new ApiError(400, 'invalid_request', 'body from: must be before to', {
-            errors: [{ in: 'body', field: 'from', message: `from (${iso(from)}) must be before to (${iso(to)})` }],
-          });
-        }
+        const { from, to, as_of } = resolveWindow(body, 'body');
         const definition: FunnelDefinition = {
           steps: body.steps,
           windowMs: body.window_seconds * 1000,
@@ -114,4 +108,3 @@ function table(report: FunnelReport) {
   };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();

@@ -41,6 +41,24 @@ describe('decode', () => {
     expect(outcome.ok ? null : outcome.rejection.reason).toBe(reason);
   });
 
+  // Valid UTF-8 bytes, valid JSON, but the \u escape spells half a surrogate pair: no UTF-8 form, refused by
+  // both stores at insert time (see decode.ts), so refused here with the field named.
+  it.each([
+    ['a high surrogate in a contract field', '{"cart_id": "c\\ud800x"}', 'cart_id'],
+    ['a low surrogate in a nested field', '{"item": {"name": "a\\udc00b"}}', 'item.name'],
+    ['a lone surrogate under an unknown key', '{"a": 1, "extra": ["ok", "\\uDBFF"]}', 'extra.1'],
+    ['a lone surrogate in a key', '{"k\\ud800": 1}', 'k\ud800'],
+    ['a lone surrogate 10,000 arrays deep', `{"x": ${'['.repeat(10_000)}"\\ud800"${']'.repeat(10_000)}}`, `x${'.0'.repeat(10_000)}`],
+  ])('refuses %s as invalid_utf8, naming the field', (_name, text, field) => {
+    const outcome = decode(new TextEncoder().encode(text));
+    expect(outcome.ok ? null : { reason: outcome.rejection.reason, field: outcome.rejection.field }).toEqual({ reason: 'invalid_utf8', field });
+  });
+
+  it('keeps a surrogate pair (an emoji escaped) and an escaped backslash before "ud800"', () => {
+    const text = '{"cart_id": "c\\ud83d\\ude00", "note": "\\\\ud800"}';
+    expect(decode(new TextEncoder().encode(text))).toEqual({ ok: true, value: { json: { cart_id: 'c\u{1F600}', note: '\\ud800' }, text } });
+  });
+
   it('returns the JSON value and the text as received', () => {
     const outcome = decode(new TextEncoder().encode('{"a": 1}'));
     expect(outcome).toEqual({ ok: true, value: { json: { a: 1 }, text: '{"a": 1}' } });

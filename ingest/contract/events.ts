@@ -18,6 +18,19 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 export const CHANNELS = ['web', 'app', 'store', 'marketplace'] as const;
 
+/**
+ * The times every supported store holds as they are: ClickHouse's DateTime64 range. A time outside it
+ * (e.g. `0000-01-01T00:00:00.000+01:00`, year -1 once in UTC) is a valid ISO-8601 text that ClickHouse
+ * refuses to insert (CANNOT_PARSE_DATETIME) while DuckDB stores it: refused here, so that both agree.
+ */
+export const OCCURRED_AT_RANGE = { from: '1900-01-01T00:00:00.000Z', to: '2299-12-31T23:59:59.999Z' } as const;
+const OCCURRED_FROM_MS = Date.parse(OCCURRED_AT_RANGE.from);
+const OCCURRED_TO_MS = Date.parse(OCCURRED_AT_RANGE.to);
+const inStorableRange = (iso: string): boolean => {
+  const ms = Date.parse(iso);
+  return ms >= OCCURRED_FROM_MS && ms <= OCCURRED_TO_MS;
+};
+
 const ISO_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 
 /** Identifiers are opaque strings, bounded so that a hostile producer cannot blow up a row. */
@@ -48,7 +61,8 @@ const envelope = {
   schema_version: z.literal(SCHEMA_VERSION),
   occurred_at: z.iso
     .datetime({ precision: 3, offset: true })
-    .describe('producer time, ISO-8601 with milliseconds, e.g. 2026-03-01T10:15:00.123Z'),
+    .refine(inStorableRange, `must lie between ${OCCURRED_AT_RANGE.from} and ${OCCURRED_AT_RANGE.to} (UTC)`)
+    .describe('producer time, ISO-8601 with milliseconds, e.g. 2026-03-01T10:15:00.123Z; between 1900 and 2299 (UTC)'),
   sequence: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional()
     .describe("the cart aggregate's version; when present it orders the cart's events"),
   cart_id: id,

@@ -1,7 +1,12 @@
-import type { EventRow, WriteResult } from '../../sql/rows.ts';
-import type { Processed, RejectedMessage } from './process.ts';
+import type { WriteResult } from '../../sql/rows.ts';
+import type { AcceptedEvent, Processed, RejectedMessage } from './process.ts';
 
-export type BatchSink = (events: readonly EventRow[], rejected: readonly RejectedMessage[]) => Promise<WriteResult>;
+/** What a batch's write reports: the counts, and the valid events the warehouse refused (refused, not stored). */
+export interface BatchResult extends WriteResult {
+  refused: readonly RejectedMessage[];
+}
+
+export type BatchSink = (events: readonly AcceptedEvent[], rejected: readonly RejectedMessage[]) => Promise<BatchResult>;
 
 export interface BatcherOptions {
   /** Flush when this many messages wait (default 5,000). */
@@ -23,7 +28,7 @@ export class OverloadedError extends Error {
 
 interface Waiter {
   items: readonly Processed[];
-  resolve: (r: WriteResult) => void;
+  resolve: (r: BatchResult) => void;
   reject: (e: unknown) => void;
 }
 
@@ -49,13 +54,13 @@ export class Batcher {
     return this.waitingCount;
   }
 
-  submit(items: readonly Processed[]): Promise<WriteResult> {
+  submit(items: readonly Processed[]): Promise<BatchResult> {
     if (this.closed) return Promise.reject(new Error('ingest pipeline is closed'));
     if (this.waitingCount + items.length > this.opts.maxPending) {
       return Promise.reject(new OverloadedError(this.waitingCount, this.opts.maxPending));
     }
-    if (items.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0, rejected: 0 });
-    return new Promise<WriteResult>((resolve, reject) => {
+    if (items.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0, rejected: 0, refused: [] });
+    return new Promise<BatchResult>((resolve, reject) => {
       this.waiting.push({ items, resolve, reject });
       this.waitingCount += items.length;
       if (this.waitingCount >= this.opts.maxBatch) this.kick();
@@ -95,11 +100,11 @@ export class Batcher {
       count += w.items.length;
     }
     this.waitingCount -= count;
-    const events: EventRow[] = [];
+    const events: AcceptedEvent[] = [];
     const rejected: RejectedMessage[] = [];
     for (const w of batch) {
       for (const p of w.items) {
-        if (p.kind === 'event') events.push(p.row);
+        if (p.kind === 'event') events.push(p);
         else rejected.push(p);
       }
     }

@@ -11,6 +11,8 @@ export const REJECT_REASONS = [
   'unknown_type',
   'unsupported_schema_version',
   'schema_violation',
+  /** Valid by the contract, but the warehouse refused to insert it (isolate.ts); detail names the engine's code. */
+  'warehouse_rejected',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 

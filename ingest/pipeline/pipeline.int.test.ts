@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DuckDbWarehouse } from '../../sql/duckdb/adapter.ts';
+import { withRefusedEvents } from '../../sql/failingWarehouse.ts';
 import { tempDuckDb } from '../../test/support/tempStore.ts';
 import { invalidExamples, validExamples } from '../contract/examples.ts';
 import type { InboundMessage } from './message.ts';
@@ -124,6 +125,38 @@ describe('ingest pipeline → DuckDB', () => {
     expect(pipeline.totals).toMatchObject({ inserted: 3, duplicates: 2, rejected: 2 });
     const stats = await warehouse.stats();
     expect(stats).toMatchObject({ events_stored: 3, events_rejected: 2, carts: 1, rejected_by_reason: { invalid_utf8: 1, schema_violation: 1 } });
+  });
+
+  it('refuses an event the warehouse will not insert, keeps it in rejected_events and stores the rest of the batch', async () => {
+    // given a store that refuses the item_removed example's insert (injected: no contract-valid event makes
+    // DuckDB refuse one; isolate.int.test.ts shows real refusals of rows below the contract)
+    const added = example('item_added');
+    const removed = example('item_removed');
+    const refusing = new IngestPipeline(withRefusedEvents(warehouse, ['2c5f39cb-3ab2-42e3-994a-1127e4ddb538']));
+    const broken = invalidExamples().find((e) => e.name === 'float_price')!.text;
+
+    // when a request holds it between a valid event, an invalid one and another valid one
+    const result = await refusing.ingest([msg(added), msg(removed, 'request#1'), msg(broken), msg(example('order_placed'))]);
+    await refusing.close();
+
+    // then the caller is told which one the warehouse refused and why
+    expect(result).toEqual({
+      accepted: 2,
+      rejected: [
+        { index: 1, reason: 'warehouse_rejected', field: null, detail: 'the warehouse refused to store this event: failpoint REFUSED_EVENT' },
+        { index: 2, reason: 'schema_violation', field: 'item.unit_price_minor', detail: expect.stringContaining('item.unit_price_minor') },
+      ],
+    });
+    // and the other valid events are stored, both refused messages kept with their bytes and reason
+    expect(await warehouse.all('SELECT event_id::VARCHAR AS id FROM events ORDER BY occurred_at')).toEqual([
+      { id: '1b4e28ba-2fa1-41d2-883f-0016d3cca427' },
+      { id: '5f8c6cfe-6de5-45b6-8c7d-445ab7a0e86b' },
+    ]);
+    expect(await warehouse.all('SELECT reason, source_ref, decode(payload) AS payload FROM rejected_events ORDER BY reason')).toEqual([
+      { reason: 'schema_violation', source_ref: 'test', payload: broken },
+      { reason: 'warehouse_rejected', source_ref: 'request#1', payload: removed },
+    ]);
+    expect(refusing.rejectedByReason).toEqual(new Map([['warehouse_rejected', 1], ['schema_violation', 1]]));
   });
 });
 

@@ -2,11 +2,13 @@ import type { EventRow, WriteResult } from '../../sql/rows.ts';
 import type { Warehouse } from '../../sql/warehouse.ts';
 import type { EventIngress } from '../ingress.ts';
 import { IngestMetrics } from '../metrics.ts';
-import { Batcher, DEFAULT_BATCHER, type BatcherOptions } from './batcher.ts';
+import { Batcher, DEFAULT_BATCHER, type BatchResult, type BatcherOptions } from './batcher.ts';
 import { DEFAULT_MAX_EVENT_BYTES } from './decode.ts';
 import type { InboundMessage } from './message.ts';
 import type { RejectReason } from './outcome.ts';
-import { processMessage, type RejectedMessage } from './process.ts';
+import { InsertRefusedError } from '../../sql/insertRefused.ts';
+import { writeIsolating } from './isolate.ts';
+import { processMessage, type AcceptedEvent, type RejectedMessage } from './process.ts';
 import type { RejectedSink } from './rejectedSink.ts';
 
 export interface IngestOptions {
@@ -64,18 +66,16 @@ export class IngestPipeline implements EventIngress {
   async ingest(messages: readonly InboundMessage[]): Promise<IngestResult> {
     for (const m of messages) this.metrics.received.inc({ source: m.source });
     const processed = messages.map((m) => processMessage(m, this.opts.maxEventBytes));
+    const { refused } = await this.batcher.submit(processed);
+    // Events the warehouse refused (isolate.ts) are refused messages too, found by their message.
+    const refusedBy = new Map(refused.map((r) => [r.message, r]));
     const rejected: MessageRejection[] = [];
-    const sources: string[] = [];
     processed.forEach((p, index) => {
-      if (p.kind === 'rejected') {
-        rejected.push({ index, ...p.rejection });
-        sources.push(p.message.source);
-      }
-    });
-    await this.batcher.submit(processed);
-    rejected.forEach((r, i) => {
-      this.rejectedByReason.set(r.reason, (this.rejectedByReason.get(r.reason) ?? 0) + 1);
-      this.metrics.rejected.inc({ reason: r.reason, source: sources[i]! });
+      const r = p.kind === 'rejected' ? p : refusedBy.get(p.message);
+      if (!r) return;
+      rejected.push({ index, ...r.rejection });
+      this.rejectedByReason.set(r.rejection.reason, (this.rejectedByReason.get(r.rejection.reason) ?? 0) + 1);
+      this.metrics.rejected.inc({ reason: r.rejection.reason, source: r.message.source });
     });
     return { accepted: processed.length - rejected.length, rejected };
   }
@@ -86,7 +86,10 @@ export class IngestPipeline implements EventIngress {
   }
 }
 
-/** One batch made durable: events in the warehouse, refused messages in the warehouse or the rejected sink. */
+/**
+ * One batch made durable: events in the warehouse, refused messages in the warehouse or the rejected sink.
+ * Events the warehouse refuses to insert are isolated (isolate.ts) and kept as refused messages too.
+ */
 function durableWrite(warehouse: Warehouse, sink: RejectedSink | undefined, metrics: IngestMetrics) {
   const store = async (events: readonly EventRow[], rejected: readonly RejectedMessage[]): Promise<WriteResult> => {
     try {
@@ -100,17 +103,28 @@ function durableWrite(warehouse: Warehouse, sink: RejectedSink | undefined, metr
       throw err;
     }
   };
-  return async (events: readonly EventRow[], rejected: readonly RejectedMessage[]): Promise<WriteResult> => {
+  const rows = (events: readonly AcceptedEvent[]) => events.map((e) => e.row);
+  return async (events: readonly AcceptedEvent[], rejected: readonly RejectedMessage[]): Promise<BatchResult> => {
     const started = performance.now();
-    let result: WriteResult;
+    let result: BatchResult;
     if (!sink) {
-      result = await store(events, rejected);
+      // Embedded: events and refused messages in one transaction. Should the warehouse refuse an event,
+      // the events are isolated first (a transaction per part), then every refused message in one more.
+      try {
+        result = { ...(await store(rows(events), rejected)), refused: [] };
+      } catch (err) {
+        if (!(err instanceof InsertRefusedError)) throw err;
+        const { stored, refused } = await writeIsolating((part) => store(rows(part), []), events);
+        const kept = await store([], [...rejected, ...refused]);
+        result = { ...stored, rejected: kept.rejected, refused };
+      }
     } else {
       // Both must be durable before the batch counts as written. The warehouse goes first: while it fails,
       // the batch is retried without sending its refused messages to the dead-letter topic again and again.
-      const stored = await store(events, []);
-      if (rejected.length > 0) await sink.write(rejected);
-      result = { ...stored, rejected: rejected.length };
+      const { stored, refused } = await writeIsolating((part) => store(rows(part), []), events);
+      const all = [...rejected, ...refused];
+      if (all.length > 0) await sink.write(all);
+      result = { ...stored, rejected: all.length, refused };
     }
     metrics.batchSize.observe(events.length + rejected.length);
     metrics.batchSeconds.observe((performance.now() - started) / 1000);

@@ -5,7 +5,14 @@ import type { Rejection } from './outcome.ts';
 import { toRow } from './toRow.ts';
 import { validate } from './validate.ts';
 
-export type Processed = { kind: 'event'; row: EventRow } | RejectedMessage;
+export type Processed = AcceptedEvent | RejectedMessage;
+
+/** A valid event: the row to store, and the message it came in (dead-lettered should the warehouse refuse the row). */
+export interface AcceptedEvent {
+  kind: 'event';
+  row: EventRow;
+  message: InboundMessage;
+}
 
 /** A refused message: the row the warehouse keeps, and the message itself for a dead-letter sink. */
 export interface RejectedMessage {
@@ -21,10 +28,11 @@ export function processMessage(msg: InboundMessage, maxEventBytes = DEFAULT_MAX_
   if (!decoded.ok) return rejected(msg, decoded.rejection);
   const valid = validate(decoded.value.json);
   if (!valid.ok) return rejected(msg, valid.rejection);
-  return { kind: 'event', row: toRow(valid.value, decoded.value.text, msg.source, msg.receivedAtMs) };
+  return { kind: 'event', row: toRow(valid.value, decoded.value.text, msg.source, msg.receivedAtMs), message: msg };
 }
 
-function rejected(msg: InboundMessage, rejection: Rejection): Processed {
+/** The refused form of a message, with the row rejected_events keeps. */
+export function rejected(msg: InboundMessage, rejection: Rejection): RejectedMessage {
   return {
     kind: 'rejected',
     rejection,

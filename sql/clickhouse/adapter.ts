@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
-import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
+import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
 import type { Columns, EventExport, ExportFormat, ExportOptions, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget } from './client.ts';
 import { ClickHouseSandbox } from './sandbox/sandbox.ts';
 import { readColumns } from './columns.ts';
 import { exportEvents } from './export.ts';
+import { asInsertRefusal } from './insertErrors.ts';
 
 const LOOKUP_CHUNK = 5_000;
 
@@ -118,12 +119,16 @@ export class ClickHouseWarehouse implements Warehouse {
       // caller may acknowledge when both inserts have returned. A failure in between makes the caller
       // retry the whole batch: the events already stored are then found by the look-up above.
       if (fresh.length > 0) {
-        await this.client.insert({
-          table: 'events',
-          values: fresh.map(eventValues),
-          format: 'JSONEachRow',
-          clickhouse_settings: insertSettings(token('events', fresh.map((e) => e.event_id).sort())),
-        });
+        await this.client
+          .insert({
+            table: 'events',
+            values: fresh.map(eventValues),
+            format: 'JSONEachRow',
+            clickhouse_settings: insertSettings(token('events', fresh.map((e) => e.event_id).sort())),
+          })
+          .catch((err: unknown) => {
+            throw asInsertRefusal(err);
+          });
       }
       if (rejected.length > 0) {
         const values = rejected.map(rejectedValues);
@@ -177,6 +182,28 @@ export class ClickHouseWarehouse implements Warehouse {
   /** A named query's answer column by column (the custom funnels read a million rows through it). */
   queryColumns(name: string, params: QueryParams = {}): Promise<Columns> {
     return readColumns(this.client, query('clickhouse', name), params);
+  }
+
+  /**
+   * Right to erasure on ClickHouse: counts, then mutations that rewrite the parts of `events` and
+   * `rejected_events` without the customer's rows, waited for (mutations_sync = 2). Nothing else is
+   * stored: the cart model is parameterized views over `events`, so every answer after it is computed
+   * from what remains. On a cluster, run it against the local tables ON CLUSTER (docs/reliability.md).
+   */
+  forgetCustomer(customerId: string): Promise<ForgetResult> {
+    return this.writeLock.run(async () => {
+      const params = { customer_id: customerId, needle: JSON.stringify(customerId) };
+      const [row] = await this.rows(query('clickhouse', 'forget_counts'), params);
+      for (const name of ['forget_events', 'forget_rejected']) {
+        await this.client.command({ query: query('clickhouse', name), query_params: params, clickhouse_settings: { mutations_sync: '2' } });
+      }
+      return {
+        events_deleted: Number(row?.events_deleted ?? 0),
+        rejected_deleted: Number(row?.rejected_deleted ?? 0),
+        carts: Number(row?.carts ?? 0),
+        carts_refolded: Number(row?.carts_refolded ?? 0),
+      };
+    });
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { migrations, query, views } from '../loader.ts';
-import type { EventRow, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
+import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
 import type {
   Columns,
   EventExport,
@@ -17,6 +17,7 @@ import type {
   Warehouse,
 } from '../warehouse.ts';
 import { DuckDbExporter } from './export.ts';
+import { asInsertRefusal } from './insertErrors.ts';
 import { DuckDbSandbox } from './sandbox/run.ts';
 import { readColumns } from './columns.ts';
 
@@ -120,7 +121,9 @@ export class DuckDbWarehouse implements Warehouse {
       const unique = new Map<string, EventRow>();
       for (const e of events) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
       await this.writer.run('DELETE FROM stage_events; DELETE FROM stage_rejected;');
-      await this.append('stage_events', unique.values(), appendEvent);
+      await this.append('stage_events', unique.values(), appendEvent).catch((err: unknown) => {
+        throw asInsertRefusal(err);
+      });
       await this.append('stage_rejected', rejected, appendRejected);
       await this.writer.run('BEGIN TRANSACTION');
       try {
@@ -136,7 +139,7 @@ export class DuckDbWarehouse implements Warehouse {
         return { inserted, duplicates: events.length - inserted, rejected: rejected.length };
       } catch (err) {
         await this.writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
+        throw asInsertRefusal(err);
       }
     });
   }
@@ -161,10 +164,11 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   /**
-   * Deletes every event of a customer (right to erasure) and the cart_replay rows of their carts, in one
-   * transaction; carts that keep other events are marked to be folded again from what remains.
+   * Deletes every event of a customer (right to erasure), their refused messages and the cart_replay rows
+   * of their carts, in one transaction; carts that keep other events are marked to be folded again from
+   * what remains. A checkpoint follows, so that the deletion reaches the database file, not only the WAL.
    */
-  async forgetCustomer(customerId: string): Promise<{ events_deleted: number; carts: number; carts_refolded: number }> {
+  async forgetCustomer(customerId: string): Promise<ForgetResult> {
     return this.writeLock.run(async () => {
       const p = { customer_id: customerId };
       await this.writer.run('BEGIN TRANSACTION');
@@ -172,12 +176,19 @@ export class DuckDbWarehouse implements Warehouse {
         await this.writer.run(query('duckdb', 'forget_carts'), p);
         const carts = await this.writer.runAndReadAll('SELECT count(*)::INT AS n FROM forget_carts');
         const deleted = await this.writer.run(query('duckdb', 'forget_events'), p);
+        const rejected = await this.writer.run(query('duckdb', 'forget_rejected'), { needle_hex: jsonStringHex(customerId) });
         await this.writer.run(query('duckdb', 'forget_replay'));
         const marked = await this.writer.run(query('duckdb', 'forget_mark_dirty'));
         await this.writer.run('DROP TABLE forget_carts');
         await this.writer.run('COMMIT');
         if (marked.rowsChanged > 0) this.replayDirty = true;
-        return { events_deleted: deleted.rowsChanged, carts: Number(carts.getRowObjects()[0]!.n), carts_refolded: marked.rowsChanged };
+        await this.writer.run('CHECKPOINT');
+        return {
+          events_deleted: deleted.rowsChanged,
+          rejected_deleted: rejected.rowsChanged,
+          carts: Number(carts.getRowObjects()[0]!.n),
+          carts_refolded: marked.rowsChanged,
+        };
       } catch (err) {
         await this.writer.run('ROLLBACK').catch(() => undefined);
         throw err;
@@ -327,4 +338,9 @@ function appendRejected(a: DuckDBAppender, r: RejectedRow): void {
   str(a, r.field);
   str(a, r.detail);
   a.appendBlob(r.payload);
+}
+
+/** Upper-case hex of the identifier as a JSON string (`"ID"`), as DuckDB's hex() spells bytes. */
+function jsonStringHex(id: string): string {
+  return Buffer.from(JSON.stringify(id)).toString('hex').toUpperCase();
 }

@@ -11,8 +11,8 @@ import { abandonment, conservation, referenceAbandonment, report, traffic, withS
 // it disturbs no other suite.
 const brokers = inject('kafkaBrokers');
 const dir = mkdtempSync(join(tmpdir(), 'carrello-fault-broker-'));
-// The issue asks for 30 s down; 10 s shows the same 503s and reconnection and keeps CI short.
-const DOWN_MS = 10_000;
+// The outage the issue specifies: the broker stays down 30 s.
+const DOWN_MS = 30_000;
 const REQUEST_EVENTS = 100;
 
 describe.skipIf(brokers === null)('fault: the broker is SIGKILLed and restarted on the same port', () => {

@@ -4,8 +4,8 @@ import { metricValue, topicSpec, waitFor } from '../support/kafkaTest.ts';
 import { abandonment, committedTotal, conservation, faultSuite, produceLive, referenceAbandonment, report, rssMiB, traffic, withStore } from './support.ts';
 
 const brokers = inject('kafkaBrokers');
-// The issue asks for 60 s; 20 s shows the same backoff, pause and drain and keeps CI short.
-const OUTAGE_MS = 20_000;
+// The outage the issue specifies: a minute without a warehouse.
+const OUTAGE_MS = 60_000;
 
 describe.skipIf(brokers === null)('fault: warehouse unavailable for a while (injected at the adapter boundary)', () => {
   const s = faultSuite('whdown', brokers!);
