@@ -1,6 +1,8 @@
 // Ingest throughput into ClickHouse (chdb, in-process), Kafka → one carrello worker, beside ClickHouse's own
 // Kafka table engine consuming the same topic into a table of the same shape, in the same chdb session.
-//   npx tsx bench/ingestClickHouse.ts [--events N] [--quick] [--json]      (or `npm run bench -- --ingest`)
+//   npx tsx bench/ingestClickHouse.ts [--events N] [--quick] [--json] [--profile]   (or `npm run bench -- --ingest`)
+// --profile prints where the worker's time went (bench/ingestProfile.ts): CPU self time by module and
+// function, and a wall-clock account by stage.
 // Fills a fresh 12-partition topic with N simulated events (no resent or broken copies, so both sides must
 // end with exactly N rows), then times (a) one carrello worker (default settings) and (b) a Kafka engine
 // table (JSONAsString, one consumer, its own group) with a materialized view that extracts carrello's
@@ -24,6 +26,7 @@ import { kafkaSink } from '../ingest/simulator/sinks.ts';
 import { startKafka } from '../scripts/kafka/broker.ts';
 import { ClickHouseWarehouse } from '../sql/clickhouse/adapter.ts';
 import { tempClickHouse } from '../test/support/tempClickHouse.ts';
+import { CpuProfile, printProfile, StageClock } from './ingestProfile.ts';
 import type { Result } from './stats.ts';
 
 /** The columns of carrello's events table, from the event JSON as the contract spells it. */
@@ -111,6 +114,7 @@ export async function benchIngestClickHouse(
   events: number,
   log: (s: string) => void,
   chdbPath?: string,
+  profile = false,
 ): Promise<{ results: Result[]; figures: IngestClickHouseFigures }> {
   const local = process.env.KAFKA_BROKERS ? null : await startKafka({ log });
   const brokerList = process.env.KAFKA_BROKERS ?? local!.brokers;
@@ -135,6 +139,8 @@ export async function benchIngestClickHouse(
 
     // (a) one carrello worker into the ClickHouse warehouse
     const groupId = `bench-ch-${Date.now()}`;
+    const cpu = profile ? new CpuProfile() : null;
+    await cpu?.start();
     t = Date.now();
     const worker = startWorker(
       ch.warehouse,
@@ -146,11 +152,13 @@ export async function benchIngestClickHouse(
       },
       { log: pino({ level: 'warn' }) },
     );
+    const clock = profile ? new StageClock(worker.pipeline, ch.warehouse, ch.warehouse.client) : null;
     const committed = async () => {
       const [res] = await admin.fetchOffsets({ groupId, topics: [topic] });
       return (res?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
     };
     const carrello = await timeProgress(events, t, committed, 600_000);
+    if (cpu && clock) printProfile(await cpu.stop(), clock.summary(), log);
     await worker.stop();
     const [stored] = await ch.warehouse.rows('SELECT count() AS n FROM events FINAL');
     if (Number(stored!.n) !== events) throw new Error(`carrello stored ${String(stored!.n)} of ${events} events`);
@@ -221,11 +229,11 @@ async function databaseIn(path: string) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { events: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { events: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, profile: { type: 'boolean' } } });
   const events = Number(values.events ?? (values.quick ? 20_000 : 200_000));
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`ingest bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
-  const { results, figures } = await benchIngestClickHouse(events, log);
+  const { results, figures } = await benchIngestClickHouse(events, log, undefined, values.profile);
   if (values.json) process.stdout.write(`${JSON.stringify({ results, figures })}\n`);
   else {
     const { printTable } = await import('./stats.ts');
