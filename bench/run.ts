@@ -1,9 +1,11 @@
 // `npm run bench [-- --quick] [-- --json] [-- --clickhouse]`: carrello's benchmarks, each beside its baseline
 // where one exists; --clickhouse adds the same read endpoints on ClickHouse in-process (chdb); --ingest adds
-// Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker).
+// Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker), and
+// embedded ingest through the collector into DuckDB.
 import { cpus, totalmem } from 'node:os';
 import { benchClickHouseQueries, CHDB } from './clickhouse.ts';
 import { benchIngestClickHouse } from './ingestClickHouse.ts';
+import { benchIngestCollector } from './ingestCollector.ts';
 import { benchQueries } from './queries.ts';
 import { printTable, type Result } from './stats.ts';
 
@@ -29,6 +31,8 @@ if (ingest) {
   log(`ingest of ${events.toLocaleString('en')} events, Kafka → ClickHouse (chdb)`);
   // One chdb directory per process: the query bench's when it ran (or will not), a temporary one otherwise.
   results.push(...(await benchIngestClickHouse(events, log, clickhouse ? CHDB : undefined)).results);
+  log(`ingest through the collector, POST /v1/events → DuckDB`);
+  results.push(...(await benchIngestCollector(quick ? 10_000 : 100_000, log)).results);
 }
 if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 else printTable(results);
