@@ -74,7 +74,16 @@ export interface IngestClickHouseFigures {
   /** From the worker's first commit / the view's first row to all stored (null: all arrived at once). */
   carrello_from_first_events_per_s: number | null;
   native_from_first_events_per_s: number | null;
+  /**
+   * CPU time of this whole process (every thread: the worker's JavaScript, chdb's inserts and merges, or
+   * the Kafka engine's consumer and view) over each timed stretch: what each side costs, apart from how
+   * busy the shared machine was.
+   */
+  carrello_cpu_ms: number;
+  native_cpu_ms: number;
 }
+
+const cpuMs = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -142,6 +151,7 @@ export async function benchIngestClickHouse(
     const cpu = profile ? new CpuProfile() : null;
     await cpu?.start();
     t = Date.now();
+    let cpuAt = process.cpuUsage();
     const worker = startWorker(
       ch.warehouse,
       {
@@ -158,11 +168,12 @@ export async function benchIngestClickHouse(
       return (res?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
     };
     const carrello = await timeProgress(events, t, committed, 600_000);
+    const carrelloCpuMs = cpuMs(process.cpuUsage(cpuAt));
     if (cpu && clock) printProfile(await cpu.stop(), clock.summary(), log);
     await worker.stop();
     const [stored] = await ch.warehouse.rows('SELECT count() AS n FROM events FINAL');
     if (Number(stored!.n) !== events) throw new Error(`carrello stored ${String(stored!.n)} of ${events} events`);
-    log(`carrello worker: ${events} events in ${carrello.ms} ms from its start (${carrello.eventsPerS} events/s); ${carrello.fromFirstMs} ms from its first commit (${carrello.fromFirstEventsPerS ?? '-'} events/s)`);
+    log(`carrello worker: ${events} events in ${carrello.ms} ms from its start (${carrello.eventsPerS} events/s); ${carrello.fromFirstMs} ms from its first commit (${carrello.fromFirstEventsPerS ?? '-'} events/s); process CPU ${carrelloCpuMs} ms`);
 
     // (b) ClickHouse's Kafka engine, same topic, another group, into a table shaped like events
     const c = ch.warehouse.client;
@@ -173,9 +184,11 @@ export async function benchIngestClickHouse(
         kafka_format = 'JSONAsString', kafka_num_consumers = 1`,
     });
     t = Date.now();
+    cpuAt = process.cpuUsage();
     await c.command({ query: `CREATE MATERIALIZED VIEW events_kafka_mv TO events_native AS ${NATIVE_SELECT}` });
     const rows = async () => Number((await ch.warehouse.rows('SELECT count() AS n FROM events_native'))[0]!.n);
     const native = await timeProgress(events, t, rows, 600_000);
+    const nativeCpuMs = cpuMs(process.cpuUsage(cpuAt));
     await c.command({ query: 'DROP TABLE events_kafka_mv SYNC' });
     await c.command({ query: 'DROP TABLE events_kafka SYNC' });
     // Both tables must hold the same rows, column for column (received_at, source and payload aside).
@@ -186,7 +199,7 @@ export async function benchIngestClickHouse(
        FROM events_native AS n FINAL INNER JOIN (SELECT * FROM events FINAL) AS e ON n.event_id = e.event_id`,
     );
     if (Number(same!.identical) !== events) throw new Error(`the Kafka engine's rows differ from carrello's: ${JSON.stringify(same)}`);
-    log(`kafka engine: ${events} events in ${native.ms} ms from the view's creation (${native.eventsPerS} events/s); ${native.fromFirstMs} ms from its first row (${native.fromFirstEventsPerS ?? '-'} events/s); stored ${JSON.stringify(same)}`);
+    log(`kafka engine: ${events} events in ${native.ms} ms from the view's creation (${native.eventsPerS} events/s); ${native.fromFirstMs} ms from its first row (${native.fromFirstEventsPerS ?? '-'} events/s); process CPU ${nativeCpuMs} ms; stored ${JSON.stringify(same)}`);
 
     const figures: IngestClickHouseFigures = {
       events,
@@ -196,6 +209,8 @@ export async function benchIngestClickHouse(
       native_ms: native.ms,
       carrello_from_first_events_per_s: carrello.fromFirstEventsPerS,
       native_from_first_events_per_s: native.fromFirstEventsPerS,
+      carrello_cpu_ms: carrelloCpuMs,
+      native_cpu_ms: nativeCpuMs,
     };
     const results: Result[] = [
       {
