@@ -125,6 +125,12 @@ export class ConsumerRunner {
       this.closing = true;
       for (const t of this.resumeTimers) clearTimeout(t);
       this.resumeTimers.clear();
+      try {
+        // No more fetches while the batches in flight finish (handle() would refuse them anyway).
+        this.consumer.pause([{ topic: this.opts.topic }]);
+      } catch {
+        // Never ran (stopped while starting): nothing is in flight.
+      }
       // Commit what the batches in flight make durable while still a member of the group.
       await Promise.allSettled([...this.inFlight]);
       await this.commitDurable();
