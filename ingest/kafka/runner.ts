@@ -117,8 +117,8 @@ export class ConsumerRunner {
   }
 
   /**
-   * Stops fetching, lets the batch in flight finish (it is committed only if its write succeeded; a batch
-   * that cannot finish is abandoned uncommitted and redelivered), then leaves the group.
+   * Stops fetching, lets the batches in flight finish (each committed only if its write succeeded; a
+   * batch that cannot finish is abandoned uncommitted and redelivered), commits, then leaves the group.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
@@ -154,10 +154,14 @@ export class ConsumerRunner {
     const high = BigInt(batch.highWatermark);
     const epoch = this.ledger.epoch(partition);
 
-    const written = this.ingress.ingest(messages).then(
-      () => this.onDurable(partition, epoch, BigInt(last), high),
-      (err: unknown) => this.onFailed(partition, epoch, first, messages.length, err, pause),
-    );
+    const written = this.ingress
+      .ingest(messages)
+      .then(
+        () => this.onDurable(partition, epoch, BigInt(last), high),
+        (err: unknown) => this.onFailed(partition, epoch, first, messages.length, err, pause),
+      )
+      // A hook that throws must not become an unhandled rejection; the batch's fate is settled above.
+      .catch((err: unknown) => this.deps.log.error({ error: describe(err), topic, partition }, 'after a batch write'));
     // INVARIANT: resolveOffset() only moves this consumer's fetch position (autoCommit is off: kafkajs
     // commits nothing by itself). The commit waits for the write, in onDurable().
     resolveOffset(last);
