@@ -1,6 +1,8 @@
 // Ingest throughput into ClickHouse (chdb, in-process), Kafka → one carrello worker, beside ClickHouse's own
 // Kafka table engine consuming the same topic into a table of the same shape, in the same chdb session.
-//   npx tsx bench/ingestClickHouse.ts [--events N] [--quick] [--json]      (or `npm run bench -- --ingest`)
+//   npx tsx bench/ingestClickHouse.ts [--events N] [--quick] [--json] [--profile]   (or `npm run bench -- --ingest`)
+// --profile prints where the worker's time went (bench/ingestProfile.ts): CPU self time by module and
+// function, and a wall-clock account by stage.
 // Fills a fresh 12-partition topic with N simulated events (no resent or broken copies, so both sides must
 // end with exactly N rows), then times (a) one carrello worker (default settings) and (b) a Kafka engine
 // table (JSONAsString, one consumer, its own group) with a materialized view that extracts carrello's
@@ -24,6 +26,7 @@ import { kafkaSink } from '../ingest/simulator/sinks.ts';
 import { startKafka } from '../scripts/kafka/broker.ts';
 import { ClickHouseWarehouse } from '../sql/clickhouse/adapter.ts';
 import { tempClickHouse } from '../test/support/tempClickHouse.ts';
+import { CpuProfile, printProfile, StageClock } from './ingestProfile.ts';
 import type { Result } from './stats.ts';
 
 /** The columns of carrello's events table, from the event JSON as the contract spells it. */
@@ -71,7 +74,16 @@ export interface IngestClickHouseFigures {
   /** From the worker's first commit / the view's first row to all stored (null: all arrived at once). */
   carrello_from_first_events_per_s: number | null;
   native_from_first_events_per_s: number | null;
+  /**
+   * CPU time of this whole process (every thread: the worker's JavaScript, chdb's inserts and merges, or
+   * the Kafka engine's consumer and view) over each timed stretch: what each side costs, apart from how
+   * busy the shared machine was.
+   */
+  carrello_cpu_ms: number;
+  native_cpu_ms: number;
 }
+
+const cpuMs = (u: NodeJS.CpuUsage) => Math.round((u.user + u.system) / 1000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,6 +123,7 @@ export async function benchIngestClickHouse(
   events: number,
   log: (s: string) => void,
   chdbPath?: string,
+  profile = false,
 ): Promise<{ results: Result[]; figures: IngestClickHouseFigures }> {
   const local = process.env.KAFKA_BROKERS ? null : await startKafka({ log });
   const brokerList = process.env.KAFKA_BROKERS ?? local!.brokers;
@@ -135,7 +148,10 @@ export async function benchIngestClickHouse(
 
     // (a) one carrello worker into the ClickHouse warehouse
     const groupId = `bench-ch-${Date.now()}`;
+    const cpu = profile ? new CpuProfile() : null;
+    await cpu?.start();
     t = Date.now();
+    let cpuAt = process.cpuUsage();
     const worker = startWorker(
       ch.warehouse,
       {
@@ -146,15 +162,18 @@ export async function benchIngestClickHouse(
       },
       { log: pino({ level: 'warn' }) },
     );
+    const clock = profile ? new StageClock(worker.pipeline, ch.warehouse, ch.warehouse.client) : null;
     const committed = async () => {
       const [res] = await admin.fetchOffsets({ groupId, topics: [topic] });
       return (res?.partitions ?? []).reduce((a, p) => a + Math.max(0, Number(p.offset)), 0);
     };
     const carrello = await timeProgress(events, t, committed, 600_000);
+    const carrelloCpuMs = cpuMs(process.cpuUsage(cpuAt));
+    if (cpu && clock) printProfile(await cpu.stop(), clock.summary(), log);
     await worker.stop();
     const [stored] = await ch.warehouse.rows('SELECT count() AS n FROM events FINAL');
     if (Number(stored!.n) !== events) throw new Error(`carrello stored ${String(stored!.n)} of ${events} events`);
-    log(`carrello worker: ${events} events in ${carrello.ms} ms from its start (${carrello.eventsPerS} events/s); ${carrello.fromFirstMs} ms from its first commit (${carrello.fromFirstEventsPerS ?? '-'} events/s)`);
+    log(`carrello worker: ${events} events in ${carrello.ms} ms from its start (${carrello.eventsPerS} events/s); ${carrello.fromFirstMs} ms from its first commit (${carrello.fromFirstEventsPerS ?? '-'} events/s); process CPU ${carrelloCpuMs} ms`);
 
     // (b) ClickHouse's Kafka engine, same topic, another group, into a table shaped like events
     const c = ch.warehouse.client;
@@ -165,9 +184,11 @@ export async function benchIngestClickHouse(
         kafka_format = 'JSONAsString', kafka_num_consumers = 1`,
     });
     t = Date.now();
+    cpuAt = process.cpuUsage();
     await c.command({ query: `CREATE MATERIALIZED VIEW events_kafka_mv TO events_native AS ${NATIVE_SELECT}` });
     const rows = async () => Number((await ch.warehouse.rows('SELECT count() AS n FROM events_native'))[0]!.n);
     const native = await timeProgress(events, t, rows, 600_000);
+    const nativeCpuMs = cpuMs(process.cpuUsage(cpuAt));
     await c.command({ query: 'DROP TABLE events_kafka_mv SYNC' });
     await c.command({ query: 'DROP TABLE events_kafka SYNC' });
     // Both tables must hold the same rows, column for column (received_at, source and payload aside).
@@ -178,7 +199,7 @@ export async function benchIngestClickHouse(
        FROM events_native AS n FINAL INNER JOIN (SELECT * FROM events FINAL) AS e ON n.event_id = e.event_id`,
     );
     if (Number(same!.identical) !== events) throw new Error(`the Kafka engine's rows differ from carrello's: ${JSON.stringify(same)}`);
-    log(`kafka engine: ${events} events in ${native.ms} ms from the view's creation (${native.eventsPerS} events/s); ${native.fromFirstMs} ms from its first row (${native.fromFirstEventsPerS ?? '-'} events/s); stored ${JSON.stringify(same)}`);
+    log(`kafka engine: ${events} events in ${native.ms} ms from the view's creation (${native.eventsPerS} events/s); ${native.fromFirstMs} ms from its first row (${native.fromFirstEventsPerS ?? '-'} events/s); process CPU ${nativeCpuMs} ms; stored ${JSON.stringify(same)}`);
 
     const figures: IngestClickHouseFigures = {
       events,
@@ -188,6 +209,8 @@ export async function benchIngestClickHouse(
       native_ms: native.ms,
       carrello_from_first_events_per_s: carrello.fromFirstEventsPerS,
       native_from_first_events_per_s: native.fromFirstEventsPerS,
+      carrello_cpu_ms: carrelloCpuMs,
+      native_cpu_ms: nativeCpuMs,
     };
     const results: Result[] = [
       {
@@ -221,11 +244,11 @@ async function databaseIn(path: string) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { events: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ options: { events: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, profile: { type: 'boolean' } } });
   const events = Number(values.events ?? (values.quick ? 20_000 : 200_000));
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`ingest bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
-  const { results, figures } = await benchIngestClickHouse(events, log);
+  const { results, figures } = await benchIngestClickHouse(events, log, undefined, values.profile);
   if (values.json) process.stdout.write(`${JSON.stringify({ results, figures })}\n`);
   else {
     const { printTable } = await import('./stats.ts');

@@ -1,11 +1,13 @@
 // `npm run bench [-- --quick] [-- --json] [-- --clickhouse]`: carrello's benchmarks, each beside its baseline
 // where one exists; --clickhouse adds the same read endpoints on ClickHouse in-process (chdb); --ingest adds
-// Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker);
-// --dashboards adds each dashboard page in chromium over the same DuckDB store.
+// Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker), and
+// embedded ingest through the collector into DuckDB; --dashboards adds each dashboard page in chromium over
+// the same DuckDB store.
 import { cpus, totalmem } from 'node:os';
 import { benchClickHouseQueries, CHDB } from './clickhouse.ts';
 import { benchDashboards } from './dashboards.ts';
 import { benchIngestClickHouse } from './ingestClickHouse.ts';
+import { benchIngestCollector } from './ingestCollector.ts';
 import { benchQueries } from './queries.ts';
 import { printTable, type Result } from './stats.ts';
 
@@ -36,6 +38,8 @@ if (ingest) {
   log(`ingest of ${events.toLocaleString('en')} events, Kafka → ClickHouse (chdb)`);
   // One chdb directory per process: the query bench's when it ran (or will not), a temporary one otherwise.
   results.push(...(await benchIngestClickHouse(events, log, clickhouse ? CHDB : undefined)).results);
+  log(`ingest through the collector, POST /v1/events → DuckDB`);
+  results.push(...(await benchIngestCollector(quick ? 10_000 : 100_000, log)).results);
 }
 if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 else printTable(results);

@@ -70,7 +70,7 @@ export class IngestMetrics {
     });
     this.commits = new Counter({
       name: 'carrello_kafka_offset_commits_total',
-      help: 'Offset commits of the ingest worker, each after its batch was durable.',
+      help: 'Offset commit requests of the ingest worker, each only up to batches already durable.',
       registers,
     });
     this.consumerLag = new Gauge({

@@ -4,6 +4,7 @@ import type { EventIngress } from '../ingress.ts';
 import { IngestMetrics } from '../metrics.ts';
 import type { InboundMessage, KafkaOrigin } from '../pipeline/message.ts';
 import { Backoff } from './backoff.ts';
+import { OffsetLedger } from './offsetLedger.ts';
 
 /** Fault-injection points for the fault tests; set with CARRELLO_FAILPOINT. */
 export const FAILPOINTS = ['after_write_before_commit'] as const;
@@ -14,6 +15,11 @@ export interface RunnerOptions {
   groupId: string;
   /** Partitions whose batches are processed at once (default 4); their writes share warehouse batches. */
   concurrency: number;
+  /**
+   * Messages handed to the pipeline and not yet durable, at most, before fetching waits (keep it under
+   * the pipeline's maxPending). Fetching goes on while earlier batches are written.
+   */
+  maxInFlightMessages: number;
   sessionTimeoutMs: number;
   /** The topic's max.message.bytes: fetches are sized so that the largest message always fits. */
   maxMessageBytes: number;
@@ -45,16 +51,24 @@ export interface RunnerDeps {
  * once its events are in the warehouse and its refused messages are acknowledged by the dead-letter topic.
  *
  * INVARIANT: an offset is committed only after every message before it is durable: stored in the
- * warehouse, or acknowledged by the dead-letter topic. A batch that fails is neither resolved nor
- * committed: its partition is paused and fetched again from the same offset after a backoff, so a good
- * event is never dead-lettered because the warehouse is down. Redelivery is harmless: the warehouse
- * stores an event_id once.
+ * warehouse, or acknowledged by the dead-letter topic (OffsetLedger). Batches are fetched and processed
+ * while earlier ones are being written; a batch that fails is never committed: its partition goes back
+ * to the batch's first offset, is paused, and is fetched again after a backoff, so a good event is never
+ * dead-lettered because the warehouse is down. Redelivery is harmless: the warehouse stores an event_id
+ * once.
  */
 export class ConsumerRunner {
   private readonly consumer: Consumer;
   private readonly metrics: IngestMetrics;
   private readonly backoff: Backoff;
   private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  private readonly ledger = new OffsetLedger();
+  /** Batches handed to the pipeline whose write has not returned yet. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private inFlightMessages = 0;
+  private committing: Promise<void> | null = null;
+  private commitAgain = false;
+  private closing = false;
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -77,6 +91,8 @@ export class ConsumerRunner {
     });
     const { GROUP_JOIN, CRASH } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      // Batches taken before the rebalance commit nothing; the new assignment starts from the commits.
+      this.ledger.reassigned();
       const partitions = payload.memberAssignment[opts.topic] ?? [];
       deps.log.info({ topic: opts.topic, partitions }, 'joined the consumer group');
       deps.hooks?.onAssigned?.(partitions);
@@ -101,62 +117,132 @@ export class ConsumerRunner {
   }
 
   /**
-   * Stops fetching, lets the batch in flight finish (it is committed only if its write succeeded; a batch
-   * that cannot finish is abandoned uncommitted and redelivered), then leaves the group.
+   * Stops fetching, lets the batches in flight finish (each committed only if its write succeeded; a
+   * batch that cannot finish is abandoned uncommitted and redelivered), commits, then leaves the group.
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      this.closing = true;
       for (const t of this.resumeTimers) clearTimeout(t);
       this.resumeTimers.clear();
+      try {
+        // No more fetches while the batches in flight finish (handle() would refuse them anyway).
+        this.consumer.pause([{ topic: this.opts.topic }]);
+      } catch {
+        // Never ran (stopped while starting): nothing is in flight.
+      }
+      // Commit what the batches in flight make durable while still a member of the group.
+      await Promise.allSettled([...this.inFlight]);
+      await this.commitDurable();
       await this.consumer.disconnect();
     })();
     return this.stopping;
   }
 
-  private async handle({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+  /**
+   * One fetched batch: processed and handed to the pipeline at once, then left to become durable while
+   * kafkajs fetches the next ones (so that fetching and processing overlap the warehouse's write). The
+   * batch's offsets are committed by commitDurable() once its write has returned.
+   */
+  private async handle({ batch, resolveOffset, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale() || this.closing) return;
     const { topic, partition } = batch;
     const receivedAtMs = Date.now();
     const messages = batch.messages.map((m) => inbound(topic, partition, m, receivedAtMs));
+    const first = batch.messages[0]!.offset;
     const last = batch.messages[batch.messages.length - 1]!.offset;
+    const high = BigInt(batch.highWatermark);
+    const epoch = this.ledger.epoch(partition);
 
-    try {
-      await this.ingress.ingest(messages);
-    } catch (err) {
-      const retryInMs = this.backoff.next(partition);
-      this.deps.log.warn(
-        { error: describe(err), topic, partition, first_offset: batch.firstOffset(), messages: messages.length, retry_in_ms: retryInMs },
-        'batch not written; partition paused, it will be fetched again from the same offset',
-      );
-      this.deps.hooks?.onWriteFailed?.(partition, err, retryInMs);
-      const resume = pause();
-      const timer = setTimeout(() => {
-        this.resumeTimers.delete(timer);
-        resume();
-      }, retryInMs);
-      this.resumeTimers.add(timer);
-      return;
-    }
+    const written = this.ingress
+      .ingest(messages)
+      .then(
+        () => this.onDurable(partition, epoch, BigInt(last), high),
+        (err: unknown) => this.onFailed(partition, epoch, first, messages.length, err, pause),
+      )
+      // A hook that throws must not become an unhandled rejection; the batch's fate is settled above.
+      .catch((err: unknown) => this.deps.log.error({ error: describe(err), topic, partition }, 'after a batch write'));
+    // INVARIANT: resolveOffset() only moves this consumer's fetch position (autoCommit is off: kafkajs
+    // commits nothing by itself). The commit waits for the write, in onDurable().
+    resolveOffset(last);
+    const tracked = written.finally(() => {
+      this.inFlight.delete(tracked);
+      this.inFlightMessages -= messages.length;
+    });
+    this.inFlight.add(tracked);
+    this.inFlightMessages += messages.length;
+    // Back-pressure: fetch no more while this many messages wait for their write.
+    while (this.inFlightMessages >= this.opts.maxInFlightMessages && this.inFlight.size > 0) await Promise.race(this.inFlight);
+  }
+
+  private onDurable(partition: number, epoch: number, last: bigint, high: bigint): void {
     this.backoff.reset(partition);
-
+    if (!this.ledger.durable(partition, epoch, last, high)) return;
     if (this.opts.failpoint === 'after_write_before_commit') {
-      this.deps.log.warn({ failpoint: this.opts.failpoint, topic, partition, last_offset: last }, 'failpoint: dying after the write, before the commit');
+      this.deps.log.warn({ failpoint: this.opts.failpoint, topic: this.opts.topic, partition, last_offset: last.toString() }, 'failpoint: dying after the write, before the commit');
       (this.deps.crash ?? killHard)();
       return;
     }
+    void this.commitDurable();
+  }
 
-    // INVARIANT: reached only once the batch is durable (see the class comment).
-    const next = BigInt(last) + 1n;
-    resolveOffset(last);
+  /**
+   * A batch that could not be written is neither committed nor skipped: its partition goes back to the
+   * batch's first offset and pauses for a backoff. Later batches of the partition already in flight
+   * commit nothing (their epoch has passed); their events come again and are stored once.
+   */
+  private onFailed(partition: number, epoch: number, first: string, count: number, err: unknown, pause: () => () => void): void {
+    const rewindTo = this.ledger.failed(partition, epoch, BigInt(first));
+    if (rewindTo === null || this.closing) return;
+    const retryInMs = this.backoff.next(partition);
+    const topic = this.opts.topic;
+    this.deps.log.warn(
+      { error: describe(err), topic, partition, first_offset: first, messages: count, retry_in_ms: retryInMs },
+      'batch not written; partition paused, it will be fetched again from the same offset',
+    );
+    this.deps.hooks?.onWriteFailed?.(partition, err, retryInMs);
     try {
-      await commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] });
-      this.metrics.commits.inc();
-      this.deps.hooks?.onCommitted?.(partition, next, BigInt(batch.highWatermark));
-    } catch (err) {
-      // The batch is durable; whoever owns the partition next re-reads it from the last commit, and the
-      // warehouse keeps each event_id once. A later commit on this partition covers it too.
-      this.deps.log.warn({ error: describe(err), topic, partition, offset: next.toString() }, 'offset commit failed after a durable write');
+      this.consumer.seek({ topic, partition, offset: rewindTo.toString() });
+    } catch (e) {
+      // Not running any more: the next owner starts from the last commit anyway.
+      this.deps.log.warn({ error: describe(e), topic, partition }, 'could not rewind the partition');
     }
+    const resume = pause();
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(timer);
+      resume();
+    }, retryInMs);
+    this.resumeTimers.add(timer);
+  }
+
+  /** Commits every partition's durable offset, one request at a time (a call during one runs another after it). */
+  private commitDurable(): Promise<void> {
+    if (this.committing) {
+      this.commitAgain = true;
+      return this.committing;
+    }
+    this.committing = (async () => {
+      do {
+        this.commitAgain = false;
+        const offsets = this.ledger.toCommit();
+        if (offsets.length === 0) continue;
+        const topic = this.opts.topic;
+        try {
+          // INVARIANT: every offset here is durable (OffsetLedger.toCommit()).
+          await this.consumer.commitOffsets(offsets.map((o) => ({ topic, partition: o.partition, offset: o.offset.toString() })));
+          this.metrics.commits.inc();
+          for (const o of offsets) {
+            this.ledger.committed(o.partition, o.offset);
+            this.deps.hooks?.onCommitted?.(o.partition, o.offset, o.high);
+          }
+        } catch (err) {
+          // The batches are durable; whoever owns the partitions next re-reads them from the last commit,
+          // and the warehouse keeps each event_id once. The next commit covers them too.
+          this.deps.log.warn({ error: describe(err), topic, partitions: offsets.map((o) => o.partition) }, 'offset commit failed after a durable write');
+        }
+      } while (this.commitAgain);
+    })().finally(() => (this.committing = null));
+    return this.committing;
   }
 }
 

@@ -14,7 +14,7 @@ import { ensureTopics, type TopicSpec } from './topics.ts';
 export interface WorkerOptions {
   connection: KafkaConnection;
   topics: TopicSpec;
-  consumer: Omit<RunnerOptions, 'topic' | 'maxMessageBytes'>;
+  consumer: Omit<RunnerOptions, 'topic' | 'maxMessageBytes' | 'maxInFlightMessages'>;
   ingest: IngestOptions;
   /** The dead-letter producer's buffer and batching. */
   publisher?: Partial<PublisherOptions>;
@@ -57,7 +57,14 @@ export function startWorker(warehouse: Warehouse, opts: WorkerOptions, deps: Wor
   const runner = new ConsumerRunner(
     kafka,
     pipeline,
-    { ...opts.consumer, topic: opts.topics.topic, maxMessageBytes: opts.topics.maxMessageBytes },
+    {
+      ...opts.consumer,
+      topic: opts.topics.topic,
+      maxMessageBytes: opts.topics.maxMessageBytes,
+      // Enough for the next warehouse batch to fill while one is written, and no more: a stopping worker
+      // finishes what is in flight. At most half the pipeline's queue, so a fetch's batches still fit.
+      maxInFlightMessages: Math.max(1, Math.min(2 * opts.ingest.batcher.maxBatch, Math.floor(opts.ingest.batcher.maxPending / 2))),
+    },
     {
       log,
       metrics,

@@ -1,12 +1,15 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
 import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
 import type { Columns, EventExport, ExportFormat, ExportOptions, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
-import { openClient, openReadOnlyClient, type ClickHouseTarget } from './client.ts';
+import { openClient, openReadOnlyClient, type ClickHouseTarget, type RawInsert } from './client.ts';
 import { ClickHouseSandbox } from './sandbox/sandbox.ts';
 import { readColumns } from './columns.ts';
 import { exportEvents } from './export.ts';
+import { eventsBody, rejectedValues } from './insertBody.ts';
 import { asInsertRefusal } from './insertErrors.ts';
 
 const LOOKUP_CHUNK = 5_000;
@@ -41,6 +44,7 @@ export class ClickHouseWarehouse implements Warehouse {
   private constructor(
     readonly target: ClickHouseTarget,
     readonly client: ClickHouseClient,
+    private readonly rawInsert: RawInsert | null,
   ) {
     this.sandbox = new ClickHouseSandbox(
     this.client,
@@ -61,7 +65,8 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   static async open(target: ClickHouseTarget): Promise<ClickHouseWarehouse> {
-    return new ClickHouseWarehouse(target, await openClient(target));
+    const { client, rawInsert } = await openClient(target);
+    return new ClickHouseWarehouse(target, client, rawInsert);
   }
 
   async migrate(): Promise<string[]> {
@@ -119,16 +124,9 @@ export class ClickHouseWarehouse implements Warehouse {
       // caller may acknowledge when both inserts have returned. A failure in between makes the caller
       // retry the whole batch: the events already stored are then found by the look-up above.
       if (fresh.length > 0) {
-        await this.client
-          .insert({
-            table: 'events',
-            values: fresh.map(eventValues),
-            format: 'JSONEachRow',
-            clickhouse_settings: insertSettings(token('events', fresh.map((e) => e.event_id).sort())),
-          })
-          .catch((err: unknown) => {
-            throw asInsertRefusal(err);
-          });
+        await this.insertBody('events', eventsBody(fresh), insertSettings(token('events', fresh.map((e) => e.event_id).sort()))).catch((err: unknown) => {
+          throw asInsertRefusal(err);
+        });
       }
       if (rejected.length > 0) {
         const values = rejected.map(rejectedValues);
@@ -142,6 +140,18 @@ export class ClickHouseWarehouse implements Warehouse {
       }
       return { inserted: fresh.length, duplicates: events.length - fresh.length, rejected: rejected.length };
     });
+  }
+
+  /** One JSONEachRow insert of a body built beforehand (insertBody.ts), without an object per row. */
+  private async insertBody(table: string, body: string, settings: ClickHouseSettings): Promise<void> {
+    if (this.rawInsert) return this.rawInsert(table, 'JSONEachRow', Buffer.from(body), settings);
+    const { stream } = await this.client.exec({
+      query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+      values: Readable.from([body], { objectMode: false }),
+      clickhouse_settings: settings,
+    });
+    stream.resume();
+    await finished(stream);
   }
 
   async stats(): Promise<WarehouseStats> {
@@ -227,55 +237,4 @@ function token(table: string, parts: readonly string[]): string {
   const h = createHash('sha256').update(table);
   for (const p of parts) h.update('\0').update(p);
   return h.digest('hex');
-}
-
-/** ClickHouse's basic DateTime64 text: `2026-03-02 09:15:00.123`, read in the column's zone (UTC). */
-const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 23);
-
-function eventValues(e: EventRow) {
-  return {
-    event_id: e.event_id,
-    type: e.type,
-    schema_version: e.schema_version,
-    occurred_at: chTime(e.occurred_at_ms),
-    received_at: chTime(e.received_at_ms),
-    sequence: e.sequence,
-    cart_id: e.cart_id,
-    customer_id: e.customer_id,
-    anonymous_id: e.anonymous_id,
-    session_id: e.session_id,
-    currency: e.currency,
-    channel: e.channel,
-    campaign_source: e.campaign_source,
-    campaign_medium: e.campaign_medium,
-    campaign_name: e.campaign_name,
-    consent_marketing: e.consent_marketing,
-    product_id: e.product_id,
-    sku: e.sku,
-    product_name: e.product_name,
-    category: e.category,
-    brand: e.brand,
-    unit_price_minor: e.unit_price_minor,
-    quantity: e.quantity,
-    from_quantity: e.from_quantity,
-    to_quantity: e.to_quantity,
-    cart_value_minor: e.cart_value_minor,
-    order_id: e.order_id,
-    total_minor: e.total_minor,
-    order_items: e.order_items_json === null ? [] : JSON.parse(e.order_items_json),
-    source: e.source,
-    payload: e.payload,
-  };
-}
-
-function rejectedValues(r: RejectedRow) {
-  return {
-    received_at: chTime(r.received_at_ms),
-    source: r.source,
-    source_ref: r.source_ref,
-    reason: r.reason,
-    field: r.field,
-    detail: r.detail,
-    payload_hex: Buffer.from(r.payload).toString('hex'),
-  };
 }

@@ -63,8 +63,20 @@ export const BASE_SETTINGS: ClickHouseSettings = {
   join_use_nulls: 1,
 };
 
+/**
+ * An insert of a body already in `format`, with settings scoped to that one insert. On chdb it is the
+ * engine's own bytes insert (the buffer goes to ClickHouse's parser as it is); null on a server, where
+ * the client's exec streams the body over HTTP.
+ */
+export type RawInsert = (table: string, format: 'JSONEachRow', body: Buffer, settings: ClickHouseSettings) => Promise<void>;
+
+export interface OpenedClient {
+  client: ClickHouseClient;
+  rawInsert: RawInsert | null;
+}
+
 /** Opens a client on the target's database, creating the database when it does not exist. */
-export async function openClient(target: ClickHouseTarget): Promise<ClickHouseClient> {
+export async function openClient(target: ClickHouseTarget): Promise<OpenedClient> {
   if (!DATABASE.test(target.database)) throw new Error(`invalid database name ${JSON.stringify(target.database)}`);
   if (target.kind === 'server') {
     const base = { url: target.url, username: target.username, password: target.password, clickhouse_settings: BASE_SETTINGS };
@@ -74,11 +86,12 @@ export async function openClient(target: ClickHouseTarget): Promise<ClickHouseCl
     } finally {
       await bootstrap.close();
     }
-    return createClient({ ...base, database: target.database });
+    return { client: createClient({ ...base, database: target.database }), rawInsert: null };
   }
   // chdb ignores the client's `database` option: the session's current database is set with USE,
   // which lasts for the session (one session per client).
-  const client = createClient({ connection: await chdbConnection(target.path), clickhouse_settings: BASE_SETTINGS });
+  const connection = await chdbConnection(target.path);
+  const client = createClient({ connection, clickhouse_settings: BASE_SETTINGS });
   try {
     await ensureDatabase(client, target.database);
     await client.command({ query: `USE ${target.database}` });
@@ -86,7 +99,12 @@ export async function openClient(target: ClickHouseTarget): Promise<ClickHouseCl
     await client.close();
     throw err;
   }
-  return client;
+  const { chdb } = connection as unknown as ChdbConnection;
+  // The same session as the client's (so the same database); settings go in the INSERT itself.
+  const rawInsert: RawInsert = async (table, format, body, settings) => {
+    await chdb.rawInsert({ table, format, values: body, settings: settings as Record<string, string | number | boolean> });
+  };
+  return { client, rawInsert };
 }
 
 /**
@@ -117,6 +135,7 @@ async function ensureDatabase(client: ClickHouseClient, database: string): Promi
 }
 
 type ChdbConnectionModule = typeof import('chdb/connection');
+type ChdbConnection = ReturnType<ChdbConnectionModule['createChdbConnection']>;
 /** chdb implements the client's Connection contract, typed against its own copy of @clickhouse/client-common. */
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
