@@ -46,15 +46,20 @@ export interface RunnerDeps {
  *
  * INVARIANT: an offset is committed only after every message before it is durable: stored in the
  * warehouse, or acknowledged by the dead-letter topic. A batch that fails is neither resolved nor
- * committed: its partition is paused and fetched again from the same offset after a backoff, so a good
- * event is never dead-lettered because the warehouse is down. Redelivery is harmless: the warehouse
- * stores an event_id once.
+ * committed: it is held and written again after a backoff, so a good event is never dead-lettered because
+ * the warehouse is down. Redelivery is harmless: the warehouse stores an event_id once.
+ *
+ * Holding the batch (rather than pausing the partition and fetching it again) is what bounds memory
+ * through a long outage: kafkajs fetches again only once every batch of its last fetch is handled, so
+ * while the warehouse is down nothing more is fetched, and the worker holds one fetch (at most the
+ * consumer's maxBytes) instead of re-reading and re-decoding megabytes per retry.
  */
 export class ConsumerRunner {
   private readonly consumer: Consumer;
   private readonly metrics: IngestMetrics;
   private readonly backoff: Backoff;
-  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  /** Aborted by stop(): a batch waiting to be written again gives up at once (uncommitted). */
+  private readonly stopped = new AbortController();
   private stopping: Promise<void> | null = null;
 
   constructor(
@@ -106,36 +111,34 @@ export class ConsumerRunner {
    */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      for (const t of this.resumeTimers) clearTimeout(t);
-      this.resumeTimers.clear();
+      this.stopped.abort();
       await this.consumer.disconnect();
     })();
     return this.stopping;
   }
 
-  private async handle({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+  private async handle({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale, heartbeat }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const { topic, partition } = batch;
     const receivedAtMs = Date.now();
     const messages = batch.messages.map((m) => inbound(topic, partition, m, receivedAtMs));
     const last = batch.messages[batch.messages.length - 1]!.offset;
 
-    try {
-      await this.ingress.ingest(messages);
-    } catch (err) {
-      const retryInMs = this.backoff.next(partition);
-      this.deps.log.warn(
-        { error: describe(err), topic, partition, first_offset: batch.firstOffset(), messages: messages.length, retry_in_ms: retryInMs },
-        'batch not written; partition paused, it will be fetched again from the same offset',
-      );
-      this.deps.hooks?.onWriteFailed?.(partition, err, retryInMs);
-      const resume = pause();
-      const timer = setTimeout(() => {
-        this.resumeTimers.delete(timer);
-        resume();
-      }, retryInMs);
-      this.resumeTimers.add(timer);
-      return;
+    for (;;) {
+      try {
+        await this.ingress.ingest(messages);
+        break;
+      } catch (err) {
+        const retryInMs = this.backoff.next(partition);
+        this.deps.log.warn(
+          { error: describe(err), topic, partition, first_offset: batch.firstOffset(), messages: messages.length, retry_in_ms: retryInMs },
+          'batch not written; partition held, the same batch is written again after a backoff',
+        );
+        this.deps.hooks?.onWriteFailed?.(partition, err, retryInMs);
+        // Stopping, or the partition was sought elsewhere (rebalance, reset): leave the batch uncommitted;
+        // whoever reads the partition next reads it again from the last commit.
+        if (!(await this.waitToRetry(retryInMs, isRunning, isStale, heartbeat))) return;
+      }
     }
     this.backoff.reset(partition);
 
@@ -158,6 +161,36 @@ export class ConsumerRunner {
       this.deps.log.warn({ error: describe(err), topic, partition, offset: next.toString() }, 'offset commit failed after a durable write');
     }
   }
+
+  /**
+   * Waits retryInMs, heartbeating (so the group keeps this member through a long outage, and a rebalance
+   * interrupts the wait: heartbeat() then throws and kafkajs rejoins). False when the batch must be given up.
+   */
+  private async waitToRetry(retryInMs: number, isRunning: () => boolean, isStale: () => boolean, heartbeat: () => Promise<void>): Promise<boolean> {
+    const until = Date.now() + retryInMs;
+    for (;;) {
+      if (this.stopped.signal.aborted || !isRunning() || isStale()) return false;
+      const left = until - Date.now();
+      if (left <= 0) return true;
+      await sleep(Math.min(left, HEARTBEAT_STEP_MS), this.stopped.signal);
+      await heartbeat();
+    }
+  }
+}
+
+/** Longest sleep between heartbeats while a batch waits to be written again (below any session timeout). */
+const HEARTBEAT_STEP_MS = 1_000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 function inbound(topic: string, partition: number, m: KafkaMessage, receivedAtMs: number): InboundMessage {
