@@ -117,7 +117,7 @@ export async function benchMemory(opts: MemoryOptions, log: (s: string) => void)
     await sample();
     const sampler = setInterval(() => void sample(), 1_000);
     for (const at of opts.snapshotAtS ?? []) setTimeout(() => w.child.kill('SIGUSR2'), at * 1000).unref();
-    await until(() => w.output().includes('failpoint: warehouse back'), opts.stallMs + 120_000, 'the warehouse came back');
+    await until(() => w.output().includes('failpoint: warehouse back'), opts.stallMs + 120_000, 'the warehouse came back', () => `the worker's log is in ${dumpLog(w.output())}`);
     const stallEnd = Date.now();
     clearInterval(sampler);
     const inStall = samples.filter((s) => s.t <= opts.stallMs + 1_000);

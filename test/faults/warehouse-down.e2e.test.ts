@@ -36,10 +36,12 @@ describe.skipIf(brokers === null)('fault: warehouse unavailable for a while (inj
       const mib = rssMiB(pid);
       if (mib !== null) samples.push({ atMs: Date.now() - outageStart, mib });
     }, 250);
+    // Read while the outage still lasts: the first write after it (the one that logs "warehouse back") stores at once.
+    await new Promise((r) => setTimeout(r, Math.max(0, outageStart + OUTAGE_MS - 2_000 - Date.now())));
+    const during = await metrics();
     await waitFor('the warehouse is back', () => worker.output().includes('failpoint: warehouse back'), OUTAGE_MS + 60_000);
     const outageEnd = Date.now();
     clearInterval(sampler);
-    const during = await metrics();
 
     // then during the outage nothing was stored, writes failed and were retried, nothing went to the DLQ
     expect(metricValue(during, 'carrello_events_stored_total')).toBe(0);
