@@ -6,7 +6,7 @@ export interface WorkerHealthReport {
   topic: string;
   group: string;
   partitions: number[];
-  /** Partitions paused because their last batch could not be written, waiting for a retry. */
+  /** Partitions whose batch could not be written and is held, waiting to be written again. */
   retrying: number[];
   last_commit_at: string | null;
   last_error: { code: string | null; message: string; at: string } | null;

@@ -52,16 +52,20 @@ export interface RunnerDeps {
  *
  * INVARIANT: an offset is committed only after every message before it is durable: stored in the
  * warehouse, or acknowledged by the dead-letter topic (OffsetLedger). Batches are fetched and processed
- * while earlier ones are being written; a batch that fails is never committed: its partition goes back
- * to the batch's first offset, is paused, and is fetched again after a backoff, so a good event is never
- * dead-lettered because the warehouse is down. Redelivery is harmless: the warehouse stores an event_id
- * once.
+ * while earlier ones are being written; a batch that fails is not committed: its partition goes back to
+ * the batch's first offset and is paused, and the worker holds the batch and writes it again after a
+ * backoff, so a good event is never dead-lettered because the warehouse is down. Once it is written the
+ * partition moves on past it. Redelivery is harmless: the warehouse stores an event_id once.
+ *
+ * Holding the batch (rather than fetching it again at every retry) is what keeps memory flat through a
+ * long outage: held batches count against maxInFlightMessages, so fetching stops once they fill it.
  */
 export class ConsumerRunner {
   private readonly consumer: Consumer;
   private readonly metrics: IngestMetrics;
   private readonly backoff: Backoff;
-  private readonly resumeTimers = new Set<NodeJS.Timeout>();
+  /** Aborted by stop(): a held batch waiting for its next attempt gives up at once (uncommitted). */
+  private readonly stopped = new AbortController();
   private readonly ledger = new OffsetLedger();
   /** Batches handed to the pipeline whose write has not returned yet. */
   private readonly inFlight = new Set<Promise<void>>();
@@ -123,8 +127,7 @@ export class ConsumerRunner {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.closing = true;
-      for (const t of this.resumeTimers) clearTimeout(t);
-      this.resumeTimers.clear();
+      this.stopped.abort();
       try {
         // No more fetches while the batches in flight finish (handle() would refuse them anyway).
         this.consumer.pause([{ topic: this.opts.topic }]);
@@ -144,7 +147,7 @@ export class ConsumerRunner {
    * kafkajs fetches the next ones (so that fetching and processing overlap the warehouse's write). The
    * batch's offsets are committed by commitDurable() once its write has returned.
    */
-  private async handle({ batch, resolveOffset, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+  private async handle({ batch, resolveOffset, isRunning, isStale, pause, heartbeat }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale() || this.closing) return;
     const { topic, partition } = batch;
     const receivedAtMs = Date.now();
@@ -158,7 +161,7 @@ export class ConsumerRunner {
       .ingest(messages)
       .then(
         () => this.onDurable(partition, epoch, BigInt(last), high),
-        (err: unknown) => this.onFailed(partition, epoch, first, messages.length, err, pause),
+        (err: unknown) => this.holdAndRetry(messages, partition, epoch, BigInt(first), BigInt(last), high, err, pause),
       )
       // A hook that throws must not become an unhandled rejection; the batch's fate is settled above.
       .catch((err: unknown) => this.deps.log.error({ error: describe(err), topic, partition }, 'after a batch write'));
@@ -171,8 +174,13 @@ export class ConsumerRunner {
     });
     this.inFlight.add(tracked);
     this.inFlightMessages += messages.length;
-    // Back-pressure: fetch no more while this many messages wait for their write.
-    while (this.inFlightMessages >= this.opts.maxInFlightMessages && this.inFlight.size > 0) await Promise.race(this.inFlight);
+    // Back-pressure: fetch no more while this many messages wait for their write (held batches included),
+    // heartbeating so that a long wait (a warehouse outage) does not cost the group membership.
+    while (this.inFlightMessages >= this.opts.maxInFlightMessages && this.inFlight.size > 0) {
+      await Promise.race([...this.inFlight, sleep(HEARTBEAT_STEP_MS, this.stopped.signal)]);
+      if (this.closing || !isRunning()) return;
+      await heartbeat().catch(() => undefined);
+    }
   }
 
   private onDurable(partition: number, epoch: number, last: bigint, high: bigint): void {
@@ -188,31 +196,59 @@ export class ConsumerRunner {
 
   /**
    * A batch that could not be written is neither committed nor skipped: its partition goes back to the
-   * batch's first offset and pauses for a backoff. Later batches of the partition already in flight
-   * commit nothing (their epoch has passed); their events come again and are stored once.
+   * batch's first offset and is paused, and later batches of the partition already in flight commit
+   * nothing (their epoch has passed). The batch itself is held and written again after a backoff; once
+   * written, the partition resumes after it. Given up (uncommitted, fetched again by whoever reads the
+   * partition next) when the worker stops or the partitions are handed out again.
    */
-  private onFailed(partition: number, epoch: number, first: string, count: number, err: unknown, pause: () => () => void): void {
-    const rewindTo = this.ledger.failed(partition, epoch, BigInt(first));
+  private async holdAndRetry(
+    messages: InboundMessage[],
+    partition: number,
+    takenIn: number,
+    first: bigint,
+    last: bigint,
+    high: bigint,
+    firstErr: unknown,
+    pause: () => () => void,
+  ): Promise<void> {
+    const rewindTo = this.ledger.failed(partition, takenIn, first);
+    // An earlier failure already rewound the partition to this batch or before it: it comes again.
     if (rewindTo === null || this.closing) return;
-    const retryInMs = this.backoff.next(partition);
+    const epoch = this.ledger.epoch(partition);
     const topic = this.opts.topic;
-    this.deps.log.warn(
-      { error: describe(err), topic, partition, first_offset: first, messages: count, retry_in_ms: retryInMs },
-      'batch not written; partition paused, it will be fetched again from the same offset',
-    );
-    this.deps.hooks?.onWriteFailed?.(partition, err, retryInMs);
-    try {
-      this.consumer.seek({ topic, partition, offset: rewindTo.toString() });
-    } catch (e) {
-      // Not running any more: the next owner starts from the last commit anyway.
-      this.deps.log.warn({ error: describe(e), topic, partition }, 'could not rewind the partition');
-    }
+    const seek = (offset: bigint) => {
+      try {
+        this.consumer.seek({ topic, partition, offset: offset.toString() });
+      } catch (e) {
+        // Not running any more: the next owner starts from the last commit anyway.
+        this.deps.log.warn({ error: describe(e), topic, partition }, 'could not move the partition');
+      }
+    };
+    // INVARIANT: batches fetched after this one are made stale by the seek, so none of them can commit
+    // past it; the partition stays paused until the held batch is written.
+    seek(rewindTo);
     const resume = pause();
-    const timer = setTimeout(() => {
-      this.resumeTimers.delete(timer);
-      resume();
-    }, retryInMs);
-    this.resumeTimers.add(timer);
+    let err = firstErr;
+    for (;;) {
+      const retryInMs = this.backoff.next(partition);
+      this.deps.log.warn(
+        { error: describe(err), topic, partition, first_offset: first.toString(), messages: messages.length, retry_in_ms: retryInMs },
+        'batch not written; partition held, the same batch is written again after a backoff',
+      );
+      this.deps.hooks?.onWriteFailed?.(partition, err, retryInMs);
+      await sleep(retryInMs, this.stopped.signal);
+      if (this.closing || this.ledger.epoch(partition) !== epoch) return; // stopping or reassigned: give it up
+      try {
+        await this.ingress.ingest(messages);
+        break;
+      } catch (e) {
+        err = e;
+      }
+    }
+    if (this.closing || this.ledger.epoch(partition) !== epoch) return;
+    seek(last + 1n);
+    resume();
+    this.onDurable(partition, epoch, last, high);
   }
 
   /** Commits every partition's durable offset, one request at a time (a call during one runs another after it). */
@@ -244,6 +280,22 @@ export class ConsumerRunner {
     })().finally(() => (this.committing = null));
     return this.committing;
   }
+}
+
+/** Longest wait between heartbeats while fetching waits for writes (well below any session timeout). */
+const HEARTBEAT_STEP_MS = 1_000;
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 function inbound(topic: string, partition: number, m: KafkaMessage, receivedAtMs: number): InboundMessage {
