@@ -1,15 +1,18 @@
-// `npm run bench [-- --quick] [-- --json] [-- --clickhouse]`: carrello's benchmarks, each beside its baseline
-// where one exists; --clickhouse adds the same read endpoints on ClickHouse in-process (chdb); --ingest adds
-// Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker), and
-// embedded ingest through the collector into DuckDB; --dashboards adds each dashboard page in chromium over
-// the same DuckDB store; --freshness, --memory and --load add emit → API freshness, worker RSS through a
-// warehouse stall, and the API under load from this process.
+// `npm run bench [-- --quick] [-- --json] [-- --all | flags]`: carrello's benchmarks, each beside its baseline
+// where one exists. Without flags: the read endpoints on DuckDB. --clickhouse adds the same read endpoints on
+// ClickHouse in-process (chdb), --clickhouse-only without DuckDB; --scale 10m runs the read endpoints at 10M
+// events on both engines instead of 1M (the stores are built once and cached under .cache/bench: ~6 GB, see
+// docs/benchmarks.md); --ingest adds Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka
+// engine (starts a local broker), and embedded ingest through the collector into DuckDB; --dashboards adds
+// each dashboard page in chromium over the same DuckDB store; --freshness, --memory and --load add emit → API
+// freshness, worker RSS through a warehouse stall, and the API under load from this process. --all is every
+// flag but --scale.
 import { cpus, totalmem } from 'node:os';
-import { benchClickHouseQueries, CHDB } from './clickhouse.ts';
+import { benchClickHouseQueries, chdbDir } from './clickhouse.ts';
 import { benchDashboards } from './dashboards.ts';
+import { benchFreshness } from './freshness.ts';
 import { benchIngestClickHouse } from './ingestClickHouse.ts';
 import { benchIngestCollector } from './ingestCollector.ts';
-import { benchFreshness } from './freshness.ts';
 import { benchLoad } from './load.ts';
 import { benchMemory } from './memory.ts';
 import { benchQueries } from './queries.ts';
@@ -18,32 +21,39 @@ import { printTable, type Result } from './stats.ts';
 const args = process.argv.slice(2);
 const json = args.includes('--json');
 const quick = args.includes('--quick');
-const clickhouse = args.includes('--clickhouse');
-const ingest = args.includes('--ingest');
-const dashboards = args.includes('--dashboards');
-// --freshness, --memory, --load: bench/freshness.ts, bench/memory.ts, bench/load.ts (each also runs alone).
-const [freshness, memory, load] = ['--freshness', '--memory', '--load'].map((f) => args.includes(f));
+const all = args.includes('--all');
+const flag = (f: string) => all || args.includes(f);
+const scaleArg = args.includes('--scale') ? args[args.indexOf('--scale') + 1] : undefined;
+const SCALES: Record<string, number> = { '1m': 1_000_000, '10m': 10_000_000 };
+if (scaleArg !== undefined && !(scaleArg in SCALES)) throw new Error(`--scale takes ${Object.keys(SCALES).join(' or ')}, not ${scaleArg}`);
+const scale = scaleArg === undefined ? undefined : SCALES[scaleArg]!;
+// At 10M both engines run, 3 times each endpoint after a warm-up (answers take seconds on 2 cores).
+const clickhouse = flag('--clickhouse') || args.includes('--clickhouse-only') || scale === 10_000_000;
+const duckdb = !args.includes('--clickhouse-only');
+const [ingest, dashboards, freshness, memory, load] = ['--ingest', '--dashboards', '--freshness', '--memory', '--load'].map(flag);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const results: Result[] = [];
 log(`carrello bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}${quick ? ' (quick)' : ''}`);
-for (const events of quick ? [100_000] : [1_000_000]) {
+const events = scale ?? (quick ? 100_000 : 1_000_000);
+const runs = quick ? 5 : events > 1_000_000 ? 3 : 20;
+if (duckdb) {
   log(`queries at ${events.toLocaleString('en')} events (DuckDB)`);
-  results.push(...(await benchQueries(events, quick ? 5 : 20, log)));
-  if (clickhouse) {
-    log(`queries at ${events.toLocaleString('en')} events (ClickHouse, chdb)`);
-    results.push(...(await benchClickHouseQueries(events, quick ? 5 : 20, log)));
-  }
-  if (dashboards) {
-    log(`dashboard pages at ${events.toLocaleString('en')} events (DuckDB, chromium)`);
-    results.push(...(await benchDashboards(events, quick ? 3 : 7, log)));
-  }
+  results.push(...(await benchQueries(events, runs, log)));
+}
+if (clickhouse) {
+  log(`queries at ${events.toLocaleString('en')} events (ClickHouse, chdb)`);
+  results.push(...(await benchClickHouseQueries(events, runs, log)));
+}
+if (dashboards) {
+  log(`dashboard pages at ${events.toLocaleString('en')} events (DuckDB, chromium)`);
+  results.push(...(await benchDashboards(events, quick ? 3 : 7, log)));
 }
 if (ingest) {
-  const events = quick ? 20_000 : 200_000;
-  log(`ingest of ${events.toLocaleString('en')} events, Kafka → ClickHouse (chdb)`);
+  const n = quick ? 20_000 : 200_000;
+  log(`ingest of ${n.toLocaleString('en')} events, Kafka → ClickHouse (chdb)`);
   // One chdb directory per process: the query bench's when it ran (or will not), a temporary one otherwise.
-  results.push(...(await benchIngestClickHouse(events, log, clickhouse ? CHDB : undefined)).results);
+  results.push(...(await benchIngestClickHouse(n, log, clickhouse ? chdbDir(events) : undefined)).results);
   log(`ingest through the collector, POST /v1/events → DuckDB`);
   results.push(...(await benchIngestCollector(quick ? 10_000 : 100_000, log)).results);
 }

@@ -156,7 +156,7 @@ describe.skipIf(brokers === null)('Kafka → two workers → ClickHouse answers 
     for (const w of workers) expect(w.pipeline.totals.inserted).toBeGreaterThan(0);
   });
 
-  it('gives every read endpoint the same answer as DuckDB given the same events directly', { timeout: 120_000 }, async () => {
+  it('gives every read endpoint the same answer as DuckDB given the same events directly', { timeout: 240_000 }, async () => {
     const carts = sample(cartIds).concat(cartIds.filter((c) => c.startsWith('kcat-')).slice(0, 3));
     for (const instant of INSTANTS) {
       const d = await answers(duck.warehouse, instant, carts);

@@ -13,6 +13,14 @@ import { eventsBody, rejectedValues } from './insertBody.ts';
 import { asInsertRefusal } from './insertErrors.ts';
 
 const LOOKUP_CHUNK = 5_000;
+/** How long a mark's insert may take to land after the server stamped it, and still be folded. */
+const MARK_MARGIN_MS = 10_000;
+const FORGET_MARKS_EVERY_MS = 10 * 60_000;
+
+/** Whether a query reads the cart model (a `…_asof(` view), whose kept folds must be refreshed first. */
+export function readsFolds(sql: string): boolean {
+  return /\b\w+_asof\s*\(/.test(sql.replace(/--[^\n]*/g, ''));
+}
 
 /** Serialises batch writes: the look-up of known event_ids and the insert that follows go together. */
 class Mutex {
@@ -38,6 +46,10 @@ class Mutex {
 export class ClickHouseWarehouse implements Warehouse {
   readonly engine = 'clickhouse' as const;
   private readonly writeLock = new Mutex();
+  private readonly foldLock = new Mutex();
+  private marksForgottenAt = 0;
+  /** Marks (cart@µs) of the last fold's window that this process has folded. */
+  private foldedMarks = new Set<string>();
   private readOnlyClient: Promise<ClickHouseClient> | null = null;
   private readonly sandbox: ClickHouseSandbox;
 
@@ -105,6 +117,8 @@ export class ClickHouseWarehouse implements Warehouse {
           }
         }
       }
+      // Folds of carts written before cart_folds existed, or whose marks were lost (see refreshFolds).
+      await this.client.command({ query: query('clickhouse', 'repair_folds'), clickhouse_settings: FOLD_SETTINGS });
       return applied;
     });
   }
@@ -138,6 +152,14 @@ export class ClickHouseWarehouse implements Warehouse {
           clickhouse_settings: insertSettings(token('rejected', values.map((v) => JSON.stringify(v)))),
         });
       }
+      // INVARIANT: the carts of every event of the batch, duplicates too, are marked after its events are
+      // stored and before it is acknowledged: the next read of the cart model folds them again. A batch
+      // retried after a failure before its marks is marked then; marks lost with the machine are found by
+      // the repair at start (repair_folds.sql).
+      const carts = [...new Set(events.map((e) => e.cart_id))];
+      if (carts.length > 0) {
+        await this.client.insert({ table: 'cart_dirty', columns: ['cart_id'], values: carts.map((cart_id) => ({ cart_id })), format: 'JSONEachRow', clickhouse_settings: FOLD_SETTINGS });
+      }
       return { inserted: fresh.length, duplicates: events.length - fresh.length, rejected: rejected.length };
     });
   }
@@ -169,8 +191,36 @@ export class ClickHouseWarehouse implements Warehouse {
     };
   }
 
-  query(name: string, params: QueryParams = {}): Promise<Row[]> {
-    return this.rows(query('clickhouse', name), params);
+  async query(name: string, params: QueryParams = {}): Promise<Row[]> {
+    const sql = query('clickhouse', name);
+    if (readsFolds(sql)) await this.refreshFolds();
+    return this.rows(sql, params);
+  }
+
+  /**
+   * Folds again the carts marked in cart_dirty since the last fold (by any process), then moves the
+   * watermark to the server time taken before the marks were read. Reads of the cart model call it first,
+   * as DuckDB refreshes cart_replay; reads in one process take turns, so a dashboard's three answers fold once.
+   */
+  refreshFolds(): Promise<void> {
+    return this.foldLock.run(async () => {
+      const [pending] = await this.rows(query('clickhouse', 'fold_pending'), { margin_ms: MARK_MARGIN_MS });
+      const marks = ((pending?.marks as [string, string][] | undefined) ?? []).map(([cart, at]) => ({ cart, key: `${cart}@${at}` }));
+      if (marks.length === 0) return;
+      // A mark this process saw in an earlier fold was folded with its events (stored before it): only
+      // marks not seen yet are folded, so the margin costs each mark one fold per process, not one per read.
+      const carts = [...new Set(marks.filter((m) => !this.foldedMarks.has(m.key)).map((m) => m.cart))];
+      if (carts.length === 0) return;
+      for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
+        await this.client.command({ query: query('clickhouse', 'refold_carts'), query_params: { carts: carts.slice(i, i + LOOKUP_CHUNK) }, clickhouse_settings: FOLD_SETTINGS });
+      }
+      await this.client.command({ query: query('clickhouse', 'advance_watermark'), query_params: { fold_to_us: String(pending!.fold_to_us) }, clickhouse_settings: FOLD_SETTINGS });
+      this.foldedMarks = new Set(marks.map((m) => m.key)); // the marks still inside the window
+      if (Date.now() - this.marksForgottenAt > FORGET_MARKS_EVERY_MS) {
+        await this.client.command({ query: query('clickhouse', 'forget_old_marks') });
+        this.marksForgottenAt = Date.now();
+      }
+    });
   }
 
   /** Runs a read query with bound parameters; rows as JSON (64-bit integers as strings). */
@@ -181,6 +231,8 @@ export class ClickHouseWarehouse implements Warehouse {
 
   /** The data team's SQL: checked, then run on a read-only session of its own (sandbox/sandbox.ts). */
   async runReadOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
+    // The data team's queries may read the cart model, which reads cart_folds.
+    await this.refreshFolds();
     return this.sandbox.run(sql, limits);
   }
 
@@ -223,6 +275,13 @@ export class ClickHouseWarehouse implements Warehouse {
     await this.writeLock.run(() => this.client.close());
   }
 }
+
+/**
+ * Folds and marks are derived data: no block deduplication (a retried batch's marks must land again; two
+ * folds of the same events are the same rows, and ReplacingMergeTree keeps one), and no token left over
+ * from the session's last insert (chdb).
+ */
+const FOLD_SETTINGS: ClickHouseSettings = { insert_deduplicate: 0, insert_deduplication_token: '', async_insert: 0 };
 
 /**
  * Every insert names its token: chdb applies settings to its session, where they outlive the insert,

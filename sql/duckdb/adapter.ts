@@ -159,8 +159,10 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async query(name: string, params: QueryParams = {}): Promise<Row[]> {
-    await this.refreshReplay();
-    return this.all(query('duckdb', name), bindable(params));
+    const sql = query('duckdb', name);
+    // Only the cart model needs cart_replay up to date: a timeline reads events and pays no fold.
+    if (readsReplay(sql)) await this.refreshReplay();
+    return this.all(sql, bindable(params));
   }
 
   /**
@@ -273,6 +275,14 @@ async function harden(conn: DuckDBConnection, exportDir: string): Promise<void> 
   await conn.run(`SET allowed_directories = ['${dir}']`);
   await conn.run('SET enable_external_access = false');
   await conn.run('SET lock_configuration = true');
+}
+
+/**
+ * Whether a query reads cart_replay: directly, or through a cart-model macro (`…_asof(`, replay_fold)
+ * of views/010_cart_model.sql, every one of which reads it.
+ */
+export function readsReplay(sql: string): boolean {
+  return /\b(cart_replay|replay_fold|\w+_asof)\b/.test(sql.replace(/--[^\n]*/g, ''));
 }
 
 /** Integers bind as BIGINT (JS numbers would bind as DOUBLE). */

@@ -1,4 +1,4 @@
--- The cluster variant of migrations/001_events.sql, for installs that outgrow one server: every table
+-- The cluster variant of migrations/ (001_events.sql, 002_cart_folds.sql), for installs that outgrow one server: every table
 -- replicated (ReplicatedMergeTree over ClickHouse Keeper) and sharded behind a Distributed table of the
 -- name carrello queries. Applied once by an operator, on any node; carrello itself only ever runs the
 -- single-server DDL, whose IF NOT EXISTS then leaves these tables alone. docs/clickhouse.md says how.
@@ -67,3 +67,66 @@ SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
 
 CREATE TABLE IF NOT EXISTS rejected_events ON CLUSTER '{cluster}' AS rejected_events_local
 ENGINE = Distributed('{cluster}', currentDatabase(), rejected_events_local, rand());
+
+-- Each cart's fold, on the shard of its events (same sharding key), so that the writer's fold of a cart
+-- reads and writes one shard.
+CREATE TABLE IF NOT EXISTS cart_folds_local ON CLUSTER '{cluster}' (
+  cart_id                    String,
+  events                     Int64,
+  started_at                 Nullable(Int64),
+  last_activity_at           Int64,
+  checkout_started_at        Nullable(Int64),
+  ordered_at                 Nullable(Int64),
+  channel                    String,
+  campaign                   Nullable(String),
+  currency                   String,
+  customer_id                Nullable(String),
+  anonymous_id               Nullable(String),
+  consent_marketing          Nullable(Bool),
+  anomalies                  Int64,
+  items                      Int64,
+  units                      Int64,
+  value_minor                Int64,
+  longest_idle_holding_ms    Nullable(Int64),
+  line_product_id            Array(String),
+  line_quantity              Array(Int64),
+  line_unit_price_minor      Array(Nullable(Int64)),
+  line_product_name          Array(Nullable(String)),
+  line_category              Array(Nullable(String)),
+  line_first_added_at        Array(Nullable(Int64)),
+  line_first_added_quantity  Array(Nullable(Int64)),
+  line_first_added_ord       Array(Nullable(UInt32)),
+  line_last_added_ord        Array(Nullable(UInt32)),
+  line_first_removed_at      Array(Nullable(Int64)),
+  line_first_removed_ord     Array(Nullable(UInt32)),
+  line_removals              Array(Int64),
+  line_units_added           Array(Int64),
+  line_units_removed         Array(Int64),
+  -- A fold of more events is newer: a cart's events are only ever added (deduplicated by FINAL).
+  version                    UInt64 MATERIALIZED toUInt64(events)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/cart_folds_local', '{replica}', version)
+ORDER BY cart_id;
+
+CREATE TABLE IF NOT EXISTS cart_folds ON CLUSTER '{cluster}' AS cart_folds_local
+ENGINE = Distributed('{cluster}', currentDatabase(), cart_folds_local, cityHash64(cart_id));
+
+CREATE TABLE IF NOT EXISTS cart_dirty_local ON CLUSTER '{cluster}' (
+  cart_id   String,
+  marked_at DateTime64(6, 'UTC') DEFAULT now64(6)
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/cart_dirty_local', '{replica}')
+ORDER BY marked_at;
+
+CREATE TABLE IF NOT EXISTS cart_dirty ON CLUSTER '{cluster}' AS cart_dirty_local
+ENGINE = Distributed('{cluster}', currentDatabase(), cart_dirty_local, cityHash64(cart_id));
+
+CREATE TABLE IF NOT EXISTS fold_watermark_local ON CLUSTER '{cluster}' (
+  folded_to DateTime64(6, 'UTC')
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/fold_watermark_local', '{replica}')
+ORDER BY folded_to
+TTL toDateTime(folded_to) + INTERVAL 1 DAY;
+
+CREATE TABLE IF NOT EXISTS fold_watermark ON CLUSTER '{cluster}' AS fold_watermark_local
+ENGINE = Distributed('{cluster}', currentDatabase(), fold_watermark_local, rand());

@@ -3,9 +3,11 @@
 -- projections/replay.ts is the same fold as a pure function, and parity tests hold these views equal to
 -- it and to DuckDB's cart model (sql/duckdb/views/010_cart_model.sql), to the unit.
 --
--- Nothing is materialised: each answer folds the events up to as_of at query time. ClickHouse groups a
--- cart's events into one array (GROUP BY cart_id, in parallel), sorts it in replay order and folds it
--- with array functions, so that one pass over events gives each cart's state and its lines.
+-- cart_fold_asof folds the events up to as_of. ClickHouse groups a cart's events into one array (GROUP BY
+-- cart_id, in parallel), sorts it in replay order and folds it with array functions, so that one pass
+-- over events gives each cart's state and its lines. The writer keeps each cart's fold over all its
+-- events in cart_folds (migrations/002_cart_folds.sql), and cart_replay_asof reads it for every cart whose
+-- last event is at or before as_of: only carts with events after as_of are folded at query time.
 -- Times are epoch milliseconds (Int64) throughout, as on DuckDB.
 
 -- One row per cart with an event at or before as_of: its dates, its attributes, what it holds, and its
@@ -24,7 +26,7 @@
 -- arrays are never indexed inside a lambda (a lambda that captures an array copies it per element:
 -- O(n²)); per-event values that need no order are computed before grouping; each level reads only
 -- columns of the level below (an alias is re-planned at every use).
-CREATE OR REPLACE VIEW cart_replay_asof AS
+CREATE OR REPLACE VIEW cart_fold_asof AS
 SELECT
   cart_id, events, started_at, last_activity_at, checkout_started_at, ordered_at, channel, campaign,
   currency, customer_id, anonymous_id, consent_marketing,
@@ -161,6 +163,15 @@ FROM (
     )
   )
 );
+
+-- Every cart as of the instant: its kept fold when its last event is at or before as_of (the fold of all
+-- its events is then the fold of those up to as_of), otherwise folded now from its events up to as_of.
+-- The cart filter reaches the events scan (cart_id is the fold's GROUP BY key and leads the sorting key).
+CREATE OR REPLACE VIEW cart_replay_asof AS
+SELECT * FROM cart_folds FINAL WHERE last_activity_at <= {as_of_ms:Int64}
+UNION ALL
+SELECT * FROM cart_fold_asof(as_of_ms = {as_of_ms:Int64})
+WHERE cart_id IN (SELECT cart_id FROM cart_folds FINAL WHERE last_activity_at > {as_of_ms:Int64});
 
 -- One row per cart as of the instant, with its status. abandon_ms is the inactivity after which a cart
 -- holding items is abandoned.

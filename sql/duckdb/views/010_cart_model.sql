@@ -73,23 +73,77 @@ per_cart AS (
     coalesce(t >= lag(t) OVER (PARTITION BY cart_id ORDER BY ord), true) AS t_ascending
   FROM with_before
   WINDOW w AS (PARTITION BY cart_id ORDER BY ord ROWS UNBOUNDED PRECEDING)
+),
+marked AS (
+  SELECT *,
+    coalesce((type = 'cart.item_removed' AND qty_before = 0)
+      OR (type = 'cart.item_quantity_changed' AND from_quantity <> qty_before), false) AS anomaly,
+    type = 'cart.item_added' AS is_add,
+    type = 'cart.item_removed' AND qty_before > 0 AS is_removal
+  FROM per_cart
 )
+-- Besides the event's own fold, each row carries the state after it of its cart (over the cart's rows up
+-- to it) and of its line (the cart's rows of the same product up to it), and the time of the line's next
+-- event (l_next_t), so that a cart or a line as of T is one row: t <= T < next_t (or l_next_t).
 SELECT
   event_id, cart_id, ord, t, next_t, type, sequence, customer_id, anonymous_id, currency, channel,
   campaign_name, consent_marketing, product_id, product_name, category, unit_price_minor, quantity,
-  from_quantity, to_quantity, qty_before, qty_after, lines_held, units_held, value_held,
-  coalesce((type = 'cart.item_removed' AND qty_before = 0)
-    OR (type = 'cart.item_quantity_changed' AND from_quantity <> qty_before), false) AS anomaly,
+  from_quantity, to_quantity, qty_before, qty_after, lines_held, units_held, value_held, anomaly,
   orders_before,
-  bool_and(t_ascending) OVER (PARTITION BY cart_id) AND (with_sequence = 0 OR with_sequence = in_cart) AS prefix_safe
-FROM per_cart;
+  bool_and(t_ascending) OVER (PARTITION BY cart_id) AND (with_sequence = 0 OR with_sequence = in_cart) AS prefix_safe,
+  min(CASE WHEN is_add THEN t END) OVER w AS started_at,
+  max(t) OVER w AS last_activity_at,
+  min(CASE WHEN type = 'cart.checkout_started' THEN t END) OVER w AS checkout_started_at,
+  min(CASE WHEN type = 'order.placed' THEN t END) OVER w AS ordered_at,
+  first_value(channel) OVER w AS first_channel,
+  first_value(campaign_name IGNORE NULLS) OVER w AS campaign,
+  last_value(customer_id IGNORE NULLS) OVER w AS last_customer_id,
+  last_value(anonymous_id IGNORE NULLS) OVER w AS last_anonymous_id,
+  last_value(consent_marketing IGNORE NULLS) OVER w AS last_consent_marketing,
+  count(CASE WHEN anomaly THEN 1 END) OVER w AS anomalies,
+  -- The longest wait from an event to the next while the cart held items, before its first order.
+  max(CASE WHEN lines_held > 0 AND orders_before = 0 AND type <> 'order.placed' THEN next_t - t END) OVER w AS longest_idle_holding_ms,
+  CASE WHEN product_id IS NOT NULL THEN lead(t) OVER line END AS l_next_t,
+  CASE WHEN product_id IS NOT NULL THEN last_value(CASE WHEN type <> 'cart.item_removed' THEN unit_price_minor END IGNORE NULLS) OVER lw END AS l_unit_price_minor,
+  CASE WHEN product_id IS NOT NULL THEN last_value(product_name IGNORE NULLS) OVER lw END AS l_product_name,
+  CASE WHEN product_id IS NOT NULL THEN last_value(category IGNORE NULLS) OVER lw END AS l_category,
+  CASE WHEN product_id IS NOT NULL THEN min(CASE WHEN is_add THEN t END) OVER lw END AS l_first_added_at,
+  CASE WHEN product_id IS NOT NULL THEN first_value(CASE WHEN is_add THEN quantity END IGNORE NULLS) OVER lw END AS l_first_added_quantity,
+  CASE WHEN product_id IS NOT NULL THEN min(CASE WHEN is_add THEN ord END) OVER lw END AS l_first_added_ord,
+  CASE WHEN product_id IS NOT NULL THEN max(CASE WHEN is_add THEN ord END) OVER lw END AS l_last_added_ord,
+  CASE WHEN product_id IS NOT NULL THEN min(CASE WHEN is_removal THEN t END) OVER lw END AS l_first_removed_at,
+  CASE WHEN product_id IS NOT NULL THEN min(CASE WHEN is_removal THEN ord END) OVER lw END AS l_first_removed_ord,
+  CASE WHEN product_id IS NOT NULL THEN count(CASE WHEN is_removal THEN 1 END) OVER lw END AS l_removals,
+  CASE WHEN product_id IS NOT NULL THEN coalesce(sum(CASE WHEN type = 'cart.item_removed' THEN qty_before END) OVER lw, 0) END AS l_units_removed,
+  CASE WHEN product_id IS NOT NULL THEN coalesce(sum(CASE WHEN is_add THEN quantity END) OVER lw, 0) END AS l_units_added
+FROM marked
+WINDOW w AS (PARTITION BY cart_id ORDER BY ord ROWS UNBOUNDED PRECEDING),
+  line AS (PARTITION BY cart_id, product_id ORDER BY ord),
+  lw AS (PARTITION BY cart_id, product_id ORDER BY ord ROWS UNBOUNDED PRECEDING);
 
 -- Every cart's replay as of an instant: the materialised rows up to as_of where that prefix is exact,
 -- and a live fold for the few carts where it is not.
 CREATE OR REPLACE MACRO cart_replay_asof(as_of_ms) AS TABLE
 SELECT * FROM cart_replay WHERE prefix_safe AND t <= CAST(as_of_ms AS BIGINT)
-UNION ALL
+UNION ALL BY NAME
 SELECT * FROM replay_fold(as_of_ms, 'unsafe');
+
+-- Each cart's last row as of the instant, whose running columns are the cart's state: for a materialised
+-- cart the row with t <= as_of < next_t (its time never goes backwards, so there is exactly one), for a
+-- live-folded cart the last row of the fold (next_t NULL: the fold saw no event after as_of).
+CREATE OR REPLACE MACRO cart_last_asof(as_of_ms) AS TABLE
+SELECT * FROM cart_replay
+WHERE prefix_safe AND t <= CAST(as_of_ms AS BIGINT) AND (next_t IS NULL OR next_t > CAST(as_of_ms AS BIGINT))
+UNION ALL BY NAME
+SELECT * FROM replay_fold(as_of_ms, 'unsafe') WHERE next_t IS NULL;
+
+-- Each line's last row as of the instant (as cart_last_asof, with the line's next event).
+CREATE OR REPLACE MACRO line_last_asof(as_of_ms) AS TABLE
+SELECT * FROM cart_replay
+WHERE prefix_safe AND product_id IS NOT NULL AND t <= CAST(as_of_ms AS BIGINT)
+  AND (l_next_t IS NULL OR l_next_t > CAST(as_of_ms AS BIGINT))
+UNION ALL BY NAME
+SELECT * FROM replay_fold(as_of_ms, 'unsafe') WHERE product_id IS NOT NULL AND l_next_t IS NULL;
 
 -- Each product's name and category as of the instant: those of its latest event that carries them.
 CREATE OR REPLACE MACRO products_asof(as_of_ms) AS TABLE
@@ -105,27 +159,23 @@ GROUP BY product_id;
 -- quantity change, when it was first added, first removed, and what was added and removed. Name and
 -- category are the product's (products_asof), so that lines need no text aggregation.
 CREATE OR REPLACE MACRO cart_lines_asof(as_of_ms) AS TABLE
-WITH lines AS (
-  SELECT
-    cart_id,
-    product_id,
-    arg_max(qty_after, ord) AS quantity,
-    arg_max(unit_price_minor, ord) FILTER (WHERE type <> 'cart.item_removed') AS unit_price_minor,
-    min(t) FILTER (WHERE type = 'cart.item_added') AS first_added_at,
-    arg_min(quantity, ord) FILTER (WHERE type = 'cart.item_added') AS first_added_quantity,
-    min(ord) FILTER (WHERE type = 'cart.item_added') AS first_added_ord,
-    min(t) FILTER (WHERE type = 'cart.item_removed' AND qty_before > 0) AS first_removed_at,
-    min(ord) FILTER (WHERE type = 'cart.item_removed' AND qty_before > 0) AS first_removed_ord,
-    count(*) FILTER (WHERE type = 'cart.item_removed' AND qty_before > 0) AS removals,
-    coalesce(sum(qty_before) FILTER (WHERE type = 'cart.item_removed'), 0) AS units_removed,
-    coalesce(sum(quantity) FILTER (WHERE type = 'cart.item_added'), 0) AS units_added,
-    max(ord) FILTER (WHERE type = 'cart.item_added') AS last_added_ord
-  FROM cart_replay_asof(as_of_ms)
-  WHERE product_id IS NOT NULL
-  GROUP BY cart_id, product_id
-)
-SELECT l.*, p.product_name, p.category
-FROM lines l
+SELECT
+  l.cart_id,
+  l.product_id,
+  l.qty_after AS quantity,
+  l.l_unit_price_minor AS unit_price_minor,
+  l.l_first_added_at AS first_added_at,
+  l.l_first_added_quantity AS first_added_quantity,
+  l.l_first_added_ord AS first_added_ord,
+  l.l_first_removed_at AS first_removed_at,
+  l.l_first_removed_ord AS first_removed_ord,
+  l.l_removals AS removals,
+  l.l_units_removed AS units_removed,
+  l.l_units_added AS units_added,
+  l.l_last_added_ord AS last_added_ord,
+  p.product_name,
+  p.category
+FROM line_last_asof(as_of_ms) l
 LEFT JOIN products_asof(as_of_ms) p ON p.product_id = l.product_id;
 
 -- One row per cart as of the instant, with its status. abandon_ms is the inactivity after which a cart
@@ -134,26 +184,24 @@ CREATE OR REPLACE MACRO cart_state_asof(as_of_ms, abandon_ms) AS TABLE
 WITH per_cart AS (
   SELECT
     cart_id,
-    min(t) FILTER (WHERE type = 'cart.item_added') AS started_at,
-    max(t) AS last_activity_at,
-    min(t) FILTER (WHERE type = 'cart.checkout_started') AS checkout_started_at,
-    min(t) FILTER (WHERE type = 'order.placed') AS ordered_at,
-    arg_min(channel, ord) AS channel,
-    arg_min(campaign_name, ord) FILTER (WHERE campaign_name IS NOT NULL) AS campaign,
-    arg_max(currency, ord) AS currency,
-    arg_max(customer_id, ord) FILTER (WHERE customer_id IS NOT NULL) AS customer_id,
-    arg_max(anonymous_id, ord) FILTER (WHERE anonymous_id IS NOT NULL) AS anonymous_id,
-    arg_max(consent_marketing, ord) FILTER (WHERE consent_marketing IS NOT NULL) AS consent_marketing,
-    count(*) FILTER (WHERE anomaly) AS anomalies,
-    count(*) AS events,
-    arg_max(lines_held, ord) AS items,
-    arg_max(units_held, ord) AS units,
-    arg_max(value_held, ord) AS value_minor,
+    started_at,
+    last_activity_at,
+    checkout_started_at,
+    ordered_at,
+    first_channel AS channel,
+    campaign,
+    currency,
+    last_customer_id AS customer_id,
+    last_anonymous_id AS anonymous_id,
+    last_consent_marketing AS consent_marketing,
+    anomalies,
+    ord AS events,
+    lines_held AS items,
+    units_held AS units,
+    value_held AS value_minor,
     -- A gap of at least abandon_ms while holding items, before the first order: abandoned, then recovered.
-    coalesce(bool_or(lines_held > 0 AND orders_before = 0 AND type <> 'order.placed'
-                     AND next_t - t >= CAST(abandon_ms AS BIGINT)), false) AS had_gap
-  FROM cart_replay_asof(as_of_ms)
-  GROUP BY cart_id
+    coalesce(longest_idle_holding_ms >= CAST(abandon_ms AS BIGINT), false) AS had_gap
+  FROM cart_last_asof(as_of_ms)
 ),
 classified AS (
   SELECT * EXCLUDE (had_gap),
