@@ -248,16 +248,23 @@ export class ClickHouseWarehouse implements Warehouse {
 
   /**
    * Right to erasure on ClickHouse: counts, then mutations that rewrite the parts of `events` and
-   * `rejected_events` without the customer's rows, waited for (mutations_sync = 2). Nothing else is
-   * stored: the cart model is parameterized views over `events`, so every answer after it is computed
-   * from what remains. On a cluster, run it against the local tables ON CLUSTER (docs/reliability.md).
+   * `rejected_events` without the customer's rows, waited for (mutations_sync = 2); the kept folds of
+   * the customer's carts are rewritten away too and folded again from the events that remain (a cart
+   * with none left has no fold). On a cluster, run it against the local tables ON CLUSTER
+   * (docs/reliability.md).
    */
   forgetCustomer(customerId: string): Promise<ForgetResult> {
-    return this.writeLock.run(async () => {
+    return this.writeLock.run(() => this.foldLock.run(async () => {
       const params = { customer_id: customerId, needle: JSON.stringify(customerId) };
       const [row] = await this.rows(query('clickhouse', 'forget_counts'), params);
+      const carts = (await this.rows(query('clickhouse', 'forget_carts'), params)).map((r) => String(r.cart_id));
       for (const name of ['forget_events', 'forget_rejected']) {
         await this.client.command({ query: query('clickhouse', name), query_params: params, clickhouse_settings: { mutations_sync: '2' } });
+      }
+      for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
+        const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
+        await this.client.command({ query: query('clickhouse', 'forget_folds'), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
+        await this.client.command({ query: query('clickhouse', 'refold_carts'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
       }
       return {
         events_deleted: Number(row?.events_deleted ?? 0),
@@ -265,7 +272,7 @@ export class ClickHouseWarehouse implements Warehouse {
         carts: Number(row?.carts ?? 0),
         carts_refolded: Number(row?.carts_refolded ?? 0),
       };
-    });
+    }));
   }
 
   async close(): Promise<void> {
