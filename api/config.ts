@@ -102,6 +102,11 @@ export const Config = z.object({
   /** Worker: pause of a partition whose batch could not be written, doubling from min up to max. */
   warehouse_retry_min_ms: num(500),
   warehouse_retry_max_ms: num(30_000),
+  /**
+   * Worker: how often the stored cart model is brought up to date with what the worker wrote (ClickHouse's
+   * kept folds, read directly by the Grafana dashboard; API reads refresh it themselves); 0 turns it off.
+   */
+  derived_refresh_ms: z.coerce.number().int().min(0).default(30_000),
   /** Worker: how often consumer lag is read for /metrics. */
   kafka_lag_interval_ms: num(5_000),
   /** Port of a worker's /healthz and /metrics (`carrello ingest --port`, env CARRELLO_WORKER_PORT). */
@@ -167,6 +172,7 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     warehouse_retry_min_ms: env.CARRELLO_WAREHOUSE_RETRY_MIN_MS,
     warehouse_retry_max_ms: env.CARRELLO_WAREHOUSE_RETRY_MAX_MS,
     kafka_lag_interval_ms: env.CARRELLO_KAFKA_LAG_INTERVAL_MS,
+    derived_refresh_ms: env.CARRELLO_DERIVED_REFRESH_MS,
     worker_port: flags['worker-port'] ?? env.CARRELLO_WORKER_PORT,
     ...failpointInput(emptyToUndefined(env.CARRELLO_FAILPOINT)),
   };

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { startWorker } from '../ingest/kafka/worker.ts';
 import { describeStore, openWarehouse } from '../sql/open.ts';
+import { startDerivedRefresh } from '../sql/derivedRefresh.ts';
 import { withWriteOutage } from '../sql/failingWarehouse.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { workerOptions } from './kafkaOptions.ts';
@@ -38,6 +39,7 @@ export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Pro
 
   const store = config.warehouse_down_ms === null ? warehouse : withWriteOutage(warehouse, config.warehouse_down_ms, log);
   const worker = startWorker(store, workerOptions(config, config.kafka_brokers), { log, metrics });
+  const refresh = startDerivedRefresh(warehouse, config.derived_refresh_ms, log);
   const app = createWorkerApp({ health: worker.health, metrics: metrics.registry });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.worker_port, config.host, () => resolve(s));
@@ -64,6 +66,7 @@ export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Pro
     process.exit(1);
   }, STOP_GRACE_MS);
   await worker.stop();
+  await refresh.stop();
   clearTimeout(timer);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   await warehouse.close();

@@ -56,6 +56,12 @@ export interface Warehouse {
    * identifier as a JSON string (`"ID"`), and whatever the store derived from them, for good (not hidden).
    */
   forgetCustomer(customerId: string): Promise<ForgetResult>;
+  /**
+   * Brings the stored cart model up to date with every stored event (DuckDB: cart_replay; ClickHouse:
+   * cart_folds). Reads of the cart model through this interface do it themselves; it is for readers that
+   * bypass carrello (Grafana on the ClickHouse tables), run now and then by the ingest worker.
+   */
+  refreshDerived(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -223,6 +223,10 @@ export class ClickHouseWarehouse implements Warehouse {
     });
   }
 
+  refreshDerived(): Promise<void> {
+    return this.refreshFolds();
+  }
+
   /** Runs a read query with bound parameters; rows as JSON (64-bit integers as strings). */
   async rows(sql: string, params: Record<string, unknown> = {}, settings: ClickHouseSettings = {}): Promise<Row[]> {
     const rs = await this.client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings });

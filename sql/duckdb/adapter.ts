@@ -198,6 +198,10 @@ export class DuckDbWarehouse implements Warehouse {
     });
   }
 
+  refreshDerived(): Promise<void> {
+    return this.refreshReplay();
+  }
+
   /** Folds the events of carts that changed since the last refresh into cart_replay. */
   async refreshReplay(): Promise<void> {
     if (!this.replayDirty) return;
