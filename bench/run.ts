@@ -8,7 +8,8 @@
 // freshness, worker RSS through a warehouse stall, and the API under load from this process. --all is every
 // flag but --scale.
 import { cpus, totalmem } from 'node:os';
-import { benchClickHouseQueries, chdbDir } from './clickhouse.ts';
+import { spawn } from 'node:child_process';
+import { benchClickHouseQueries } from './clickhouse.ts';
 import { benchDashboards } from './dashboards.ts';
 import { benchFreshness } from './freshness.ts';
 import { benchIngestClickHouse } from './ingestClickHouse.ts';
@@ -52,8 +53,10 @@ if (dashboards) {
 if (ingest) {
   const n = quick ? 20_000 : 200_000;
   log(`ingest of ${n.toLocaleString('en')} events, Kafka → ClickHouse (chdb)`);
-  // One chdb directory per process: the query bench's when it ran (or will not), a temporary one otherwise.
-  results.push(...(await benchIngestClickHouse(n, log, clickhouse ? chdbDir(events) : undefined)).results);
+  // chdb runs one engine per process and the query bench above shut it down when it closed: after it, the
+  // ingest bench runs in a process of its own.
+  if (clickhouse) results.push(...(await inChild('bench/ingestClickHouse.ts', ['--events', String(n), '--json'])).results);
+  else results.push(...(await benchIngestClickHouse(n, log)).results);
   log(`ingest through the collector, POST /v1/events → DuckDB`);
   results.push(...(await benchIngestCollector(quick ? 10_000 : 100_000, log)).results);
 }
@@ -72,5 +75,15 @@ if (load) {
   log('API under load from this process (autocannon)');
   results.push(...(await benchLoad({ events: quick ? 100_000 : 1_000_000, connections: 10, durationS: quick ? 5 : 20 }, log)).results);
 }
+/** Runs a bench script with tsx in a child process (its log on our stderr) and parses its JSON output. */
+async function inChild(script: string, scriptArgs: string[]): Promise<{ results: Result[] }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...scriptArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`${script} exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as { results: Result[] };
+}
+
 if (json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 else printTable(results);
