@@ -11,6 +11,7 @@ import { readColumns } from './columns.ts';
 import { exportEvents } from './export.ts';
 import { eventsBody, rejectedValues } from './insertBody.ts';
 import { asInsertRefusal } from './insertErrors.ts';
+import { Mutex } from '../mutex.ts';
 
 const LOOKUP_CHUNK = 5_000;
 /** How long a mark's insert may take to land after the server stamped it, and still be folded. */
@@ -20,16 +21,6 @@ const FORGET_MARKS_EVERY_MS = 10 * 60_000;
 /** Whether a query reads the cart model (a `…_asof(` view), whose kept folds must be refreshed first. */
 export function readsFolds(sql: string): boolean {
   return /\b\w+_asof\s*\(/.test(sql.replace(/--[^\n]*/g, ''));
-}
-
-/** Serialises batch writes: the look-up of known event_ids and the insert that follows go together. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
 }
 
 /**

@@ -20,19 +20,10 @@ import { DuckDbExporter } from './export.ts';
 import { asInsertRefusal } from './insertErrors.ts';
 import { DuckDbSandbox } from './sandbox/run.ts';
 import { readColumns } from './columns.ts';
+import { Mutex } from '../mutex.ts';
 
 export class StoreLockedError extends Error {
   readonly code = 'store_locked';
-}
-
-/** Serialises async work: DuckDB takes one writer, and a batch is one transaction. */
-class Mutex {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
 }
 
 export class DuckDbWarehouse implements Warehouse {
