@@ -10,6 +10,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { authenticate, KeyRing, requireRoles } from './auth.ts';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './config.ts';
 import { mountRoutes, openApiDocument } from './http/route.ts';
+import { securityHeaders } from './http/securityHeaders.ts';
 import { ApiError, problemHandler } from './problem.ts';
 import { allRoutes } from './routes/index.ts';
 
@@ -39,6 +40,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(securityHeaders);
 
   app.get('/healthz', (_req, res) => {
     const stopping = deps.stopping();

@@ -1,12 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../api/app.ts';
-import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { AS_OF, shopEvents, T0 } from './fixtures/shop.ts';
+import { serveApp } from './support/app.ts';
 import { launchChromium } from './support/browser.ts';
 import { tempDuckDb } from './support/tempStore.ts';
 
@@ -18,8 +15,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const RANGE = `from=${iso(T0)}&to=${iso(AS_OF)}&as_of=${iso(AS_OF)}`;
 
 let store: Awaited<ReturnType<typeof tempDuckDb>>;
-let pipeline: IngestPipeline;
-let server: Server;
+let served: Awaited<ReturnType<typeof serveApp>>;
 let base: string;
 let browser: Browser;
 let context: BrowserContext;
@@ -28,14 +24,9 @@ let errors: string[];
 
 beforeAll(async () => {
   store = await tempDuckDb();
-  pipeline = new IngestPipeline(store.warehouse);
-  await pipeline.ingest(shopEvents().map((e) => ({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: AS_OF })));
-  const app = createApp({ warehouse: store.warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
-  server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const addr = server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  served = await serveApp(store.warehouse);
+  await served.pipeline.ingest(shopEvents().map((e) => ({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: AS_OF })));
+  base = served.url;
   browser = await launchChromium();
   // UTC and en-US so that the datetime inputs the test types and the amounts it reads are predictable.
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC', acceptDownloads: true });
@@ -44,9 +35,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close();
   await browser?.close();
-  server?.closeAllConnections();
-  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  await pipeline?.close();
+  await served?.stop();
   await store?.cleanup();
 });
 

@@ -3,7 +3,30 @@ import { pino } from 'pino';
 import { createApp } from '../../api/app.ts';
 import { apiLimits, parseConfig } from '../../api/config.ts';
 import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
+import type { Warehouse } from '../../sql/warehouse.ts';
 import { tempDuckDb } from './tempStore.ts';
+
+/**
+ * The real app (createApp, default limits, no keys) on a warehouse the caller owns, listening on a free
+ * port. stop() closes the server and the pipeline; the caller cleans up its store.
+ */
+export async function serveApp(warehouse: Warehouse) {
+  const pipeline = new IngestPipeline(warehouse);
+  const app = createApp({ warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+    pipeline,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await pipeline.close();
+    },
+  };
+}
 
 /**
  * The real app (createApp) on a fresh DuckDB file, listening on a free port, with configuration taken

@@ -2,7 +2,7 @@
 // controls (date range, as_of, abandon_after, API key), and a quiet refresh when new events arrive.
 import { apiKey, getJson } from './api.js';
 import { int, isoToLocalInput, localInputToIso, offsetLabel, shortDateTime } from './fmt.js';
-import { errorBox, h } from './ui.js';
+import { chartOption, errorBox, h } from './ui.js';
 import * as overview from './pages/overview.js';
 import * as removals from './pages/removals.js';
 import * as quantity from './pages/quantity.js';
@@ -102,7 +102,7 @@ export async function render({ quiet = false } = {}) {
     chart(el, option) {
       if (current.token !== token) return null;
       const c = echarts.init(el);
-      c.setOption(option);
+      c.setOption(chartOption(option));
       current.charts.push(c);
       return c;
     },

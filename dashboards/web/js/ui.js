@@ -1,10 +1,16 @@
 // Small DOM helpers shared by the pages: elements, key figures, tables, messages and charts.
+// Every value from the API is shop input (an ingest key may send any product name, campaign or id):
+// it reaches the page only as text (text nodes, attribute values, the canvas of a chart), never as
+// markup. h() builds elements, so nothing here parses HTML; chartOption() closes the one HTML sink a
+// chart has, its tooltip.
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v == null || v === false) continue;
-    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    // An on* attribute would be code in a string; only a function is ever a listener.
+    if (k.startsWith('on') && typeof v !== 'function') throw new TypeError(`h(): ${k} must be a function`);
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
     else if (k === 'class') el.className = v;
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k === 'value' || k === 'checked' || k === 'selected') el[k] = v;
@@ -63,6 +69,30 @@ export function emptyBox(title, what) {
 
 export function card(title, ...children) {
   return h('section', { class: 'card' }, title ? h('h2', {}, title) : null, ...children);
+}
+
+/** Lines of text for a chart tooltip, as DOM (a tooltip formatter's string would be parsed as HTML). */
+export function tooltipText(...lines) {
+  return h('div', {}, lines.flatMap((line, i) => (i ? [h('br'), line] : [line])));
+}
+
+/**
+ * An ECharts option whose tooltip formatters can only produce text. ECharts escapes what it builds
+ * itself (names, values, '{b}' templates), but it sets a formatter function's string answer with
+ * innerHTML: here such a string becomes a text node instead, so a formatter that interpolates a
+ * product name cannot inject markup, whoever writes it next. Formatters should return tooltipText().
+ */
+export function chartOption(option) {
+  const guard = (tooltip) => {
+    if (!tooltip || typeof tooltip.formatter !== 'function') return tooltip;
+    const formatter = tooltip.formatter;
+    return { ...tooltip, formatter: (...args) => {
+      const out = formatter(...args);
+      return typeof out === 'string' || typeof out === 'number' ? h('div', {}, String(out)) : out;
+    } };
+  };
+  const series = option.series == null ? option.series : [option.series].flat().map((s) => (s.tooltip ? { ...s, tooltip: guard(s.tooltip) } : s));
+  return { ...option, tooltip: Array.isArray(option.tooltip) ? option.tooltip.map(guard) : guard(option.tooltip), series };
 }
 
 export const PALETTE = ['#2f6fde', '#e8743b', '#19a979', '#ed4a7b', '#945ecf', '#13a4b4', '#525df4', '#bf399e', '#6c8893', '#ee6868'];

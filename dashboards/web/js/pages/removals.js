@@ -1,7 +1,7 @@
 // Removals: which products (or categories) leave carts, when, and how fast; click one for its trend.
 import { getJson } from '../api.js';
 import { dateTime, int, pct, seconds } from '../fmt.js';
-import { card, emptyBox, h, kpi, PALETTE, table } from '../ui.js';
+import { card, emptyBox, h, kpi, PALETTE, table, tooltipText } from '../ui.js';
 
 export const controls = ['from', 'to', 'as_of', 'abandon_after'];
 
@@ -62,7 +62,7 @@ export async function render(root, ctx) {
   );
   const top = rows.slice(0, 20);
   const rank = ctx.chart(rankEl, {
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: (ps) => { const r = top[ps[0].dataIndex]; return `${label(r)}<br>${int(r.lines_removed)} removed of ${int(r.lines_added)} added: ${pct(r.removal_rate)}`; } },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, formatter: (ps) => { const r = top[ps[0].dataIndex]; return tooltipText(label(r), `${int(r.lines_removed)} removed of ${int(r.lines_added)} added: ${pct(r.removal_rate)}`); } },
     grid: { left: 150, right: 90, top: 10, bottom: 30 },
     xAxis: { type: 'value', max: 1, axisLabel: { formatter: pct } },
     yAxis: { type: 'category', inverse: true, data: top.map(label), axisLabel: { width: 140, overflow: 'truncate' } },
