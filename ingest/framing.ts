@@ -45,7 +45,9 @@ export function ndjsonEvents(body: Uint8Array): Uint8Array[] {
  * element, bytes after the closing bracket) throws FramingError.
  */
 export function jsonEvents(body: Uint8Array): Uint8Array[] {
-  const first = skipSpace(body, 0);
+  // A UTF-8 byte order mark is skipped, as decode skips it on an NDJSON line: else `<BOM>[...]` would be one event.
+  const bom = body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
+  const first = skipSpace(body, bom);
   let last = body.length;
   while (last > first && isSpace(body[last - 1])) last -= 1;
   if (first === last) throw new FramingError('the body is empty; send a JSON array of events or one event', 0);

@@ -15,6 +15,7 @@ describe('jsonEvents: a JSON body cut into the bytes of each event, without pars
     ['an element broken inside', '[{"a":tru},{"b":1}]', ['{"a":tru}', '{"b":1}']],
     ['an element with a mismatched bracket', '[{"a":[1}],{"b":1}]', ['{"a":[1}]', '{"b":1}']],
     ['bytes that are not UTF-8 inside a string', Buffer.from([0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d]).toString('latin1'), ['"\xff\xfe"']],
+    ['an array after a UTF-8 byte order mark', '\xef\xbb\xbf[{"a":1}]', ['{"a":1}']],
     ['an element nested 30,000 deep', `[${'['.repeat(30_000)}${']'.repeat(30_000)},{}]`, [`${'['.repeat(30_000)}${']'.repeat(30_000)}`, '{}']],
   ])('%s', (_name, body, expected) => {
     expect(texts(jsonEvents(Buffer.from(body, 'latin1')))).toEqual(expected);
