@@ -39,6 +39,17 @@ const TITLES: Record<number, string> = {
 /** A refused or stopped query is the client's to fix (400); an export too large to serve is 422. */
 const QUERY_STATUS: Partial<Record<QueryErrorCode, number>> = { export_too_large: 422, not_supported_on_engine: 501 };
 
+/**
+ * Errors of express's body readers that the client caused: they carry a status and a `type` but no code.
+ * Each gets a stable code of its own (the status stays theirs); without it they were answered as 500.
+ */
+const BODY_ERROR_CODES: Record<string, string> = {
+  'encoding.unsupported': 'unsupported_encoding',
+  'charset.unsupported': 'unsupported_charset',
+  'request.aborted': 'request_aborted',
+  'request.size.invalid': 'invalid_content_length',
+};
+
 function httpShaped(err: unknown): err is HttpShaped {
   const e = err as Partial<HttpShaped> | null;
   return typeof e?.status === 'number' && typeof e.code === 'string' && typeof e.message === 'string';
@@ -78,6 +89,15 @@ export function problemHandler(log: Logger) {
       status = 400;
       code = 'invalid_json';
       detail = `the body is not JSON: ${body.message}`;
+    } else if (typeof body?.type === 'string' && BODY_ERROR_CODES[body.type] && typeof body.status === 'number') {
+      status = body.status;
+      code = BODY_ERROR_CODES[body.type]!;
+      detail = `the request body could not be read: ${body.message}`;
+    } else if (err instanceof URIError) {
+      // A path that express could not percent-decode, outside the routes that name their parameters.
+      status = 400;
+      code = 'invalid_request';
+      detail = `the path is not valid percent-encoding: ${err.message}`;
     } else {
       log.error({ err, path: req.path }, 'request failed');
     }

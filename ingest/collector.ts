@@ -1,4 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
+import { FramingError, jsonEvents, ndjsonEvents } from './framing.ts';
 import type { EventIngress } from './ingress.ts';
 import type { InboundMessage } from './pipeline/message.ts';
 
@@ -51,7 +52,7 @@ export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = 
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const receivedAtMs = Date.now();
     const isNdjson = NDJSON_TYPES.includes(mediaType(req));
-    const messages = isNdjson ? splitNdjson(body, receivedAtMs) : splitJson(body, receivedAtMs);
+    const messages = split(body, isNdjson, receivedAtMs);
     if (messages.length > opts.maxEvents) {
       throw new CollectorError(413, 'too_many_events', `the request holds ${messages.length} events; the limit is ${opts.maxEvents} per request (collector_max_events)`, {}, {
         limit: opts.maxEvents,
@@ -97,33 +98,14 @@ function mediaType(req: Request): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-function splitJson(body: Buffer, receivedAtMs: number): InboundMessage[] {
-  let parsed: unknown;
+/** Each event's bytes as a message; decoding, and refusing, is the pipeline's decode step (ingest/framing.ts). */
+function split(body: Buffer, isNdjson: boolean, receivedAtMs: number): InboundMessage[] {
+  let events: Uint8Array[];
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    events = isNdjson ? ndjsonEvents(body) : jsonEvents(body);
   } catch (err) {
-    throw new CollectorError(400, 'invalid_json', `the body is not JSON: ${(err as Error).message}`);
+    if (!(err instanceof FramingError)) throw err;
+    throw new CollectorError(400, 'invalid_json', `the body is not a JSON array of events: ${err.message} (byte ${err.offset}); nothing was stored`, {}, { offset: err.offset });
   }
-  const items = Array.isArray(parsed) ? parsed : [parsed];
-  return items.map((json, index) => {
-    const text = JSON.stringify(json);
-    return { raw: Buffer.from(text), parsed: { json, text }, source: 'collector', sourceRef: `request#${index}`, receivedAtMs };
-  });
-}
-
-function splitNdjson(body: Buffer, receivedAtMs: number): InboundMessage[] {
-  const messages: InboundMessage[] = [];
-  let start = 0;
-  while (start < body.length) {
-    let end = body.indexOf(0x0a, start);
-    if (end === -1) end = body.length;
-    let line = body.subarray(start, end);
-    if (line.length > 0 && line[line.length - 1] === 0x0d) line = line.subarray(0, line.length - 1);
-    // Blank lines separate nothing; every other line is one event, refused on its own if broken.
-    if (line.some((b) => b !== 0x20 && b !== 0x09)) {
-      messages.push({ raw: line, source: 'collector', sourceRef: `request#${messages.length}`, receivedAtMs });
-    }
-    start = end + 1;
-  }
-  return messages;
+  return events.map((raw, index) => ({ raw, source: 'collector', sourceRef: `request#${index}`, receivedAtMs }));
 }

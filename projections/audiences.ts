@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { toInt, toIntOrNull, toStr } from './rows.ts';
 
@@ -18,6 +19,10 @@ export interface AudienceCursor {
   c: string | null;
 }
 
+/** The instants an ISO-8601 parameter can name (0000-01-01 to 9999-12-31T23:59:59.999Z): every abandonment lies within. */
+const MIN_CURSOR_MS = -62_167_219_200_000;
+const MAX_CURSOR_MS = 253_402_300_799_999;
+
 export class InvalidCursorError extends Error {
   readonly code = 'invalid_cursor';
 }
@@ -26,13 +31,24 @@ export function encodeCursor(c: AudienceCursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
 
+/**
+ * What a cursor may hold: a position this API could have returned. The client sends it back, so it is
+ * checked like any input: an `a` past 2^53 or 1e308 is not an instant a store can compare (it was a 500).
+ */
+const Cursor = z.strictObject({
+  a: z.int().min(MIN_CURSOR_MS).max(MAX_CURSOR_MS),
+  c: z.string().min(1).max(128).nullable(),
+});
+
 export function decodeCursor(s: string): AudienceCursor {
+  let json: unknown;
   try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString('utf8')) as AudienceCursor;
-    if (typeof c.a === 'number' && Number.isInteger(c.a) && (c.c === null || typeof c.c === 'string')) return c;
+    json = JSON.parse(Buffer.from(s, 'base64url').toString('utf8'));
   } catch {
-    // fall through
+    // Not JSON: refused below like any other value that is not a cursor.
   }
+  const cursor = Cursor.safeParse(json);
+  if (cursor.success) return cursor.data;
   throw new InvalidCursorError('since_cursor is not a cursor this API returned');
 }
 

@@ -89,6 +89,41 @@ describe('read API', () => {
     expect(body.detail).toContain(field);
   });
 
+  const cursor = (json: string) => Buffer.from(json).toString('base64url');
+  it.each([
+    ['a duration past 2^53 ms', '/v1/audiences/abandoned-carts?abandon_after=99999999999999999999w', 'invalid_request', 'query', 'abandon_after'],
+    ['a duration over 400 days', '/v1/funnels/abandonment?abandon_after=401d', 'invalid_request', 'query', 'abandon_after'],
+    ['a duration of 400 digits', `/v1/carts/G?abandon_after=${'9'.repeat(400)}`, 'invalid_request', 'query', 'abandon_after'],
+    ['a duration given twice', '/v1/carts/G?abandon_after=1h&abandon_after=2h', 'invalid_request', 'query', 'abandon_after'],
+    ['an instant given twice', '/v1/funnels/abandonment?from=2026-03-01T00:00:00Z&from=2026-03-02T00:00:00Z', 'invalid_request', 'query', 'from'],
+    ['a limit of 1e400', '/v1/audiences/abandoned-carts?limit=1e400', 'invalid_request', 'query', 'limit'],
+    ['a minimum value past 2^53', '/v1/audiences/abandoned-carts?min_value_minor=99999999999999999999', 'invalid_request', 'query', 'min_value_minor'],
+    ['a cursor at 1e308', `/v1/audiences/abandoned-carts?since_cursor=${cursor('{"a":1e308,"c":null}')}`, 'invalid_cursor', 'query', 'since_cursor'],
+    ['a cursor past 2^53', `/v1/audiences/abandoned-carts?since_cursor=${cursor('{"a":9007199254740993,"c":"G"}')}`, 'invalid_cursor', 'query', 'since_cursor'],
+    ['a cursor with a cart id of 300 characters', `/v1/audiences/abandoned-carts?since_cursor=${cursor(JSON.stringify({ a: 1, c: 'x'.repeat(300) }))}`, 'invalid_cursor', 'query', 'since_cursor'],
+    ['a cursor that is JSON null', `/v1/audiences/abandoned-carts?since_cursor=${cursor('null')}`, 'invalid_cursor', 'query', 'since_cursor'],
+    ['a cart id that is a lone %', '/v1/carts/%', 'invalid_request', 'path', 'cart_id'],
+    ['a cart id of bytes that are not UTF-8', '/v1/carts/%ff%fe', 'invalid_request', 'path', 'cart_id'],
+    ['the timeline of a cart id that is a lone %', '/v1/carts/%25%/events', 'invalid_request', 'path', 'cart_id'],
+  ])('answers 400 with a stable code, not 500, for %s', async (_name, path, code, where, field) => {
+    const res = await get(path);
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const body = (await res.json()) as { code: string; errors: { in: string; field: string }[]; detail: string };
+    expect({ code: body.code, in: body.errors[0]!.in, field: body.errors[0]!.field }).toEqual({ code, in: where, field });
+    expect(body.detail).toContain(`${where} ${field}: `);
+  });
+
+  it.each([
+    ['a content encoding the server does not read', { 'content-type': 'application/json', 'content-encoding': 'compress' }, 415, 'unsupported_encoding'],
+    ['a charset other than UTF-8 on a JSON body', { 'content-type': 'application/json; charset=latin1' }, 415, 'unsupported_charset'],
+  ])('answers a body sent with %s with a 4xx and a stable code, not 500', async (_name, headers, status, code) => {
+    const res = await fetch(`${base}/v1/funnels`, { method: 'POST', headers, body: '{}' });
+    expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([status, code]);
+    const events = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'compress' }, body: '[]' });
+    expect([events.status, ((await events.json()) as { code: string }).code]).toEqual([415, 'unsupported_encoding']);
+  });
+
   it('answers 404 for a cart with no events', async () => {
     const res = await get('/v1/carts/no-such-cart');
     expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([404, 'cart_not_found']);

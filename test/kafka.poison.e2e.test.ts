@@ -23,6 +23,7 @@ import {
   type Produced,
   type ReadMessage,
 } from './support/kafkaTest.ts';
+import { hostileEvents } from './fixtures/hostile.ts';
 import { tempDuckDb } from './support/tempStore.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -37,7 +38,7 @@ const good = (): Produced => {
 };
 
 /** Broken messages, each with the reason the worker must give it. */
-const POISON: { name: string; reason: string; message: Produced }[] = [
+const POISON: { name: string; reason: string; detail?: string; message: Produced }[] = [
   { name: 'non-UTF-8 bytes', reason: 'invalid_utf8', message: { key: 'k1', value: Buffer.from([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]) } },
   { name: 'truncated JSON', reason: 'invalid_json', message: { key: 'k2', value: JSON.stringify(base).slice(0, 80) } },
   { name: 'empty value (tombstone)', reason: 'invalid_json', message: { key: 'k3', value: null } },
@@ -54,6 +55,10 @@ const POISON: { name: string; reason: string; message: Produced }[] = [
     reason: 'oversized',
     message: { key: 'k8', value: JSON.stringify({ ...base, padding: 'x'.repeat(2 * 1024 * 1024) }) },
   },
+  // The collector's hostile events (collector.hostile.e2e.test.ts) get the same reason here: one decode step.
+  ...hostileEvents()
+    .filter((h) => h.reason === 'too_deep' || h.reason === 'duplicate_key')
+    .map((h, i) => ({ name: h.name, reason: h.reason, detail: h.detail, message: { key: `k${9 + i}`, value: h.bytes } })),
 ];
 
 describe.skipIf(brokers === null)('poison messages on a real broker', () => {
@@ -110,6 +115,7 @@ describe.skipIf(brokers === null)('poison messages on a real broker', () => {
       'trace-id': `trace-${p.reason}`,
     });
     expect(copy.headers[DLQ_HEADERS.detail]).toBeTruthy();
+    if (p.detail) expect(copy.headers[DLQ_HEADERS.detail]).toBe(p.detail);
   });
 
   it('stores every good event, dead-letters nothing else, and counts each reason', async () => {

@@ -75,6 +75,13 @@ describe('a request over a limit is refused with a 4xx naming the limit', () => 
       'more than 400 days (max_range_days)',
     ],
     [
+      'a duration parameter (400 days)',
+      () => call('GET', `/v1/audiences/abandoned-carts?as_of=${AS_OF}&abandon_after=401d`),
+      400,
+      { code: 'invalid_request', errors: [{ in: 'query', field: 'abandon_after' }] },
+      'at most 400 days',
+    ],
+    [
       'export rows (export_max_rows)',
       () => call('GET', `/v1/export/events?from=${FROM}&to=${TO}&format=ndjson`),
       422,

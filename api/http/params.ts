@@ -9,20 +9,29 @@ export const instant = z.iso
   .transform((s) => Date.parse(s))
   .describe('ISO-8601 instant with a zone, e.g. 2026-03-01T00:00:00Z or 2026-03-01T10:00:00.000+01:00');
 
+export const DAY_MS = 86_400_000;
+
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 
-/** A duration: `90m`, `24h`, `2d`, `1.5h`, or plain seconds (`86400`); parsed to milliseconds. */
+/**
+ * The longest duration a parameter takes. A longer one means nothing for carts, and past 2^53 ms
+ * (or Infinity, from enough digits) it is no longer an integer a store can take as a parameter.
+ */
+export const MAX_DURATION_DAYS = 400;
+
+/** A duration: `90m`, `24h`, `2d`, `1.5h`, or plain seconds (`86400`); parsed to milliseconds, at most MAX_DURATION_DAYS. */
 export const duration = z
   .string()
+  .max(32)
   .regex(/^(\d+(\.\d+)?)(ms|s|m|h|d|w)?$/, 'expected a duration such as 24h, 90m, 2d or a number of seconds')
   .transform((s) => {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)?$/.exec(s)!;
     return Math.round(Number(m[1]) * UNIT_MS[(m[2] ?? 's') as keyof typeof UNIT_MS]);
   })
-  .describe('duration: 24h, 90m, 2d, 1w, or seconds');
+  .refine((ms) => ms <= MAX_DURATION_DAYS * DAY_MS, `expected a duration of at most ${MAX_DURATION_DAYS} days`)
+  .describe(`duration: 24h, 90m, 2d, 1w, or seconds; at most ${MAX_DURATION_DAYS} days`);
 
 export const DEFAULT_ABANDON_AFTER = '24h';
-export const DAY_MS = 86_400_000;
 
 /** `from`, `to` (carts started in [from, to)) and `as_of`; defaults: as_of = now, to = as_of, from = to − 30 days. */
 export const timeWindow = {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { decodeCursor, encodeCursor, InvalidCursorError } from '../../projections/audiences.ts';
 import { ApiError } from '../problem.ts';
-import { resolveWindow } from './params.ts';
+import { duration, instant, MAX_DURATION_DAYS, resolveWindow } from './params.ts';
 
 const NOW = Date.parse('2026-03-01T00:00:00.000Z');
 const DAY = 86_400_000;
@@ -26,5 +28,55 @@ describe('resolveWindow, shared by every endpoint that takes from / to / as_of',
   it('fills the defaults (as_of now, to as_of, from 30 days before) and takes exactly 400 days', () => {
     expect(resolveWindow({}, 'query', NOW)).toEqual({ from: NOW - 30 * DAY, to: NOW, as_of: NOW });
     expect(resolveWindow({ from: NOW - 399 * DAY, as_of: NOW + DAY }, 'body', NOW)).toEqual({ from: NOW - 399 * DAY, to: NOW + DAY, as_of: NOW + DAY });
+  });
+});
+
+describe('the parameter parsers never throw and never give a number a store cannot take', () => {
+  const HOSTILE: unknown[] = [
+    '', ' ', '0', '-0', '+0', 'NaN', 'Infinity', '-Infinity', '1e308', '1e400', '99999999999999999999w', '9007199254740993',
+    '9'.repeat(400), '1.'.repeat(100), '1h1h', '0x10', '١٢h', '24H', '2026-03-01T00:00:00Z', '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59.999-23:59', '+275760-09-13T00:00:00Z', '2026-02-30T00:00:00Z', '2026-03-01T24:00:00Z',
+    'x'.repeat(100_000), ['1h', '2h'], ['2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z'], {}, null, undefined, 1, -1,
+  ];
+  const parsers = [
+    ['duration', duration],
+    ['instant', instant],
+    ['limit-like (z.coerce.number().int())', z.coerce.number().int().min(1).max(1_000)],
+  ] as const;
+
+  it.each(parsers)('%s: each hostile value is a safe integer or a zod refusal', (_name, schema) => {
+    for (const value of HOSTILE) {
+      const result = (schema as z.ZodType).safeParse(value);
+      if (result.success) expect(Number.isSafeInteger(result.data), JSON.stringify(value)?.slice(0, 40)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['99999999999999999999w', false],
+    [`${MAX_DURATION_DAYS}d`, MAX_DURATION_DAYS * DAY],
+    [`${MAX_DURATION_DAYS * 24}.001h`, false],
+    ['1.5h', 5_400_000],
+    ['0', 0],
+  ] as const)('duration %s → %s', (value, expected) => {
+    const result = duration.safeParse(value);
+    expect(result.success ? result.data : false).toBe(expected);
+  });
+});
+
+describe('decodeCursor accepts what encodeCursor wrote and nothing a store cannot compare', () => {
+  const b64 = (json: string) => Buffer.from(json).toString('base64url');
+  it.each([
+    [{ a: NOW, c: 'cart-1' }],
+    [{ a: NOW, c: null }],
+    [{ a: Date.parse('1900-01-01T00:00:00Z'), c: 'x'.repeat(128) }],
+  ])('round-trips %j', (c) => {
+    expect(decodeCursor(encodeCursor(c))).toEqual(c);
+  });
+
+  it.each([
+    '{"a":1e308,"c":null}', '{"a":9007199254740993,"c":null}', '{"a":1.5,"c":null}', '{"a":"1","c":null}', '{"a":1}',
+    '{"a":1,"c":""}', `{"a":1,"c":"${'x'.repeat(129)}"}`, '{"a":1,"c":null,"d":0}', 'null', '[1]', '1', 'not json', '',
+  ])('refuses %s as invalid_cursor', (json) => {
+    expect(() => decodeCursor(b64(json))).toThrow(InvalidCursorError);
   });
 });

@@ -54,7 +54,39 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
       if (answer) send(req, res, answer);
     });
   }
+  router.use(pathDecodeError(routes));
   return router;
+}
+
+/**
+ * Express decodes path parameters before any route runs, and a `%` that starts no escape (`/v1/carts/%`,
+ * `%ff%fe`) throws a URIError that carries no code: a 400 invalid_request naming the parameter instead.
+ */
+function pathDecodeError(routes: readonly AnyRoute[]) {
+  return (err: unknown, req: Request, _res: Response, next: (err?: unknown) => void): void => {
+    if (!(err instanceof URIError)) return next(err);
+    const field = undecodableParam(routes, req.path) ?? '(path)';
+    const message = 'is not valid percent-encoding (a % must start an escape of a UTF-8 byte sequence, e.g. %25 for % itself)';
+    next(new ApiError(400, 'invalid_request', `path ${field}: ${message}`, { errors: [{ in: 'path', field, message }] }));
+  };
+}
+
+function undecodableParam(routes: readonly AnyRoute[], path: string): string | null {
+  const segments = path.split('/');
+  for (const route of routes) {
+    const pattern = route.path.split('/');
+    if (pattern.length !== segments.length) continue;
+    if (!pattern.every((p, i) => p.startsWith(':') || p === segments[i])) continue;
+    for (let i = 0; i < pattern.length; i++) {
+      if (!pattern[i]!.startsWith(':')) continue;
+      try {
+        decodeURIComponent(segments[i]!);
+      } catch {
+        return pattern[i]!.slice(1);
+      }
+    }
+  }
+  return null;
 }
 
 function parse(schema: z.ZodType | undefined, value: unknown, where: 'query' | 'body' | 'path'): never | any {

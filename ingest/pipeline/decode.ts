@@ -1,4 +1,5 @@
 import { ok, reject, type Outcome } from './outcome.ts';
+import { checkStructure } from './structure.ts';
 
 export const DEFAULT_MAX_EVENT_BYTES = 64 * 1024;
 
@@ -9,7 +10,11 @@ export interface Decoded {
   text: string;
 }
 
-/** Step 1: bytes → JSON value. Refuses oversized messages before looking inside them. */
+/**
+ * Step 1: bytes → JSON value. Refuses oversized messages before looking inside them. Every transport's
+ * message comes through here (an NDJSON line, an element of a JSON array body, a Kafka message), so the
+ * same bytes get the same verdict whichever way they came.
+ */
 export function decode(raw: Uint8Array, maxBytes = DEFAULT_MAX_EVENT_BYTES): Outcome<Decoded> {
   if (raw.byteLength > maxBytes) {
     return reject('oversized', `message is ${raw.byteLength} bytes; the limit is ${maxBytes}`);
@@ -26,6 +31,8 @@ export function decode(raw: Uint8Array, maxBytes = DEFAULT_MAX_EVENT_BYTES): Out
   } catch (err) {
     return reject('invalid_json', `message is not JSON: ${(err as Error).message}`);
   }
+  const structure = checkStructure(text);
+  if (structure) return reject(structure.reason, structure.detail, structure.field || null);
   // Valid UTF-8 bytes may still spell a lone surrogate as a JSON escape ("\ud800"): a string with no UTF-8
   // form, which ClickHouse refuses to insert (CANNOT_PARSE_ESCAPE_SEQUENCE) and DuckDB refuses as JSON,
   // anywhere in the payload, even under a key the contract ignores. The cheap test on the text comes first.

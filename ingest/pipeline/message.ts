@@ -2,7 +2,7 @@
 export interface InboundMessage {
   /** The bytes as received; kept verbatim when the message is refused. */
   raw: Uint8Array;
-  /** Already-parsed JSON (the collector parses a JSON array body once); skips decoding. */
+  /** Already-parsed JSON from a trusted in-process producer (the simulator); skips decoding. Transports never set it. */
   parsed?: { json: unknown; text: string };
   source: string;
   /** Position in the source, kept with a refused message: `<partition>:<offset>`, `request#<index>`. */

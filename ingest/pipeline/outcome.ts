@@ -7,6 +7,10 @@ export const REJECT_REASONS = [
   'oversized',
   'invalid_utf8',
   'invalid_json',
+  /** Arrays and objects nested deeper than MAX_EVENT_DEPTH (structure.ts). */
+  'too_deep',
+  /** An object naming the same key twice; field names the key's path. */
+  'duplicate_key',
   'not_an_object',
   'unknown_type',
   'unsupported_schema_version',

@@ -33,7 +33,11 @@ export async function serveApp(warehouse: Warehouse) {
  * from the given environment exactly as `carrello start` parses it.
  */
 export async function startApp(env: Record<string, string> = {}) {
-  const store = await tempDuckDb();
+  return startAppOn(await tempDuckDb(), env);
+}
+
+/** The same on a store the caller opened (a ClickHouse database, say); stop() cleans it up. */
+export async function startAppOn<W extends Warehouse, S extends { warehouse: W; cleanup: () => Promise<void> }>(store: S, env: Record<string, string> = {}) {
   const config = parseConfig({}, env);
   const pipeline = new IngestPipeline(store.warehouse);
   const app = createApp({
@@ -52,7 +56,7 @@ export async function startApp(env: Record<string, string> = {}) {
   return {
     url,
     store,
-    warehouse: store.warehouse,
+    warehouse: store.warehouse as S['warehouse'],
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
