@@ -1,5 +1,6 @@
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_BREAKDOWN_VALUES, OTHER } from './funnels/definition.ts';
+import { addValues } from './replay.ts';
 import { toInt, toNumOrNull, toStr } from './rows.ts';
 
 /** The window every analysis takes: carts (or lines) started in [from, to), as they stood at as_of. */
@@ -114,7 +115,7 @@ function emptyGroup(key: string): AbandonmentGroup {
 function addValue(g: AbandonmentGroup, currency: string, value: number, carts: number) {
   const v = g.abandoned_value.find((x) => x.currency === currency);
   if (v) {
-    v.value_minor += value;
+    v.value_minor = addValues(v.value_minor, value);
     v.carts += carts;
   } else {
     g.abandoned_value.push({ currency, value_minor: value, carts });

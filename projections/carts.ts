@@ -1,5 +1,5 @@
 import type { Warehouse } from '../sql/warehouse.ts';
-import { cartValue, EMPTY_CART, evolve, replayOrder, statusOf, type CartState, type ReplayEvent } from './replay.ts';
+import { cartValue, EMPTY_CART, evolve, lineValue, replayOrder, statusOf, type CartState, type ReplayEvent } from './replay.ts';
 import { toInt, toIntOrNull, toStr } from './rows.ts';
 
 export interface CartEventRow extends ReplayEvent {
@@ -76,7 +76,7 @@ export function viewOf(cartId: string, events: readonly CartEventRow[], state: C
   };
   const lines = [...state.lines.values()]
     .sort((a, b) => (a.product_id < b.product_id ? -1 : 1))
-    .map((l) => ({ ...l, value_minor: l.quantity * l.unit_price_minor }));
+    .map((l) => ({ ...l, value_minor: lineValue(l) }));
   return {
     cart_id: cartId,
     as_of: new Date(asOfMs).toISOString(),

@@ -107,10 +107,32 @@ export function replayOrder<E extends ReplayEvent>(events: readonly E[]): E[] {
   );
 }
 
+/**
+ * The ceiling of every money value carrello answers: 2^53 - 1, the largest integer a JSON reader holds
+ * exactly. Values are computed exactly (BigInt here, HUGEINT / Int128 in SQL) and one past it answers
+ * the ceiling, on every engine alike: the contract keeps real values far below it, but a store may hold
+ * events from before its bounds (docs/metrics.md, "Money values").
+ */
+export const MAX_VALUE_MINOR = Number.MAX_SAFE_INTEGER;
+const CEILING = BigInt(MAX_VALUE_MINOR);
+
+const saturated = (v: bigint): number => (v >= CEILING ? MAX_VALUE_MINOR : Number(v));
+
+/** A line's value, quantity × unit price, saturated at MAX_VALUE_MINOR. */
+export function lineValue(line: Pick<CartLine, 'quantity' | 'unit_price_minor'>): number {
+  return saturated(BigInt(line.quantity) * BigInt(line.unit_price_minor));
+}
+
+/** A cart's value, Σ quantity × unit price over its lines, saturated at MAX_VALUE_MINOR. */
 export function cartValue(cart: CartState): number {
-  let v = 0;
-  for (const l of cart.lines.values()) v += l.quantity * l.unit_price_minor;
-  return v;
+  let v = 0n;
+  for (const l of cart.lines.values()) v += BigInt(l.quantity) * BigInt(l.unit_price_minor);
+  return saturated(v);
+}
+
+/** The sum of two values, saturated at MAX_VALUE_MINOR (each is at most that, so the sum is exact first). */
+export function addValues(a: number, b: number): number {
+  return saturated(BigInt(a) + BigInt(b));
 }
 
 export type CartStatus = 'converted' | 'abandoned' | 'emptied' | 'open';

@@ -33,11 +33,35 @@ const inStorableRange = (iso: string): boolean => {
 
 const ISO_CURRENCIES: ReadonlySet<string> = new Set(Intl.supportedValuesOf('currency'));
 
+/**
+ * The largest amount of money one value of the contract may carry, in minor units: a price, a cart value,
+ * an order total, and a line's quantity × unit price. 10^15 minor units is 10 trillion in a two-decimal
+ * currency, beyond any real cart line, and it keeps every sum carrello computes exact: a line's value is
+ * an exact JSON number (< 2^53), and a cart's value is exact in int64 up to 9,223 lines at this maximum.
+ * Sums that could still pass 2^53 (a cart of 10 such lines, a currency's total over many carts) are
+ * computed in a wide type and saturate at MAX_SAFE_INTEGER: docs/metrics.md, "Money values".
+ */
+export const MAX_AMOUNT_MINOR = 1_000_000_000_000_000;
+/** The most units one event may carry. */
+export const MAX_QUANTITY = 1_000_000;
+
+/**
+ * Free text (ids, names, labels) never holds U+0000: C strings, Postgres text and many log and CSV tools
+ * end or refuse a string at NUL, so a NUL in an id would let two different ids meet downstream.
+ */
+const noNul = (s: z.ZodString) => s.regex(/^[^\u0000]*$/, 'must not contain the NUL character (U+0000)');
 /** Identifiers are opaque strings, bounded so that a hostile producer cannot blow up a row. */
-const id = z.string().min(1).max(128);
-const label = z.string().max(256);
-const minor = z.int().min(0).max(Number.MAX_SAFE_INTEGER).describe('integer amount in minor units (cents)');
-const units = z.int().min(1).max(1_000_000);
+const id = noNul(z.string().min(1).max(128));
+const label = noNul(z.string().max(256));
+const minor = z.int().min(0).max(MAX_AMOUNT_MINOR).describe('integer amount in minor units (cents), at most 10^15');
+const units = z.int().min(1).max(MAX_QUANTITY);
+
+/** A line's value (quantity × unit price) must fit MAX_AMOUNT_MINOR; refused on the quantity field. */
+const lineFits = (quantity: number, unitPriceMinor: number): boolean => quantity * unitPriceMinor <= MAX_AMOUNT_MINOR;
+const lineTooLarge = (path: string) => ({
+  message: `${path} × unit_price_minor must not exceed ${MAX_AMOUNT_MINOR} minor units`,
+  path: [path],
+});
 
 export const Item = z.object({
   product_id: id,
@@ -76,19 +100,23 @@ const envelope = {
   consent: Consent.optional(),
 };
 
-export const ItemAdded = z.object({
-  ...envelope,
-  type: z.literal('cart.item_added'),
-  item: Item,
-  quantity: units,
-});
+export const ItemAdded = z
+  .object({
+    ...envelope,
+    type: z.literal('cart.item_added'),
+    item: Item,
+    quantity: units,
+  })
+  .refine((e) => lineFits(e.quantity, e.item.unit_price_minor), lineTooLarge('quantity'));
 
-export const ItemRemoved = z.object({
-  ...envelope,
-  type: z.literal('cart.item_removed'),
-  item: Item,
-  quantity: units.describe('units removed; the line leaves the cart'),
-});
+export const ItemRemoved = z
+  .object({
+    ...envelope,
+    type: z.literal('cart.item_removed'),
+    item: Item,
+    quantity: units.describe('units removed; the line leaves the cart'),
+  })
+  .refine((e) => lineFits(e.quantity, e.item.unit_price_minor), lineTooLarge('quantity'));
 
 export const ItemQuantityChanged = z
   .object({
@@ -101,7 +129,9 @@ export const ItemQuantityChanged = z
   .refine((e) => e.from_quantity !== e.to_quantity, {
     message: 'to_quantity must differ from from_quantity',
     path: ['to_quantity'],
-  });
+  })
+  .refine((e) => lineFits(e.from_quantity, e.item.unit_price_minor), lineTooLarge('from_quantity'))
+  .refine((e) => lineFits(e.to_quantity, e.item.unit_price_minor), lineTooLarge('to_quantity'));
 
 export const CheckoutStarted = z.object({
   ...envelope,
@@ -109,11 +139,13 @@ export const CheckoutStarted = z.object({
   cart_value_minor: minor.optional(),
 });
 
-export const OrderLine = z.object({
-  product_id: id,
-  quantity: units,
-  unit_price_minor: minor,
-});
+export const OrderLine = z
+  .object({
+    product_id: id,
+    quantity: units,
+    unit_price_minor: minor,
+  })
+  .refine((l) => lineFits(l.quantity, l.unit_price_minor), lineTooLarge('quantity'));
 
 export const OrderPlaced = z.object({
   ...envelope,

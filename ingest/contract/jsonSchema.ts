@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CartEvent, SCHEMA_VERSION } from './events.ts';
+import { CartEvent, MAX_AMOUNT_MINOR, SCHEMA_VERSION } from './events.ts';
 
 export const JSON_SCHEMA_FILE = new URL('./cart-event.v1.schema.json', import.meta.url);
 
@@ -15,7 +15,8 @@ export function contractJsonSchema(): Record<string, unknown> {
     title: `carrello cart event, contract v${SCHEMA_VERSION}`,
     description:
       'One cart or order event. Also enforced by carrello but not expressible here: currency must be an ISO 4217 code ' +
-      'known to the runtime; for cart.item_quantity_changed, to_quantity must differ from from_quantity.',
+      'known to the runtime; for cart.item_quantity_changed, to_quantity must differ from from_quantity; every ' +
+      `line's quantity (from_quantity and to_quantity too) × unit_price_minor must not exceed ${MAX_AMOUNT_MINOR} minor units.`,
   };
 }
 

@@ -15,7 +15,8 @@ SELECT
   countIf(status = 'open') AS open,
   countIf(status = 'emptied') AS emptied,
   countIf(recovered) AS recovered,
-  sumIf(value_minor, status = 'abandoned') AS abandoned_value_minor,
+  -- Summed exactly (Int128: an Int64 sum wraps), saturated at 2^53 - 1 (docs/metrics.md, "Money values").
+  toInt64(least(sumIf(toInt128(value_minor), status = 'abandoned'), 9007199254740991)) AS abandoned_value_minor,
   sum(anomalies) AS anomalies
 FROM cart_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
 WHERE started_at >= {from_ms:Int64} AND started_at < {to_ms:Int64}

@@ -25,7 +25,8 @@ FROM (
     row_number() OVER (ORDER BY abandoned_at, cart_id) AS position,
     row_number() OVER (PARTITION BY currency ORDER BY abandoned_at, cart_id) AS position_in_currency,
     count() OVER (PARTITION BY currency) AS currency_carts,
-    sum(value_minor) OVER (PARTITION BY currency) AS currency_value
+    -- Summed exactly (Int128: an Int64 sum wraps), saturated at 2^53 - 1 (docs/metrics.md, "Money values").
+    toInt64(least(sum(toInt128(value_minor)) OVER (PARTITION BY currency), 9007199254740991)) AS currency_value
   FROM (
     SELECT
       cart_id, customer_id, anonymous_id, stage, value_minor, currency, items, units, channel, campaign,

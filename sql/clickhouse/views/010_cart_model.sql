@@ -34,8 +34,10 @@ SELECT
   toInt64(arrayCount((r, c, f, b) -> (r AND b = 0) OR (c AND f != b), is_removed, is_change, froms, qb)) AS anomalies,
   toInt64(arrayCount(q -> q > 0, line_quantity)) AS items,
   toInt64(arraySum(line_quantity)) AS units,
-  -- A held line's last event is an add or a quantity change, whose price is the line's.
-  toInt64(arraySum((q, p) -> q * p, line_quantity, line_last_price)) AS value_minor,
+  -- A held line's last event is an add or a quantity change, whose price is the line's. Exact in Int128
+  -- (Int64 would wrap on prices from before the contract's bounds), saturated at 2^53 - 1 as everywhere
+  -- (docs/metrics.md, "Money values").
+  toInt64(least(arraySum((q, p) -> toInt128(q) * p, line_quantity, line_last_price), 9007199254740991)) AS value_minor,
   -- The longest wait from an event to the next while the cart held items, before its first order: a
   -- cart whose wait reached abandon_after was abandoned once (recovered, if it then ordered).
   arrayReduce('maxOrNull', arrayFilter((gap, h, o, placed) -> h > 0 AND o = 0 AND NOT placed,

@@ -16,7 +16,8 @@ SELECT
   count(*) FILTER (WHERE status = 'open') AS open,
   count(*) FILTER (WHERE status = 'emptied') AS emptied,
   count(*) FILTER (WHERE recovered) AS recovered,
-  coalesce(sum(value_minor) FILTER (WHERE status = 'abandoned'), 0) AS abandoned_value_minor,
+  -- Summed exactly (HUGEINT), saturated at 2^53 - 1 as every value (docs/metrics.md, "Money values").
+  least(coalesce(sum(value_minor) FILTER (WHERE status = 'abandoned'), 0), 9007199254740991)::BIGINT AS abandoned_value_minor,
   sum(anomalies) AS anomalies
 FROM cart_state_asof($as_of_ms, $abandon_ms)
 WHERE started_at >= CAST($from_ms AS BIGINT) AND started_at < CAST($to_ms AS BIGINT)

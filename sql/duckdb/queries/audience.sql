@@ -15,7 +15,8 @@ page AS (
 )
 SELECT 'cart' AS kind, *, NULL::BIGINT AS carts FROM page
 UNION ALL
-SELECT 'total' AS kind, NULL, NULL, NULL, NULL, sum(value_minor), currency, NULL, NULL, NULL, NULL,
+-- The currency's value: summed exactly (HUGEINT), saturated at 2^53 - 1 (docs/metrics.md, "Money values").
+SELECT 'total' AS kind, NULL, NULL, NULL, NULL, least(sum(value_minor), 9007199254740991)::BIGINT, currency, NULL, NULL, NULL, NULL,
   NULL, NULL, NULL, NULL, NULL, count(*)
 FROM matching
 GROUP BY currency

@@ -64,10 +64,13 @@ per_cart AS (
              ELSE (CASE WHEN qty_after > 0 THEN 1 ELSE 0 END) - (CASE WHEN qty_before > 0 THEN 1 ELSE 0 END) END)
       OVER w AS lines_held,
     sum(coalesce(qty_after, 0) - coalesce(qty_before, 0)) OVER w AS units_held,
-    -- The cart's value after the event: each line event replaces the line's old quantity × price.
-    sum(CASE WHEN product_id IS NULL THEN 0
-             ELSE qty_after * unit_price_minor - CASE WHEN qty_before > 0 THEN qty_before * price_before ELSE 0 END END)
-      OVER w AS value_held,
+    -- The cart's value after the event: each line event replaces the line's old quantity × price. Exact
+    -- in HUGEINT, then saturated at 2^53 - 1 as everywhere (docs/metrics.md, "Money values"): a store may
+    -- hold prices from before the contract's bounds, whose products pass BIGINT.
+    least(sum(CASE WHEN product_id IS NULL THEN 0
+                   ELSE qty_after::HUGEINT * unit_price_minor
+                        - CASE WHEN qty_before > 0 THEN qty_before::HUGEINT * price_before ELSE 0 END END)
+            OVER w, 9007199254740991)::BIGINT AS value_held,
     coalesce(sum(CASE WHEN type = 'order.placed' THEN 1 ELSE 0 END) OVER w - CASE WHEN type = 'order.placed' THEN 1 ELSE 0 END, 0) AS orders_before,
     lead(t) OVER (PARTITION BY cart_id ORDER BY ord) AS next_t,
     coalesce(t >= lag(t) OVER (PARTITION BY cart_id ORDER BY ord), true) AS t_ascending
