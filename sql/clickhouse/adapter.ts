@@ -62,6 +62,7 @@ export class ClickHouseWarehouse implements Warehouse {
         this.readOnlyClient = null;
         await (await client?.catch(() => null))?.close();
       },
+      serial: target.kind === 'chdb',
     },
     this.target.database,
   );
