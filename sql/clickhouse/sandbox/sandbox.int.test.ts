@@ -298,4 +298,13 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     ]);
     expect(answers).toEqual(['query_timeout', 7, 14, 21]);
   });
+
+  it('a query running to its time limit does not hold up another: each runs on a session of its own', async () => {
+    const slow = warehouse.runReadOnly('SELECT count() FROM system.numbers', { ...LIMITS, timeoutMs: 6_000 }).catch((e: QueryError) => e.code);
+    const t0 = Date.now();
+    const fast = await warehouse.runReadOnly('SELECT 1 AS x', { ...LIMITS, timeoutMs: 6_000 });
+    // Well before the slow one's 6 s: it did not wait for it.
+    expect([Number(fast.values[0]![0]), Date.now() - t0 < 3_000]).toEqual([1, true]);
+    expect(await slow).toBe('query_timeout');
+  });
 });

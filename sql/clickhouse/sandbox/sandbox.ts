@@ -4,6 +4,7 @@ import { approxBytes } from '../../duckdb/values.ts';
 import type { ColumnType, ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
 import { classify, engineLimits, interrupted, rowLimit } from './limits.ts';
 import { deniedFunction, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES, IN_FUNCTIONS } from './policy.ts';
+import type { SandboxSessions } from './sessions.ts';
 import { checkQueryTree, explainLines } from './tree.ts';
 
 /**
@@ -24,16 +25,11 @@ import { checkQueryTree, explainLines } from './tree.ts';
  * tables only is the wall that does not depend on either (docs/clickhouse.md).
  */
 export class ClickHouseSandbox {
-  private queue: Promise<void> = Promise.resolve();
-
   constructor(
     /** The session queries are checked with (any). */
     private readonly checker: ClickHouseClient,
-    /**
-     * The read-only session queries run on. `serial` (chdb): one query at a time, and the session is
-     * discarded after a failed query (see run). A server's client has no session, so queries run side by side.
-     */
-    private readonly runner: { get: () => Promise<ClickHouseClient>; discard: () => Promise<void>; serial: boolean },
+    /** The read-only sessions queries run on (sessions.ts): side by side, none shared by two queries at once. */
+    private readonly sessions: SandboxSessions,
     private readonly database: string,
   ) {}
 
@@ -42,12 +38,15 @@ export class ClickHouseSandbox {
     if (sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').replace(/[\s;]/g, '') === '') throw new QueryError('sql_empty', 'the query is empty');
     const statement = await this.canonical(sql);
     await this.check(statement);
-    const release = await this.turn();
-    // The time limit covers the checks and the wait for the session too.
+    // The time limit covers the checks and the opening of a session too.
     const seconds = () => Math.max(0.001, (limits.timeoutMs - (Date.now() - started)) / 1000);
     let answer: { meta: { name: string; type: string }[]; data: unknown[][] };
+    const lease = await this.sessions.acquire().catch((err: unknown) => {
+      throw classify(err, limits);
+    });
+    let failed = false;
     try {
-      const runner = await this.runner.get();
+      const runner = lease.client;
       const tree = await runner.query({ query: `EXPLAIN QUERY TREE ${statement}`, format: 'TabSeparatedRaw', clickhouse_settings: engineLimits(limits, seconds()) });
       const { constantBytes } = checkQueryTree(await tree.text(), this.database);
       const rs = await runner.query({
@@ -66,12 +65,12 @@ export class ClickHouseSandbox {
       answer = (await rs.json()) as unknown as typeof answer;
     } catch (err) {
       if (err instanceof QueryError) throw err;
-      // chdb hands what a stopped query had written so far to the session's next query: a session
-      // whose query failed is closed, and the next query opens a new one.
-      if (this.runner.serial) await this.runner.discard();
+      // chdb hands what a stopped query had written so far to the session's next query: the session
+      // of a failed query is not lent again (sessions.ts).
+      failed = true;
       throw classify(err, limits);
     } finally {
-      release();
+      await lease.release(failed);
     }
     if (Date.now() - started > limits.timeoutMs + 1_000) throw interrupted(limits);
     const kinds = answer.meta.map((m) => columnType(m.type));
@@ -102,20 +101,6 @@ export class ClickHouseSandbox {
       truncated,
       elapsedMs: Date.now() - started,
     };
-  }
-
-  /**
-   * Waits for the read-only session when it is shared (chdb) and gives back its release. On chdb the
-   * engine is one per process: a query waits for the one before it, the wait counting against its time
-   * limit (the API's concurrent query limit keeps the queue short).
-   */
-  private async turn(): Promise<() => void> {
-    if (!this.runner.serial) return () => undefined;
-    const before = this.queue;
-    let release!: () => void;
-    this.queue = new Promise<void>((r) => (release = r));
-    await before;
-    return release;
   }
 
   /** One statement, as ClickHouse prints it back. */
