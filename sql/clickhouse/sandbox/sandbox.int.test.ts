@@ -268,6 +268,15 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     expect([big.rowCount, big.truncated]).toEqual([2, 'max_bytes']);
   });
 
+  it('the row limit caps the answer, never a subquery, CTE, IN set or view inside it', async () => {
+    const limits = { ...LIMITS, timeoutMs: 10_000, maxRows: 2 };
+    const one = async (sql: string) => Number((await warehouse.runReadOnly(sql, limits)).values[0]![0]);
+    expect(await one('SELECT count() AS n FROM (SELECT number FROM numbers(100))')).toBe(100);
+    expect(await one('WITH s AS (SELECT * FROM events) SELECT count() AS n FROM s')).toBe(29);
+    expect(await one('SELECT count() AS n FROM numbers(100) WHERE number IN (SELECT number FROM numbers(50))')).toBe(50);
+    expect(await one(`SELECT count() AS n FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)`)).toBe(10);
+  });
+
   it('an error of the query itself is sql_error', async () => {
     expect(await codeOf('SELECT no_such_column FROM events')).toBe('sql_error');
   });
