@@ -53,6 +53,8 @@ export const Config = z.object({
   sql_max_rows: num(100_000),
   /** POST /v1/sql: rough bound on the bytes of rows held for one answer; beyond it, truncated (env CARRELLO_SQL_MAX_RESULT_BYTES). */
   sql_max_result_bytes: num(64 * 1024 * 1024),
+  /** POST /v1/sql on ClickHouse: memory one query may use in the engine; beyond it, 400 query_out_of_memory (env CARRELLO_SQL_MAX_MEMORY_BYTES). */
+  sql_max_memory_bytes: num(1024 * 1024 * 1024),
   /** POST /v1/sql: queries running at once; more are answered 429 (env CARRELLO_SQL_MAX_CONCURRENT). */
   sql_max_concurrent: num(4),
   /** GET /v1/export/events: most events in one export; a larger range is answered 422 (env CARRELLO_EXPORT_MAX_ROWS). */
@@ -151,6 +153,7 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     sql_timeout_ms: env.CARRELLO_SQL_TIMEOUT_MS,
     sql_max_rows: env.CARRELLO_SQL_MAX_ROWS,
     sql_max_result_bytes: env.CARRELLO_SQL_MAX_RESULT_BYTES,
+    sql_max_memory_bytes: env.CARRELLO_SQL_MAX_MEMORY_BYTES,
     sql_max_concurrent: env.CARRELLO_SQL_MAX_CONCURRENT,
     export_max_rows: env.CARRELLO_EXPORT_MAX_ROWS,
     export_max_concurrent: env.CARRELLO_EXPORT_MAX_CONCURRENT,
@@ -208,7 +211,7 @@ export interface ApiLimits {
 
 export function apiLimits(c: Config): ApiLimits {
   return {
-    sql: { timeoutMs: c.sql_timeout_ms, maxRows: c.sql_max_rows, maxBytes: c.sql_max_result_bytes, maxConcurrent: c.sql_max_concurrent },
+    sql: { timeoutMs: c.sql_timeout_ms, maxRows: c.sql_max_rows, maxBytes: c.sql_max_result_bytes, maxMemoryBytes: c.sql_max_memory_bytes, maxConcurrent: c.sql_max_concurrent },
     export: { maxRows: c.export_max_rows, maxConcurrent: c.export_max_concurrent },
   };
 }

@@ -27,6 +27,8 @@ export type QueryErrorCode =
   | 'query_timeout'
   /** The engine ran out of memory for this query. */
   | 'query_out_of_memory'
+  /** The result grew past the engine's result size wall before it could be cut off (ClickHouse). */
+  | 'query_result_too_large'
   /** The export range holds more events than the export row limit. */
   | 'export_too_large'
   /** This store's engine does not offer the feature yet (see docs/clickhouse.md). */

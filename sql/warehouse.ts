@@ -77,6 +77,8 @@ export interface ReadOnlyLimits {
   maxRows: number;
   /** Rough size bound of the rows read (strings by length, other values by 8 bytes); beyond it, truncated. */
   maxBytes: number;
+  /** Memory one query may use inside the engine where it has a per-query limit (ClickHouse); beyond it, query_out_of_memory. */
+  maxMemoryBytes?: number;
 }
 
 /** Engine-neutral column types of a result; every representation (JSON, CSV, Arrow) is derived from them. */

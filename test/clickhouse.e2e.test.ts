@@ -61,6 +61,16 @@ describe('carrello start on ClickHouse', () => {
       expect(((await counted.json()) as { rows: { n: unknown }[] }).rows.map((r) => Number(r.n))).toEqual([29]);
       const refused = await sql('DROP TABLE events');
       expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([400, 'sql_not_read_only']);
+      // a hidden table behind IN, and a query past the engine's memory limit, as problems naming what was refused,
+      const problem = async (res: Response) => [res.status, res.headers.get('content-type'), ...Object.entries((await res.json()) as Record<string, unknown>).filter(([k]) => ['code', 'table', 'limit', 'limit_name'].includes(k))];
+      expect(await problem(await sql("SELECT ('SYSTEM', 'Linux') IN system.build_options"))).toEqual([400, 'application/problem+json; charset=utf-8', ['code', 'sql_forbidden_table'], ['table', 'system.build_options']]);
+      expect(await problem(await sql('SELECT repeat(toString(number % 10), 1000000) AS s FROM numbers(3000)'))).toEqual([
+        400,
+        'application/problem+json; charset=utf-8',
+        ['code', 'query_out_of_memory'],
+        ['limit', 1024 ** 3],
+        ['limit_name', 'sql_max_memory_bytes'],
+      ]);
       // and the raw export.
       const exported = await fetch(`${restarted.url}/v1/export/events?from=${new Date(T0 - 86_400_000).toISOString()}&to=${new Date(AS_OF + 86_400_000 * 30).toISOString()}&format=ndjson`);
       expect([exported.status, exported.headers.get('carrello-row-count')]).toEqual([200, '29']);

@@ -7,6 +7,7 @@ import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult }
 import type { Columns, EventExport, ExportFormat, ExportOptions, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget, type RawInsert } from './client.ts';
 import { ClickHouseSandbox } from './sandbox/sandbox.ts';
+import { pooledSessions, sharedSessions, type SandboxSessions } from './sandbox/sessions.ts';
 import { readColumns } from './columns.ts';
 import { exportEvents } from './export.ts';
 import { eventsBody, rejectedValues } from './insertBody.ts';
@@ -41,7 +42,7 @@ export class ClickHouseWarehouse implements Warehouse {
   private marksForgottenAt = 0;
   /** Marks (cart@µs) of the last fold's window that this process has folded. */
   private foldedMarks = new Set<string>();
-  private readOnlyClient: Promise<ClickHouseClient> | null = null;
+  private readonly sandboxSessions: SandboxSessions;
   private readonly sandbox: ClickHouseSandbox;
 
   private constructor(
@@ -49,22 +50,8 @@ export class ClickHouseWarehouse implements Warehouse {
     readonly client: ClickHouseClient,
     private readonly rawInsert: RawInsert | null,
   ) {
-    this.sandbox = new ClickHouseSandbox(
-    this.client,
-    {
-      get: () => {
-        const client = (this.readOnlyClient ??= openReadOnlyClient(this.target));
-        client.catch(() => (this.readOnlyClient = null));
-        return client;
-      },
-      discard: async () => {
-        const client = this.readOnlyClient;
-        this.readOnlyClient = null;
-        await (await client?.catch(() => null))?.close();
-      },
-    },
-    this.target.database,
-  );
+    this.sandboxSessions = target.kind === 'chdb' ? pooledSessions(() => openReadOnlyClient(target)) : sharedSessions(() => openReadOnlyClient(target));
+    this.sandbox = new ClickHouseSandbox(this.client, this.sandboxSessions, this.target.database);
   }
 
   static async open(target: ClickHouseTarget): Promise<ClickHouseWarehouse> {
@@ -271,9 +258,7 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
-    const readOnly = this.readOnlyClient;
-    this.readOnlyClient = null;
-    await (await readOnly?.catch(() => null))?.close();
+    await this.sandboxSessions.close();
     await this.writeLock.run(() => this.client.close());
   }
 }

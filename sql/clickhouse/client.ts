@@ -108,7 +108,7 @@ export async function openClient(target: ClickHouseTarget): Promise<OpenedClient
 }
 
 /**
- * A second session on the target's database for the data team's SQL (sandbox/sandbox.ts): on chdb,
+ * A session of its own on the target's database for the data team's SQL (sandbox/sessions.ts): on chdb,
  * settings sent with a query outlive it in its session, so the read-only one (readonly = 2, which
  * cannot be lowered again) and its limits stay away from the session the warehouse writes with.
  */

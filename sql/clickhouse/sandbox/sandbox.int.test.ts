@@ -13,6 +13,7 @@ import { messagesOf } from '../../../test/support/traffic.ts';
 import { QueryError } from '../../errors.ts';
 import type { ReadOnlyLimits } from '../../warehouse.ts';
 import type { ClickHouseWarehouse } from '../adapter.ts';
+import { checkQueryTree } from './tree.ts';
 
 const probe = mkdtempSync(join(tmpdir(), 'carrello-chsql-probe-'));
 const LIMITS: ReadOnlyLimits = { timeoutMs: 1_000, maxRows: 1_000, maxBytes: 1_000_000 };
@@ -98,6 +99,75 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
     expect(await codeOf(sql)).toBe(code);
   });
 
+  // Hole 5: every way ClickHouse lets a query name a table or a dictionary goes through the allow-list,
+  // and is refused before anything runs (so no engine error describes the hidden table).
+  it.each([
+    ['IN with a bare system table', "SELECT ('SYSTEM', 'Linux') IN system.build_options", 'sql_forbidden_table', { table: 'system.build_options' }],
+    ['IN with a tuple against a hidden table (column count leak)', 'SELECT (1, 2) IN system.processes', 'sql_forbidden_table', { table: 'system.processes' }],
+    ['NOT IN a hidden table of this database', 'SELECT 1 NOT IN cart_folds', 'sql_forbidden_table', { table: 'cart_folds' }],
+    ['GLOBAL IN', 'SELECT 1 GLOBAL IN system.processes', 'sql_forbidden_table', { table: 'system.processes' }],
+    ['GLOBAL NOT IN', 'SELECT 1 GLOBAL NOT IN schema_migrations', 'sql_forbidden_table', { table: 'schema_migrations' }],
+    ['IN in WHERE over events', 'SELECT count() FROM events WHERE cart_id IN cart_folds', 'sql_forbidden_table', { table: 'cart_folds' }],
+    ['nullIn called by name', 'SELECT nullIn(1, cart_folds)', 'sql_forbidden_table', { table: 'cart_folds' }],
+    ['IN a table of another database', 'SELECT 1 IN default.events', 'sql_forbidden_table', { table: 'default.events' }],
+    ['IN a table in a subquery', 'SELECT * FROM (SELECT 1 IN system.build_options AS x)', 'sql_forbidden_table', { table: 'system.build_options' }],
+    ['IN a table in a CTE', 'WITH s AS (SELECT 1 IN system.build_options AS x) SELECT * FROM s', 'sql_forbidden_table', { table: 'system.build_options' }],
+    ['IN a table in a scalar subquery', 'SELECT (SELECT 1 IN cart_folds)', 'sql_forbidden_table', { table: 'cart_folds' }],
+    ['a JOIN of a hidden table', 'SELECT 1 FROM events AS e JOIN cart_folds AS f ON 1', 'sql_forbidden_table', { table: 'cart_folds' }],
+    ['joinGet', "SELECT joinGet('cart_folds', 'cart_id', 1)", 'sql_forbidden_function', { function: 'joinGet' }],
+    ['dictGetOrDefault', "SELECT dictGetOrDefault('d', 'x', 1, 0)", 'sql_forbidden_function', { function: 'dictGetOrDefault' }],
+    ['hasColumnInTable', "SELECT hasColumnInTable('system', 'processes', 'query')", 'sql_forbidden_function', { function: 'hasColumnInTable' }],
+    ['currentDatabase', 'SELECT currentDatabase()', 'sql_forbidden_function', { function: 'currentDatabase' }],
+    ['merge()', "SELECT * FROM merge('.*')", 'sql_forbidden_function', { function: 'merge' }],
+    ['cluster()', "SELECT * FROM cluster('default', system.one)", 'sql_forbidden_function', { function: 'cluster' }],
+    ['clusterAllReplicas()', "SELECT * FROM clusterAllReplicas('default', system.one)", 'sql_forbidden_function', { function: 'clusterAllReplicas' }],
+    ['view()', 'SELECT * FROM view(SELECT * FROM cart_folds)', 'sql_forbidden_function', { function: 'view' }],
+    ['dictionary()', "SELECT * FROM dictionary('d')", 'sql_forbidden_function', { function: 'dictionary' }],
+    ['generateRandom()', "SELECT * FROM generateRandom('a Int8') LIMIT 1", 'sql_forbidden_function', { function: 'generateRandom' }],
+    ['remoteSecure()', "SELECT * FROM remoteSecure('127.0.0.1', system.one)", 'sql_forbidden_function', { function: 'remoteSecure' }],
+  ])('refuses %s with the name it reaches', async (_, sql, code, extra) => {
+    const err = await warehouse.runReadOnly(sql, LIMITS).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueryError);
+    expect(err).toMatchObject({ code, extra });
+  });
+
+  // The second wall on its own: whatever syntax named them, the analyzer's tree shows every table and
+  // function resolved, and the tree check refuses those not exposed.
+  it.each([
+    ['SELECT 1 IN (cart_folds)', { code: 'sql_forbidden_table', extra: { table: 'cart_folds' } }],
+    ["SELECT ('SYSTEM', 'Linux') IN system.build_options", { code: 'sql_forbidden_table', extra: { table: 'system.build_options' } }],
+    ['WITH s AS (SELECT * FROM schema_migrations) SELECT count() FROM s', { code: 'sql_forbidden_table', extra: { table: 'schema_migrations' } }],
+    ["SELECT * FROM merge('.*')", { code: 'sql_forbidden_function', extra: { function: 'merge' } }],
+    ['SELECT lower(fqdn())', { code: 'sql_forbidden_function', extra: { function: 'FQDN' } }],
+  ])('the resolved query tree of %s is refused', async (sql, refusal) => {
+    const rs = await warehouse.client.query({ query: `EXPLAIN QUERY TREE ${sql}`, format: 'TabSeparatedRaw' });
+    const tree = await rs.text();
+    let err: unknown;
+    try {
+      checkQueryTree(tree, store.target.database);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject(refusal);
+  });
+
+  it('the resolved query tree of a read of the exposed tables and the cart model passes', async () => {
+    const sql = `WITH s AS (SELECT * FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)) SELECT count() FROM s, events AS e WHERE e.type IN (SELECT 'x' FROM rejected_events) OR 1 IN system.one`;
+    const rs = await warehouse.client.query({ query: `EXPLAIN QUERY TREE ${sql}`, format: 'TabSeparatedRaw' });
+    const tree = await rs.text();
+    expect(tree).toContain('cart_state_asof');
+    expect(() => checkQueryTree(tree, store.target.database)).not.toThrow();
+  });
+
+  // Functions that reveal the host, the build, the server's identity or its access control.
+  it.each(['displayName()', 'hostName()', 'HOSTNAME()', 'fqdn()', 'FQDN()', 'fullHostName()', 'version()', 'buildId()', 'serverUUID()', 'uptime()', 'currentUser()', 'user()', 'getOSKernelVersion()', "filesystemAvailable()", 'tcpPort()', 'shardNum()'])(
+    'refuses SELECT %s with sql_forbidden_function',
+    async (call) => {
+      const err = await warehouse.runReadOnly(`SELECT ${call}`, LIMITS).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'sql_forbidden_function', extra: { function: call.slice(0, -2) } });
+    },
+  );
+
   it.each([
     ['an infinite generator', 'SELECT * FROM system.numbers WHERE number % 1000000000 = 999999999'],
     ['an endless aggregate', 'SELECT count() FROM numbers(9223372036854775807)'],
@@ -108,6 +178,43 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
     expect(err).toBeInstanceOf(QueryError);
     expect(err).toMatchObject({ code: 'query_timeout', extra: { limit_ms: 1000 } });
     expect(Date.now() - t0).toBeLessThan(5_000);
+  });
+
+  // Hole 6: the engine stops what would grow past a limit, and the answer names the limit (never 500).
+  it('a query that needs more memory than the limit is stopped inside the engine: 400 query_out_of_memory naming it', async () => {
+    const t0 = Date.now();
+    const limits = { ...LIMITS, timeoutMs: 20_000, maxMemoryBytes: 64 * 1024 * 1024 };
+    const err = await warehouse.runReadOnly("SELECT repeat(toString(number % 10), 1000000) AS s FROM numbers(3000)", limits).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'query_out_of_memory', extra: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_memory_bytes' } });
+    // Long before the time limit: the engine stopped at the memory limit, not after building GBs.
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('a constant of GBs is stopped at the memory limit while the query is analysed', async () => {
+    const limits = { ...LIMITS, timeoutMs: 20_000, maxMemoryBytes: 64 * 1024 * 1024 };
+    const err = await warehouse.runReadOnly("SELECT length(arrayStringConcat(arrayMap(x -> repeat('x', 1000000), range(2000)))) AS n", limits).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'query_out_of_memory', extra: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_memory_bytes' } });
+  });
+
+  it('a result far past the byte limit is stopped inside the engine: 400 query_result_too_large naming it', async () => {
+    const t0 = Date.now();
+    const limits = { timeoutMs: 20_000, maxRows: 100_000, maxBytes: 1_000_000 };
+    const err = await warehouse.runReadOnly("SELECT materialize(repeat('x', 1000)) AS s FROM numbers(100000)", limits).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'query_result_too_large', extra: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_result_bytes' } });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('a constant column over many rows (written per row by the output format, outside the engine limits) is cut off at max_bytes, quickly', async () => {
+    const t0 = Date.now();
+    const limits = { timeoutMs: 20_000, maxRows: 100_000, maxBytes: 1_000_000 };
+    const r = await warehouse.runReadOnly("SELECT repeat('x', 10000) AS s FROM numbers(20000)", limits);
+    expect([r.rowCount, r.truncated]).toEqual([100, 'max_bytes']);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('the time limit is named like the other limits', async () => {
+    const err = await warehouse.runReadOnly('SELECT count() FROM system.numbers', LIMITS).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'query_timeout', extra: { limit_ms: 1000, limit: 1000, limit_name: 'sql_timeout_ms' } });
   });
 
   it('leaves the database, its settings and the file system as they were', async () => {
@@ -161,6 +268,15 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     expect([big.rowCount, big.truncated]).toEqual([2, 'max_bytes']);
   });
 
+  it('the row limit caps the answer, never a subquery, CTE, IN set or view inside it', async () => {
+    const limits = { ...LIMITS, timeoutMs: 10_000, maxRows: 2 };
+    const one = async (sql: string) => Number((await warehouse.runReadOnly(sql, limits)).values[0]![0]);
+    expect(await one('SELECT count() AS n FROM (SELECT number FROM numbers(100))')).toBe(100);
+    expect(await one('WITH s AS (SELECT * FROM events) SELECT count() AS n FROM s')).toBe(29);
+    expect(await one('SELECT count() AS n FROM numbers(100) WHERE number IN (SELECT number FROM numbers(50))')).toBe(50);
+    expect(await one(`SELECT count() AS n FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)`)).toBe(10);
+  });
+
   it('an error of the query itself is sql_error', async () => {
     expect(await codeOf('SELECT no_such_column FROM events')).toBe('sql_error');
   });
@@ -190,5 +306,14 @@ describe('runReadOnly on ClickHouse answers reads', () => {
       ...[1, 2, 3].map((i) => warehouse.runReadOnly(`SELECT ${i} * 7 AS x`, { ...LIMITS, timeoutMs: 10_000 }).then((r) => Number(r.values[0]![0]))),
     ]);
     expect(answers).toEqual(['query_timeout', 7, 14, 21]);
+  });
+
+  it('a query running to its time limit does not hold up another: each runs on a session of its own', async () => {
+    const slow = warehouse.runReadOnly('SELECT count() FROM system.numbers', { ...LIMITS, timeoutMs: 6_000 }).catch((e: QueryError) => e.code);
+    const t0 = Date.now();
+    const fast = await warehouse.runReadOnly('SELECT 1 AS x', { ...LIMITS, timeoutMs: 6_000 });
+    // Well before the slow one's 6 s: it did not wait for it.
+    expect([Number(fast.values[0]![0]), Date.now() - t0 < 3_000]).toEqual([1, true]);
+    expect(await slow).toBe('query_timeout');
   });
 });

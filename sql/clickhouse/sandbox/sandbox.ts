@@ -2,29 +2,34 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { QueryError } from '../../errors.ts';
 import { approxBytes } from '../../duckdb/values.ts';
 import type { ColumnType, ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
-import { DENIED_FUNCTIONS, DENIED_PREFIXES, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES } from './policy.ts';
+import { classify, engineLimits, interrupted, rowLimit } from './limits.ts';
+import { deniedFunction, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES, IN_FUNCTIONS } from './policy.ts';
+import type { SandboxSessions } from './sessions.ts';
+import { checkQueryTree, explainLines } from './tree.ts';
 
 /**
- * The data team's SQL on ClickHouse, in three steps:
+ * The data team's SQL on ClickHouse, in four steps:
  * 1. `formatQuery` parses the text as exactly one statement (ClickHouse refuses several) and gives it
  *    back canonical; only that canonical text is looked at and run, so nothing hides after a `;`.
  * 2. `EXPLAIN AST` of it is walked: the statement must be a SELECT (a union of them); no SETTINGS
- *    clause; every table named is exposed (or a CTE of the query); every table function is on the
- *    allow-list; no scalar function on the deny-list (policy.ts).
- * 3. It runs on a session of its own that is `readonly = 2` (the engine refuses writes and DDL
- *    whatever the check let through; readonly cannot be lowered), with max_execution_time,
- *    max_result_rows + result_overflow_mode = 'break', and times in UTC.
- * Limits: the AST check trusts ClickHouse's own printing of the AST (EXPLAIN AST), and a name both a
- * CTE and a table of this database is refused as the table.
+ *    clause; every table named (in FROM, JOIN, or bare on the right of IN) is exposed (or a CTE of the
+ *    query); every table function is on the allow-list; no scalar function on the deny-list or defined
+ *    by a user (policy.ts). Nothing runs yet, so no engine error can describe a hidden table.
+ * 3. `EXPLAIN QUERY TREE` on the read-only session: the analyzer resolves every table and function the
+ *    query will touch, however named, and each is checked again (tree.ts).
+ * 4. It runs on that session, `readonly = 2` (the engine refuses writes and DDL whatever the checks let
+ *    through; readonly cannot be lowered), with the engine's own limits (limits.ts): time, memory,
+ *    result size, and rows capped one past max_rows; times in UTC.
+ * Limits: the checks trust ClickHouse's own printing of the AST and the tree; a name both a CTE and a
+ * table of this database is refused as the table. On a server, a user granted SELECT on the exposed
+ * tables only is the wall that does not depend on either (docs/clickhouse.md).
  */
 export class ClickHouseSandbox {
-  private queue: Promise<void> = Promise.resolve();
-
   constructor(
     /** The session queries are checked with (any). */
     private readonly checker: ClickHouseClient,
-    /** The read-only session queries run on; discarded after a failed query (see run). */
-    private readonly runner: { get: () => Promise<ClickHouseClient>; discard: () => Promise<void> },
+    /** The read-only sessions queries run on (sessions.ts): side by side, none shared by two queries at once. */
+    private readonly sessions: SandboxSessions,
     private readonly database: string,
   ) {}
 
@@ -33,26 +38,23 @@ export class ClickHouseSandbox {
     if (sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').replace(/[\s;]/g, '') === '') throw new QueryError('sql_empty', 'the query is empty');
     const statement = await this.canonical(sql);
     await this.check(statement);
-    // One query at a time on the read-only session: a failed one's session is closed before the next
-    // starts, so no query reads what another left behind (chdb).
-    const turn = this.queue.then(() => undefined);
-    let release!: () => void;
-    this.queue = new Promise<void>((r) => (release = r));
-    await turn;
-    // The time limit covers the check and the wait for the session too.
-    const seconds = Math.max(0.001, (limits.timeoutMs - (Date.now() - started)) / 1000);
+    // The time limit covers the checks and the opening of a session too.
+    const seconds = () => Math.max(0.001, (limits.timeoutMs - (Date.now() - started)) / 1000);
     let answer: { meta: { name: string; type: string }[]; data: unknown[][] };
+    const lease = await this.sessions.acquire().catch((err: unknown) => {
+      throw classify(err, limits);
+    });
+    let failed = false;
     try {
-      const runner = await this.runner.get();
+      const runner = lease.client;
+      const tree = await runner.query({ query: `EXPLAIN QUERY TREE ${statement}`, format: 'TabSeparatedRaw', clickhouse_settings: engineLimits(limits, seconds()) });
+      const { constantBytes } = checkQueryTree(await tree.text(), this.database);
       const rs = await runner.query({
         query: statement,
         format: 'JSONCompact',
         clickhouse_settings: {
-          readonly: '2',
-          max_execution_time: seconds as unknown as number,
-          timeout_overflow_mode: 'throw',
-          max_result_rows: String(limits.maxRows + 1),
-          result_overflow_mode: 'break',
+          ...engineLimits(limits, seconds()),
+          ...rowLimit(limits, constantBytes),
           session_timezone: 'UTC',
           // Every read of events as if with FINAL, as the warehouse's own queries do: copies not yet merged count once.
           final: 1,
@@ -62,12 +64,13 @@ export class ClickHouseSandbox {
       });
       answer = (await rs.json()) as unknown as typeof answer;
     } catch (err) {
-      // chdb hands what a stopped query had written so far to the session's next query: a session
-      // whose query failed is closed, and the next query opens a new one.
-      await this.runner.discard();
+      if (err instanceof QueryError) throw err;
+      // chdb hands what a stopped query had written so far to the session's next query: the session
+      // of a failed query is not lent again (sessions.ts).
+      failed = true;
       throw classify(err, limits);
     } finally {
-      release();
+      await lease.release(failed);
     }
     if (Date.now() - started > limits.timeoutMs + 1_000) throw interrupted(limits);
     const kinds = answer.meta.map((m) => columnType(m.type));
@@ -134,9 +137,7 @@ export class ClickHouseSandbox {
     } catch (err) {
       throw new QueryError('sql_syntax_error', firstLine((err as Error).message));
     }
-    // chdb prints the rows quoted (as CSV) whatever the format asked for; a server does not.
-    const lines = text.split('\n').filter((l) => l.trim() !== '').map((l) => (l.startsWith('"') && l.endsWith('"') ? l.slice(1, -1) : l));
-    const nodes = lines.map((l) => ({ depth: l.length - l.trimStart().length, text: l.trim() }));
+    const nodes = explainLines(text).map((l) => ({ depth: l.length - l.trimStart().length, text: l.trim() }));
     const top = nodes[0];
     if (!top || top.depth !== 0 || !/^SelectWithUnionQuery\b/.test(top.text)) {
       throw new QueryError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${top?.text.split(' ')[0] ?? 'nothing'}`);
@@ -149,19 +150,25 @@ export class ClickHouseSandbox {
       }
     }
     if (/\bINTO\s+OUTFILE\b/i.test(statement)) throw new QueryError('sql_not_read_only', 'INTO OUTFILE writes a file; only reads may run');
-    const tables = await this.tables();
+    const [tables, userFunctions] = await Promise.all([this.tables(), this.userFunctions()]);
+    const checkTable = (name: string) => {
+      if (EXPOSED_TABLES.has(name) || EXPOSED_TABLES.has(name.replace(`${this.database}.`, '')) || EXPOSED_SYSTEM_TABLES.has(name)) return;
+      // Not exposed: refused when it names a real table; otherwise it is a CTE of the query (or
+      // nothing, which the engine then reports).
+      if (name.includes('.') || tables.has(name)) throw new QueryError('sql_forbidden_table', `table ${name} is not exposed; see docs/sql.md`, { table: name });
+    };
     nodes.forEach((node, i) => {
       const parent = parentOf(nodes, i);
       if (node.text === 'Set' || node.text.startsWith('Set ')) {
         throw new QueryError('sql_not_read_only', 'settings cannot be changed (SETTINGS clause)');
       }
       const table = /^TableIdentifier (\S+)/.exec(node.text);
-      if (table) {
-        const name = table[1]!;
-        if (EXPOSED_TABLES.has(name) || EXPOSED_TABLES.has(name.replace(`${this.database}.`, '')) || EXPOSED_SYSTEM_TABLES.has(name)) return;
-        // Not exposed: refused when it names a real table; otherwise it is a CTE of the query (or
-        // nothing, which the engine then reports).
-        if (name.includes('.') || tables.has(name)) throw new QueryError('sql_forbidden_table', `table ${name} is not exposed; see docs/sql.md`, { table: name });
+      if (table) return checkTable(table[1]!);
+      // `x IN t` with a bare name reads table t as the set: the same allow-list as FROM.
+      const identifier = /^Identifier (\S+)/.exec(node.text);
+      if (identifier && parent?.text.startsWith('ExpressionList')) {
+        const call = /^Function (\S+)/.exec(parentOf(nodes, nodes.indexOf(parent))?.text ?? '');
+        if (call && IN_FUNCTIONS.has(call[1]!) && !firstChild(nodes, i)) return checkTable(identifier[1]!);
         return;
       }
       const fn = /^Function (\S+)/.exec(node.text);
@@ -171,7 +178,7 @@ export class ClickHouseSandbox {
           if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new QueryError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
           return;
         }
-        const denied = DENIED_FUNCTIONS.get(name) ?? (DENIED_PREFIXES.some((p) => name.startsWith(p)) ? 'reads data outside the exposed tables' : undefined);
+        const denied = deniedFunction(name) ?? (userFunctions.has(name) ? 'is defined by a user of the server, not built into ClickHouse' : undefined);
         if (denied !== undefined) throw new QueryError('sql_forbidden_function', `function ${name} is not allowed: it ${denied}`, { function: name });
       }
     });
@@ -182,6 +189,12 @@ export class ClickHouseSandbox {
     const rs = await this.checker.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' });
     return new Set((await rs.json<{ name: string }>()).map((r) => r.name));
   }
+
+  /** Functions created on the server (SQL or executable UDFs): their bodies are nobody's check. */
+  private async userFunctions(): Promise<Set<string>> {
+    const rs = await this.checker.query({ query: "SELECT name FROM system.functions WHERE origin != 'System'", format: 'JSONEachRow' });
+    return new Set((await rs.json<{ name: string }>()).map((r) => r.name));
+  }
 }
 
 function parentOf(nodes: { depth: number; text: string }[], i: number): { depth: number; text: string } | undefined {
@@ -190,36 +203,17 @@ function parentOf(nodes: { depth: number; text: string }[], i: number): { depth:
   return undefined;
 }
 
-const firstLine = (s: string) => s.split('\n')[0]!;
-
-function interrupted(limits: ReadOnlyLimits): QueryError {
-  return new QueryError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
-    limit_ms: limits.timeoutMs,
-  });
-}
-
-/** ClickHouse's error codes decide ours. */
-function classify(err: unknown, limits: ReadOnlyLimits): unknown {
-  const e = err as { code?: string; type?: string; message?: string };
-  if (!e || typeof e.message !== 'string' || e.type === undefined) return err;
-  switch (e.type) {
-    case 'TIMEOUT_EXCEEDED':
-    case 'QUERY_WAS_CANCELLED':
-      return interrupted(limits);
-    case 'MEMORY_LIMIT_EXCEEDED':
-      return new QueryError('query_out_of_memory', firstLine(e.message));
-    case 'READONLY':
-      return new QueryError('sql_not_read_only', firstLine(e.message));
-    case 'ACCESS_DENIED':
-    case 'UNKNOWN_TABLE':
-    case 'UNKNOWN_DATABASE':
-      return new QueryError(e.type === 'ACCESS_DENIED' ? 'sql_forbidden_access' : 'sql_error', firstLine(e.message));
-    case 'SYNTAX_ERROR':
-      return new QueryError('sql_syntax_error', firstLine(e.message));
-    default:
-      return new QueryError('sql_error', firstLine(e.message));
+/** Whether node i is the first child of its parent (no sibling before it). */
+function firstChild(nodes: { depth: number; text: string }[], i: number): boolean {
+  const depth = nodes[i]!.depth;
+  for (let j = i - 1; j >= 0; j--) {
+    if (nodes[j]!.depth === depth) return false;
+    if (nodes[j]!.depth < depth) return true;
   }
+  return true;
 }
+
+const firstLine = (s: string) => s.split('\n')[0]!;
 
 /** Engine-neutral type of a ClickHouse type name. */
 export function columnType(type: string): ColumnType {
