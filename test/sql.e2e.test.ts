@@ -88,6 +88,28 @@ describe('POST /v1/sql refuses or stops what is not a read of the exposed data',
     expect(await res.json()).toMatchObject({ status: 400, code });
   });
 
+  // Issue 11: a recursive CTE's anchor reads the real table of its name.
+  it.each([
+    [
+      'settings through a CTE named like them',
+      "WITH RECURSIVE pg_settings AS (SELECT name, value FROM pg_settings UNION ALL SELECT * FROM pg_settings WHERE false) SELECT * FROM pg_settings",
+      { code: 'sql_forbidden_table', table: 'pg_settings' },
+    ],
+    [
+      'the store path through a CTE named like the catalogue',
+      'WITH RECURSIVE duckdb_databases AS (SELECT path FROM duckdb_databases UNION ALL SELECT * FROM duckdb_databases WHERE false) SELECT * FROM duckdb_databases',
+      { code: 'sql_forbidden_table', table: 'duckdb_databases' },
+    ],
+  ])('refuses %s with 400 naming it', async (_, query, fields) => {
+    const t0 = Date.now();
+    const res = await sql({ query });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ status: 400, ...fields });
+    // Refused before it runs: well within the time limit (1 s here) and its slack.
+    expect(Date.now() - t0).toBeLessThan(1_000 * 5 + 2_000);
+  });
+
   it.each([
     ['a 1-row-per-ms infinite generator', 'SELECT i FROM range(9223372036854775807) t(i) WHERE i % 1000000 = 0'],
     ['an infinite recursive CTE', 'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT i FROM r'],

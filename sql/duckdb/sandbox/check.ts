@@ -54,10 +54,13 @@ class Walk {
   }
 
   /**
-   * CTE scope, kept as narrow as DuckDB's or narrower: a CTE's body sees the CTEs declared before it
-   * (itself only inside a recursive CTE node), the node's body sees all of them, nested queries inherit.
+   * CTE scope, kept as narrow as DuckDB's or narrower: a CTE's body sees the CTEs declared before it,
+   * never itself nor those after it; the node's body sees all of them; nested queries inherit. In a
+   * recursive CTE node (WITH RECURSIVE x AS (anchor UNION recursive term)) only the recursive term sees
+   * x: DuckDB binds the anchor without it, so a name in the anchor is the real table (checked on 1.5).
    * INVARIANT: a name is treated as a CTE only where DuckDB would resolve it to that CTE; otherwise a
-   * CTE named like a hidden table (`WITH schema_migrations AS (FROM schema_migrations)`) would open it.
+   * CTE named like a hidden table (`WITH RECURSIVE pg_settings AS (FROM pg_settings UNION ALL ...)`)
+   * would open it.
    */
   private queryNode(n: Obj, scope: Scope): void {
     let inner = new Set(scope);
@@ -69,8 +72,11 @@ class Walk {
       this.visit(e.value, inner);
       inner = new Set([...inner, e.key.toLowerCase()]);
     }
-    if (n.type === 'RECURSIVE_CTE_NODE' && typeof n.cte_name === 'string') inner.add(n.cte_name.toLowerCase());
-    this.children(n, inner, ['cte_map']);
+    if (n.type !== 'RECURSIVE_CTE_NODE') return this.children(n, inner, ['cte_map']);
+    if (typeof n.cte_name !== 'string') throw unsupported('recursive cte');
+    this.visit(n.left, inner);
+    this.visit(n.right, new Set([...inner, n.cte_name.toLowerCase()]));
+    this.children(n, inner, ['cte_map', 'left', 'right']);
   }
 
   private tableRef(t: Obj, scope: Scope): void {
