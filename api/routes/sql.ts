@@ -18,7 +18,8 @@ export function sqlRoutes({ warehouse, limits }: RouteDeps) {
         'One read-only statement (SELECT, FROM, WITH, VALUES, DESCRIBE, SUMMARIZE) over events, rejected_events and the ' +
         'cart_*_asof table macros. Anything else is refused with 400 and a stable code (sql_not_read_only, ' +
         'sql_multiple_statements, sql_forbidden_table, sql_forbidden_function, ...). The query is stopped at the time ' +
-        'limit (400 query_timeout); rows beyond the row limit are cut off and the answer says truncated. JSON, CSV or ' +
+        'limit (400 query_timeout); on DuckDB, functions that build large values (repeat, lpad, ...) take literal sizes ' +
+        'within a bound (400 sql_value_too_large); rows beyond the row limit are cut off and the answer says truncated. JSON, CSV or ' +
         'Arrow by ?format= or Accept. See docs/sql.md.',
       tags: ['sql'],
       roles: ['data', 'admin'],

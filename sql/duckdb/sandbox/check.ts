@@ -1,4 +1,5 @@
 import { QueryError } from '../../errors.ts';
+import { checkBuiltSize, SIZE_BOUNDED } from './bounds.ts';
 import { DENIED_FUNCTIONS, DENIED_PREFIXES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES, PARSER_FUNCTIONS } from './policy.ts';
 
 /**
@@ -8,7 +9,8 @@ import { DENIED_FUNCTIONS, DENIED_PREFIXES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TAB
  * a table or function past the check unseen.
  *
  * What it enforces: FROM names only exposed tables or CTEs in scope; table functions and table macros
- * only from the allow-list; other functions only built-ins (the engine's catalogue) not denied.
+ * only from the allow-list; other functions only built-ins (the engine's catalogue) not denied, and
+ * those that build a value larger than their inputs (bounds.ts) only with literal sizes within a bound.
  */
 export function checkSelect(statement: unknown, builtins: ReadonlySet<string>): void {
   const node = asObject(statement)?.node;
@@ -125,6 +127,7 @@ class Walk {
     if (!this.builtins.has(name) && !PARSER_FUNCTIONS.has(name)) {
       throw new QueryError('sql_forbidden_function', `function ${name}() is not a built-in function available here`, { function: name });
     }
+    if (SIZE_BOUNDED.has(name)) checkBuiltSize(name, Array.isArray(e.children) ? e.children : []);
   }
 }
 

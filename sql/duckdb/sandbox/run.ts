@@ -126,6 +126,8 @@ function multiple(): QueryError {
 function interrupted(limits: ReadOnlyLimits): QueryError {
   return new QueryError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
     limit_ms: limits.timeoutMs,
+    limit: limits.timeoutMs,
+    limit_name: 'sql_timeout_ms',
   });
 }
 

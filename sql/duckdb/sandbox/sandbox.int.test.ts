@@ -102,7 +102,12 @@ describe('runReadOnly on DuckDB: answers', () => {
 
   it('stops a runaway query at the time limit, and the store keeps answering', async () => {
     const t0 = Date.now();
-    expect(await refusal('SELECT count(*) FROM range(9223372036854775807)', { timeoutMs: 300 })).toEqual({ code: 'query_timeout', limit_ms: 300 });
+    expect(await refusal('SELECT count(*) FROM range(9223372036854775807)', { timeoutMs: 300 })).toEqual({
+      code: 'query_timeout',
+      limit_ms: 300,
+      limit: 300,
+      limit_name: 'sql_timeout_ms',
+    });
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect((await run('SELECT count(*) AS n FROM events')).values).toEqual([[7n]]);
   });
