@@ -25,6 +25,8 @@ export function checkBuiltSize(name: string, args: readonly unknown[]): void {
     case 'list_resize':
     case 'array_resize':
       return within(name, sizeArgument(name, args[1], 'its size'));
+    case 'bitstring':
+      return args.length < 2 ? undefined : within(name, sizeArgument(name, args[1], 'its length in bits'));
     case 'bar':
       // The width defaults to 80 characters.
       return args.length < 4 ? undefined : within(name, sizeArgument(name, args[3], 'its width'));
@@ -40,7 +42,7 @@ export function checkBuiltSize(name: string, args: readonly unknown[]): void {
 }
 
 /** Names whose size arguments checkBuiltSize reads: the check calls it for these only. */
-export const SIZE_BOUNDED: ReadonlySet<string> = new Set(['repeat', 'lpad', 'rpad', 'list_resize', 'array_resize', 'bar', 'range', 'generate_series', 'printf', 'format']);
+export const SIZE_BOUNDED: ReadonlySet<string> = new Set(['repeat', 'lpad', 'rpad', 'list_resize', 'array_resize', 'bitstring', 'bar', 'range', 'generate_series', 'printf', 'format']);
 
 function sizeArgument(name: string, arg: unknown, what: string): number {
   const n = literalInteger(arg);

@@ -43,6 +43,7 @@ describe('runReadOnly on DuckDB: values built in one call', () => {
     ['a list resize', 'SELECT list_resize([1], 1000000000)', 'list_resize'],
     ['an array resize', 'SELECT array_resize([1], 1000000000)', 'array_resize'],
     ['a wide bar', 'SELECT bar(1, 0, 1, 1000000000)', 'bar'],
+    ['a long bit string', "SELECT bitstring('1', 1000000000)", 'bitstring'],
     ['a list range', 'SELECT range(10000000000)', 'range'],
     ['a list series from the data', 'SELECT generate_series(1, quantity) FROM events', 'generate_series'],
     ['a list series of timestamps', "SELECT generate_series(TIMESTAMP '2000-01-01', TIMESTAMP '2299-01-01', INTERVAL 1 SECOND)", 'generate_series'],
@@ -57,7 +58,7 @@ describe('runReadOnly on DuckDB: values built in one call', () => {
   it('answers the everyday uses of those functions', async () => {
     const r = await run(
       "SELECT repeat('-', 3) AS rule, lpad('7', 3, '0') AS padded, rpad(cart_id, 10, '.') AS dotted, bar(5, 0, 10, 4) AS b, " +
-        "range(3) AS r, generate_series(1, 3) AS g, printf('%05d', 42) AS p, format('{:>4}', 'x') AS f, list_resize([1], 2) AS l " +
+        "range(3) AS r, generate_series(1, 3) AS g, printf('%05d', 42) AS p, format('{:>4}', 'x') AS f, list_resize([1], 2) AS l, bitstring('1', 4)::VARCHAR AS bits " +
         "FROM events WHERE type = 'order.placed'",
     );
     expect(r.columns.map((c, i) => [c.name, r.values[i]![0]])).toEqual([
@@ -70,6 +71,7 @@ describe('runReadOnly on DuckDB: values built in one call', () => {
       ['p', '00042'],
       ['f', '   x'],
       ['l', [1, null]],
+      ['bits', '0001'],
     ]);
   });
 });
