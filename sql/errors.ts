@@ -23,6 +23,8 @@ export type QueryErrorCode =
   | 'sql_error'
   /** A value the answer cannot represent, e.g. a HUGEINT beyond 64 bits. */
   | 'sql_value_out_of_range'
+  /** A function would build a value larger than the sandbox's bound, or of a size not known before it runs. */
+  | 'sql_value_too_large'
   /** The time limit stopped the query. */
   | 'query_timeout'
   /** The engine ran out of memory for this query. */

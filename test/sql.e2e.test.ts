@@ -88,6 +88,34 @@ describe('POST /v1/sql refuses or stops what is not a read of the exposed data',
     expect(await res.json()).toMatchObject({ status: 400, code });
   });
 
+  // Issue 11: a recursive CTE's anchor reads the real table of its name; a value built in one call
+  // cannot be interrupted, so its size must be a literal within the bound.
+  it.each([
+    [
+      'settings through a CTE named like them',
+      "WITH RECURSIVE pg_settings AS (SELECT name, value FROM pg_settings UNION ALL SELECT * FROM pg_settings WHERE false) SELECT * FROM pg_settings",
+      { code: 'sql_forbidden_table', table: 'pg_settings' },
+    ],
+    [
+      'the store path through a CTE named like the catalogue',
+      'WITH RECURSIVE duckdb_databases AS (SELECT path FROM duckdb_databases UNION ALL SELECT * FROM duckdb_databases WHERE false) SELECT * FROM duckdb_databases',
+      { code: 'sql_forbidden_table', table: 'duckdb_databases' },
+    ],
+    [
+      'a billion-character string',
+      "SELECT length(repeat('x', 1000000000))",
+      { code: 'sql_value_too_large', function: 'repeat', limit: 10_000, limit_name: 'sql_max_built_length' },
+    ],
+  ])('refuses %s with 400 naming it', async (_, query, fields) => {
+    const t0 = Date.now();
+    const res = await sql({ query });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(await res.json()).toMatchObject({ status: 400, ...fields });
+    // Refused before it runs: well within the time limit (1 s here) and its slack.
+    expect(Date.now() - t0).toBeLessThan(1_000 * 5 + 2_000);
+  });
+
   it.each([
     ['a 1-row-per-ms infinite generator', 'SELECT i FROM range(9223372036854775807) t(i) WHERE i % 1000000 = 0'],
     ['an infinite recursive CTE', 'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT i FROM r'],
@@ -99,6 +127,8 @@ describe('POST /v1/sql refuses or stops what is not a read of the exposed data',
     expect(await res.json()).toMatchObject({
       code: 'query_timeout',
       limit_ms: 1000,
+      limit: 1000,
+      limit_name: 'sql_timeout_ms',
       detail: 'the query ran past the time limit of 1000 ms and was stopped; narrow it, aggregate, or use the export',
     });
     expect(Date.now() - t0).toBeLessThan(10_000);

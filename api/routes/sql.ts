@@ -19,8 +19,9 @@ export function sqlRoutes({ warehouse, limits }: RouteDeps) {
         'cart_*_asof table macros. Anything else is refused with 400 and a stable code (sql_not_read_only, ' +
         'sql_multiple_statements, sql_forbidden_table, sql_forbidden_function, ...). The query is stopped at the time ' +
         'limit (400 query_timeout); on ClickHouse the engine also stops it at the memory limit (400 query_out_of_memory) ' +
-        'and at the result size wall (400 query_result_too_large), each problem naming `limit` and `limit_name`. Rows ' +
-        'beyond the row limit are cut off and the answer says truncated. JSON, CSV or ' +
+        'and at the result size wall (400 query_result_too_large); on DuckDB, functions that build large values (repeat, ' +
+        'lpad, ...) take literal sizes within a bound (400 sql_value_too_large). Each such problem names `limit` and ' +
+        '`limit_name`. Rows beyond the row limit are cut off and the answer says truncated. JSON, CSV or ' +
         'Arrow by ?format= or Accept. See docs/sql.md.',
       tags: ['sql'],
       roles: ['data', 'admin'],

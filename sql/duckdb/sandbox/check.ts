@@ -1,4 +1,5 @@
 import { QueryError } from '../../errors.ts';
+import { checkBuiltSize, SIZE_BOUNDED } from './bounds.ts';
 import { DENIED_FUNCTIONS, DENIED_PREFIXES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES, PARSER_FUNCTIONS } from './policy.ts';
 
 /**
@@ -8,7 +9,8 @@ import { DENIED_FUNCTIONS, DENIED_PREFIXES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TAB
  * a table or function past the check unseen.
  *
  * What it enforces: FROM names only exposed tables or CTEs in scope; table functions and table macros
- * only from the allow-list; other functions only built-ins (the engine's catalogue) not denied.
+ * only from the allow-list; other functions only built-ins (the engine's catalogue) not denied, and
+ * those that build a value larger than their inputs (bounds.ts) only with literal sizes within a bound.
  */
 export function checkSelect(statement: unknown, builtins: ReadonlySet<string>): void {
   const node = asObject(statement)?.node;
@@ -54,10 +56,13 @@ class Walk {
   }
 
   /**
-   * CTE scope, kept as narrow as DuckDB's or narrower: a CTE's body sees the CTEs declared before it
-   * (itself only inside a recursive CTE node), the node's body sees all of them, nested queries inherit.
+   * CTE scope, kept as narrow as DuckDB's or narrower: a CTE's body sees the CTEs declared before it,
+   * never itself nor those after it; the node's body sees all of them; nested queries inherit. In a
+   * recursive CTE node (WITH RECURSIVE x AS (anchor UNION recursive term)) only the recursive term sees
+   * x: DuckDB binds the anchor without it, so a name in the anchor is the real table (checked on 1.5).
    * INVARIANT: a name is treated as a CTE only where DuckDB would resolve it to that CTE; otherwise a
-   * CTE named like a hidden table (`WITH schema_migrations AS (FROM schema_migrations)`) would open it.
+   * CTE named like a hidden table (`WITH RECURSIVE pg_settings AS (FROM pg_settings UNION ALL ...)`)
+   * would open it.
    */
   private queryNode(n: Obj, scope: Scope): void {
     let inner = new Set(scope);
@@ -69,8 +74,11 @@ class Walk {
       this.visit(e.value, inner);
       inner = new Set([...inner, e.key.toLowerCase()]);
     }
-    if (n.type === 'RECURSIVE_CTE_NODE' && typeof n.cte_name === 'string') inner.add(n.cte_name.toLowerCase());
-    this.children(n, inner, ['cte_map']);
+    if (n.type !== 'RECURSIVE_CTE_NODE') return this.children(n, inner, ['cte_map']);
+    if (typeof n.cte_name !== 'string') throw unsupported('recursive cte');
+    this.visit(n.left, inner);
+    this.visit(n.right, new Set([...inner, n.cte_name.toLowerCase()]));
+    this.children(n, inner, ['cte_map', 'left', 'right']);
   }
 
   private tableRef(t: Obj, scope: Scope): void {
@@ -119,6 +127,7 @@ class Walk {
     if (!this.builtins.has(name) && !PARSER_FUNCTIONS.has(name)) {
       throw new QueryError('sql_forbidden_function', `function ${name}() is not a built-in function available here`, { function: name });
     }
+    if (SIZE_BOUNDED.has(name)) checkBuiltSize(name, Array.isArray(e.children) ? e.children : []);
   }
 }
 

@@ -57,3 +57,10 @@ export const DENIED_PREFIXES: readonly string[] = ['__internal', 'duckdb_', 'pra
  * all harmless: UNNEST / UNLIST in a select list.
  */
 export const PARSER_FUNCTIONS: ReadonlySet<string> = new Set(['unnest', 'unlist']);
+
+/**
+ * Most characters or list elements that one call of a value-building function (repeat, lpad, rpad,
+ * list_resize, bitstring, bar, printf, format, scalar range and generate_series) may produce; see bounds.ts.
+ * Fixed, not configured: it bounds one value, which the engine's limits cannot.
+ */
+export const MAX_BUILT_LENGTH = 10_000;

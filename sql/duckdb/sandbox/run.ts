@@ -4,6 +4,16 @@ import { query } from '../../loader.ts';
 import type { ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
 import { approxBytes, columnReader } from '../values.ts';
 import { checkSelect } from './check.ts';
+import { Slots } from './slots.ts';
+
+/**
+ * Sandbox queries running at once (more wait their turn, first come first served, within their time
+ * limit). Node runs every DuckDB call of the process on libuv's thread pool (4 threads unless
+ * UV_THREADPOOL_SIZE says otherwise), and a running query holds its thread until it ends: four slow
+ * queries held all four, and the store's own reads and writes waited for them (9 s for a SELECT 1).
+ * Two slots leave the others to ingest, the API's reads and file work.
+ */
+export const SANDBOX_RUNNING = 2;
 
 /**
  * Runs the data team's SQL on DuckDB. Layers, each enough on its own for some attacks, together for all:
@@ -14,21 +24,28 @@ import { checkSelect } from './check.ts';
  * 3. The instance was opened with external access off (adapter.ts): no file outside the export folder,
  *    no network, no extension loading, configuration locked.
  * 4. A timer interrupts the connection at the time limit; rows are read chunk by chunk and reading
- *    stops one row past the row limit or at the size limit.
+ *    stops one row past the row limit or at the size limit. At most SANDBOX_RUNNING queries run at once.
  */
 export class DuckDbSandbox {
   private builtins?: Promise<ReadonlySet<string>>;
+  private readonly slots = new Slots(SANDBOX_RUNNING);
 
   constructor(private readonly instance: DuckDBInstance) {}
 
   async run(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
     const started = Date.now();
+    const ran = await this.slots.run(started + limits.timeoutMs, (remainingMs) => this.runInSlot(sql, limits, started, remainingMs));
+    if (!ran) throw interrupted(limits);
+    return ran.value;
+  }
+
+  private async runInSlot(sql: string, limits: ReadOnlyLimits, started: number, remainingMs: number): Promise<ReadOnlyResult> {
     const conn = await this.instance.connect();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       conn.interrupt();
-    }, limits.timeoutMs);
+    }, remainingMs);
     try {
       await this.check(conn, sql);
       await conn.run('BEGIN TRANSACTION READ ONLY');
@@ -126,6 +143,8 @@ function multiple(): QueryError {
 function interrupted(limits: ReadOnlyLimits): QueryError {
   return new QueryError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
     limit_ms: limits.timeoutMs,
+    limit: limits.timeoutMs,
+    limit_name: 'sql_timeout_ms',
   });
 }
 

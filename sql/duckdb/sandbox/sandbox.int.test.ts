@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleTexts, ingestTexts } from '../../../test/support/seed.ts';
+import { refusalOf } from '../../../test/support/refusal.ts';
 import { tempDuckDb } from '../../../test/support/tempStore.ts';
-import { QueryError } from '../../errors.ts';
 import type { ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
 
 const LIMITS: ReadOnlyLimits = { timeoutMs: 5_000, maxRows: 1_000, maxBytes: 1 << 20 };
 
 let store: Awaited<ReturnType<typeof tempDuckDb>>;
 const run = (sql: string, over: Partial<ReadOnlyLimits> = {}) => store.warehouse.runReadOnly(sql, { ...LIMITS, ...over });
-const refusal = (sql: string, over: Partial<ReadOnlyLimits> = {}) =>
-  run(sql, over).then(
-    () => undefined,
-    (err: unknown) => (err instanceof QueryError ? { code: err.code, ...err.extra } : { thrown: String(err) }),
-  );
+const refusal = (sql: string, over: Partial<ReadOnlyLimits> = {}) => refusalOf(run(sql, over));
 const rows = (r: ReadOnlyResult) =>
   Array.from({ length: r.rowCount }, (_, i) => Object.fromEntries(r.columns.map((c, j) => [c.name, r.values[j]![i]])));
 
@@ -106,7 +102,12 @@ describe('runReadOnly on DuckDB: answers', () => {
 
   it('stops a runaway query at the time limit, and the store keeps answering', async () => {
     const t0 = Date.now();
-    expect(await refusal('SELECT count(*) FROM range(9223372036854775807)', { timeoutMs: 300 })).toEqual({ code: 'query_timeout', limit_ms: 300 });
+    expect(await refusal('SELECT count(*) FROM range(9223372036854775807)', { timeoutMs: 300 })).toEqual({
+      code: 'query_timeout',
+      limit_ms: 300,
+      limit: 300,
+      limit_name: 'sql_timeout_ms',
+    });
     expect(Date.now() - t0).toBeLessThan(5_000);
     expect((await run('SELECT count(*) AS n FROM events')).values).toEqual([[7n]]);
   });
@@ -169,6 +170,46 @@ describe('runReadOnly on DuckDB: what the check lets through', () => {
     ['a URL as a table', "SELECT * FROM 'https://example.com/x.parquet'", 'https://example.com/x.parquet'],
   ])('refuses %s', async (_, sql, table) => {
     expect(await refusal(sql)).toEqual({ code: 'sql_forbidden_table', table });
+  });
+
+  // Hole 4 of issue 11: a CTE named like a hidden table must never open that table. DuckDB binds a
+  // recursive CTE's anchor without the CTE in scope, so there the name is the real table.
+  const HIDDEN = ['pg_settings', 'duckdb_databases', 'duckdb_tables', 'duckdb_settings', 'sqlite_master', 'schema_migrations', 'cart_replay', 'stage_events'];
+  const SHAPES: [string, (h: string) => string][] = [
+    ['a recursive CTE whose anchor names it', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`],
+    ['a recursive CTE whose anchor names it in a subquery', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM (SELECT * FROM ${h}) UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`],
+    ['a recursive CTE whose anchor is a UNION naming it', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`],
+    ['a recursive CTE read by a later CTE', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false), b AS (SELECT * FROM ${h}) SELECT * FROM b`],
+    ['a non-recursive CTE naming itself', (h) => `WITH ${h} AS (SELECT * FROM ${h}) SELECT * FROM ${h}`],
+    ['WITH RECURSIVE over a plain body', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h}) SELECT * FROM ${h}`],
+    ['an earlier CTE reading a later one of that name', (h) => `WITH a AS (SELECT * FROM ${h}), ${h} AS (SELECT 1) SELECT * FROM a`],
+    ['a subquery', (h) => `SELECT * FROM (SELECT * FROM ${h})`],
+    ['a UNION branch', (h) => `SELECT count(*) FROM events UNION ALL SELECT count(*) FROM ${h}`],
+    ['a lateral join', (h) => `SELECT * FROM events, LATERAL (SELECT * FROM ${h}) x`],
+    ['a scalar subquery', (h) => `SELECT (SELECT count(*) FROM ${h})`],
+  ];
+  it.each(HIDDEN.flatMap((h) => SHAPES.map(([shape, sql]) => [h, shape, sql(h)] as const)))('refuses %s through %s', async (table, _, sql) => {
+    expect(await refusal(sql)).toEqual({ code: 'sql_forbidden_table', table });
+  });
+
+  it.each([
+    ['the settings table function in a recursive anchor', 'WITH RECURSIVE s AS (SELECT name FROM duckdb_settings() UNION ALL SELECT name FROM s WHERE false) SELECT * FROM s', 'duckdb_settings'],
+    ['a catalogue macro in a recursive anchor', 'WITH RECURSIVE s AS (SELECT * FROM duckdb_tables() UNION ALL SELECT * FROM s WHERE false) SELECT * FROM s', 'duckdb_tables'],
+  ])('refuses %s', async (_, sql, fn) => {
+    expect(await refusal(sql)).toEqual({ code: 'sql_forbidden_function', function: fn });
+  });
+
+  it.each([
+    ['information_schema.tables', 'SELECT * FROM (SELECT * FROM information_schema.tables)'],
+    ['information_schema.tables', 'WITH RECURSIVE t AS (SELECT table_name FROM information_schema.tables UNION ALL SELECT table_name FROM t WHERE false) SELECT * FROM t'],
+    ['pg_catalog.pg_settings', 'SELECT 1 UNION ALL SELECT count(*) FROM pg_catalog.pg_settings'],
+  ])('refuses the qualified %s in %s', async (table, sql) => {
+    expect(await refusal(sql)).toEqual({ code: 'sql_forbidden_table', table });
+  });
+
+  it('lets a recursive CTE named like an exposed table read that table in its anchor', async () => {
+    const r = await run('WITH RECURSIVE events AS (SELECT cart_id FROM events UNION ALL SELECT cart_id FROM events WHERE false) SELECT count(*) AS n FROM events');
+    expect(r.values).toEqual([[7n]]);
   });
 
   it.each([
