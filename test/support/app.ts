@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.ts';
+import { KeyRing } from '../../api/auth.ts';
 import { apiLimits, parseConfig } from '../../api/config.ts';
 import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
 import { tempDuckDb } from './tempStore.ts';
@@ -19,6 +20,7 @@ export async function startApp(env: Record<string, string> = {}) {
     log: pino({ level: 'silent' }),
     collector: { maxBodyBytes: config.collector_max_body_bytes, maxEvents: config.collector_max_events },
     limits: apiLimits(config),
+    keys: new KeyRing(config.api_keys),
     stopping: () => false,
   });
   const server = await new Promise<Server>((resolve) => {
