@@ -42,17 +42,27 @@ export function send(req: Request, res: Response, answer: Answer, format: Format
   res.type(ARROW_STREAM).send(Buffer.from(toArrowIpc(columns, answer.table.rows)));
 }
 
-export function toCsv(columns: string[], rows: Record<string, unknown>[]): string {
+/**
+ * CSV with a header row. Text cells that a spreadsheet would run as a formula (starting with `=`, `+`,
+ * `-`, `@`, tab or carriage return) are prefixed with a single quote, as OWASP recommends against CSV
+ * injection: a product name is the shop's (or an attacker's) text, and the file is opened by marketing.
+ * Whether a cell is text is decided by its type, never by its look: a number stays a number (`-5`), and so
+ * does every value of a column named in `typed` (a SQL answer's numbers, times and booleans, which may
+ * come as strings: 64-bit integers beyond 2^53, ISO times).
+ */
+export function toCsv(columns: string[], rows: Record<string, unknown>[], typed: ReadonlySet<string> = new Set()): string {
   return stringify(
-    rows.map((r) => columns.map((c) => csvCell(r[c]))),
+    rows.map((r) => columns.map((c) => csvCell(r[c], typed.has(c)))),
     { header: true, columns, record_delimiter: 'unix' },
   );
 }
 
-function csvCell(v: unknown): unknown {
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+function csvCell(v: unknown, typed: boolean): unknown {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return v;
+  const text = typeof v === 'object' ? JSON.stringify(v) : v;
+  return typeof text === 'string' && !typed && FORMULA_START.test(text) ? `'${text}` : text;
 }
 
 /**
