@@ -4,14 +4,25 @@ import { createApp } from '../../api/app.ts';
 import { KeyRing } from '../../api/auth.ts';
 import { apiLimits, parseConfig } from '../../api/config.ts';
 import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
+import type { Warehouse } from '../../sql/warehouse.ts';
 import { tempDuckDb } from './tempStore.ts';
+
+/** A store owned by one test: a fresh DuckDB file by default, or tempClickHouse(). */
+interface TempStore {
+  warehouse: Warehouse;
+  cleanup(): Promise<void>;
+}
 
 /**
  * The real app (createApp) on a fresh DuckDB file, listening on a free port, with configuration taken
  * from the given environment exactly as `carrello start` parses it.
  */
 export async function startApp(env: Record<string, string> = {}) {
-  const store = await tempDuckDb();
+  return startAppOn(await tempDuckDb(), env);
+}
+
+/** The same on a store the caller opened (tempClickHouse(), say); stop() cleans it up. */
+export async function startAppOn<S extends TempStore>(store: S, env: Record<string, string> = {}) {
   const config = parseConfig({}, env);
   const pipeline = new IngestPipeline(store.warehouse);
   const app = createApp({
@@ -31,7 +42,7 @@ export async function startApp(env: Record<string, string> = {}) {
   return {
     url,
     store,
-    warehouse: store.warehouse,
+    warehouse: store.warehouse as S['warehouse'],
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
