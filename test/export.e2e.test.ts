@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp } from './support/app.ts';
+import { startApp, startAppOn } from './support/app.ts';
+import { tempClickHouse } from './support/tempClickHouse.ts';
+import { tempDuckDb } from './support/tempStore.ts';
 import { ingestTexts, itemAdded, simulated } from './support/seed.ts';
 
 const HOUR = 3_600_000;
@@ -139,15 +141,20 @@ describe('GET /v1/export/events with a client that goes away', () => {
   });
 });
 
-describe('GET /v1/export/events held open or piled up by one client', () => {
+const ENGINES = [
+  ['DuckDB', tempDuckDb],
+  ['ClickHouse (chdb)', () => tempClickHouse('export_held')],
+] as const;
+
+describe.each(ENGINES)('GET /v1/export/events on %s held open or piled up by one client', (_engine, open) => {
   const KEY_A = 'data-key-a-0123456789';
   const KEY_B = 'data-key-b-0123456789';
-  let held: Awaited<ReturnType<typeof startApp>>;
+  let held: Awaited<ReturnType<typeof startAppOn>>;
   const whole = '?from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z&format=ndjson';
   // An hour of it: streamed whole well within the deadline, even on a busy machine.
   const hour = '?from=2026-03-04T12:00:00Z&to=2026-03-04T13:00:00Z&format=ndjson';
   beforeAll(async () => {
-    held = await startApp({
+    held = await startAppOn(await open(), {
       CARRELLO_API_KEYS: `data:${KEY_A},data:${KEY_B}`,
       CARRELLO_EXPORT_MAX_CONCURRENT: '3',
       CARRELLO_EXPORT_MAX_PER_KEY: '1',
