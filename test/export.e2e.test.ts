@@ -200,6 +200,22 @@ describe.each(ENGINES)('GET /v1/export/events on %s held open or piled up by one
     expect(status).toBe(200);
   });
 
+  it('answers 503 naming the deadline when it passes before anything is streamed', async () => {
+    const hasty = await startAppOn(await open(), { CARRELLO_EXPORT_DEADLINE_MS: '1' });
+    try {
+      const res = await fetch(`${hasty.url}/v1/export/events${hour}`);
+      expect([res.status, res.headers.get('content-type')]).toEqual([503, 'application/problem+json; charset=utf-8']);
+      expect(await res.json()).toMatchObject({
+        code: 'export_deadline_exceeded',
+        limit: 1,
+        limit_name: 'export_deadline_ms',
+        detail: 'the export did not finish within 1 ms (export_deadline_ms); narrow from/to and export in parts, and read as it streams',
+      });
+    } finally {
+      await hasty.stop();
+    }
+  });
+
   it('cuts an export whose reader never reads at the deadline, and frees its slot', async () => {
     // given an export read up to its headers and then never again, holding the key's one slot
     const started = Date.now();

@@ -107,6 +107,7 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { title: stri
       responses: {
         '200': { description: 'the answer', content },
         '400': { description: 'invalid request; problem+json naming the field', content: { 'application/problem+json': {} } },
+        ...(r.contentTypes ? {} : { '406': { description: 'no offered representation matches Accept; problem+json not_acceptable', content: { 'application/problem+json': {} } } }),
       },
     };
   }

@@ -70,8 +70,8 @@ export function exportRoutes({ warehouse, limits, metrics }: RouteDeps) {
           res.setHeader('Carrello-Row-Count', String(exported.rows));
           if (exported.bytes !== undefined) res.setHeader('Content-Length', String(exported.bytes));
           res.setHeader('Content-Disposition', `attachment; filename="carrello-events_${fileTime(from)}_${fileTime(to)}.${EXTENSIONS[query.format]}"`);
-          // INVARIANT: pipeline destroys the engine's stream whenever the transfer ends early, so its
-          // connection and any file behind it are released by the time the slot is.
+          // pipeline destroys the engine's stream whenever the transfer ends early (client gone, deadline):
+          // that interrupts the engine's query and releases its connection and any file behind it.
           await pipeline(exported.stream, res, { signal: stop.signal });
         } catch (err) {
           // The client leaving is not a failure; the deadline is said as a problem, or (the answer
