@@ -80,7 +80,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ...stats, ingest: deps.pipeline.totals });
   });
 
-  const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS });
+  const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS, metrics: deps.metrics });
   app.use(mountRoutes(routes));
   const openapi = openApiDocument(routes, { title: 'carrello API', version: '1' });
   app.get(['/openapi.json', '/v1/openapi.json'], (_req, res) => {

@@ -63,6 +63,12 @@ async function startCommand(args: string[]): Promise<number> {
   });
   const config = parseConfig({ ...values, demo: values.demo === true && values['no-demo'] !== true }, process.env);
   const log = createLogger(config.log_level);
+  // Node ends the process on an unhandled rejection. Every stream path settles its own promises (an
+  // export dropped at any moment is tested on both engines), so one reaching here is a bug; but dying of
+  // it would drop every other client's request and the events the in-process queue holds, for a promise
+  // that, being unawaited, no write depended on. So: logged at error level, loudly, and serving goes on.
+  // Thrown exceptions (uncaughtException) still end the process: their state is unknown.
+  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection (a bug): logged, the process keeps serving'));
   const running = await start(config, log);
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string) => {

@@ -61,6 +61,13 @@ export const Config = z.object({
   export_max_rows: num(5_000_000),
   /** GET /v1/export/events: exports streaming at once; more are answered 429 (env CARRELLO_EXPORT_MAX_CONCURRENT). */
   export_max_concurrent: num(2),
+  /** GET /v1/export/events: exports one API key (one client address without keys) streams at once; more are answered 429 (env CARRELLO_EXPORT_MAX_PER_KEY). */
+  export_max_per_key: num(1),
+  /**
+   * GET /v1/export/events: an export still running after this long is stopped and its slot freed, whether the
+   * engine or a reader that does not read holds it (env CARRELLO_EXPORT_DEADLINE_MS).
+   */
+  export_deadline_ms: num(600_000),
   /** `role:key` pairs (env CARRELLO_API_KEYS, or a file named by CARRELLO_API_KEYS_FILE). None: no authentication, loopback only. */
   api_keys: z.string().default('').transform((s, ctx) => {
     try {
@@ -157,6 +164,8 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     sql_max_concurrent: env.CARRELLO_SQL_MAX_CONCURRENT,
     export_max_rows: env.CARRELLO_EXPORT_MAX_ROWS,
     export_max_concurrent: env.CARRELLO_EXPORT_MAX_CONCURRENT,
+    export_max_per_key: env.CARRELLO_EXPORT_MAX_PER_KEY,
+    export_deadline_ms: env.CARRELLO_EXPORT_DEADLINE_MS,
     api_keys: env.CARRELLO_API_KEYS ?? (env.CARRELLO_API_KEYS_FILE ? readKeyFile(env.CARRELLO_API_KEYS_FILE) : undefined),
     collector_rate_limit: env.CARRELLO_COLLECTOR_RATE_LIMIT,
     kafka_brokers: flags.brokers ?? env.KAFKA_BROKERS,
@@ -206,13 +215,13 @@ export const isLoopback = (host: string) => LOOPBACK.test(host);
 /** The limits the API enforces on what a client controls (size, time, concurrency), taken from the config. */
 export interface ApiLimits {
   sql: ReadOnlyLimits & { maxConcurrent: number };
-  export: { maxRows: number; maxConcurrent: number };
+  export: { maxRows: number; maxConcurrent: number; maxPerKey: number; deadlineMs: number };
 }
 
 export function apiLimits(c: Config): ApiLimits {
   return {
     sql: { timeoutMs: c.sql_timeout_ms, maxRows: c.sql_max_rows, maxBytes: c.sql_max_result_bytes, maxMemoryBytes: c.sql_max_memory_bytes, maxConcurrent: c.sql_max_concurrent },
-    export: { maxRows: c.export_max_rows, maxConcurrent: c.export_max_concurrent },
+    export: { maxRows: c.export_max_rows, maxConcurrent: c.export_max_concurrent, maxPerKey: c.export_max_per_key, deadlineMs: c.export_deadline_ms },
   };
 }
 

@@ -1,4 +1,5 @@
 import {
+  AsyncByteQueue,
   Binary,
   Bool,
   DateDay,
@@ -9,6 +10,7 @@ import {
   List,
   makeData,
   RecordBatch,
+  RecordBatchStreamWriter,
   Schema,
   Struct,
   Timestamp,
@@ -64,6 +66,41 @@ export function recordBatch(schema: Schema, types: readonly ColumnType[], values
     return t.kind === 'string' || t.kind === 'json' ? utf8Data(column as (string | null)[]) : vectorFromArray(column, f.type).data[0]!;
   });
   return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children }));
+}
+
+/**
+ * The Arrow IPC stream bytes of `batches`, one chunk per batch (the schema goes with the first, the
+ * end-of-stream marker last), pulled only as fast as the caller pulls.
+ *
+ * Why not RecordBatchStreamWriter.throughNode(): its Duplex pulls from the writer in a promise nobody
+ * awaits, and destroying it with an error (a client that goes away) rejects that promise with a plain
+ * object: an unhandled rejection that ends the process. Here the writer writes into a sink we drain
+ * synchronously after each batch, so nothing is left pending when the caller stops pulling.
+ */
+export async function* arrowStreamBytes(batches: AsyncIterable<RecordBatch>): AsyncGenerator<Uint8Array> {
+  const sink = new DrainedSink();
+  const writer = new RecordBatchStreamWriter().reset(sink);
+  for await (const batch of batches) {
+    writer.write(batch);
+    yield sink.drain();
+  }
+  writer.finish();
+  yield sink.drain();
+}
+
+/** The writer's sink: it keeps what is written until drained, and never waits for a reader. */
+class DrainedSink extends AsyncByteQueue {
+  private chunks: Uint8Array[] = [];
+
+  override write(value: Uint8Array): void {
+    this.chunks.push(value);
+  }
+
+  drain(): Uint8Array {
+    const out = Buffer.concat(this.chunks);
+    this.chunks = [];
+    return out;
+  }
 }
 
 /**

@@ -112,7 +112,10 @@ export type ExportFormat = 'ndjson' | 'arrow' | 'parquet';
 
 export interface ExportOptions {
   maxRows: number;
-  /** Aborted when the client goes away before the stream is handed over (e.g. while Parquet is written). */
+  /**
+   * Aborted when the export must stop before the stream is handed over (e.g. while Parquet is written):
+   * the client went away or the export's deadline passed. The engine's work is interrupted at once.
+   */
   signal?: AbortSignal;
 }
 

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp } from './support/app.ts';
+import { startApp, startAppOn } from './support/app.ts';
+import { tempClickHouse } from './support/tempClickHouse.ts';
+import { tempDuckDb } from './support/tempStore.ts';
 import { ingestTexts, itemAdded, simulated } from './support/seed.ts';
 
 const HOUR = 3_600_000;
@@ -136,5 +138,101 @@ describe('GET /v1/export/events with a client that goes away', () => {
     } finally {
       await one.stop();
     }
+  });
+});
+
+const ENGINES = [
+  ['DuckDB', tempDuckDb],
+  ['ClickHouse (chdb)', () => tempClickHouse('export_held')],
+] as const;
+
+describe.each(ENGINES)('GET /v1/export/events on %s held open or piled up by one client', (_engine, open) => {
+  const KEY_A = 'data-key-a-0123456789';
+  const KEY_B = 'data-key-b-0123456789';
+  let held: Awaited<ReturnType<typeof startAppOn>>;
+  const whole = '?from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z&format=ndjson';
+  // An hour of it: streamed whole well within the deadline, even on a busy machine.
+  const hour = '?from=2026-03-04T12:00:00Z&to=2026-03-04T13:00:00Z&format=ndjson';
+  beforeAll(async () => {
+    held = await startAppOn(await open(), {
+      CARRELLO_API_KEYS: `data:${KEY_A},data:${KEY_B}`,
+      CARRELLO_EXPORT_MAX_CONCURRENT: '3',
+      CARRELLO_EXPORT_MAX_PER_KEY: '1',
+      CARRELLO_EXPORT_DEADLINE_MS: '8000',
+    });
+    const end = Date.parse('2026-03-05T00:00:00.000Z');
+    // Enough that an export does not fit in the socket buffers of a reader that never reads.
+    await ingestTexts(held.warehouse, simulated('export-held', end - 4 * 86_400_000, end, 1000).map((e) => JSON.stringify(e)));
+  });
+  afterAll(() => held?.stop());
+  const as = (key: string, query: string, signal?: AbortSignal) =>
+    fetch(`${held.url}/v1/export/events${query}`, { headers: { authorization: `Bearer ${key}` }, signal });
+
+  it('answers a second export of the same key 429 naming the per-key limit, while another key gets its export', async () => {
+    const client = new AbortController();
+    const first = await as(KEY_A, whole, client.signal);
+    expect(first.status).toBe(200);
+    try {
+      const second = await as(KEY_A, hour);
+      expect([second.status, second.headers.get('retry-after'), second.headers.get('content-type')]).toEqual([429, '1', 'application/problem+json; charset=utf-8']);
+      expect(await second.json()).toMatchObject({
+        status: 429,
+        code: 'too_many_exports_for_key',
+        limit: 1,
+        limit_name: 'export_max_per_key',
+        detail: 'this client already runs 1 exports, the limit per key (export_max_per_key); wait for one to finish',
+      });
+      const other = await as(KEY_B, hour);
+      expect(other.status).toBe(200);
+      const lines = (await other.text()).trimEnd().split('\n');
+      expect(lines).toHaveLength(Number(other.headers.get('carrello-row-count')));
+    } finally {
+      client.abort();
+    }
+    // and once the first is dropped, the key's slot comes back (the server learns of it a moment later)
+    const end = Date.now() + 30_000;
+    let status = 0;
+    while (status !== 200 && Date.now() < end) {
+      const again = await as(KEY_A, hour);
+      status = again.status;
+      await again.arrayBuffer();
+    }
+    expect(status).toBe(200);
+  });
+
+  it('answers 503 naming the deadline when it passes before anything is streamed', async () => {
+    const hasty = await startAppOn(await open(), { CARRELLO_EXPORT_DEADLINE_MS: '1' });
+    try {
+      const res = await fetch(`${hasty.url}/v1/export/events${hour}`);
+      expect([res.status, res.headers.get('content-type')]).toEqual([503, 'application/problem+json; charset=utf-8']);
+      expect(await res.json()).toMatchObject({
+        code: 'export_deadline_exceeded',
+        limit: 1,
+        limit_name: 'export_deadline_ms',
+        detail: 'the export did not finish within 1 ms (export_deadline_ms); narrow from/to and export in parts, and read as it streams',
+      });
+    } finally {
+      await hasty.stop();
+    }
+  });
+
+  it('cuts an export whose reader never reads at the deadline, and frees its slot', async () => {
+    // given an export read up to its headers and then never again, holding the key's one slot
+    const started = Date.now();
+    const stalled = await as(KEY_A, whole);
+    expect(stalled.status).toBe(200);
+    expect((await as(KEY_A, hour)).status).toBe(429);
+    // when the deadline (8 s) passes, then the slot is free again: the key's next export streams whole
+    let again = await as(KEY_A, hour);
+    while (again.status === 429 && Date.now() - started < 60_000) {
+      await again.arrayBuffer();
+      again = await as(KEY_A, hour);
+    }
+    expect(again.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(8_000);
+    const lines = (await again.text()).trimEnd().split('\n');
+    expect(lines).toHaveLength(Number(again.headers.get('carrello-row-count')));
+    // and the stalled transfer was cut, not ended as if it were whole
+    await expect(stalled.text()).rejects.toThrow('terminated');
   });
 });

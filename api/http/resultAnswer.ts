@@ -31,7 +31,8 @@ export function sendResult(req: Request, res: Response, result: ReadOnlyResult, 
   const names = result.columns.map((c) => c.name);
   const rows = rowObjects(result);
   if (format === 'csv') {
-    res.type('text/csv; charset=utf-8').send(toCsv(names, rows));
+    const typed = new Set(result.columns.filter((c) => TYPED_KINDS.has(c.type.kind)).map((c) => c.name));
+    res.type('text/csv; charset=utf-8').send(toCsv(names, rows, typed));
     return;
   }
   res.json({
@@ -44,6 +45,9 @@ export function sendResult(req: Request, res: Response, result: ReadOnlyResult, 
     elapsed_ms: result.elapsedMs,
   });
 }
+
+/** Column kinds whose CSV cells are values, never text a spreadsheet could run (see toCsv). */
+const TYPED_KINDS: ReadonlySet<ColumnType['kind']> = new Set(['boolean', 'int32', 'int64', 'float64', 'timestamp', 'date']);
 
 function rowObjects(result: ReadOnlyResult): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];

@@ -44,14 +44,16 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
     const handlers = route.method === 'post' ? [express.json({ limit: '256kb' })] : [];
     router[route.method](route.path, ...handlers, async (req: Request, res: Response) => {
       authorize(req, route.roles, `call ${route.method.toUpperCase()} ${route.path}`);
-      if (negotiate(req) === 'arrow') authorize(req, ARROW_ROLES, 'receive Arrow answers');
+      // Negotiated before any work: a format not offered is refused here, not after the query ran.
+      const format = route.contentTypes ? null : negotiate(req, route.formats);
+      if (format === 'arrow') authorize(req, ARROW_ROLES, 'receive Arrow answers');
       const params = parse(route.params, req.params, 'path');
       const { format: _format, ...negotiated } = req.query as Record<string, unknown>;
       const rawQuery = route.query?.shape.format ? req.query : negotiated;
       const query = parse(route.query, rawQuery, 'query');
       const body = route.body ? parse(route.body, req.body, 'body') : undefined;
       const answer = await route.handler({ query, body, params }, req, res);
-      if (answer) send(req, res, answer);
+      if (answer) send(req, res, answer, format ?? undefined);
     });
   }
   router.use(pathDecodeError(routes));
@@ -137,6 +139,7 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { title: stri
       responses: {
         '200': { description: 'the answer', content },
         '400': { description: 'invalid request; problem+json naming the field', content: { 'application/problem+json': {} } },
+        ...(r.contentTypes ? {} : { '406': { description: 'no offered representation matches Accept; problem+json not_acceptable', content: { 'application/problem+json': {} } } }),
       },
     };
   }

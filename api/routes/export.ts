@@ -1,4 +1,5 @@
 import { pipeline } from 'node:stream/promises';
+import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import { Gate } from '../http/gate.ts';
 import { DAY_MS, instant, isoMs } from '../http/params.ts';
@@ -8,8 +9,23 @@ import type { RouteDeps } from './index.ts';
 
 const EXTENSIONS = { ndjson: 'ndjson', arrow: 'arrows', parquet: 'parquet' } as const;
 
-export function exportRoutes({ warehouse, limits }: RouteDeps) {
-  const gate = new Gate(limits.export.maxConcurrent, 'too_many_exports', 'exports');
+export function exportRoutes({ warehouse, limits, metrics }: RouteDeps) {
+  const slots = new Gate(limits.export.maxConcurrent, 'too_many_exports', 'exports', {
+    max: limits.export.maxPerKey,
+    code: 'too_many_exports_for_key',
+    setting: 'export_max_per_key',
+  });
+  if (metrics) {
+    new Gauge({
+      name: 'carrello_export_slots_in_use',
+      help: 'Exports holding a slot now (streaming, or being prepared by the engine); back to 0 when none runs.',
+      registers: [metrics],
+      collect() {
+        this.set(slots.inUse);
+      },
+    });
+  }
+  const { deadlineMs } = limits.export;
   return [
     defineRoute({
       method: 'get',
@@ -19,7 +35,9 @@ export function exportRoutes({ warehouse, limits }: RouteDeps) {
         `Events with occurred_at in [from, to), ordered by occurred_at then event_id, from one consistent snapshot. ` +
         `Default range: the 24 hours before now. ndjson: one stored payload (the event as the producer sent it) per line; ` +
         `arrow and parquet: typed columns (money Int64, times UTC). A range holding more than ${limits.export.maxRows} ` +
-        `events is refused with 422 export_too_large before anything is streamed. See docs/sql.md.`,
+        `events is refused with 422 export_too_large before anything is streamed. At most ${limits.export.maxConcurrent} ` +
+        `exports run at once, ${limits.export.maxPerKey} per API key (429 too_many_exports, too_many_exports_for_key); ` +
+        `an export still running after ${deadlineMs} ms is cut. See docs/sql.md.`,
       tags: ['export'],
       roles: ['data', 'admin'],
       contentTypes: ['application/x-ndjson', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet'],
@@ -32,31 +50,51 @@ export function exportRoutes({ warehouse, limits }: RouteDeps) {
         const to = query.to ?? Date.now();
         const from = query.from ?? to - DAY_MS;
         if (from >= to) throw new ApiError(400, 'invalid_range', `from (${isoMs(from)}) must be before to (${isoMs(to)})`, { from: isoMs(from), to: isoMs(to) });
-        const leave = gate.enter();
-        const gone = new AbortController();
-        res.once('close', () => {
-          gone.abort();
-          leave();
-        });
+        const leave = slots.enter(req.apiKey?.id ?? req.ip ?? '');
+        // One signal stops the engine and the transfer, whoever ends the export: the client going away
+        // (at any moment, even before this handler ran) or the deadline.
+        const stop = new AbortController();
+        const gone = () => stop.abort(CLIENT_GONE);
+        res.once('close', gone);
+        if (res.destroyed || req.socket.destroyed) gone();
+        const deadline = setTimeout(() => stop.abort(deadlineExceeded(deadlineMs)), deadlineMs);
         try {
-          const exported = await warehouse.exportEvents({ fromMs: from, toMs: to }, query.format, { maxRows: limits.export.maxRows, signal: gone.signal });
+          stop.signal.throwIfAborted();
+          const exported = await warehouse.exportEvents({ fromMs: from, toMs: to }, query.format, { maxRows: limits.export.maxRows, signal: stop.signal });
+          if (stop.signal.aborted) {
+            exported.stream.destroy();
+            throw stop.signal.reason;
+          }
           res.status(200);
           res.type(exported.contentType);
           res.setHeader('Carrello-Row-Count', String(exported.rows));
           if (exported.bytes !== undefined) res.setHeader('Content-Length', String(exported.bytes));
           res.setHeader('Content-Disposition', `attachment; filename="carrello-events_${fileTime(from)}_${fileTime(to)}.${EXTENSIONS[query.format]}"`);
-          await pipeline(exported.stream, res).catch((err: unknown) => {
-            // The client leaving is not a failure; anything else cuts the transfer (see problemHandler).
-            if (!gone.signal.aborted) throw err;
-          });
+          // pipeline destroys the engine's stream whenever the transfer ends early (client gone, deadline):
+          // that interrupts the engine's query and releases its connection and any file behind it.
+          await pipeline(exported.stream, res, { signal: stop.signal });
         } catch (err) {
+          // The client leaving is not a failure; the deadline is said as a problem, or (the answer
+          // started) by cutting the transfer, see problemHandler.
+          if (stop.signal.reason === CLIENT_GONE) return;
+          throw stop.signal.aborted ? stop.signal.reason : err;
+        } finally {
+          clearTimeout(deadline);
+          res.off('close', gone);
           leave();
-          if (gone.signal.aborted) return;
-          throw err;
         }
       },
     }),
   ];
+}
+
+const CLIENT_GONE = Symbol('client gone');
+
+function deadlineExceeded(ms: number): ApiError {
+  return new ApiError(503, 'export_deadline_exceeded', `the export did not finish within ${ms} ms (export_deadline_ms); narrow from/to and export in parts, and read as it streams`, {
+    limit: ms,
+    limit_name: 'export_deadline_ms',
+  });
 }
 
 function fileTime(ms: number): string {

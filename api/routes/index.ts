@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { Warehouse } from '../../sql/warehouse.ts';
 import type { ApiLimits } from '../config.ts';
 import type { AnyRoute } from '../http/route.ts';
@@ -10,6 +11,8 @@ import { funnelRoutes } from './funnels.ts';
 export interface RouteDeps {
   warehouse: Warehouse;
   limits: ApiLimits;
+  /** Where routes register their gauges (export slots in use), when the process serves /metrics. */
+  metrics?: Registry;
 }
 
 /** Every /v1 read route; /openapi.json is generated from this list. */

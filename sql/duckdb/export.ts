@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { RecordBatchStreamWriter } from 'apache-arrow';
-import { arrowSchema, recordBatch } from '../arrow.ts';
+import type { RecordBatch } from 'apache-arrow';
+import { arrowSchema, arrowStreamBytes, recordBatch } from '../arrow.ts';
 import { QueryError } from '../errors.ts';
 import { query } from '../loader.ts';
 import type { EventExport, ExportFormat, ExportOptions, TimeRange } from '../warehouse.ts';
@@ -53,9 +53,7 @@ export class DuckDbExporter {
         ({ stream, bytes } = await this.parquet(conn, params));
         conn.closeSync();
       } else {
-        const chunks = format === 'ndjson' ? ndjsonChunks(conn, params) : arrowBatches(conn, params);
-        stream = connectionStream(conn, chunks);
-        if (format === 'arrow') stream = pipeline(stream, RecordBatchStreamWriter.throughNode(), () => undefined);
+        stream = connectionStream(conn, format === 'ndjson' ? ndjsonChunks(conn, params) : arrowStreamBytes(arrowBatches(conn, params)));
       }
       handedOver = true;
       return { rows, contentType: CONTENT_TYPES[format], stream, ...(bytes === undefined ? {} : { bytes }) };
@@ -90,7 +88,7 @@ async function* ndjsonChunks(conn: DuckDBConnection, params: Record<string, bigi
   }
 }
 
-async function* arrowBatches(conn: DuckDBConnection, params: Record<string, bigint>): AsyncGenerator<unknown> {
+async function* arrowBatches(conn: DuckDBConnection, params: Record<string, bigint>): AsyncGenerator<RecordBatch> {
   const result = await conn.stream(query('duckdb', 'export_events'), params);
   const names = result.columnNames();
   const readers = result.columnTypes().map((t, i) => columnReader(t, names[i]!));

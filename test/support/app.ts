@@ -1,10 +1,17 @@
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.ts';
+import { KeyRing } from '../../api/auth.ts';
 import { apiLimits, parseConfig } from '../../api/config.ts';
 import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
 import type { Warehouse } from '../../sql/warehouse.ts';
 import { tempDuckDb } from './tempStore.ts';
+
+/** A store owned by one test: a fresh DuckDB file by default, or tempClickHouse(). */
+interface TempStore {
+  warehouse: Warehouse;
+  cleanup(): Promise<void>;
+}
 
 /**
  * The real app (createApp, default limits, no keys) on a warehouse the caller owns, listening on a free
@@ -13,17 +20,28 @@ import { tempDuckDb } from './tempStore.ts';
 export async function serveApp(warehouse: Warehouse) {
   const pipeline = new IngestPipeline(warehouse);
   const app = createApp({ warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
+  const { url, close } = await listen(app);
+  return {
+    url,
+    pipeline,
+    async stop() {
+      await close();
+      await pipeline.close();
+    },
+  };
+}
+
+/** Listens on a free loopback port; close() ends open connections too. */
+async function listen(app: ReturnType<typeof createApp>) {
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const address = server.address();
   return {
     url: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
-    pipeline,
-    async stop() {
+    async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await pipeline.close();
     },
   };
 }
@@ -36,8 +54,8 @@ export async function startApp(env: Record<string, string> = {}) {
   return startAppOn(await tempDuckDb(), env);
 }
 
-/** The same on a store the caller opened (a ClickHouse database, say); stop() cleans it up. */
-export async function startAppOn<W extends Warehouse, S extends { warehouse: W; cleanup: () => Promise<void> }>(store: S, env: Record<string, string> = {}) {
+/** The same on a store the caller opened (tempClickHouse(), say); stop() cleans it up. */
+export async function startAppOn<S extends TempStore>(store: S, env: Record<string, string> = {}) {
   const config = parseConfig({}, env);
   const pipeline = new IngestPipeline(store.warehouse);
   const app = createApp({
@@ -46,20 +64,16 @@ export async function startAppOn<W extends Warehouse, S extends { warehouse: W; 
     log: pino({ level: 'silent' }),
     collector: { maxBodyBytes: config.collector_max_body_bytes, maxEvents: config.collector_max_events },
     limits: apiLimits(config),
+    keys: new KeyRing(config.api_keys),
     stopping: () => false,
   });
-  const server = await new Promise<Server>((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const { url, close } = await listen(app);
   return {
     url,
     store,
     warehouse: store.warehouse as S['warehouse'],
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await close();
       await pipeline.close();
       await store.cleanup();
     },
