@@ -51,6 +51,7 @@ describe('migrations', () => {
     expect(await warehouse.rows('SELECT version, name FROM schema_migrations ORDER BY version')).toEqual([
       { version: 1, name: 'events' },
       { version: 2, name: 'cart_folds' },
+      { version: 3, name: 'refold_large_values' },
     ]);
     const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
     expect(tables).toEqual([
