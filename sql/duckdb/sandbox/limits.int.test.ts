@@ -106,8 +106,9 @@ describe('runReadOnly on DuckDB: one slow query and the others', () => {
       if (slowPending === 4) answeredMeanwhile++;
     }
     await Promise.all(slow);
-    // Counted, not timed: on main 3 got through before the slow queries took every thread; with two
-    // threads kept free, about 1,400 in the slow queries' 3 s.
-    expect(answeredMeanwhile).toBeGreaterThan(100);
+    // Counted, not timed: when the slow queries take every thread, only the reads issued before they
+    // start get through (3 on a quiet machine, at most 4 however fast it is); with two threads kept free
+    // reads go on for the slow queries' whole 3 s (about 1,400 quiet, 40 at load average 30).
+    expect(answeredMeanwhile).toBeGreaterThan(10);
   }, 30_000);
 });
