@@ -1,10 +1,10 @@
-import type { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleTexts, ingestTexts, itemAdded, simulated } from '../../../test/support/seed.ts';
 import { refusalOf } from '../../../test/support/refusal.ts';
 import { tempDuckDb } from '../../../test/support/tempStore.ts';
 import type { ReadOnlyLimits } from '../../warehouse.ts';
-import { SANDBOX_CATALOG } from './catalog.ts';
+import { buildSandboxCatalog, SANDBOX_CATALOG } from './catalog.ts';
 
 // Hole 4 of issue 11, at the engine's depth: the sandbox connection's own catalogue (catalog.ts). These
 // tests run SQL on the raw sandbox connection, around the check, on purpose.
@@ -122,5 +122,48 @@ describe('the DuckDB sandbox catalogue, with the check bypassed', () => {
       compared += expected.length;
     }
     expect(compared).toBeGreaterThan(10);
+  });
+});
+
+// The copies follow whatever views/*.sql holds (another change may add macros, parameters, helpers):
+// shapes the cart model does not use today, on a store of their own.
+describe('the sandbox catalogue built from other view files', () => {
+  const STORE = `CREATE TABLE events AS SELECT range::INT AS x FROM range(2);
+    CREATE TABLE rejected_events (y INT);
+    CREATE TABLE hidden AS SELECT range::INT AS id FROM range(5);`;
+  const instances: DuckDBInstance[] = [];
+  afterAll(() => instances.forEach((i) => i.closeSync()));
+  const build = async (sql: string) => {
+    const instance = await DuckDBInstance.create(':memory:');
+    instances.push(instance);
+    const conn = await instance.connect();
+    await conn.run(STORE);
+    await conn.run(sql);
+    await buildSandboxCatalog(conn, [{ name: '010_test', sql }]);
+    const sandbox = await instance.connect();
+    await sandbox.run(`USE ${SANDBOX_CATALOG}`);
+    return sandbox;
+  };
+
+  it('copies defaults, helpers and CTEs, and calls the store’s scalar macros in the store', async () => {
+    const sandbox = await build(`
+      -- a scalar macro stays in the store; a helper table macro is copied because an exposed one calls it
+      CREATE OR REPLACE MACRO plus_one(v) AS v + 1;
+      CREATE OR REPLACE MACRO helper(k) AS TABLE SELECT id, plus_one(id) AS next FROM hidden WHERE id <= k;
+      CREATE OR REPLACE MACRO cart_state_asof(as_of_ms, abandon_ms := 10) AS TABLE
+      WITH picked AS (SELECT * FROM helper(as_of_ms)) SELECT p.*, abandon_ms AS a, (SELECT count(*) FROM events) AS n FROM picked p ORDER BY id;`);
+    expect((await sandbox.runAndReadAll('SELECT * FROM cart_state_asof(2)')).getRowsJson()).toEqual([
+      [0, 1, 10, '2'],
+      [1, 2, 10, '2'],
+      [2, 3, 10, '2'],
+    ]);
+    await expect(sandbox.run('SELECT * FROM hidden')).rejects.toThrow(/^Catalog Error: Table with name hidden does not exist!/);
+  });
+
+  it.each([
+    ['a CTE named like a store table', 'CREATE MACRO cart_lines_asof(t) AS TABLE WITH hidden AS (SELECT 1 AS id) SELECT * FROM hidden', /declares a CTE named like the store's table hidden/],
+    ['a parameter list it cannot read', 'CREATE MACRO products_asof(t := (1)) AS TABLE SELECT t', /cannot copy a macro of views\/010_test.sql/],
+  ])('refuses to build from %s, at migrate time', async (_, sql, message) => {
+    await expect(build(sql)).rejects.toThrow(message);
   });
 });
