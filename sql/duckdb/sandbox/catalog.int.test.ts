@@ -151,17 +151,19 @@ describe('the sandbox catalogue built from other view files', () => {
       CREATE OR REPLACE MACRO plus_one(v) AS v + 1;
       CREATE OR REPLACE MACRO helper(k) AS TABLE SELECT id, plus_one(id) AS next FROM hidden WHERE id <= k;
       CREATE OR REPLACE MACRO cart_state_asof(as_of_ms, abandon_ms := 10) AS TABLE
-      WITH picked AS (SELECT * FROM helper(as_of_ms)) SELECT p.*, abandon_ms AS a, (SELECT count(*) FROM events) AS n FROM picked p ORDER BY id;`);
+      WITH picked AS (SELECT * FROM helper(as_of_ms))
+      SELECT p.*, abandon_ms AS a, (SELECT count(*) FROM events) AS n, 9007199254740991 AS top FROM picked p ORDER BY id;`);
     expect((await sandbox.runAndReadAll('SELECT * FROM cart_state_asof(2)')).getRowsJson()).toEqual([
-      [0, 1, 10, '2'],
-      [1, 2, 10, '2'],
-      [2, 3, 10, '2'],
+      [0, 1, 10, '2', '9007199254740991'],
+      [1, 2, 10, '2', '9007199254740991'],
+      [2, 3, 10, '2', '9007199254740991'],
     ]);
     await expect(sandbox.run('SELECT * FROM hidden')).rejects.toThrow(/^Catalog Error: Table with name hidden does not exist!/);
   });
 
   it.each([
     ['a CTE named like a store table', 'CREATE MACRO cart_lines_asof(t) AS TABLE WITH hidden AS (SELECT 1 AS id) SELECT * FROM hidden', /declares a CTE named like the store's table hidden/],
+    ['an integer literal that JSON numbers cannot hold', 'CREATE MACRO audience_asof(t, a) AS TABLE SELECT 9007199254740993 AS big', /audience_asof holds an integer literal beyond 2\^53/],
     ['a parameter list it cannot read', 'CREATE MACRO products_asof(t := (1)) AS TABLE SELECT t', /cannot copy a macro of views\/010_test.sql/],
   ])('refuses to build from %s, at migrate time', async (_, sql, message) => {
     await expect(build(sql)).rejects.toThrow(message);

@@ -107,6 +107,10 @@ function qualify(node: unknown, store: Store, macros: ReadonlyMap<string, TableM
     // Its "none" value is 2^64 - 1, which JSON.parse rounds into a double the deserializer refuses;
     // positions in the copied text mean nothing anyway.
     delete o.query_location;
+    // Any other integer past 2^53 (a literal in the body) was rounded by JSON.parse: the copy would hold
+    // another number than the file, silently. Refused instead.
+    const rounded = Object.values(o).find((v) => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v));
+    if (rounded !== undefined) throw new Error(`sandbox catalogue: macro ${macro} holds an integer literal beyond 2^53 (about ${String(rounded)}), which the copy cannot carry exactly; write it as a cast string ('…'::BIGINT)`);
     if (o.type === 'BASE_TABLE' && o.catalog_name === '' && (o.schema_name === '' || o.schema_name === 'main')) {
       if (store.relations.has(String(o.table_name).toLowerCase())) Object.assign(o, { catalog_name: store.name, schema_name: 'main' });
     }
