@@ -31,7 +31,8 @@ export class DuckDbWarehouse implements Warehouse {
   private readonly writeLock = new Mutex();
   /** New events not yet folded into cart_replay; the next read query refreshes it first. */
   private replayDirty = true;
-  private readonly sandbox: DuckDbSandbox;
+  /** Runs the data team's SQL; public so that tests can reach its raw connections, around the check. */
+  readonly sandbox: DuckDbSandbox;
   private readonly exporter: DuckDbExporter;
 
   private constructor(
@@ -103,6 +104,8 @@ export class DuckDbWarehouse implements Warehouse {
         }
       }
       await this.writer.run(query('duckdb', 'stage_tables'));
+      // After the views: the sandbox's catalogue copies the macros they define.
+      await this.sandbox.prepare(this.writer);
       return applied;
     });
   }

@@ -4,7 +4,8 @@
  * compute on values they are given. A name that is not built in is refused too (check.ts), so a new
  * extension or a user-defined function never slips in unreviewed.
  *
- * To expose a new view or table macro to the data team, add its name here and document it in docs/sql.md.
+ * To expose a new view or table macro to the data team, add its name here and document it in docs/sql.md:
+ * the sandbox's catalogue (catalog.ts) then holds a view of it, or a copy of the macro from views/*.sql.
  */
 
 /** Tables (and views) readable by name in FROM. */

@@ -3,6 +3,7 @@ import { QueryError } from '../../errors.ts';
 import { query } from '../../loader.ts';
 import type { ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
 import { approxBytes, columnReader } from '../values.ts';
+import { buildSandboxCatalog, SANDBOX_CATALOG } from './catalog.ts';
 import { checkSelect } from './check.ts';
 import { Slots } from './slots.ts';
 
@@ -20,7 +21,8 @@ export const SANDBOX_RUNNING = 2;
  * 1. DuckDB's parser (json_serialize_sql) must see exactly one SELECT; check.ts walks its AST against
  *    the allow-lists of policy.ts.
  * 2. The statement runs on a connection of its own, inside a READ ONLY transaction: the engine refuses
- *    any write that got past the check.
+ *    any write that got past the check. The connection `USE`s the sandbox catalogue (catalog.ts), which
+ *    holds only the exposed views and macros: the store's internal tables do not resolve by bare name.
  * 3. The instance was opened with external access off (adapter.ts): no file outside the export folder,
  *    no network, no extension loading, configuration locked.
  * 4. A timer interrupts the connection at the time limit; rows are read chunk by chunk and reading
@@ -29,8 +31,31 @@ export const SANDBOX_RUNNING = 2;
 export class DuckDbSandbox {
   private builtins?: Promise<ReadonlySet<string>>;
   private readonly slots = new Slots(SANDBOX_RUNNING);
+  private prepared = false;
 
   constructor(private readonly instance: DuckDBInstance) {}
+
+  /** (Re)builds the sandbox catalogue from the store's migrated schema; the store's migrate() calls it. */
+  async prepare(conn: DuckDBConnection): Promise<void> {
+    await buildSandboxCatalog(conn);
+    this.prepared = true;
+  }
+
+  /**
+   * A connection as the data team's SQL gets it, before any check: in the sandbox catalogue. Tests use it
+   * to show what the engine alone refuses.
+   */
+  async connect(): Promise<DuckDBConnection> {
+    if (!this.prepared) throw new Error('the DuckDB sandbox catalogue is built by migrate(): migrate the store first');
+    const conn = await this.instance.connect();
+    try {
+      await conn.run(`USE ${SANDBOX_CATALOG}`);
+      return conn;
+    } catch (err) {
+      conn.closeSync();
+      throw err;
+    }
+  }
 
   async run(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
     const started = Date.now();
@@ -40,7 +65,7 @@ export class DuckDbSandbox {
   }
 
   private async runInSlot(sql: string, limits: ReadOnlyLimits, started: number, remainingMs: number): Promise<ReadOnlyResult> {
-    const conn = await this.instance.connect();
+    const conn = await this.connect();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
