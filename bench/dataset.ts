@@ -8,18 +8,47 @@ import { scaleUpDuckDb } from './scaleUp.ts';
 export const BENCH_END = Date.parse('2026-06-01T00:00:00.000Z');
 export const BENCH_DAYS = 30;
 export const CACHE = join(process.cwd(), '.cache', 'bench');
+/** How far back each copy of the long-history store moves: copy k covers the 30 days k months earlier. */
+export const HISTORY_SHIFT_DAYS = 30;
 
-/** Sizes above this are copies of the store of this size (scaleUp.ts), not simulated one by one. */
+/** Sizes above this are copies of the store of this size, not simulated one by one. */
 const SIMULATED_MAX = 1_000_000;
 
 /**
- * A DuckDB file holding about `events` simulated events over 30 days, built once and cached under
- * .cache/bench/ (same seed, same file): up to 1M through the real ingest pipeline, beyond that as
- * copies of the 1M store with fresh ids (10M = 10 copies).
+ * A bench store: `simulated` events over the bench's 30 days, simulated and ingested through the real
+ * pipeline, then (copies > 1) copied `copies` times with fresh ids, copy k moved back k · shiftDays days.
+ * 10M = { 1M, 10 copies, shift 0 }: the same 30 days at 10× the carts; the long history = { 1M, 10, 30 }:
+ * 300 days of the same shop, whose last 30 days are the 1M store's events, ids and all.
  */
-export async function benchDuckDb(events: number, log: (s: string) => void): Promise<{ path: string; buildSeconds: number | null }> {
+export interface BenchStore {
+  simulated: number;
+  copies: number;
+  shiftDays: number;
+}
+
+/** The store of `events` events: simulated up to 1M, copies of the 1M store beyond (10M = 10 copies). */
+export function storeOf(events: number): BenchStore {
+  if (events <= SIMULATED_MAX) return { simulated: events, copies: 1, shiftDays: 0 };
+  if (events % SIMULATED_MAX !== 0) throw new Error(`bench sizes above ${SIMULATED_MAX} are multiples of it, not ${events}`);
+  return { simulated: SIMULATED_MAX, copies: events / SIMULATED_MAX, shiftDays: 0 };
+}
+
+export const storeEvents = (s: BenchStore) => s.simulated * s.copies;
+/** The store's cache name (file, chdb database): `sim-1000000`, `sim-1000000x10`, `history30d-1000000x10`. */
+export const storeKey = (s: BenchStore) => (s.copies === 1 ? `sim-${s.simulated}` : `${s.shiftDays === 0 ? 'sim' : `history${s.shiftDays}d`}-${s.simulated}x${s.copies}`);
+/** As result names show it: `1M`, `10M`, `0.2M`; a long history says how long (`10M over 300 days`). */
+export const storeLabel = (s: BenchStore) =>
+  `${storeEvents(s) / 1e6}M${s.copies > 1 && s.shiftDays > 0 ? ` over ${(s.copies - 1) * s.shiftDays + BENCH_DAYS} days` : ''}`;
+
+/**
+ * A DuckDB file holding the bench store, built once and cached under .cache/bench/ (same seed, same
+ * file). Copies come from the simulated store in one INSERT … SELECT (scaleUp.ts), and the cart model is
+ * then folded by the warehouse's own refresh.
+ */
+export async function benchDuckDb(store: number | BenchStore, log: (s: string) => void): Promise<{ path: string; buildSeconds: number | null }> {
+  const s = typeof store === 'number' ? storeOf(store) : store;
   mkdirSync(CACHE, { recursive: true });
-  const path = join(CACHE, `sim-${events}.duckdb`);
+  const path = join(CACHE, `${storeKey(s)}.duckdb`);
   if (existsSync(path)) return { path, buildSeconds: null };
   const tmp = `${path}.building`;
   rmSync(tmp, { force: true });
@@ -27,22 +56,27 @@ export async function benchDuckDb(events: number, log: (s: string) => void): Pro
   const t0 = performance.now();
   const warehouse = await DuckDbWarehouse.open(tmp);
   await warehouse.migrate();
-  if (events > SIMULATED_MAX) {
-    if (events % SIMULATED_MAX !== 0) throw new Error(`bench sizes above ${SIMULATED_MAX} are multiples of it, not ${events}`);
-    const { path: source } = await benchDuckDb(SIMULATED_MAX, log);
+  if (s.copies > 1) {
+    const { path: source } = await benchDuckDb({ ...s, copies: 1 }, log);
     await warehouse.close();
-    log(`  copying the ${SIMULATED_MAX.toLocaleString('en')}-event store ${events / SIMULATED_MAX} times`);
-    await scaleUpDuckDb(source, tmp, events / SIMULATED_MAX);
+    const t1 = performance.now();
+    log(`  copying the ${s.simulated.toLocaleString('en')}-event store ${s.copies} times${s.shiftDays > 0 ? `, copy k ${s.shiftDays}·k days back` : ''}`);
+    await scaleUpDuckDb(source, tmp, s.copies, s.shiftDays);
+    log(`  copied in ${((performance.now() - t1) / 1000).toFixed(1)} s; folding every cart into cart_replay`);
+    const t2 = performance.now();
     const copied = await DuckDbWarehouse.open(tmp);
-    log('  folding every cart into cart_replay');
+    // TODO(issue 12): once the read models land, call the Warehouse's rebuildReadModels() here instead,
+    // so the bench store's derived tables are built by the code that maintains them, whatever they are.
     await copied.refreshReplay();
     await copied.close();
+    log(`  folded in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
     renameSync(tmp, path);
+    rmSync(`${tmp}.exports`, { recursive: true, force: true }); // the building store's export folder
     return { path, buildSeconds: (performance.now() - t0) / 1000 };
   }
   const pipeline = new IngestPipeline(warehouse);
   const start = BENCH_END - BENCH_DAYS * 86_400_000;
-  const sim = new Simulation(start, { ...DEFAULT_SIMULATION, seed: `bench-${events}`, cartsPerDay: events / MEAN_EVENTS_PER_CART / BENCH_DAYS });
+  const sim = new Simulation(start, { ...DEFAULT_SIMULATION, seed: `bench-${s.simulated}`, cartsPerDay: s.simulated / MEAN_EVENTS_PER_CART / BENCH_DAYS });
   let batch: Parameters<IngestPipeline['ingest']>[0][number][] = [];
   let n = 0;
   const pending: Promise<unknown>[] = [];
@@ -63,5 +97,6 @@ export async function benchDuckDb(events: number, log: (s: string) => void): Pro
   await warehouse.refreshReplay();
   await warehouse.close();
   renameSync(tmp, path);
+  rmSync(`${tmp}.exports`, { recursive: true, force: true });
   return { path, buildSeconds: (performance.now() - t0) / 1000 };
 }

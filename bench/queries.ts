@@ -4,37 +4,60 @@ import { createApp } from '../api/app.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import { query as namedQuery } from '../sql/loader.ts';
-import { BENCH_DAYS, BENCH_END, benchDuckDb } from './dataset.ts';
+import type { Warehouse } from '../sql/warehouse.ts';
+import { BENCH_DAYS, BENCH_END, benchDuckDb, storeLabel, storeOf, type BenchStore } from './dataset.ts';
 import { percentile, timeIt, type Result } from './stats.ts';
 
 const DAY = 86_400_000;
 
 /** Every read endpoint over HTTP at `events` simulated events on DuckDB: p50/p95, and the bare SQL beside it. */
-export async function benchQueries(events: number, runs: number, log: (s: string) => void): Promise<Result[]> {
-  const { path, buildSeconds } = await benchDuckDb(events, log);
-  if (buildSeconds !== null) log(`  built the ${events.toLocaleString('en')}-event store in ${buildSeconds.toFixed(1)} s`);
+export async function benchQueries(events: number | BenchStore, runs: number, log: (s: string) => void): Promise<Result[]> {
+  const store = typeof events === 'number' ? storeOf(events) : events;
+  const { warehouse, buildSeconds } = await openBenchDuckDb(store, log);
+  if (buildSeconds !== null) log(`  built the ${storeLabel(store)}-event store in ${buildSeconds.toFixed(1)} s`);
+  const server = await serve(warehouse);
+  const [sample] = await warehouse.all(`SELECT cart_id FROM cart_replay WHERE type = 'order.placed' ORDER BY cart_id LIMIT 1`);
+  const endpoints = readEndpoints('duckdb', String(sample!.cart_id), (name, params) => () => warehouse.all(namedQuery('duckdb', name), bind(params)));
+  const results = await timeEndpoints(server.port, endpoints, runs, `duckdb ${storeLabel(store)}`, log);
+  await server.close();
+  await warehouse.close();
+  return results;
+}
+
+/** The DuckDB bench store, built if need be, opened and migrated, its cart model up to date. */
+export async function openBenchDuckDb(store: BenchStore, log: (s: string) => void): Promise<{ warehouse: DuckDbWarehouse; buildSeconds: number | null }> {
+  const { path, buildSeconds } = await benchDuckDb(store, log);
   const warehouse = await DuckDbWarehouse.open(path);
   await warehouse.migrate();
   const t0 = performance.now();
   await warehouse.refreshReplay(); // after a migration that changed cart_replay, every cart is folded again
   const refreshMs = performance.now() - t0;
   if (refreshMs > 1_000) log(`  folded the carts into cart_replay in ${(refreshMs / 1000).toFixed(1)} s`);
+  return { warehouse, buildSeconds };
+}
+
+/** carrello's API over `warehouse` on a free local port, as the bench's clients reach it. */
+export async function serve(warehouse: Warehouse): Promise<{ port: number; close: () => Promise<void> }> {
   const pipeline = new IngestPipeline(warehouse);
   const app = createApp({ warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
   const server = await new Promise<Server>((r) => {
     const s = app.listen(0, '127.0.0.1', () => r(s));
   });
-  const port = (server.address() as { port: number }).port;
-  const [sample] = await warehouse.all(`SELECT cart_id FROM cart_replay WHERE type = 'order.placed' ORDER BY cart_id LIMIT 1`);
-  const endpoints = readEndpoints('duckdb', String(sample!.cart_id), (name, params) => () => warehouse.all(namedQuery('duckdb', name), bind(params)));
-  const results = await timeEndpoints(port, endpoints, runs, `duckdb ${label(events)}`, log);
-  await new Promise<void>((r) => server.close(() => r()));
-  await warehouse.close();
-  return results;
+  return {
+    port: (server.address() as { port: number }).port,
+    async close() {
+      await new Promise<void>((r) => server.close(() => r()));
+      await pipeline.close();
+    },
+  };
 }
 
-/** 1M, 10M, 0.1M: the size as the result names show it. */
-export const label = (events: number) => `${events / 1e6}M`;
+/** One request as the bench times it: the whole answer read (and returned); anything but 200 is a failed bench. */
+export async function request(port: number, url: string, body?: string): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${port}${url}`, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body } : {});
+  if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
+  return res.text();
+}
 
 /**
  * Times every endpoint over HTTP (`runs` times after a warm-up): p95, and p50 beside the bare SQL's p50
@@ -43,11 +66,7 @@ export const label = (events: number) => `${events / 1e6}M`;
 export async function timeEndpoints(port: number, endpoints: Endpoint[], runs: number, prefix: string, log: (s: string) => void): Promise<Result[]> {
   const results: Result[] = [];
   for (const [name, url, bare, body] of endpoints) {
-    const api = await timeIt(runs, async () => {
-      const res = await fetch(`http://127.0.0.1:${port}${url}`, body ? { method: 'POST', headers: { 'content-type': 'application/json' }, body } : {});
-      if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
-      await res.arrayBuffer();
-    });
+    const api = await timeIt(runs, () => request(port, url, body));
     const p50 = percentile(api, 0.5);
     results.push({ name: `${prefix}: ${name} p95`, value: percentile(api, 0.95), unit: 'ms' });
     let line = `  ${name}: p50 ${Math.round(p50)} ms, p95 ${Math.round(percentile(api, 0.95))} ms`;

@@ -1,17 +1,19 @@
 // `npm run bench [-- --quick] [-- --json] [-- --all | flags]`: carrello's benchmarks, each beside its baseline
 // where one exists. Without flags: the read endpoints on DuckDB. --clickhouse adds the same read endpoints on
 // ClickHouse in-process (chdb), --clickhouse-only without DuckDB; --scale 10m runs the read endpoints at 10M
-// events on both engines instead of 1M (the stores are built once and cached under .cache/bench: ~6 GB, see
-// docs/benchmarks.md); --ingest adds Kafka → ClickHouse ingest, one carrello worker beside ClickHouse's Kafka
-// engine (starts a local broker), and embedded ingest through the collector into DuckDB; --dashboards adds
-// each dashboard page in chromium over the same DuckDB store; --freshness, --memory and --load add emit → API
-// freshness, worker RSS through a warehouse stall, and the API under load from this process. --all is every
-// flag but --scale.
+// events on both engines instead of 1M, and the window-vs-history bench (the stores are built once and
+// cached under .cache/bench, see docs/benchmarks.md); --history runs that bench alone; --ingest adds Kafka →
+// ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker), and
+// embedded ingest through the collector into DuckDB; --dashboards adds each dashboard page in chromium over
+// the same DuckDB store; --freshness, --memory and --load add emit → API freshness, worker RSS through a
+// warehouse stall, and the API under load from this process. --all is every flag but --scale and --history.
 import { cpus, totalmem } from 'node:os';
 import { spawn } from 'node:child_process';
 import { benchClickHouseQueries } from './clickhouse.ts';
 import { benchDashboards } from './dashboards.ts';
+import { storeLabel, type BenchStore } from './dataset.ts';
 import { benchFreshness } from './freshness.ts';
+import { benchHistory, historyStore } from './history.ts';
 import { benchIngestClickHouse } from './ingestClickHouse.ts';
 import { benchIngestCollector } from './ingestCollector.ts';
 import { benchLoad } from './load.ts';
@@ -24,27 +26,54 @@ const json = args.includes('--json');
 const quick = args.includes('--quick');
 const all = args.includes('--all');
 const flag = (f: string) => all || args.includes(f);
-const scaleArg = args.includes('--scale') ? args[args.indexOf('--scale') + 1] : undefined;
-const SCALES: Record<string, number> = { '1m': 1_000_000, '10m': 10_000_000 };
-if (scaleArg !== undefined && !(scaleArg in SCALES)) throw new Error(`--scale takes ${Object.keys(SCALES).join(' or ')}, not ${scaleArg}`);
-const scale = scaleArg === undefined ? undefined : SCALES[scaleArg]!;
-// At 10M both engines run, 3 times each endpoint after a warm-up (answers take seconds on 2 cores).
-const clickhouse = flag('--clickhouse') || args.includes('--clickhouse-only') || scale === 10_000_000;
+const option = (f: string) => (args.includes(f) ? args[args.indexOf(f) + 1] : undefined);
+/** `10m`, `2m`, `200k`, `40000`: a number of events. */
+function count(f: string): number | undefined {
+  const v = option(f);
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(k|m)?$/i.exec(v);
+  if (!m) throw new Error(`${f} takes a number of events such as 10m, 2m or 200k, not ${v}`);
+  return Number(m[1]) * ({ k: 1_000, m: 1_000_000 }[m[2]?.toLowerCase() ?? ''] ?? 1);
+}
+// Larger stores are copies of the simulated one (its size: --base, or 1M; 100k with --quick): --scale 10m
+// is 10 copies of 1M, --quick --scale 200k 2 copies of 100k.
+const scale = count('--scale');
+const simulated = Math.min(count('--base') ?? (quick ? 100_000 : 1_000_000), scale ?? Infinity);
+if (scale !== undefined && scale % simulated !== 0) throw new Error(`--scale ${scale} is not a whole number of copies of the ${simulated}-event simulation (--base)`);
+const store: BenchStore = { simulated, copies: scale === undefined ? 1 : scale / simulated, shiftDays: 0 };
+const events = simulated * store.copies;
+// The long history: as many copies as --scale makes (10 without it), each 30 days further back.
+const history = args.includes('--history') || store.copies > 1 ? historyStore(simulated, store.copies > 1 ? store.copies : 10) : null;
+// A scaled store runs on both engines; beyond 1M, 3 times each endpoint after a warm-up (answers take
+// seconds on 2 cores).
+const clickhouse = flag('--clickhouse') || args.includes('--clickhouse-only') || store.copies > 1;
 const duckdb = !args.includes('--clickhouse-only');
 const [ingest, dashboards, freshness, memory, load] = ['--ingest', '--dashboards', '--freshness', '--memory', '--load'].map(flag);
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const results: Result[] = [];
 log(`carrello bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}${quick ? ' (quick)' : ''}`);
-const events = scale ?? (quick ? 100_000 : 1_000_000);
 const runs = quick ? 5 : events > 1_000_000 ? 3 : 20;
-if (duckdb) {
+// --history alone runs only the history bench; with --scale, the read endpoints first.
+const reads = history === null || scale !== undefined || args.some((a) => ['--clickhouse', '--clickhouse-only', '--all'].includes(a));
+if (reads && duckdb) {
   log(`queries at ${events.toLocaleString('en')} events (DuckDB)`);
-  results.push(...(await benchQueries(events, runs, log)));
+  results.push(...(await benchQueries(store, runs, log)));
 }
-if (clickhouse) {
+if (reads && clickhouse) {
   log(`queries at ${events.toLocaleString('en')} events (ClickHouse, chdb)`);
-  results.push(...(await benchClickHouseQueries(events, runs, log)));
+  results.push(...(await benchClickHouseQueries(store, runs, log)));
+}
+if (history) {
+  const historyRuns = quick ? 3 : 5;
+  if (duckdb) {
+    log(`the same 7 days on ${simulated.toLocaleString('en')} events and on ${storeLabel(history)} (DuckDB)`);
+    results.push(...(await benchHistory('duckdb', history, historyRuns, log)));
+  }
+  log(`the same 7 days on ${simulated.toLocaleString('en')} events and on ${storeLabel(history)} (ClickHouse, chdb)`);
+  // A process of its own: chdb holds one engine per process, and the query bench above closed it.
+  const chArgs = ['--engine', 'clickhouse', '--simulated', String(simulated), '--copies', String(history.copies), '--runs', String(historyRuns), '--json'];
+  results.push(...(await inChild('bench/history.ts', chArgs)).results);
 }
 if (dashboards) {
   log(`dashboard pages at ${events.toLocaleString('en')} events (DuckDB, chromium)`);

@@ -1,0 +1,87 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
+import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
+import { AS_OF, shopEvents } from '../test/fixtures/shop.ts';
+import { tempDuckDb } from '../test/support/tempStore.ts';
+import { scaleUpDuckDb } from './scaleUp.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+// The copy's rows as comparable text: ids without the copy's suffix, times moved forward again.
+const ROWS = (shiftDays: number) => `
+  SELECT type, regexp_replace(cart_id, '-x[0-9]+$', '') AS cart, customer_id,
+         regexp_replace(anonymous_id, '-x[0-9]+$', '') AS anonymous, regexp_replace(order_id, '-x[0-9]+$', '') AS order_id,
+         strftime(occurred_at + to_days(CAST(coalesce(TRY_CAST(regexp_extract(cart_id, '-x([0-9]+)$', 1) AS INTEGER), 0) * ${shiftDays} AS INTEGER)),
+                  '%Y-%m-%dT%H:%M:%S.%gZ') AS at,
+         quantity, total_minor
+  FROM events`;
+const COUNTS = `
+  SELECT count(*)::INT AS events, count(DISTINCT event_id)::INT AS ids, count(DISTINCT cart_id)::INT AS carts,
+         count(DISTINCT session_id)::INT AS sessions, count(DISTINCT order_id)::INT AS orders,
+         count(DISTINCT customer_id)::INT AS customers
+  FROM events`;
+
+describe('the bench store copies (bench/copies.sql)', () => {
+  it('makes each copy with fresh event, cart, anonymous, session and order ids, the same customers, and times moved back 30·k days, oldest copy first', async () => {
+    // given: the hand-made shop (29 events of 10 carts, anonymous carts and orders among them) in a source store
+    const source = await tempDuckDb();
+    cleanups.push(source.cleanup);
+    const pipeline = new IngestPipeline(source.warehouse);
+    await pipeline.ingest(shopEvents().map((e) => ({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: AS_OF })));
+    await pipeline.close();
+    const original = await source.warehouse.all(ROWS(0));
+    const [src] = await source.warehouse.all(COUNTS);
+    expect(src).toMatchObject({ events: 29, carts: 10 });
+    expect(src!.orders).toBeGreaterThan(0);
+    await source.warehouse.close();
+    const target = await tempDuckDb();
+    cleanups.push(target.cleanup);
+    await target.warehouse.close();
+
+    // when: 3 copies, copy k moved back 30·k days
+    await scaleUpDuckDb(source.path, target.path, 3, 30);
+
+    // then: exactly 3 × the rows, every event id and cart id new per copy, the customers the same
+    const store = await DuckDbWarehouse.open(target.path);
+    cleanups.push(() => store.close());
+    const [counts] = await store.all(COUNTS);
+    const n = (k: string) => src![k] as number;
+    expect(counts).toEqual({ events: 87, ids: 87, carts: 30, sessions: 3 * n('sessions'), orders: 3 * n('orders'), customers: n('customers') });
+    const [marked] = await store.all('SELECT count(DISTINCT cart_id)::INT AS carts FROM replay_dirty');
+    expect(marked!.carts).toBe(30);
+    // each copy is the source event for event, once its suffix is dropped and its time moved forward again
+    expect((await store.all(ROWS(30))).sort(byText)).toEqual([...original, ...original, ...original].sort(byText));
+    const [span] = await store.all(`SELECT (max(occurred_at) - min(occurred_at) > INTERVAL 60 DAY) AS spread FROM events`);
+    expect(span!.spread).toBe(true);
+    // laid out oldest copy first, each copy in one run of rows: the store is in time order, as one ingested over those months
+    const runs = await store.all(`
+      SELECT coalesce(TRY_CAST(regexp_extract(cart_id, '-x([0-9]+)$', 1) AS INTEGER), 0) AS copy, min(rowid)::INT AS first, max(rowid)::INT AS last
+      FROM events GROUP BY copy ORDER BY first`);
+    expect(runs).toEqual([
+      { copy: 2, first: 0, last: 28 },
+      { copy: 1, first: 29, last: 57 },
+      { copy: 0, first: 58, last: 86 },
+    ]);
+    // the payload says what the columns say
+    const [mismatches] = await store.all(`
+      SELECT count(*)::INT AS n FROM events
+      WHERE json_extract_string(payload, '$.event_id') <> CAST(event_id AS VARCHAR) OR json_extract_string(payload, '$.cart_id') <> cart_id
+         OR json_extract_string(payload, '$.occurred_at') <> strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%gZ')
+         OR json_extract_string(payload, '$.anonymous_id') IS DISTINCT FROM anonymous_id OR json_extract_string(payload, '$.session_id') IS DISTINCT FROM session_id
+         OR json_extract_string(payload, '$.order_id') IS DISTINCT FROM order_id OR json_extract_string(payload, '$.customer_id') IS DISTINCT FROM customer_id`);
+    expect(mismatches!.n).toBe(0);
+    // and the cart model folds from them as from any store: one fold per cart, copy 0 the source's own
+    await store.refreshReplay();
+    const [folded] = await store.all('SELECT count(DISTINCT cart_id)::INT AS carts FROM cart_replay');
+    expect(folded!.carts).toBe(30);
+  });
+});
+
+function byText(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  const ka = JSON.stringify(Object.values(a));
+  const kb = JSON.stringify(Object.values(b));
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
