@@ -20,7 +20,8 @@ describe('the cluster DDL', () => {
   afterAll(() => store.cleanup());
 
   const cluster = clusterDdl('clickhouse').flatMap((f) => statements(f.sql));
-  const single = migrations('clickhouse').flatMap((m) => statements(m.sql));
+  // Tables only: a migration may also move data (003 marks carts to fold again), which has no cluster DDL.
+  const single = migrations('clickhouse').flatMap((m) => statements(m.sql)).filter((sql) => /^\s*CREATE TABLE/m.test(sql));
 
   it.each(cluster.map((sql) => [table(sql), sql]))('%s parses in ClickHouse', async (_name, sql) => {
     // No cluster runs here: ClickHouse's own parser checks the statement, and that it is ON CLUSTER.
