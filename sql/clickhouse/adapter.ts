@@ -191,8 +191,9 @@ export class ClickHouseWarehouse implements Warehouse {
       // A mark this process saw in an earlier fold was folded with its events (stored before it): only
       // marks not seen yet are folded, so the margin costs each mark one fold per process, not one per read.
       const carts = [...new Set(marks.filter((m) => !this.foldedMarks.has(m.key)).map((m) => m.cart))];
-      if (carts.length === 0) return;
       await this.foldCarts(carts);
+      // Moved on even when every mark was folded before: otherwise the marks of the margin stay in every
+      // later read's window (and are sent to it) until the next write; moved, they leave it 10 s later.
       await this.client.command({ query: query('clickhouse', 'advance_watermark'), query_params: { fold_to_us: String(pending!.fold_to_us) }, clickhouse_settings: FOLD_SETTINGS });
       this.foldedMarks = new Set(marks.map((m) => m.key)); // the marks still inside the window
       if (Date.now() - this.marksForgottenAt > FORGET_MARKS_EVERY_MS) {
