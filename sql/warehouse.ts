@@ -62,6 +62,12 @@ export interface Warehouse {
    * bypass carrello (Grafana on the ClickHouse tables), run now and then by the ingest worker.
    */
   refreshDerived(): Promise<void>;
+  /**
+   * Rebuilds the read models (the cart model and the line model) from the stored events alone, as the
+   * incremental path would have kept them: what `carrello rebuild` runs, and what the tests compare the
+   * kept rows against. Returns the carts and lines kept.
+   */
+  rebuildReadModels(): Promise<{ carts: number; lines: number }>;
   close(): Promise<void>;
 }
 

@@ -52,11 +52,12 @@ describe('migrations', () => {
       { version: 1, name: 'events' },
       { version: 2, name: 'cart_folds' },
       { version: 3, name: 'refold_large_values' },
+      { version: 4, name: 'cart_line_folds' },
     ]);
     const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
     expect(tables).toEqual([
       'audience_asof:View', 'cart_dirty:MergeTree', 'cart_fold_asof:View', 'cart_folds:ReplacingMergeTree',
-      'cart_lines_asof:View', 'cart_replay_asof:View', 'cart_state_asof:View', 'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
+      'cart_line_folds:ReplacingMergeTree', 'cart_line_replay_asof:View', 'cart_line_state_asof:View', 'cart_lines_asof:View', 'cart_replay_asof:View', 'cart_state_asof:View', 'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
     ]);
   });
 });

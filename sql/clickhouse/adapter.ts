@@ -95,8 +95,11 @@ export class ClickHouseWarehouse implements Warehouse {
           }
         }
       }
-      // Folds of carts written before cart_folds existed, or whose marks were lost (see refreshFolds).
+      // Folds of carts written before cart_folds existed, or whose marks were lost (see refreshFolds), then
+      // the lines of carts whose kept lines are behind their fold (a process stopped between the two).
       await this.client.command({ query: query('clickhouse', 'repair_folds'), clickhouse_settings: FOLD_SETTINGS });
+      const behind = (await this.rows(query('clickhouse', 'repair_lines_carts'))).map((r) => String(r.cart_id));
+      await this.foldLines(behind);
       return applied;
     });
   }
@@ -188,10 +191,9 @@ export class ClickHouseWarehouse implements Warehouse {
       // A mark this process saw in an earlier fold was folded with its events (stored before it): only
       // marks not seen yet are folded, so the margin costs each mark one fold per process, not one per read.
       const carts = [...new Set(marks.filter((m) => !this.foldedMarks.has(m.key)).map((m) => m.cart))];
-      if (carts.length === 0) return;
-      for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
-        await this.client.command({ query: query('clickhouse', 'refold_carts'), query_params: { carts: carts.slice(i, i + LOOKUP_CHUNK) }, clickhouse_settings: FOLD_SETTINGS });
-      }
+      await this.foldCarts(carts);
+      // Moved on even when every mark was folded before: otherwise the marks of the margin stay in every
+      // later read's window (and are sent to it) until the next write; moved, they leave it 10 s later.
       await this.client.command({ query: query('clickhouse', 'advance_watermark'), query_params: { fold_to_us: String(pending!.fold_to_us) }, clickhouse_settings: FOLD_SETTINGS });
       this.foldedMarks = new Set(marks.map((m) => m.key)); // the marks still inside the window
       if (Date.now() - this.marksForgottenAt > FORGET_MARKS_EVERY_MS) {
@@ -203,6 +205,40 @@ export class ClickHouseWarehouse implements Warehouse {
 
   refreshDerived(): Promise<void> {
     return this.refreshFolds();
+  }
+
+  /**
+   * INVARIANT: a cart's lines are kept from its kept fold, so each chunk's carts are folded into cart_folds
+   * first and their lines (refold_lines.sql) read that fold; a process stopped in between leaves lines
+   * behind their fold, which the repair at start finds (repair_lines_carts.sql).
+   */
+  private async foldCarts(carts: readonly string[]): Promise<void> {
+    for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
+      const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
+      await this.client.command({ query: query('clickhouse', 'refold_carts'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
+      await this.client.command({ query: query('clickhouse', 'refold_lines'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
+    }
+  }
+
+  private async foldLines(carts: readonly string[]): Promise<void> {
+    for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
+      await this.client.command({ query: query('clickhouse', 'refold_lines'), query_params: { carts: carts.slice(i, i + LOOKUP_CHUNK) }, clickhouse_settings: FOLD_SETTINGS });
+    }
+  }
+
+  /**
+   * Both read models from the events alone: emptied, then every cart folded once into cart_folds and its
+   * lines kept from that fold, as the incremental path keeps them. Writes and reads wait meanwhile (a
+   * reader in another process sees the models empty or partial until it ends: run it on a quiet store).
+   * The watermark stays: marks not folded yet are folded again at the next read, which changes nothing.
+   */
+  rebuildReadModels(): Promise<{ carts: number; lines: number }> {
+    return this.writeLock.run(() => this.foldLock.run(async () => {
+      for (const table of ['cart_folds', 'cart_line_folds']) await this.client.command({ query: `TRUNCATE TABLE ${table}` });
+      for (const name of ['rebuild_folds', 'rebuild_lines']) await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
+      const [row] = await this.rows(query('clickhouse', 'read_model_counts'));
+      return { carts: Number(row?.carts ?? 0), lines: Number(row?.lines ?? 0) };
+    }));
   }
 
   /** Runs a read query with bound parameters; rows as JSON (64-bit integers as strings). */
@@ -245,9 +281,11 @@ export class ClickHouseWarehouse implements Warehouse {
       }
       for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
         const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
-        await this.client.command({ query: query('clickhouse', 'forget_folds'), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
-        await this.client.command({ query: query('clickhouse', 'refold_carts'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
+        for (const name of ['forget_folds', 'forget_lines']) {
+          await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
+        }
       }
+      await this.foldCarts(carts);
       return {
         events_deleted: Number(row?.events_deleted ?? 0),
         rejected_deleted: Number(row?.rejected_deleted ?? 0),

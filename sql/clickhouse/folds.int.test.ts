@@ -81,6 +81,19 @@ describe('cart_folds: carts marked by writes, folded before reads, kept', () => 
     expect(await kept(warehouse)).toEqual(await folded(warehouse));
   });
 
+  it('moves the watermark on at a read with nothing new to fold, so that folded marks leave the window', async () => {
+    // given the shop written and folded
+    await warehouse.writeBatch(shopRows(), []);
+    await warehouse.refreshFolds();
+    const watermark = async () => Number((await warehouse.rows('SELECT toUnixTimestamp64Micro(max(folded_to)) AS us FROM fold_watermark'))[0]!.us);
+    const before = await watermark();
+    // when the cart model is read again with no write in between
+    await warehouse.refreshFolds();
+    // then the watermark is past the first fold's, and the folds are unchanged
+    expect(await watermark()).toBeGreaterThan(before);
+    expect(await kept(warehouse)).toEqual(await folded(warehouse));
+  });
+
   it('folds at start the carts whose fold is missing or behind their events', async () => {
     // given all events stored and folded, then the folds of every cart lost and stale ones (as of day 2) put back
     await warehouse.writeBatch(shopRows(), []);

@@ -1,4 +1,4 @@
--- The cluster variant of migrations/ (001_events.sql, 002_cart_folds.sql), for installs that outgrow one server: every table
+-- The cluster variant of migrations/ (001_events.sql, 002_cart_folds.sql, 004_cart_line_folds.sql), for installs that outgrow one server: every table
 -- replicated (ReplicatedMergeTree over ClickHouse Keeper) and sharded behind a Distributed table of the
 -- name carrello queries. Applied once by an operator, on any node; carrello itself only ever runs the
 -- single-server DDL, whose IF NOT EXISTS then leaves these tables alone. docs/clickhouse.md says how.
@@ -130,3 +130,36 @@ TTL toDateTime(folded_to) + INTERVAL 1 DAY;
 
 CREATE TABLE IF NOT EXISTS fold_watermark ON CLUSTER '{cluster}' AS fold_watermark_local
 ENGINE = Distributed('{cluster}', currentDatabase(), fold_watermark_local, rand());
+
+-- Each cart's lines, on the shard of its events and fold (same sharding key).
+CREATE TABLE IF NOT EXISTS cart_line_folds_local ON CLUSTER '{cluster}' (
+  first_added_at         Nullable(Int64),
+  cart_id                String,
+  product_id             String,
+  events                 Int64,
+  last_activity_at       Int64,
+  checkout_started_at    Nullable(Int64),
+  ordered_at             Nullable(Int64),
+  items                  Int64,
+  quantity               Int64,
+  first_added_quantity   Nullable(Int64),
+  unit_price_minor       Nullable(Int64),
+  product_name           Nullable(String),
+  category               Nullable(String),
+  first_added_ord        Nullable(UInt32),
+  last_added_ord         Nullable(UInt32),
+  first_removed_at       Nullable(Int64),
+  first_removed_ord      Nullable(UInt32),
+  removals               Int64,
+  units_added            Int64,
+  units_removed          Int64,
+  is_deleted             UInt8,
+  version                UInt64 MATERIALIZED toUInt64(events)
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/cart_line_folds_local', '{replica}', version, is_deleted)
+PARTITION BY toYYYYMM(toDateTime(intDiv(ifNull(first_added_at, 0), 1000), 'UTC'))
+ORDER BY (first_added_at, cart_id, product_id)
+SETTINGS allow_nullable_key = 1;
+
+CREATE TABLE IF NOT EXISTS cart_line_folds ON CLUSTER '{cluster}' AS cart_line_folds_local
+ENGINE = Distributed('{cluster}', currentDatabase(), cart_line_folds_local, cityHash64(cart_id));

@@ -1,5 +1,5 @@
 -- Cart lines first added in [from, to), as of as_of, by net quantity change (final vs first added),
--- per product or category and overall (key NULL).
+-- per product or category and overall (key NULL), from the kept line model (cart_line_state_asof).
 SELECT
   key,
   direction,
@@ -16,11 +16,7 @@ FROM (
       quantity < first_added_quantity, 'decreased',
       'unchanged') AS direction,
     if({group:String} = 'category', ifNull(category, '(none)'), product_id) AS key
-  FROM cart_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
-  ARRAY JOIN
-    line_product_id AS product_id, line_quantity AS quantity, line_product_name AS product_name,
-    line_category AS category, line_first_added_at AS first_added_at,
-    line_first_added_quantity AS first_added_quantity
+  FROM cart_line_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
   WHERE first_added_at >= {from_ms:Int64} AND first_added_at < {to_ms:Int64}
 )
 GROUP BY GROUPING SETS ((key, direction), (direction))

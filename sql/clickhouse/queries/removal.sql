@@ -1,6 +1,6 @@
 -- Cart lines first added in [from, to), as of as_of, per product or category (or, with breakdown 'day', per
 -- UTC day of the first add) and overall (key NULL); item ('' = all) keeps one product or category only.
--- Each cart's state and lines come from one fold (cart_state_asof carries the lines as arrays).
+-- Lines come from the kept line model (cart_line_state_asof: one row per line, laid out by first add).
 SELECT
   key,
   if({group:String} = 'product', max(product_name), NULL) AS name,
@@ -24,12 +24,7 @@ FROM (
     first_removed_at, first_removed_ord, last_added_ord, removals, units_added, units_removed,
     if({group:String} = 'category', ifNull(category, '(none)'), product_id) AS item_key,
     if({breakdown:String} = 'day', formatDateTime(fromUnixTimestamp64Milli(assumeNotNull(first_added_at), 'UTC'), '%Y-%m-%d', 'UTC'), item_key) AS key
-  FROM cart_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
-  ARRAY JOIN
-    line_product_id AS product_id, line_quantity AS quantity, line_product_name AS product_name,
-    line_category AS category, line_first_added_at AS first_added_at, line_first_removed_at AS first_removed_at,
-    line_first_removed_ord AS first_removed_ord, line_last_added_ord AS last_added_ord, line_removals AS removals,
-    line_units_added AS units_added, line_units_removed AS units_removed
+  FROM cart_line_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
   WHERE first_added_at >= {from_ms:Int64} AND first_added_at < {to_ms:Int64}
     AND ({item:String} = '' OR item_key = {item:String})
 )

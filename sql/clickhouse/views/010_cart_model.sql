@@ -193,12 +193,14 @@ FROM (
 );
 
 -- Each line (cart, product) as of the instant: quantity after its last event, unit price of its latest
--- add or quantity change, when it was first added, first removed, and what was added and removed.
+-- add or quantity change, when it was first added, first removed, and what was added and removed, with
+-- what its cart's status needs (last activity, checkout, order, lines held). Columns in the order of the
+-- kept line model, cart_line_folds (migrations/004_cart_line_folds.sql), which is filled from this view.
 CREATE OR REPLACE VIEW cart_lines_asof AS
 SELECT
-  cart_id, product_id, quantity, unit_price_minor, product_name, category, first_added_at,
-  first_added_quantity, first_added_ord, first_removed_at, first_removed_ord, removals, units_removed,
-  units_added, last_added_ord
+  first_added_at, cart_id, product_id, events, last_activity_at, checkout_started_at, ordered_at, items,
+  quantity, first_added_quantity, unit_price_minor, product_name, category, first_added_ord,
+  last_added_ord, first_removed_at, first_removed_ord, removals, units_added, units_removed
 FROM cart_replay_asof(as_of_ms = {as_of_ms:Int64})
 ARRAY JOIN
   line_product_id AS product_id, line_quantity AS quantity, line_unit_price_minor AS unit_price_minor,
