@@ -62,6 +62,12 @@ export interface Warehouse {
    * bypass carrello (Grafana on the ClickHouse tables), run now and then by the ingest worker.
    */
   refreshDerived(): Promise<void>;
+  /**
+   * Drops the read models (and the per-event replay) and rebuilds them from the stored events: what the
+   * models kept incrementally as events arrived must equal this, row by row (test/readModels.int.test.ts).
+   * Counts what it rebuilt: carts and cart lines (cart × product).
+   */
+  rebuildReadModels(): Promise<{ carts: number; lines: number }>;
   close(): Promise<void>;
 }
 
