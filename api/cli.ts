@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from './config.ts';
 import { dlqCommand } from './dlqCommand.ts';
 import { forgetCommand } from './forgetCommand.ts';
 import { ingestCommand } from './ingestCommand.ts';
+import { rebuildCommand } from './rebuildCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
 import { start } from './start.ts';
@@ -28,6 +29,9 @@ Usage:
   carrello forget --customer ID [--store duckdb:PATH|clickhouse://...|chdb:PATH]
       Deletes a customer's events, refused messages holding their id and derived rows, on DuckDB or
       ClickHouse (a DuckDB file or chdb directory must not be in use by another process).
+  carrello rebuild [--store duckdb:PATH|clickhouse://...|chdb:PATH]
+      Rebuilds the read models (cart and line models, per-event replay) from the stored events and prints
+      {"carts":N,"lines":N} (a DuckDB file must not be in use by another process; DuckDB only for now).
   carrello help
 
 Environment: PORT, CARRELLO_HOST, CARRELLO_STORE, KAFKA_BROKERS, LOG_LEVEL and more; see README.md.`;
@@ -39,6 +43,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'ingest') return ingestCommand(rest, process.env);
   if (command === 'dlq') return dlqCommand(rest, process.env);
   if (command === 'forget') return forgetCommand(rest, process.env);
+  if (command === 'rebuild') return rebuildCommand(rest, process.env);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${HELP}\n`);
     return command === undefined ? 1 : 0;

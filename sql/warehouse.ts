@@ -63,9 +63,9 @@ export interface Warehouse {
    */
   refreshDerived(): Promise<void>;
   /**
-   * Rebuilds the read models (the cart model and the line model) from the stored events alone, as the
-   * incremental path would have kept them: what `carrello rebuild` runs, and what the tests compare the
-   * kept rows against. Returns the carts and lines kept.
+   * Drops the read models (and the per-event replay) and rebuilds them from the stored events: what the
+   * models kept incrementally as events arrived must equal this, row by row (test/readModels.int.test.ts).
+   * Counts what it rebuilt: carts and cart lines (cart × product).
    */
   rebuildReadModels(): Promise<{ carts: number; lines: number }>;
   close(): Promise<void>;

@@ -196,29 +196,48 @@ export class DuckDbWarehouse implements Warehouse {
     return this.refreshReplay();
   }
 
-  /** DuckDB's read models are built on branch i12-rmduck; this placeholder keeps the interface whole here. */
-  rebuildReadModels(): Promise<{ carts: number; lines: number }> {
-    return Promise.reject(new Error('rebuildReadModels is not implemented on DuckDB in this branch'));
-  }
-
-  /** Folds the events of carts that changed since the last refresh into cart_replay. */
+  /**
+   * Folds the events of carts that changed since the last refresh into cart_replay, and brings their
+   * read models (cart_model, line_model) up to date in the same transaction.
+   */
   async refreshReplay(): Promise<void> {
     if (!this.replayDirty) return;
     await this.writeLock.run(async () => {
       if (!this.replayDirty) return;
-      await this.writer.run('BEGIN TRANSACTION');
-      try {
-        await this.writer.run(query('duckdb', 'refresh_replay'));
-        await this.writer.run('COMMIT');
-        // INVARIANT: clean only once committed. A read arriving during the refresh finds the flag still set,
-        // waits for the lock and so reads the refreshed cart_replay (clearing it first let concurrent reads
-        // see a half-empty replay). writeBatch sets the flag under the same lock, so no mark is lost.
-        this.replayDirty = false;
-      } catch (err) {
-        await this.writer.run('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
+      await this.inTransaction(() => this.writer.run(query('duckdb', 'refresh_replay')));
+      // INVARIANT: clean only once committed. A read arriving during the refresh finds the flag still set,
+      // waits for the lock and so reads the refreshed cart_replay (clearing it first let concurrent reads
+      // see a half-empty replay). writeBatch sets the flag under the same lock, so no mark is lost.
+      this.replayDirty = false;
     });
+  }
+
+  /**
+   * Drops cart_replay and the read models and folds every cart again from its events, in one transaction
+   * (readers see the old rows until it commits), then checkpoints so that the new layout reaches the file.
+   */
+  async rebuildReadModels(): Promise<{ carts: number; lines: number }> {
+    const counts = await this.writeLock.run(async () => {
+      await this.inTransaction(async () => {
+        await this.writer.run(query('duckdb', 'rebuild_read_models'));
+        await this.writer.run(query('duckdb', 'refresh_replay'));
+      });
+      this.replayDirty = false;
+      await this.writer.run('CHECKPOINT');
+      return (await this.writer.runAndReadAll(query('duckdb', 'read_model_counts'))).getRowObjectsJS()[0]!;
+    });
+    return { carts: Number(counts.carts), lines: Number(counts.lines) };
+  }
+
+  private async inTransaction(work: () => Promise<unknown>): Promise<void> {
+    await this.writer.run('BEGIN TRANSACTION');
+    try {
+      await work();
+      await this.writer.run('COMMIT');
+    } catch (err) {
+      await this.writer.run('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
   }
 
   async runReadOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
@@ -281,11 +300,11 @@ async function harden(conn: DuckDBConnection, exportDir: string): Promise<void> 
 }
 
 /**
- * Whether a query reads cart_replay: directly, or through a cart-model macro (`…_asof(`, replay_fold)
- * of views/010_cart_model.sql, every one of which reads it.
+ * Whether a query reads cart_replay or the read models: directly, or through a cart-model macro
+ * (`…_asof(`, replay_fold) of views/010_cart_model.sql, every one of which reads them.
  */
 export function readsReplay(sql: string): boolean {
-  return /\b(cart_replay|replay_fold|\w+_asof)\b/.test(sql.replace(/--[^\n]*/g, ''));
+  return /\b(cart_replay|cart_model|line_model|replay_fold|\w+_asof)\b/.test(sql.replace(/--[^\n]*/g, ''));
 }
 
 /** Integers bind as BIGINT (JS numbers would bind as DOUBLE). */

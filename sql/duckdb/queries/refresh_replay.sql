@@ -1,5 +1,15 @@
 -- INVARIANT: runs inside one transaction on the writer, serialised with batch writes, so no event lands
--- between reading replay_dirty and clearing it.
+-- between reading replay_dirty and clearing it, and every reader sees cart_replay and the read models
+-- (cart_model, line_model) of the same events.
+INSERT INTO replay_refolded BY NAME SELECT * FROM replay_fold(253402300799999, 'dirty');
 DELETE FROM cart_replay WHERE cart_id IN (SELECT cart_id FROM replay_dirty);
-INSERT INTO cart_replay BY NAME SELECT * FROM replay_fold(253402300799999, 'dirty');
+DELETE FROM cart_model WHERE cart_id IN (SELECT cart_id FROM replay_dirty);
+DELETE FROM line_model WHERE cart_id IN (SELECT cart_id FROM replay_dirty);
+-- Appended in the order their range filters read: cart_replay by its carts' last event (as-of reads
+-- take the carts with events after as_of), the models by when the cart or the line started.
+INSERT INTO cart_replay BY NAME SELECT * FROM replay_refolded ORDER BY cart_last_at, cart_id, ord;
+-- As of the end of time, the only carts the models do not answer are those just refolded.
+INSERT INTO cart_model BY NAME SELECT * FROM cart_rows_asof(253402300799999) ORDER BY started_at, cart_id;
+INSERT INTO line_model BY NAME SELECT * FROM line_rows_asof(253402300799999) ORDER BY first_added_at, cart_id, product_id;
+DELETE FROM replay_refolded;
 DELETE FROM replay_dirty;

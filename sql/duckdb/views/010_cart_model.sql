@@ -3,7 +3,8 @@
 -- Times are epoch milliseconds (UTC) throughout, so that every engine computes the same integers.
 
 -- The fold, with window functions, over the carts of a scope: 'dirty' (carts with new events, when
--- cart_replay is refreshed) or 'unsafe' (carts whose as-of prefixes are not exact, replayed live).
+-- cart_replay is refreshed) or 'unsafe' (carts whose as-of prefixes are not exact and that have events
+-- after as_of, replayed live).
 -- Events are those with occurred_at <= as_of, numbered in the cart's order: by sequence when every
 -- event of the cart has one, otherwise by occurred_at; event_id (as text) breaks ties.
 -- A line is (cart, product). Its quantity after an event is the base set by its latest reset (a removal
@@ -17,7 +18,7 @@ WITH visible AS (
   WHERE e.occurred_at <= epoch_ms(CAST(as_of_ms AS BIGINT))
     AND CASE scope
           WHEN 'dirty' THEN e.cart_id IN (SELECT cart_id FROM replay_dirty)
-          ELSE e.cart_id IN (SELECT cart_id FROM cart_replay WHERE NOT prefix_safe)
+          ELSE e.cart_id IN (SELECT cart_id FROM cart_model WHERE NOT prefix_safe AND last_activity_at > CAST(as_of_ms AS BIGINT))
         END
 ),
 flagged AS (
@@ -94,6 +95,7 @@ SELECT
   from_quantity, to_quantity, qty_before, qty_after, lines_held, units_held, value_held, anomaly,
   orders_before,
   bool_and(t_ascending) OVER (PARTITION BY cart_id) AND (with_sequence = 0 OR with_sequence = in_cart) AS prefix_safe,
+  max(t) OVER (PARTITION BY cart_id) AS cart_last_at,
   min(CASE WHEN is_add THEN t END) OVER w AS started_at,
   max(t) OVER w AS last_activity_at,
   min(CASE WHEN type = 'cart.checkout_started' THEN t END) OVER w AS checkout_started_at,
@@ -124,38 +126,75 @@ WINDOW w AS (PARTITION BY cart_id ORDER BY ord ROWS UNBOUNDED PRECEDING),
   line AS (PARTITION BY cart_id, product_id ORDER BY ord),
   lw AS (PARTITION BY cart_id, product_id ORDER BY ord ROWS UNBOUNDED PRECEDING);
 
--- Every cart's replay as of an instant: the materialised rows up to as_of where that prefix is exact,
--- and a live fold for the few carts where it is not.
+-- Every cart's replay as of an instant: the materialised rows up to as_of where that prefix is exact
+-- (always, for a cart with no event after as_of: its rows are the whole fold), and a live fold for the
+-- few carts where it is not.
 CREATE OR REPLACE MACRO cart_replay_asof(as_of_ms) AS TABLE
-SELECT * FROM cart_replay WHERE prefix_safe AND t <= CAST(as_of_ms AS BIGINT)
+SELECT * FROM cart_replay
+WHERE t <= CAST(as_of_ms AS BIGINT) AND (prefix_safe OR cart_last_at <= CAST(as_of_ms AS BIGINT))
 UNION ALL BY NAME
 SELECT * FROM replay_fold(as_of_ms, 'unsafe');
 
--- Each cart's last row as of the instant, whose running columns are the cart's state: for a materialised
--- cart the row with t <= as_of < next_t (its time never goes backwards, so there is exactly one), for a
--- live-folded cart the last row of the fold (next_t NULL: the fold saw no event after as_of).
-CREATE OR REPLACE MACRO cart_last_asof(as_of_ms) AS TABLE
+-- The replay rows, as of the instant, of the carts whose kept model rows do not answer it: carts with
+-- events after as_of (their cart_replay rows up to it, or a live fold where that prefix is not exact),
+-- and during a refresh the carts it has just folded (replay_refolded, empty to every reader). For the
+-- default as_of (now) only the latter: the cost follows the activity after as_of, not the history.
+CREATE OR REPLACE MACRO replay_unkept_asof(as_of_ms) AS TABLE
 SELECT * FROM cart_replay
-WHERE prefix_safe AND t <= CAST(as_of_ms AS BIGINT) AND (next_t IS NULL OR next_t > CAST(as_of_ms AS BIGINT))
+WHERE prefix_safe AND cart_last_at > CAST(as_of_ms AS BIGINT) AND t <= CAST(as_of_ms AS BIGINT)
 UNION ALL BY NAME
-SELECT * FROM replay_fold(as_of_ms, 'unsafe') WHERE next_t IS NULL;
+SELECT * FROM replay_fold(as_of_ms, 'unsafe')
+UNION ALL BY NAME
+SELECT * FROM replay_refolded WHERE t <= CAST(as_of_ms AS BIGINT);
 
--- Each line's last row as of the instant (as cart_last_asof, with the line's next event).
-CREATE OR REPLACE MACRO line_last_asof(as_of_ms) AS TABLE
-SELECT * FROM cart_replay
-WHERE prefix_safe AND product_id IS NOT NULL AND t <= CAST(as_of_ms AS BIGINT)
-  AND (l_next_t IS NULL OR l_next_t > CAST(as_of_ms AS BIGINT))
+-- Those carts' state as of the instant, as cart_model rows: each one's row with t <= as_of < next_t
+-- (its time never goes backwards, so there is exactly one), or the last row of its fold (next_t NULL).
+CREATE OR REPLACE MACRO cart_rows_asof(as_of_ms) AS TABLE
+SELECT
+  cart_id, started_at, last_activity_at, checkout_started_at, ordered_at, first_channel AS channel, campaign,
+  currency, last_customer_id AS customer_id, last_anonymous_id AS anonymous_id,
+  last_consent_marketing AS consent_marketing, anomalies, longest_idle_holding_ms, ord AS events,
+  lines_held AS items, units_held AS units, value_held AS value_minor, prefix_safe
+FROM replay_unkept_asof(as_of_ms)
+WHERE next_t IS NULL OR next_t > CAST(as_of_ms AS BIGINT);
+
+-- Their lines as of the instant, as line_model rows (as cart_rows_asof, with the line's next event).
+CREATE OR REPLACE MACRO line_rows_asof(as_of_ms) AS TABLE
+SELECT
+  cart_id, product_id, cart_last_at,
+  max(t) OVER l AS last_event_at,
+  qty_after AS quantity, l_unit_price_minor AS unit_price_minor, l_product_name AS product_name,
+  l_category AS category, l_first_added_at AS first_added_at, l_first_added_quantity AS first_added_quantity,
+  l_first_added_ord AS first_added_ord, l_last_added_ord AS last_added_ord, l_first_removed_at AS first_removed_at,
+  l_first_removed_ord AS first_removed_ord, l_removals AS removals, l_units_removed AS units_removed,
+  l_units_added AS units_added,
+  arg_max(product_name, t) FILTER (WHERE product_name IS NOT NULL) OVER l AS latest_name,
+  max(t) FILTER (WHERE product_name IS NOT NULL) OVER l AS latest_name_at,
+  arg_max(category, t) FILTER (WHERE category IS NOT NULL) OVER l AS latest_category,
+  max(t) FILTER (WHERE category IS NOT NULL) OVER l AS latest_category_at
+FROM replay_unkept_asof(as_of_ms)
+WINDOW l AS (PARTITION BY cart_id, product_id)
+QUALIFY product_id IS NOT NULL AND (l_next_t IS NULL OR l_next_t > CAST(as_of_ms AS BIGINT));
+
+-- Each cart's state as of the instant: its kept row when its last event is at or before as_of.
+CREATE OR REPLACE MACRO cart_last_asof(as_of_ms) AS TABLE
+SELECT * EXCLUDE (prefix_safe) FROM cart_model WHERE last_activity_at <= CAST(as_of_ms AS BIGINT)
 UNION ALL BY NAME
-SELECT * FROM replay_fold(as_of_ms, 'unsafe') WHERE product_id IS NOT NULL AND l_next_t IS NULL;
+SELECT * EXCLUDE (prefix_safe) FROM cart_rows_asof(as_of_ms);
+
+-- Each line's state as of the instant, likewise.
+CREATE OR REPLACE MACRO line_last_asof(as_of_ms) AS TABLE
+SELECT * FROM line_model WHERE cart_last_at <= CAST(as_of_ms AS BIGINT)
+UNION ALL BY NAME
+SELECT * FROM line_rows_asof(as_of_ms);
 
 -- Each product's name and category as of the instant: those of its latest event that carries them.
 CREATE OR REPLACE MACRO products_asof(as_of_ms) AS TABLE
 SELECT
   product_id,
-  arg_max(product_name, t) FILTER (WHERE product_name IS NOT NULL) AS product_name,
-  arg_max(category, t) FILTER (WHERE category IS NOT NULL) AS category
-FROM cart_replay_asof(as_of_ms)
-WHERE product_id IS NOT NULL
+  arg_max(latest_name, latest_name_at) FILTER (WHERE latest_name IS NOT NULL) AS product_name,
+  arg_max(latest_category, latest_category_at) FILTER (WHERE latest_category IS NOT NULL) AS category
+FROM line_last_asof(as_of_ms)
 GROUP BY product_id;
 
 -- Each line's state as of the instant: quantity after its last event, unit price of its latest add or
@@ -163,21 +202,9 @@ GROUP BY product_id;
 -- category are the product's (products_asof), so that lines need no text aggregation.
 CREATE OR REPLACE MACRO cart_lines_asof(as_of_ms) AS TABLE
 SELECT
-  l.cart_id,
-  l.product_id,
-  l.qty_after AS quantity,
-  l.l_unit_price_minor AS unit_price_minor,
-  l.l_first_added_at AS first_added_at,
-  l.l_first_added_quantity AS first_added_quantity,
-  l.l_first_added_ord AS first_added_ord,
-  l.l_first_removed_at AS first_removed_at,
-  l.l_first_removed_ord AS first_removed_ord,
-  l.l_removals AS removals,
-  l.l_units_removed AS units_removed,
-  l.l_units_added AS units_added,
-  l.l_last_added_ord AS last_added_ord,
-  p.product_name,
-  p.category
+  l.cart_id, l.product_id, l.quantity, l.unit_price_minor, l.first_added_at, l.first_added_quantity,
+  l.first_added_ord, l.first_removed_at, l.first_removed_ord, l.removals, l.units_removed, l.units_added,
+  l.last_added_ord, p.product_name, p.category
 FROM line_last_asof(as_of_ms) l
 LEFT JOIN products_asof(as_of_ms) p ON p.product_id = l.product_id;
 
@@ -185,23 +212,7 @@ LEFT JOIN products_asof(as_of_ms) p ON p.product_id = l.product_id;
 -- holding items is abandoned.
 CREATE OR REPLACE MACRO cart_state_asof(as_of_ms, abandon_ms) AS TABLE
 WITH per_cart AS (
-  SELECT
-    cart_id,
-    started_at,
-    last_activity_at,
-    checkout_started_at,
-    ordered_at,
-    first_channel AS channel,
-    campaign,
-    currency,
-    last_customer_id AS customer_id,
-    last_anonymous_id AS anonymous_id,
-    last_consent_marketing AS consent_marketing,
-    anomalies,
-    ord AS events,
-    lines_held AS items,
-    units_held AS units,
-    value_held AS value_minor,
+  SELECT * EXCLUDE (longest_idle_holding_ms),
     -- A gap of at least abandon_ms while holding items, before the first order: abandoned, then recovered.
     coalesce(longest_idle_holding_ms >= CAST(abandon_ms AS BIGINT), false) AS had_gap
   FROM cart_last_asof(as_of_ms)
