@@ -23,7 +23,7 @@ export const chdbDir = (events: number) => join(CACHE, `chdb-${events}`);
  * files, merges them, and folds every cart into cart_folds (as carrello's start does for a store without
  * folds). Much faster than a second ingest, and both engines hold exactly the same rows.
  */
-async function benchClickHouse(events: number, log: (s: string) => void): Promise<{ warehouse: ClickHouseWarehouse; buildSeconds: number | null }> {
+export async function benchClickHouse(events: number, log: (s: string) => void): Promise<{ warehouse: ClickHouseWarehouse; buildSeconds: number | null }> {
   mkdirSync(chdbDir(events), { recursive: true });
   const warehouse = await ClickHouseWarehouse.open({ kind: 'chdb', path: chdbDir(events), database: `sim_${events}` });
   await warehouse.migrate();

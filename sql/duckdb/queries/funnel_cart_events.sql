@@ -9,9 +9,9 @@
 -- A cart is looked at when one of its events that can start an attempt occurred in [$from_ms, $to_ms);
 -- then all its events up to $as_of_ms come, whenever they occurred (a cart is short, and its order may
 -- be its sequence, not its clock).
--- Rows come unordered: projections/funnels/stream.ts orders each cart by seq (the sequence when every
--- event of the cart has one, else -1), then t, so that every engine orders them alike. Carts are
--- numbered 0, 1, … (entity).
+-- Rows come in the order the matcher walks them (projections/funnels/stream.ts): by cart (numbered 0,
+-- 1, … as entity), then seq (the sequence when every event of the cart has one, else -1), then t, then
+-- rid (rows of one event side by side). Every engine orders them alike; the stream checks it.
 WITH defs AS (
   SELECT unnest(from_json($defs, '[{"type":"VARCHAR","product_id":"VARCHAR","category":"VARCHAR","bits":"INTEGER"}]'), recursive := true)
 ),
@@ -41,7 +41,10 @@ tagged AS (
     e.sequence,
     epoch_ms(e.occurred_at) AS t,
     coalesce(d.bits, 0) AS bits,
-    CASE $breakdown WHEN 'channel' THEN e.channel WHEN 'campaign' THEN e.campaign_name WHEN 'currency' THEN e.currency END AS breakdown
+    -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
+    CASE WHEN d.bits & CAST($start_bits AS INTEGER) <> 0 THEN
+      CASE $breakdown WHEN 'channel' THEN e.channel WHEN 'campaign' THEN e.campaign_name WHEN 'currency' THEN e.currency END
+    END AS breakdown
   FROM events e
   LEFT JOIN defs d ON e.type = d.type
     AND (d.product_id IS NULL OR e.product_id = d.product_id)
@@ -58,3 +61,4 @@ SELECT
   g.breakdown
 FROM tagged g
 JOIN carts c ON c.cart_id = g.cart_id
+ORDER BY entity, seq, t, rid

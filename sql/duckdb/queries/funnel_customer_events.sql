@@ -4,7 +4,8 @@
 -- A customer is looked at when one of its events that can start an attempt occurred in
 -- [$from_ms, $to_ms); its events from $from_ms to $until_ms come (until = min(as_of, to + window): a
 -- customer is ordered by its clock, so nothing earlier or later can take part in an attempt).
--- seq is always -1: customers are ordered by occurred_at (projections/funnels/stream.ts).
+-- seq is always -1: customers are ordered by occurred_at (projections/funnels/stream.ts); rows come by
+-- entity, then t, then rid, as the matcher walks them.
 WITH defs AS (
   SELECT unnest(from_json($defs, '[{"type":"VARCHAR","product_id":"VARCHAR","category":"VARCHAR","bits":"INTEGER"}]'), recursive := true)
 ),
@@ -29,7 +30,10 @@ tagged AS (
     e.rowid AS rid,
     epoch_ms(e.occurred_at) AS t,
     coalesce(d.bits, 0) AS bits,
-    CASE $breakdown WHEN 'channel' THEN e.channel WHEN 'campaign' THEN e.campaign_name WHEN 'currency' THEN e.currency END AS breakdown
+    -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
+    CASE WHEN d.bits & CAST($start_bits AS INTEGER) <> 0 THEN
+      CASE $breakdown WHEN 'channel' THEN e.channel WHEN 'campaign' THEN e.campaign_name WHEN 'currency' THEN e.currency END
+    END AS breakdown
   FROM events e
   LEFT JOIN defs d ON e.type = d.type
     AND (d.product_id IS NULL OR e.product_id = d.product_id)
@@ -48,3 +52,4 @@ SELECT
   g.breakdown
 FROM tagged g
 JOIN customers c ON c.customer_id = g.customer_id
+ORDER BY entity, seq, t, rid
