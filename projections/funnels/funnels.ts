@@ -46,7 +46,7 @@ export async function funnelReport(warehouse: Warehouse, d: FunnelDefinition): P
 
 /**
  * The events the funnel looks at, column by column as the warehouse answers (typed arrays, text decoded
- * on access: no object per row), in the order the matcher walks them.
+ * on access: no object per row), unordered.
  */
 export async function readEventRows(warehouse: Warehouse, d: FunnelDefinition): Promise<EventRows> {
   const { rows, columns } = await warehouse.queryColumns(`funnel_${d.entity}_events`, queryParams(d));

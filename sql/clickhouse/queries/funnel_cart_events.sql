@@ -11,7 +11,7 @@
 -- then all its events up to as_of_ms come, whenever they occurred.
 -- rid numbers the rows (one per event); the order among events of one cart with equal seq and t cannot
 -- change an answer (stream.ts), so it need not be DuckDB's rowid. Carts are numbered 0, 1, … (entity).
--- Rows come in the order the matcher walks them: by entity, then seq, t, rid.
+-- Rows come unordered, as on DuckDB (stream.ts sorts them).
 -- Which carts, and whether each is unsequenced, comes from one GROUP BY (a window per cart over every
 -- event cost a sort of the whole table).
 WITH
@@ -32,7 +32,7 @@ WITH
     WHERE occurred_at <= as_of
   ),
   carts AS (
-    SELECT cart_id, unsequenced, row_number() OVER (ORDER BY cart_id) - 1 AS entity
+    SELECT cart_id, unsequenced, row_number() OVER () - 1 AS entity
     FROM (
       SELECT cart_id, max(sequence IS NULL) AS unsequenced
       FROM tagged
@@ -53,4 +53,3 @@ SELECT
 FROM tagged AS g
 INNER JOIN carts AS c ON c.cart_id = g.cart_id
 WHERE {all_events:Bool} OR g.bits != 0
-ORDER BY entity, seq, t, rid

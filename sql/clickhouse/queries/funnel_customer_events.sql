@@ -4,8 +4,7 @@
 -- as funnel_cart_events.sql, plus until_ms. A customer's events are the events that carry its
 -- customer_id; events without one belong to no customer. A customer is looked at when one of its events
 -- that can start an attempt occurred in [from_ms, to_ms); its events from from_ms to until_ms come.
--- seq is always -1: customers are ordered by occurred_at (projections/funnels/stream.ts); rows come by
--- entity, then t, then rid, as the matcher walks them.
+-- seq is always -1: customers are ordered by occurred_at (projections/funnels/stream.ts).
 WITH
   JSONExtract({defs:String}, 'Array(Tuple(type String, product_id Nullable(String), category Nullable(String), bits Int64))') AS defs,
   fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC') AS as_of,
@@ -47,4 +46,3 @@ FROM tagged AS g
 INNER JOIN customers AS c ON c.customer_id = g.customer_id
 WHERE ({all_events:Bool} OR g.bits != 0)
   AND g.occurred_at <= fromUnixTimestamp64Milli({until_ms:Int64}, 'UTC')
-ORDER BY entity, seq, t, rid

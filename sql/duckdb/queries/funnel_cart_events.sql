@@ -9,9 +9,10 @@
 -- A cart is looked at when one of its events that can start an attempt occurred in [$from_ms, $to_ms);
 -- then all its events up to $as_of_ms come, whenever they occurred (a cart is short, and its order may
 -- be its sequence, not its clock).
--- Rows come in the order the matcher walks them (projections/funnels/stream.ts): by cart (numbered 0,
--- 1, … as entity), then seq (the sequence when every event of the cart has one, else -1), then t, then
--- rid (rows of one event side by side). Every engine orders them alike; the stream checks it.
+-- Rows come unordered: projections/funnels/stream.ts orders each cart by seq (the sequence when every
+-- event of the cart has one, else -1), then t, so that every engine orders them alike. Carts are
+-- numbered 0, 1, … (entity). An ORDER BY here cost more than that sort in TypeScript (a counting sort
+-- by entity over typed arrays): at 1M events about 1.5 s more, on a loaded 2-core machine.
 WITH defs AS (
   SELECT unnest(from_json($defs, '[{"type":"VARCHAR","product_id":"VARCHAR","category":"VARCHAR","bits":"INTEGER"}]'), recursive := true)
 ),
@@ -61,4 +62,3 @@ SELECT
   g.breakdown
 FROM tagged g
 JOIN carts c ON c.cart_id = g.cart_id
-ORDER BY entity, seq, t, rid

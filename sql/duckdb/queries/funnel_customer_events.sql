@@ -4,8 +4,7 @@
 -- A customer is looked at when one of its events that can start an attempt occurred in
 -- [$from_ms, $to_ms); its events from $from_ms to $until_ms come (until = min(as_of, to + window): a
 -- customer is ordered by its clock, so nothing earlier or later can take part in an attempt).
--- seq is always -1: customers are ordered by occurred_at (projections/funnels/stream.ts); rows come by
--- entity, then t, then rid, as the matcher walks them.
+-- seq is always -1: customers are ordered by occurred_at (projections/funnels/stream.ts).
 WITH defs AS (
   SELECT unnest(from_json($defs, '[{"type":"VARCHAR","product_id":"VARCHAR","category":"VARCHAR","bits":"INTEGER"}]'), recursive := true)
 ),
@@ -52,4 +51,3 @@ SELECT
   g.breakdown
 FROM tagged g
 JOIN customers c ON c.customer_id = g.customer_id
-ORDER BY entity, seq, t, rid
