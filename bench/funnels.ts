@@ -1,13 +1,18 @@
-// `npx tsx bench/funnels.ts [--events N] [--json]`: POST /v1/funnels's computation (warehouse query,
-// matching, summary) on simulated traffic of about N events (default 1,000,000) in a DuckDB file under
-// .cache/bench/ (shared with `npm run bench`), built once through the ingest pipeline and reused. Prints one line per funnel, or JSON.
+// `npx tsx bench/funnels.ts [--events N] [--clickhouse] [--json]`: POST /v1/funnels's computation
+// (warehouse query, matching, summary) on simulated traffic of about N events (default 1,000,000) in a
+// DuckDB file under .cache/bench/ (shared with `npm run bench`), built once through the ingest pipeline
+// and reused; --clickhouse asks the chdb store of the same events (bench/clickhouse.ts) instead. Prints
+// one line per funnel, or JSON. `node --cpu-prof --import tsx bench/funnels.ts …` profiles it.
 import { funnelReport } from '../projections/funnels/funnels.ts';
 import type { FunnelDefinition } from '../projections/funnels/definition.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
-import { BENCH_END, benchDuckDb } from './dataset.ts';
+import type { Warehouse } from '../sql/warehouse.ts';
+import { benchClickHouse, chdbDir } from './clickhouse.ts';
+import { BENCH_END, benchDuckDb, storeOf } from './dataset.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
+const clickhouse = args.includes('--clickhouse');
 const eventsAt = args.indexOf('--events');
 const events = eventsAt >= 0 ? Number(args[eventsAt + 1]) : 1_000_000;
 if (!Number.isInteger(events) || events < 1_000) throw new Error('--events takes a whole number of at least 1000');
@@ -15,7 +20,6 @@ const runs = 5;
 const DAY = 86_400_000;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-const { path } = await benchDuckDb(events, log);
 const endMs = BENCH_END;
 
 const base: FunnelDefinition = {
@@ -42,7 +46,7 @@ const funnels: [string, FunnelDefinition][] = [
   ],
 ];
 
-const warehouse = await DuckDbWarehouse.open(path);
+const warehouse: Warehouse = clickhouse ? (await benchClickHouse(storeOf(events), chdbDir(storeOf(events)), log)).warehouse : await DuckDbWarehouse.open((await benchDuckDb(events, log)).path);
 const stored = (await warehouse.stats()).events_stored;
 // Wall time is what a caller waits; CPU time (all threads, DuckDB's included) tells a busy machine apart.
 const results: { name: string; events: number; entered: number; median_ms: number; min_ms: number; max_ms: number; cpu_ms: number }[] = [];
@@ -71,7 +75,7 @@ for (const [name, d] of funnels) {
   };
   results.push(r);
   if (!json) {
-    process.stdout.write(`${name}: median ${r.median_ms} ms (min ${r.min_ms}, max ${r.max_ms}; cpu ${r.cpu_ms} ms) over ${stored} events, ${entered} entered\n`);
+    process.stdout.write(`${warehouse.engine} ${name}: median ${r.median_ms} ms (min ${r.min_ms}, max ${r.max_ms}; cpu ${r.cpu_ms} ms) over ${stored} events, ${entered} entered\n`);
   }
 }
 await warehouse.close();

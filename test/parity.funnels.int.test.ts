@@ -12,6 +12,7 @@ import type { FunnelDefinition } from '../projections/funnels/definition.ts';
 import { funnelReport } from '../projections/funnels/funnels.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { AS_OF, at, DAY, HOUR, shopEvents, T0 } from './fixtures/shop.ts';
+import { referenceFunnel, REFERENCE_EVENTS_SQL } from './support/funnelReference.ts';
 import { tempClickHouse } from './support/tempClickHouse.ts';
 import { tempDuckDb } from './support/tempStore.ts';
 import { disturbedTraffic, messagesOf } from './support/traffic.ts';
@@ -99,6 +100,20 @@ describe.each(Object.entries(datasets))('custom funnels: DuckDB = ClickHouse on 
     }
     const whole = await funnelReport(ch.warehouse, { ...shapes[shape]!, ...dataset.ranges[0]! });
     if (!dataset.empty.includes(shape)) expect(whole.steps[0]!.count).toBeGreaterThan(0);
+  });
+
+  it.each(Object.keys(shapes))('columnar, as the row-by-row path answered: %s', async (shape) => {
+    // given every stored event, read row by row (the reference builds one JS object per event and sorts)
+    const events = await duck.warehouse.all(REFERENCE_EVENTS_SQL);
+    for (const range of dataset.ranges) {
+      const d: FunnelDefinition = { ...shapes[shape]!, ...range };
+      const want = referenceFunnel(events, d);
+      for (const warehouse of [duck.warehouse, ch.warehouse]) {
+        // when the warehouse answers column by column, then the report is the reference's, to the unit
+        const report = await funnelReport(warehouse, d);
+        expect({ steps: report.steps, spoiled: report.spoiled, breakdown: report.breakdown }, warehouse.engine).toEqual(want);
+      }
+    }
   });
 });
 

@@ -44,21 +44,26 @@ export async function funnelReport(warehouse: Warehouse, d: FunnelDefinition): P
   return report;
 }
 
+/**
+ * The events the funnel looks at, column by column as the warehouse answers (typed arrays, text decoded
+ * on access: no object per row), unordered.
+ */
+export async function readEventRows(warehouse: Warehouse, d: FunnelDefinition): Promise<EventRows> {
+  const { rows, columns } = await warehouse.queryColumns(`funnel_${d.entity}_events`, queryParams(d));
+  return {
+    rows,
+    entity: numbers(columns.entity),
+    seq: numbers(columns.seq),
+    t: numbers(columns.t),
+    bits: numbers(columns.bits),
+    rid: numbers(columns.rid),
+    breakdown: texts(columns.breakdown),
+  };
+}
+
 /** Every entity that started an attempt in range: the attempt it counts with, or spoiled. */
 export async function matchEntities(warehouse: Warehouse, d: FunnelDefinition): Promise<Outcomes> {
-  const { rows, columns } = await warehouse.queryColumns(`funnel_${d.entity}_events`, queryParams(d));
-  const stream = buildStream(
-    {
-      rows,
-      entity: numbers(columns.entity),
-      seq: numbers(columns.seq),
-      t: numbers(columns.t),
-      bits: numbers(columns.bits),
-      rid: numbers(columns.rid),
-      breakdown: texts(columns.breakdown),
-    } satisfies EventRows,
-    startBits(d),
-  );
+  const stream = buildStream(await readEventRows(warehouse, d), startBits(d));
   return new FunnelMatcher(stream, {
     order: d.order,
     steps: d.steps.length,

@@ -11,6 +11,9 @@
 -- then all its events up to as_of_ms come, whenever they occurred.
 -- rid numbers the rows (one per event); the order among events of one cart with equal seq and t cannot
 -- change an answer (stream.ts), so it need not be DuckDB's rowid. Carts are numbered 0, 1, … (entity).
+-- Rows come unordered, as on DuckDB (stream.ts sorts them).
+-- Which carts, and whether each is unsequenced, comes from one GROUP BY (a window per cart over every
+-- event cost a sort of the whole table).
 WITH
   JSONExtract({defs:String}, 'Array(Tuple(type String, product_id Nullable(String), category Nullable(String), bits Int64))') AS defs,
   fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC') AS as_of,
@@ -22,29 +25,31 @@ WITH
       arrayReduce('groupBitOr', arrayMap(d -> if(
         d.1 = type AND (d.2 IS NULL OR ifNull(product_id = d.2, 0)) AND (d.3 IS NULL OR ifNull(category = d.3, 0)),
         d.4, toInt64(0)), defs)) AS bits,
-      multiIf({breakdown:String} = 'channel', toNullable(toString(channel)), {breakdown:String} = 'campaign', campaign_name,
-              {breakdown:String} = 'currency', toNullable(toString(currency)), CAST(NULL AS Nullable(String))) AS breakdown,
-      max(sequence IS NULL) OVER (PARTITION BY cart_id) AS unsequenced
+      -- LowCardinality: the answer carries each value once (an Arrow dictionary), not once per row.
+      toLowCardinality(multiIf({breakdown:String} = 'channel', toNullable(toString(channel)), {breakdown:String} = 'campaign', campaign_name,
+              {breakdown:String} = 'currency', toNullable(toString(currency)), CAST(NULL AS Nullable(String)))) AS breakdown
     FROM events FINAL
     WHERE occurred_at <= as_of
   ),
   carts AS (
-    SELECT cart_id, row_number() OVER () - 1 AS entity
+    SELECT cart_id, unsequenced, row_number() OVER () - 1 AS entity
     FROM (
-      SELECT DISTINCT cart_id
+      SELECT cart_id, max(sequence IS NULL) AS unsequenced
       FROM tagged
-      WHERE bitAnd(bits, {start_bits:Int64}) != 0
+      GROUP BY cart_id
+      HAVING countIf(bitAnd(bits, {start_bits:Int64}) != 0
         AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
-        AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')
+        AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')) > 0
     )
   )
 SELECT
   toFloat64(c.entity) AS entity,
-  toFloat64(if(g.unsequenced, -1, assumeNotNull(g.sequence))) AS seq,
+  toFloat64(if(c.unsequenced, -1, assumeNotNull(g.sequence))) AS seq,
   toFloat64(toUnixTimestamp64Milli(g.occurred_at)) AS t,
   toFloat64(g.bits) AS bits,
   toFloat64(rowNumberInAllBlocks()) AS rid,
-  g.breakdown AS breakdown
+  -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
+  if(bitAnd(g.bits, {start_bits:Int64}) != 0, g.breakdown, NULL) AS breakdown
 FROM tagged AS g
 INNER JOIN carts AS c ON c.cart_id = g.cart_id
 WHERE {all_events:Bool} OR g.bits != 0

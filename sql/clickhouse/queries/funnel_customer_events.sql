@@ -16,8 +16,9 @@ WITH
       arrayReduce('groupBitOr', arrayMap(d -> if(
         d.1 = type AND (d.2 IS NULL OR ifNull(product_id = d.2, 0)) AND (d.3 IS NULL OR ifNull(category = d.3, 0)),
         d.4, toInt64(0)), defs)) AS bits,
-      multiIf({breakdown:String} = 'channel', toNullable(toString(channel)), {breakdown:String} = 'campaign', campaign_name,
-              {breakdown:String} = 'currency', toNullable(toString(currency)), CAST(NULL AS Nullable(String))) AS breakdown
+      -- LowCardinality: the answer carries each value once (an Arrow dictionary), not once per row.
+      toLowCardinality(multiIf({breakdown:String} = 'channel', toNullable(toString(channel)), {breakdown:String} = 'campaign', campaign_name,
+              {breakdown:String} = 'currency', toNullable(toString(currency)), CAST(NULL AS Nullable(String)))) AS breakdown
     FROM events FINAL
     WHERE customer_id IS NOT NULL
       AND occurred_at >= from_t
@@ -39,7 +40,8 @@ SELECT
   toFloat64(toUnixTimestamp64Milli(g.occurred_at)) AS t,
   toFloat64(g.bits) AS bits,
   toFloat64(rowNumberInAllBlocks()) AS rid,
-  g.breakdown AS breakdown
+  -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
+  if(bitAnd(g.bits, {start_bits:Int64}) != 0, g.breakdown, NULL) AS breakdown
 FROM tagged AS g
 INNER JOIN customers AS c ON c.customer_id = g.customer_id
 WHERE ({all_events:Bool} OR g.bits != 0)

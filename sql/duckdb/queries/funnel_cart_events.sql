@@ -11,7 +11,8 @@
 -- be its sequence, not its clock).
 -- Rows come unordered: projections/funnels/stream.ts orders each cart by seq (the sequence when every
 -- event of the cart has one, else -1), then t, so that every engine orders them alike. Carts are
--- numbered 0, 1, … (entity).
+-- numbered 0, 1, … (entity). An ORDER BY here cost more than that sort in TypeScript (a counting sort
+-- by entity over typed arrays): at 1M events about 1.5 s more, on a loaded 2-core machine.
 WITH defs AS (
   SELECT unnest(from_json($defs, '[{"type":"VARCHAR","product_id":"VARCHAR","category":"VARCHAR","bits":"INTEGER"}]'), recursive := true)
 ),
@@ -41,7 +42,10 @@ tagged AS (
     e.sequence,
     epoch_ms(e.occurred_at) AS t,
     coalesce(d.bits, 0) AS bits,
-    CASE $breakdown WHEN 'channel' THEN e.channel WHEN 'campaign' THEN e.campaign_name WHEN 'currency' THEN e.currency END AS breakdown
+    -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
+    CASE WHEN d.bits & CAST($start_bits AS INTEGER) <> 0 THEN
+      CASE $breakdown WHEN 'channel' THEN e.channel WHEN 'campaign' THEN e.campaign_name WHEN 'currency' THEN e.currency END
+    END AS breakdown
   FROM events e
   LEFT JOIN defs d ON e.type = d.type
     AND (d.product_id IS NULL OR e.product_id = d.product_id)

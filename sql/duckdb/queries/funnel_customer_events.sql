@@ -29,7 +29,10 @@ tagged AS (
     e.rowid AS rid,
     epoch_ms(e.occurred_at) AS t,
     coalesce(d.bits, 0) AS bits,
-    CASE $breakdown WHEN 'channel' THEN e.channel WHEN 'campaign' THEN e.campaign_name WHEN 'currency' THEN e.currency END AS breakdown
+    -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
+    CASE WHEN d.bits & CAST($start_bits AS INTEGER) <> 0 THEN
+      CASE $breakdown WHEN 'channel' THEN e.channel WHEN 'campaign' THEN e.campaign_name WHEN 'currency' THEN e.currency END
+    END AS breakdown
   FROM events e
   LEFT JOIN defs d ON e.type = d.type
     AND (d.product_id IS NULL OR e.product_id = d.product_id)
