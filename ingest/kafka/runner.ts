@@ -5,6 +5,7 @@ import { IngestMetrics } from '../metrics.ts';
 import type { InboundMessage, KafkaOrigin } from '../pipeline/message.ts';
 import { Backoff } from './backoff.ts';
 import { OffsetLedger } from './offsetLedger.ts';
+import { sleep } from '../sleep.ts';
 
 /** Fault-injection points for the fault tests; set with CARRELLO_FAILPOINT. */
 export const FAILPOINTS = ['after_write_before_commit'] as const;
@@ -284,19 +285,6 @@ export class ConsumerRunner {
 
 /** Longest wait between heartbeats while fetching waits for writes (well below any session timeout). */
 const HEARTBEAT_STEP_MS = 1_000;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-  });
-}
 
 function inbound(topic: string, partition: number, m: KafkaMessage, receivedAtMs: number): InboundMessage {
   const raw = m.value ?? Buffer.alloc(0);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Warehouse } from '../../sql/warehouse.ts';
 import { IngestMetrics } from '../metrics.ts';
 import { IngestPipeline, type IngestOptions } from '../pipeline/pipeline.ts';
+import { sleep } from '../sleep.ts';
 import { createKafka, type KafkaConnection } from './client.ts';
 import { DeadLetterWriter } from './deadLetter.ts';
 import { WorkerHealth } from './health.ts';
@@ -102,10 +103,7 @@ export function startWorker(warehouse: Warehouse, opts: WorkerOptions, deps: Wor
         health.error(err);
         const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
         log.warn({ err: (err as Error).message, retry_in_ms: waitMs }, 'cannot start consuming yet; retrying');
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, waitMs);
-          stopped.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-        });
+        await sleep(waitMs, stopped.signal);
       }
     }
   })();

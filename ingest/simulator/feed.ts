@@ -1,3 +1,4 @@
+import { sleep } from '../sleep.ts';
 import type { SimSink } from './sinks.ts';
 import { MEAN_EVENTS_PER_CART, type SimMessage, type Simulation } from './simulation.ts';
 
@@ -60,9 +61,6 @@ export async function streamLive(
         opts.onError?.(err);
       }
     }
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, tickMs);
-      opts.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-    });
+    await sleep(tickMs, opts.signal);
   }
 }
