@@ -11,7 +11,7 @@ export const instant = z.iso
 
 export const DAY_MS = 86_400_000;
 
-const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: DAY_MS, w: 7 * DAY_MS } as const;
 
 /**
  * The longest duration a parameter takes. A longer one means nothing for carts, and past 2^53 ms

@@ -56,7 +56,7 @@ interface Visit {
 
 /**
  * Dotted path of the first key or string holding a lone surrogate ('' for the top level), or null.
- * Iterative, with the path built only when found: a 64 KiB message may nest thousands of arrays deep.
+ * Iterative, with the path built only when found (the structure check has already capped nesting at 64).
  */
 function loneSurrogateAt(root: unknown): string | null {
   const stack: Visit[] = [{ value: root, key: null, parent: null }];

@@ -48,7 +48,7 @@ export async function funnelReport(warehouse: Warehouse, d: FunnelDefinition): P
  * The events the funnel looks at, column by column as the warehouse answers (typed arrays, text decoded
  * on access: no object per row), unordered.
  */
-export async function readEventRows(warehouse: Warehouse, d: FunnelDefinition): Promise<EventRows> {
+async function readEventRows(warehouse: Warehouse, d: FunnelDefinition): Promise<EventRows> {
   const { rows, columns } = await warehouse.queryColumns(`funnel_${d.entity}_events`, queryParams(d));
   return {
     rows,

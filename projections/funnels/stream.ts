@@ -139,7 +139,7 @@ export function buildStream(r: EventRows, startBits: number): EventStream {
 }
 
 /** Whether the rows come grouped by entity (in entity order) and each entity's rows by (seq, t, rid). */
-export function inOrder(r: EventRows): boolean {
+function inOrder(r: EventRows): boolean {
   const { entity, seq, t, rid } = r;
   for (let i = 1; i < r.rows; i++) {
     const e = entity[i]!;

@@ -212,17 +212,19 @@ export class ClickHouseWarehouse implements Warehouse {
    * first and their lines (refold_lines.sql) read that fold; a process stopped in between leaves lines
    * behind their fold, which the repair at start finds (repair_lines_carts.sql).
    */
-  private async foldCarts(carts: readonly string[]): Promise<void> {
-    for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
-      const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
-      await this.client.command({ query: query('clickhouse', 'refold_carts'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
-      await this.client.command({ query: query('clickhouse', 'refold_lines'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
-    }
+  private foldCarts(carts: readonly string[]): Promise<void> {
+    return this.refold(carts, ['refold_carts', 'refold_lines']);
   }
 
-  private async foldLines(carts: readonly string[]): Promise<void> {
+  private foldLines(carts: readonly string[]): Promise<void> {
+    return this.refold(carts, ['refold_lines']);
+  }
+
+  /** Runs the named fold queries, in order, on each chunk of carts in turn. */
+  private async refold(carts: readonly string[], steps: readonly string[]): Promise<void> {
     for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
-      await this.client.command({ query: query('clickhouse', 'refold_lines'), query_params: { carts: carts.slice(i, i + LOOKUP_CHUNK) }, clickhouse_settings: FOLD_SETTINGS });
+      const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
+      for (const name of steps) await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
     }
   }
 

@@ -9,9 +9,10 @@ export function h(tag, attrs = {}, ...children) {
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v == null || v === false) continue;
     // An on* attribute would be code in a string; only a function is ever a listener.
-    if (k.startsWith('on') && typeof v !== 'function') throw new TypeError(`h(): ${k} must be a function`);
-    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else if (k === 'class') el.className = v;
+    if (k.startsWith('on')) {
+      if (typeof v !== 'function') throw new TypeError(`h(): ${k} must be a function`);
+      el.addEventListener(k.slice(2), v);
+    } else if (k === 'class') el.className = v;
     else if (k === 'dataset') Object.assign(el.dataset, v);
     else if (k === 'value' || k === 'checked' || k === 'selected') el[k] = v;
     else el.setAttribute(k, v === true ? '' : String(v));

@@ -1,5 +1,5 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
-import { QueryError } from '../../errors.ts';
+import { QueryError, queryTimeout } from '../../errors.ts';
 import type { ReadOnlyLimits } from '../../warehouse.ts';
 
 /** Memory one data-team query may use inside ClickHouse when the caller sets no limit (1 GiB). */
@@ -49,15 +49,8 @@ export function rowLimit(limits: ReadOnlyLimits, constantBytes: number): ClickHo
 /** Constants smaller than this per row are left to the row limit alone. */
 const CONSTANT_CAP_FROM_BYTES = 4096;
 
-export function interrupted(limits: ReadOnlyLimits): QueryError {
-  return new QueryError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
-    limit_ms: limits.timeoutMs,
-    limit: limits.timeoutMs,
-    limit_name: 'sql_timeout_ms',
-  });
-}
-
-const firstLine = (s: string) => s.split('\n')[0]!;
+/** The engine's first line: the rest is its stack and hints, often naming what the sandbox hides. */
+export const firstLine = (s: string) => s.split('\n')[0]!;
 
 /** ClickHouse's error codes (numbers, stable across versions; never the message) decide ours. */
 export function classify(err: unknown, limits: ReadOnlyLimits): unknown {
@@ -66,7 +59,7 @@ export function classify(err: unknown, limits: ReadOnlyLimits): unknown {
   switch (Number(e.code)) {
     case 159: // TIMEOUT_EXCEEDED
     case 394: // QUERY_WAS_CANCELLED
-      return interrupted(limits);
+      return queryTimeout(limits);
     case 241: // MEMORY_LIMIT_EXCEEDED
       return new QueryError(
         'query_out_of_memory',

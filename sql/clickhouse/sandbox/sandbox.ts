@@ -2,7 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { QueryError } from '../../errors.ts';
 import { approxBytes } from '../../duckdb/values.ts';
 import type { ColumnType, ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
-import { classify, engineLimits, interrupted, rowLimit } from './limits.ts';
+import { queryTimeout } from '../../errors.ts';
+import { classify, engineLimits, firstLine, rowLimit } from './limits.ts';
 import { deniedFunction, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES, IN_FUNCTIONS } from './policy.ts';
 import type { SandboxSessions } from './sessions.ts';
 import { checkQueryTree, explainLines } from './tree.ts';
@@ -72,7 +73,7 @@ export class ClickHouseSandbox {
     } finally {
       await lease.release(failed);
     }
-    if (Date.now() - started > limits.timeoutMs + 1_000) throw interrupted(limits);
+    if (Date.now() - started > limits.timeoutMs + 1_000) throw queryTimeout(limits);
     const kinds = answer.meta.map((m) => columnType(m.type));
     const values: unknown[][] = answer.meta.map(() => []);
     let rowCount = 0;
@@ -212,8 +213,6 @@ function firstChild(nodes: { depth: number; text: string }[], i: number): boolea
   }
   return true;
 }
-
-const firstLine = (s: string) => s.split('\n')[0]!;
 
 /** Engine-neutral type of a ClickHouse type name. */
 export function columnType(type: string): ColumnType {

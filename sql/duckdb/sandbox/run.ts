@@ -1,5 +1,5 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { QueryError } from '../../errors.ts';
+import { QueryError, queryTimeout } from '../../errors.ts';
 import { query } from '../../loader.ts';
 import type { ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
 import { approxBytes, columnReader } from '../values.ts';
@@ -60,7 +60,7 @@ export class DuckDbSandbox {
   async run(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
     const started = Date.now();
     const ran = await this.slots.run(started + limits.timeoutMs, (remainingMs) => this.runInSlot(sql, limits, started, remainingMs));
-    if (!ran) throw interrupted(limits);
+    if (!ran) throw queryTimeout(limits);
     return ran.value;
   }
 
@@ -83,7 +83,7 @@ export class DuckDbSandbox {
       let truncated: ReadOnlyResult['truncated'] = false;
       reading: for (;;) {
         const chunk = await result.fetchChunk();
-        if (timedOut) throw interrupted(limits);
+        if (timedOut) throw queryTimeout(limits);
         if (!chunk || chunk.rowCount === 0) break;
         const columns = readers.map((_, c) => chunk.getColumnValues(c));
         for (let r = 0; r < chunk.rowCount; r++) {
@@ -165,23 +165,15 @@ function multiple(): QueryError {
   return new QueryError('sql_multiple_statements', 'the query holds more than one statement; send exactly one');
 }
 
-function interrupted(limits: ReadOnlyLimits): QueryError {
-  return new QueryError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
-    limit_ms: limits.timeoutMs,
-    limit: limits.timeoutMs,
-    limit_name: 'sql_timeout_ms',
-  });
-}
-
 /** DuckDB's errors read `<Type> Error: <message>`; the type decides the code. Anything else is ours: rethrown. */
 function classify(err: unknown, timedOut: boolean, limits: ReadOnlyLimits): unknown {
   const message = err instanceof Error ? err.message : String(err);
-  if (timedOut) return interrupted(limits);
+  if (timedOut) return queryTimeout(limits);
   const m = /^([A-Za-z ]+) Error: /.exec(message);
   if (!m) return err;
   switch (m[1]) {
     case 'INTERRUPT':
-      return interrupted(limits);
+      return queryTimeout(limits);
     case 'Permission':
       return new QueryError('sql_forbidden_access', message);
     case 'Out of Memory':
