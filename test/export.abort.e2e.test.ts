@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../ingest/simulator/prng.ts';
+import { waitFor } from './support/kafkaTest.ts';
 import { startCarrello } from './support/process.ts';
 import { simulated } from './support/seed.ts';
 
@@ -52,16 +53,6 @@ async function slotsInUse(url: string): Promise<number> {
   return Number(m[1]);
 }
 
-async function until<T>(what: string, deadlineMs: number, probe: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > end) return v;
-    await new Promise((r) => setImmediate(r));
-    if (Date.now() > end) throw new Error(`${what}: not reached within ${deadlineMs} ms (last: ${JSON.stringify(v)})`);
-  }
-}
-
 const ENGINES: [string, string][] = [
   ['DuckDB', `duckdb:${join(dir, 'store.duckdb')}`],
   ['ClickHouse (chdb)', `chdb:${join(dir, 'chdb')}`],
@@ -98,7 +89,8 @@ describe.each(ENGINES)('GET /v1/export/events on %s with clients that go away at
       // then the process lives, answers, gives every slot back, and a complete export still succeeds
       expect(server.child.exitCode, server.output().slice(-4000)).toBe(null);
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
-      expect(await until('export slots freed', 10_000, () => slotsInUse(server.url), (n) => n === 0)).toBe(0);
+      await waitFor('every export slot given back', async () => (await slotsInUse(server.url)) === 0);
+      expect(await slotsInUse(server.url)).toBe(0);
       for (const format of FORMATS) {
         const whole = await fetch(`${server.url}/v1/export/events?${RANGE}&format=${format}`);
         expect(whole.status).toBe(200);

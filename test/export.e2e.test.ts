@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, startAppOn } from './support/app.ts';
 import { tempClickHouse } from './support/tempClickHouse.ts';
 import { tempDuckDb } from './support/tempStore.ts';
+import { waitFor } from './support/kafkaTest.ts';
 import { ingestTexts, itemAdded, simulated } from './support/seed.ts';
 
 const HOUR = 3_600_000;
@@ -190,13 +191,11 @@ describe.each(ENGINES)('GET /v1/export/events on %s held open or piled up by one
       client.abort();
     }
     // and once the first is dropped, the key's slot comes back (the server learns of it a moment later)
-    const end = Date.now() + 30_000;
-    let status = 0;
-    while (status !== 200 && Date.now() < end) {
+    const status = await waitFor('the key\'s export slot given back', async () => {
       const again = await as(KEY_A, hour);
-      status = again.status;
       await again.arrayBuffer();
-    }
+      return again.status === 200 && again.status;
+    });
     expect(status).toBe(200);
   });
 

@@ -107,13 +107,11 @@ describe('POST /v1/sql refuses or stops what is not a read of the exposed data',
       { code: 'sql_value_too_large', function: 'repeat', limit: 10_000, limit_name: 'sql_max_built_length' },
     ],
   ])('refuses %s with 400 naming it', async (_, query, fields) => {
-    const t0 = Date.now();
     const res = await sql({ query });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    // Refused before it runs: its own code, not the query_timeout a query that ran would end in.
     expect(await res.json()).toMatchObject({ status: 400, ...fields });
-    // Refused before it runs: well within the time limit (1 s here) and its slack.
-    expect(Date.now() - t0).toBeLessThan(1_000 * 5 + 2_000);
   });
 
   it.each([
@@ -121,7 +119,6 @@ describe('POST /v1/sql refuses or stops what is not a read of the exposed data',
     ['an infinite recursive CTE', 'WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r) SELECT i FROM r'],
     ['an endless aggregate', 'SELECT count(*) FROM range(9223372036854775807)'],
   ])('stops %s at the time limit with 400 query_timeout naming the limit', async (_, query) => {
-    const t0 = Date.now();
     const res = await sql({ query });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({
@@ -131,7 +128,6 @@ describe('POST /v1/sql refuses or stops what is not a read of the exposed data',
       limit_name: 'sql_timeout_ms',
       detail: 'the query ran past the time limit of 1000 ms and was stopped; narrow it, aggregate, or use the export',
     });
-    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
   it('leaves the database and the file system as they were', async () => {

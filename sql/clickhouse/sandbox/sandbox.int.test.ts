@@ -182,12 +182,10 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
 
   // Hole 6: the engine stops what would grow past a limit, and the answer names the limit (never 500).
   it('a query that needs more memory than the limit is stopped inside the engine: 400 query_out_of_memory naming it', async () => {
-    const t0 = Date.now();
     const limits = { ...LIMITS, timeoutMs: 20_000, maxMemoryBytes: 64 * 1024 * 1024 };
     const err = await warehouse.runReadOnly("SELECT repeat(toString(number % 10), 1000000) AS s FROM numbers(3000)", limits).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'query_out_of_memory', extra: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_memory_bytes' } });
-    // Long before the time limit: the engine stopped at the memory limit, not after building GBs.
-    expect(Date.now() - t0).toBeLessThan(10_000);
+    // The code says which wall stopped it: a query that ran on would end in query_timeout instead.
   });
 
   it('a constant of GBs is stopped at the memory limit while the query is analysed', async () => {
@@ -197,19 +195,17 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
   });
 
   it('a result far past the byte limit is stopped inside the engine: 400 query_result_too_large naming it', async () => {
-    const t0 = Date.now();
     const limits = { timeoutMs: 20_000, maxRows: 100_000, maxBytes: 1_000_000 };
     const err = await warehouse.runReadOnly("SELECT materialize(repeat('x', 1000)) AS s FROM numbers(100000)", limits).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'query_result_too_large', extra: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_result_bytes' } });
-    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
   it('a constant column over many rows (written per row by the output format, outside the engine limits) is cut off at max_bytes, quickly', async () => {
-    const t0 = Date.now();
-    const limits = { timeoutMs: 20_000, maxRows: 100_000, maxBytes: 1_000_000 };
+    // Quickly, by the code's own clock: writing every row (200 MB of output) would run into the time limit
+    // and answer query_timeout instead of this result.
+    const limits = { timeoutMs: 10_000, maxRows: 100_000, maxBytes: 1_000_000 };
     const r = await warehouse.runReadOnly("SELECT repeat('x', 10000) AS s FROM numbers(20000)", limits);
     expect([r.rowCount, r.truncated]).toEqual([100, 'max_bytes']);
-    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
   it('the time limit is named like the other limits', async () => {
@@ -309,11 +305,14 @@ describe('runReadOnly on ClickHouse answers reads', () => {
   });
 
   it('a query running to its time limit does not hold up another: each runs on a session of its own', async () => {
-    const slow = warehouse.runReadOnly('SELECT count() FROM system.numbers', { ...LIMITS, timeoutMs: 6_000 }).catch((e: QueryError) => e.code);
-    const t0 = Date.now();
-    const fast = await warehouse.runReadOnly('SELECT 1 AS x', { ...LIMITS, timeoutMs: 6_000 });
-    // Well before the slow one's 6 s: it did not wait for it.
-    expect([Number(fast.values[0]![0]), Date.now() - t0 < 3_000]).toEqual([1, true]);
-    expect(await slow).toBe('query_timeout');
+    // Order, not timing: the quick query is answered while the slow one still runs to its limit.
+    const order: string[] = [];
+    const slow = warehouse.runReadOnly('SELECT count() FROM system.numbers', { ...LIMITS, timeoutMs: 6_000 }).then(
+      () => order.push('slow answered'),
+      (e: QueryError) => order.push(`slow ${e.code}`),
+    );
+    const fast = warehouse.runReadOnly('SELECT 1 AS x', { ...LIMITS, timeoutMs: 60_000 }).then((r) => order.push(`fast ${Number(r.values[0]![0])}`));
+    await Promise.all([slow, fast]);
+    expect(order).toEqual(['fast 1', 'slow query_timeout']);
   });
 });

@@ -25,9 +25,8 @@ describe('runReadOnly on DuckDB: values built in one call', () => {
   // memory_limit: on main this query ran ~60 s past a 1 s limit and grew the process by ~1 GB.
   it('refuses a billion-character repeat within the time limit, without growing the process', async () => {
     const rss = process.memoryUsage().rss;
-    const t0 = Date.now();
+    // Refused before it runs: sql_value_too_large, not the query_timeout a query that ran would end in.
     expect(await refusal("SELECT length(repeat('x', 1000000000)) AS n")).toEqual(tooLarge('repeat'));
-    expect(Date.now() - t0).toBeLessThan(LIMITS.timeoutMs * 5 + 2_000);
     expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 1024 * 1024);
   }, 120_000);
 
@@ -79,15 +78,17 @@ describe('runReadOnly on DuckDB: values built in one call', () => {
 describe('runReadOnly on DuckDB: one slow query and the others', () => {
   // Order, not timing: the quick query of another user is answered while the slow one still runs.
   it("answers another user's SELECT 1 before a slow query ends at its time limit", async () => {
+    await run('SELECT 1'); // the check's catalogue of functions is loaded once, outside the race
     const order: string[] = [];
-    const slow = run('SELECT count(*) FROM range(9223372036854775807)', { timeoutMs: 3_000 }).then(
+    // A limit far beyond what a SELECT 1 needs even on a machine at load average 30.
+    const slow = run('SELECT count(*) FROM range(9223372036854775807)', { timeoutMs: 10_000 }).then(
       () => order.push('slow answered'),
       (err: unknown) => order.push(`slow ${(err as QueryError).code}`),
     );
     const quick = run('SELECT 1 AS one').then((r) => order.push(`quick ${String(r.values[0]![0])}`));
     await Promise.all([slow, quick]);
     expect(order).toEqual(['quick 1', 'slow query_timeout']);
-  }, 30_000);
+  }, 60_000);
 
   // Each running DuckDB call holds one of libuv's four threads: on main, the four slow queries the API
   // lets in at once held them all, and the store's own reads (dashboards, ingest) waited them out.
