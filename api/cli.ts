@@ -6,6 +6,7 @@ import { ingestCommand } from './ingestCommand.ts';
 import { rebuildCommand } from './rebuildCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
+import { UnreachableError } from './unreachable.ts';
 import { start } from './start.ts';
 
 const HELP = `carrello — cart event stream → customer-behaviour analytics
@@ -19,7 +20,8 @@ Usage:
       A Kafka consumer-group worker: topic → validate → store, invalid messages to the
       dead-letter topic; /healthz and /metrics on --port (default 9464).
   carrello dlq replay [--reason REASON] [--dry-run] [--brokers HOST:PORT,...] [--topic T]
-      Sends dead letters back to the event topic (original key, bytes and headers).
+      Sends the dead letters not replayed yet back to the event topic (original key, bytes and headers);
+      those still refused go back to the dead-letter topic with a replay count. Each leaves once.
   carrello simulate [--seed S] [--days N] [--end ISO] [--carts-per-day N]
                     [--live --rate EVENTS_PER_S [--duration S]]
                     [--to file|collector|kafka] [--out PATH|-] [--url URL]
@@ -91,6 +93,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`carrello: invalid configuration: ${err.message}\n`);
+    else if (err instanceof UnreachableError) process.stderr.write(`carrello: ${err.message}\n`);
     else if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`carrello: ${err.message}\n\n${HELP}\n`);
     } else process.stderr.write(`carrello: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
