@@ -59,7 +59,17 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     );
     ingress = new KafkaIngress(
       publisher,
-      { topic: config.kafka_topic, deadLetterTopic: deadLetterTopic(config), maxEventBytes: config.max_event_bytes },
+      {
+        topic: config.kafka_topic,
+        deadLetterTopic: deadLetterTopic(config),
+        maxEventBytes: config.max_event_bytes,
+        // The store may be down while Kafka takes events: the dead letters are durable, only the count lags.
+        keepRefused: (rows) =>
+          warehouse.writeBatch([], rows).then(
+            () => undefined,
+            (err: unknown) => log.warn({ err, refused: rows.length }, 'refused messages dead-lettered but not counted in rejected_events'),
+          ),
+      },
       metrics,
     );
     log.info({ brokers: config.kafka_brokers, topic: config.kafka_topic, group: config.kafka_group_id }, 'Kafka mode');
