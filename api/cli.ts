@@ -6,7 +6,7 @@ import { ingestCommand } from './ingestCommand.ts';
 import { rebuildCommand } from './rebuildCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
-import { UnreachableError } from './unreachable.ts';
+import { CommandError } from './commandErrors.ts';
 import { start } from './start.ts';
 
 const HELP = `carrello — cart event stream → customer-behaviour analytics
@@ -30,11 +30,15 @@ Usage:
       Deterministic shop traffic for a seed: a backfill of N days ending at --end, or a live stream.
   carrello forget --customer ID [--store duckdb:PATH|clickhouse://...|chdb:PATH]
       Deletes a customer's events, refused messages holding their id and derived rows, on DuckDB or
-      ClickHouse (a DuckDB file or chdb directory must not be in use by another process).
+      ClickHouse (a DuckDB file or chdb directory must not be in use by another process). Exit code 3 when
+      nothing held the id.
   carrello rebuild [--store duckdb:PATH|clickhouse://...|chdb:PATH]
       Rebuilds the read models (cart and line models, per-event replay) from the stored events and prints
       {"carts":N,"lines":N} (a DuckDB file must not be in use by another process; DuckDB only for now).
   carrello help
+
+Every command but start and ingest refuses a store that does not exist. A failure prints one line,
+\`carrello: …\`, and exits 1 (2 for a usage error).
 
 Environment: PORT, CARRELLO_HOST, CARRELLO_STORE, KAFKA_BROKERS, LOG_LEVEL and more; see README.md.`;
 
@@ -93,7 +97,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`carrello: invalid configuration: ${err.message}\n`);
-    else if (err instanceof UnreachableError) process.stderr.write(`carrello: ${err.message}\n`);
+    else if (err instanceof CommandError) process.stderr.write(`carrello: ${err.message}\n`);
     else if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`carrello: ${err.message}\n\n${HELP}\n`);
     } else process.stderr.write(`carrello: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -4,7 +4,7 @@ import { replayDeadLetters } from '../ingest/kafka/replay.ts';
 import { REJECT_REASONS } from '../ingest/pipeline/outcome.ts';
 import { ConfigError, deadLetterTopic, parseConfig } from './config.ts';
 import { kafkaConnection } from './kafkaOptions.ts';
-import { assertReachable } from './unreachable.ts';
+import { assertReachable } from './commandErrors.ts';
 
 /**
  * `carrello dlq replay [--reason R] [--dry-run]`: sends the dead letters not replayed yet (all, or those of

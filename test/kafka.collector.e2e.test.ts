@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -7,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { invalidExamples, validExamples } from '../ingest/contract/examples.ts';
 import { DLQ_HEADERS } from '../ingest/kafka/deadLetter.ts';
 import { metricValue, produce, readTopic, testKafka, unique, waitFor } from './support/kafkaTest.ts';
-import { startCarrello, type CarrelloProcess } from './support/process.ts';
+import { closedPort, startCarrello, type CarrelloProcess } from './support/process.ts';
 
 const brokers = inject('kafkaBrokers');
 const dir = mkdtempSync(join(tmpdir(), 'carrello-kafka-collector-'));
@@ -160,11 +159,3 @@ describe('carrello start with an unreachable KAFKA_BROKERS', () => {
     }
   });
 });
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}

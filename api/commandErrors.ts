@@ -1,10 +1,13 @@
 import { connect } from 'node:net';
 
+/** A failure an operator can act on, printed by the CLI as one line, `carrello: <message>`, with exit code 1. */
+export class CommandError extends Error {}
+
 /**
  * A network target that could not be reached: the CLI prints it as one line, `carrello: cannot reach
  * <what> at <where>: <cause>`, and exits 1, instead of a client library's stack after its retries.
  */
-export class UnreachableError extends Error {
+export class UnreachableError extends CommandError {
   constructor(
     readonly what: string,
     readonly where: string,
