@@ -28,9 +28,9 @@ Usage:
                     [--brokers HOST:PORT,...] [--topic T]
                     [--duplicate-rate P] [--invalid-rate P]
       Deterministic shop traffic for a seed: a backfill of N days ending at --end, or a live stream.
-  carrello forget --customer ID [--store duckdb:PATH|clickhouse://...|chdb:PATH]
-      Deletes a customer's events, refused messages holding their id and derived rows, on DuckDB or
-      ClickHouse (a DuckDB file or chdb directory must not be in use by another process). Exit code 3 when
+  carrello forget --customer ID | --anonymous-id ID [--dry-run] [--store duckdb:PATH|clickhouse://...|chdb:PATH]
+      Deletes a customer's events (by customer_id or anonymous_id), refused messages holding the id and
+      derived rows, on DuckDB or ClickHouse; --dry-run prints the same counts and deletes nothing (a DuckDB file or chdb directory must not be in use by another process). Exit code 3 when
       nothing held the id.
   carrello rebuild [--store duckdb:PATH|clickhouse://...|chdb:PATH]
       Rebuilds the read models (cart and line models, per-event replay) from the stored events and prints
