@@ -5,6 +5,7 @@ import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
 import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
 import type { Columns, EventExport, ExportFormat, ExportOptions, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
+import { forgetParams, type ForgetOptions } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget, type RawInsert } from './client.ts';
 import { ClickHouseSandbox } from './sandbox/sandbox.ts';
 import { pooledSessions, sharedSessions, type SandboxSessions } from './sandbox/sessions.ts';
@@ -273,10 +274,17 @@ export class ClickHouseWarehouse implements Warehouse {
    * with none left has no fold). On a cluster, run it against the local tables ON CLUSTER
    * (docs/reliability.md).
    */
-  forgetCustomer(customerId: string): Promise<ForgetResult> {
+  forgetCustomer(customerId: string, opts: ForgetOptions = {}): Promise<ForgetResult> {
     return this.writeLock.run(() => this.foldLock.run(async () => {
-      const params = { customer_id: customerId, needle: JSON.stringify(customerId) };
+      const params = { ...forgetParams(customerId, opts), needle: JSON.stringify(customerId) };
       const [row] = await this.rows(query('clickhouse', 'forget_counts'), params);
+      const counts = {
+        events_deleted: Number(row?.events_deleted ?? 0),
+        rejected_deleted: Number(row?.rejected_deleted ?? 0),
+        carts: Number(row?.carts ?? 0),
+        carts_refolded: Number(row?.carts_refolded ?? 0),
+      };
+      if (opts.dryRun) return counts;
       const carts = (await this.rows(query('clickhouse', 'forget_carts'), params)).map((r) => String(r.cart_id));
       for (const name of ['forget_events', 'forget_rejected']) {
         await this.client.command({ query: query('clickhouse', name), query_params: params, clickhouse_settings: { mutations_sync: '2' } });
@@ -288,12 +296,7 @@ export class ClickHouseWarehouse implements Warehouse {
         }
       }
       await this.foldCarts(carts);
-      return {
-        events_deleted: Number(row?.events_deleted ?? 0),
-        rejected_deleted: Number(row?.rejected_deleted ?? 0),
-        carts: Number(row?.carts ?? 0),
-        carts_refolded: Number(row?.carts_refolded ?? 0),
-      };
+      return counts;
     }));
   }
 
