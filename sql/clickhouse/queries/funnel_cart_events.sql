@@ -13,13 +13,21 @@
 -- gathers each cart's events into an array (sorted there, a handful each), and ARRAY JOIN unrolls it, so
 -- stream.ts takes them in one pass, without a sort. Carts are numbered uniquely (entity), in no order;
 -- rid numbers a cart's rows in that order. A JOIN of the events with the entering carts read the events
--- twice and cost about three times as much.
+-- twice and numbered the carts with a window that ran on one thread (docs/funnels.md).
 -- Definitions without a product or category (the usual steps) are matched by transform() on the type;
 -- the per-row lambda only runs over the narrowed ones, when there are any (it cost most of a scan).
+-- The carts entering are found first from the events of [from_ms, to_ms) (partitions and parts outside
+-- are skipped; no FINAL: a duplicate names the same cart), so that only their events are gathered: the
+-- events of other carts up to as_of are read but not aggregated.
 WITH
   JSONExtract({defs:String}, 'Array(Tuple(type String, product_id Nullable(String), category Nullable(String), bits Int64))') AS defs,
   arrayFilter(d -> d.2 IS NULL AND d.3 IS NULL, defs) AS plain,
   arrayFilter(d -> d.2 IS NOT NULL OR d.3 IS NOT NULL, defs) AS narrowed,
+  bitOr(
+    transform(type, arrayMap(d -> d.1, plain), arrayMap(d -> d.4, plain), toInt64(0)),
+    if(empty(narrowed), toInt64(0), arrayReduce('groupBitOr', arrayMap(d -> if(
+      d.1 = type AND (d.2 IS NULL OR ifNull(product_id = d.2, 0)) AND (d.3 IS NULL OR ifNull(category = d.3, 0)),
+      d.4, toInt64(0)), narrowed)))) AS event_bits,
   fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC') AS as_of,
   fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AS from_t,
   fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC') AS to_t
@@ -43,16 +51,17 @@ FROM (
       cart_id,
       sequence,
       occurred_at,
-      bitOr(
-        transform(type, arrayMap(d -> d.1, plain), arrayMap(d -> d.4, plain), toInt64(0)),
-        if(empty(narrowed), toInt64(0), arrayReduce('groupBitOr', arrayMap(d -> if(
-          d.1 = type AND (d.2 IS NULL OR ifNull(product_id = d.2, 0)) AND (d.3 IS NULL OR ifNull(category = d.3, 0)),
-          d.4, toInt64(0)), narrowed)))) AS bits,
+      event_bits AS bits,
       -- LowCardinality: the answer carries each value once (an Arrow dictionary), not once per row.
       toLowCardinality(multiIf({breakdown:String} = 'channel', toNullable(toString(channel)), {breakdown:String} = 'campaign', campaign_name,
               {breakdown:String} = 'currency', toNullable(toString(currency)), CAST(NULL AS Nullable(String)))) AS breakdown
     FROM events FINAL
     WHERE occurred_at <= as_of
+      -- HAVING below decides; this only keeps the other carts out of the GROUP BY.
+      AND cart_id IN (
+        SELECT cart_id FROM events
+        WHERE occurred_at >= from_t AND occurred_at < to_t AND occurred_at <= as_of AND bitAnd(event_bits, {start_bits:Int64}) != 0
+      )
   )
   GROUP BY cart_id
   HAVING countIf(bitAnd(bits, {start_bits:Int64}) != 0 AND occurred_at >= from_t AND occurred_at < to_t) > 0

@@ -10,6 +10,11 @@ WITH
   JSONExtract({defs:String}, 'Array(Tuple(type String, product_id Nullable(String), category Nullable(String), bits Int64))') AS defs,
   arrayFilter(d -> d.2 IS NULL AND d.3 IS NULL, defs) AS plain,
   arrayFilter(d -> d.2 IS NOT NULL OR d.3 IS NOT NULL, defs) AS narrowed,
+  bitOr(
+    transform(type, arrayMap(d -> d.1, plain), arrayMap(d -> d.4, plain), toInt64(0)),
+    if(empty(narrowed), toInt64(0), arrayReduce('groupBitOr', arrayMap(d -> if(
+      d.1 = type AND (d.2 IS NULL OR ifNull(product_id = d.2, 0)) AND (d.3 IS NULL OR ifNull(category = d.3, 0)),
+      d.4, toInt64(0)), narrowed)))) AS event_bits,
   fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AS from_t,
   fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC') AS to_t,
   fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC') AS as_of,
@@ -32,11 +37,7 @@ FROM (
     SELECT
       customer_id,
       occurred_at,
-      bitOr(
-        transform(type, arrayMap(d -> d.1, plain), arrayMap(d -> d.4, plain), toInt64(0)),
-        if(empty(narrowed), toInt64(0), arrayReduce('groupBitOr', arrayMap(d -> if(
-          d.1 = type AND (d.2 IS NULL OR ifNull(product_id = d.2, 0)) AND (d.3 IS NULL OR ifNull(category = d.3, 0)),
-          d.4, toInt64(0)), narrowed)))) AS bits,
+      event_bits AS bits,
       -- LowCardinality: the answer carries each value once (an Arrow dictionary), not once per row.
       toLowCardinality(multiIf({breakdown:String} = 'channel', toNullable(toString(channel)), {breakdown:String} = 'campaign', campaign_name,
               {breakdown:String} = 'currency', toNullable(toString(currency)), CAST(NULL AS Nullable(String)))) AS breakdown
