@@ -22,7 +22,7 @@ export async function scaleUpDuckDb(source: string, target: string, copies: numb
     // Oldest copy first: with a shift, the store then holds its events in time order, as one ingested
     // over those months would (each copy keeps the source's order).
     for (let k = copies - 1; k >= 0; k--) await conn.run(COPIES_SQL, { copy: BigInt(k), shift_days: BigInt(shiftDays) });
-    await conn.run('DELETE FROM replay_dirty; INSERT INTO replay_dirty SELECT DISTINCT cart_id FROM events;');
+    await conn.run('DELETE FROM replay_dirty; INSERT INTO replay_dirty (cart_id) SELECT DISTINCT cart_id FROM events;');
     await conn.run('DETACH src');
     await conn.run('CHECKPOINT');
   } finally {

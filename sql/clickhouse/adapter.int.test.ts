@@ -6,7 +6,7 @@ import { processMessage } from '../../ingest/pipeline/process.ts';
 import { abandonmentFunnel, quantityFunnel, removalFunnel } from '../../projections/analyses.ts';
 import { abandonedCartAudience } from '../../projections/audiences.ts';
 import { cartTimeline } from '../../projections/carts.ts';
-import { AS_OF, HOUR, shopEvents, T0 } from '../../test/fixtures/shop.ts';
+import { AS_OF, DAY, HOUR, shopEvents, T0 } from '../../test/fixtures/shop.ts';
 import { tempClickHouse } from '../../test/support/tempClickHouse.ts';
 import { tempDuckDb } from '../../test/support/tempStore.ts';
 import { messagesOf } from '../../test/support/traffic.ts';
@@ -143,7 +143,7 @@ describe('a retried batch never doubles rows in any answer', () => {
       abandonment: (await abandonmentFunnel(w, W, 'channel')).json,
       removal: (await removalFunnel(w, W, { group: 'product', min_adds: 1, limit: 50 })).json,
       quantity: (await quantityFunnel(w, W, { group: 'category', limit: 50 })).json,
-      audience: (await abandonedCartAudience(w, { as_of: AS_OF, abandon_ms: W.abandon_ms, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
+      audience: (await abandonedCartAudience(w, { as_of: AS_OF, abandon_ms: W.abandon_ms, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
       timeline: await cartTimeline(w, 'G', AS_OF, W.abandon_ms),
     };
   }

@@ -210,16 +210,30 @@ ARRAY JOIN
   line_first_removed_ord AS first_removed_ord, line_removals AS removals, line_units_added AS units_added,
   line_units_removed AS units_removed;
 
--- Abandoned carts as of the instant that a campaign may target: a customer who placed any order after
--- the cart's last activity is left out (anonymous carts cannot be matched, so they stay).
+-- Abandoned carts as of the instant that a campaign may target, abandoned within the lookback (abandoned_at
+-- > as_of - lookback_ms): a customer who placed any order after the cart's last activity is left out
+-- (anonymous carts cannot be matched, so they stay).
+-- The lookback bounds what is read, not only what is returned: such a cart's last activity lies in
+-- (as_of - lookback_ms - abandon_ms, as_of - abandon_ms], and only an order after that can leave it out,
+-- so both reads filter on the bare stored time column (last_activity_at; occurred_at, whose month
+-- partitions events), never on a function of it.
 CREATE OR REPLACE VIEW audience_asof AS
 SELECT s.*
 FROM cart_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64}) AS s
 LEFT JOIN (
   SELECT customer_id, max(toUnixTimestamp64Milli(occurred_at)) AS last_order_at
   FROM events FINAL
-  WHERE type = 'order.placed' AND customer_id IS NOT NULL AND occurred_at <= fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC')
+  WHERE type = 'order.placed' AND customer_id IS NOT NULL
+    AND occurred_at > fromUnixTimestamp64Milli({as_of_ms:Int64} - {lookback_ms:Int64} - {abandon_ms:Int64}, 'UTC')
+    AND occurred_at <= fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC')
   GROUP BY customer_id
+  -- Since 26.3 FINAL reads every partition unless told otherwise (the partition key, the month of
+  -- occurred_at, is not in the sorting key). Safe here: an event_id's copies share occurred_at, so they
+  -- never span partitions.
+  SETTINGS defer_partition_pruning_after_final = 0
 ) AS o ON o.customer_id = s.customer_id
-WHERE s.status = 'abandoned' AND (o.last_order_at IS NULL OR o.last_order_at <= s.last_activity_at)
+WHERE s.status = 'abandoned'
+  AND s.last_activity_at > {as_of_ms:Int64} - {lookback_ms:Int64} - {abandon_ms:Int64}
+  AND s.last_activity_at <= {as_of_ms:Int64} - {abandon_ms:Int64}
+  AND (o.last_order_at IS NULL OR o.last_order_at <= s.last_activity_at)
 SETTINGS join_use_nulls = 1;
