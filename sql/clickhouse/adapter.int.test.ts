@@ -6,7 +6,7 @@ import { processMessage } from '../../ingest/pipeline/process.ts';
 import { abandonmentFunnel, quantityFunnel, removalFunnel } from '../../projections/analyses.ts';
 import { abandonedCartAudience } from '../../projections/audiences.ts';
 import { cartTimeline } from '../../projections/carts.ts';
-import { AS_OF, HOUR, shopEvents, T0 } from '../../test/fixtures/shop.ts';
+import { AS_OF, DAY, HOUR, shopEvents, T0 } from '../../test/fixtures/shop.ts';
 import { tempClickHouse } from '../../test/support/tempClickHouse.ts';
 import { tempDuckDb } from '../../test/support/tempStore.ts';
 import { messagesOf } from '../../test/support/traffic.ts';
@@ -74,7 +74,7 @@ describe('migration 5: cart_folds laid out by start', () => {
     await warehouse.refreshFolds();
     const answers = async () => ({
       abandonment: (await abandonmentFunnel(warehouse, { from: T0, to: AS_OF, as_of: AS_OF, abandon_ms: 24 * HOUR }, 'channel')).json,
-      audience: (await abandonedCartAudience(warehouse, { as_of: AS_OF, abandon_ms: 24 * HOUR, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
+      audience: (await abandonedCartAudience(warehouse, { as_of: AS_OF, abandon_ms: 24 * HOUR, lookback_ms: 400 * 24 * HOUR, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
     });
     const before = await answers();
     const folds = 'SELECT * EXCEPT (is_deleted) FROM cart_folds FINAL ORDER BY cart_id';
@@ -181,7 +181,7 @@ describe('a retried batch never doubles rows in any answer', () => {
       abandonment: (await abandonmentFunnel(w, W, 'channel')).json,
       removal: (await removalFunnel(w, W, { group: 'product', min_adds: 1, limit: 50 })).json,
       quantity: (await quantityFunnel(w, W, { group: 'category', limit: 50 })).json,
-      audience: (await abandonedCartAudience(w, { as_of: AS_OF, abandon_ms: W.abandon_ms, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
+      audience: (await abandonedCartAudience(w, { as_of: AS_OF, abandon_ms: W.abandon_ms, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
       timeline: await cartTimeline(w, 'G', AS_OF, W.abandon_ms),
     };
   }

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
-import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
+import { readModelLag, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
 import type { Columns, EventExport, ExportFormat, ExportOptions, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
 import { forgetParams, type ForgetOptions } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget, type RawInsert } from './client.ts';
@@ -174,6 +174,11 @@ export class ClickHouseWarehouse implements Warehouse {
       last_received_at: iso(row.last_received_ms),
       rejected_by_reason: Object.fromEntries(byReason.map((r) => [String(r.reason), Number(r.n)])),
     };
+  }
+
+  async readModelLag(): Promise<ReadModelLag> {
+    // Read as it stands: the lag must not fold (a read of the models would fold first).
+    return readModelLag((await this.rows(query('clickhouse', 'read_model_lag')))[0]);
   }
 
   async query(name: string, params: QueryParams = {}): Promise<Row[]> {

@@ -222,8 +222,13 @@ ARRAY JOIN
   line_first_removed_ord AS first_removed_ord, line_removals AS removals, line_units_added AS units_added,
   line_units_removed AS units_removed;
 
--- Abandoned carts as of the instant that a campaign may target: a customer who placed any order after
--- the cart's last activity is left out (anonymous carts cannot be matched, so they stay).
+-- Abandoned carts as of the instant that a campaign may target, abandoned within the lookback (abandoned_at
+-- > as_of - lookback_ms): a customer who placed any order after the cart's last activity is left out
+-- (anonymous carts cannot be matched, so they stay).
+-- The lookback bounds what is read, not only what is returned: such a cart's last activity lies in
+-- (as_of - lookback_ms - abandon_ms, as_of - abandon_ms], and only an order after that can leave it out,
+-- so both reads filter on the bare stored time column (last_activity_at; occurred_at, whose month
+-- partitions events), never on a function of it.
 -- Each customer's last order is read from the order events without FINAL: a copy of an event that
 -- FINAL would collapse has the same time, and a maximum does not count. (Not from cart_folds: a cart keeps
 -- its first order only, and the customer of its latest event, which need not be the order's.) PREWHERE
@@ -235,8 +240,13 @@ LEFT JOIN (
   SELECT customer_id, max(toUnixTimestamp64Milli(occurred_at)) AS last_order_at
   FROM events
   PREWHERE type = 'order.placed'
-  WHERE customer_id IS NOT NULL AND occurred_at <= fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC')
+  WHERE customer_id IS NOT NULL
+    AND occurred_at > fromUnixTimestamp64Milli({as_of_ms:Int64} - {lookback_ms:Int64} - {abandon_ms:Int64}, 'UTC')
+    AND occurred_at <= fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC')
   GROUP BY customer_id
 ) AS o ON o.customer_id = s.customer_id
-WHERE s.status = 'abandoned' AND (o.last_order_at IS NULL OR o.last_order_at <= s.last_activity_at)
+WHERE s.status = 'abandoned'
+  AND s.last_activity_at > {as_of_ms:Int64} - {lookback_ms:Int64} - {abandon_ms:Int64}
+  AND s.last_activity_at <= {as_of_ms:Int64} - {abandon_ms:Int64}
+  AND (o.last_order_at IS NULL OR o.last_order_at <= s.last_activity_at)
 SETTINGS join_use_nulls = 1;
