@@ -6,6 +6,7 @@ import { ingestCommand } from './ingestCommand.ts';
 import { rebuildCommand } from './rebuildCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
+import { CommandError } from './commandErrors.ts';
 import { start } from './start.ts';
 
 const HELP = `carrello — cart event stream → customer-behaviour analytics
@@ -19,20 +20,25 @@ Usage:
       A Kafka consumer-group worker: topic → validate → store, invalid messages to the
       dead-letter topic; /healthz and /metrics on --port (default 9464).
   carrello dlq replay [--reason REASON] [--dry-run] [--brokers HOST:PORT,...] [--topic T]
-      Sends dead letters back to the event topic (original key, bytes and headers).
+      Sends the dead letters not replayed yet back to the event topic (original key, bytes and headers);
+      those still refused go back to the dead-letter topic with a replay count. Each leaves once.
   carrello simulate [--seed S] [--days N] [--end ISO] [--carts-per-day N]
                     [--live --rate EVENTS_PER_S [--duration S]]
                     [--to file|collector|kafka] [--out PATH|-] [--url URL]
                     [--brokers HOST:PORT,...] [--topic T]
                     [--duplicate-rate P] [--invalid-rate P]
       Deterministic shop traffic for a seed: a backfill of N days ending at --end, or a live stream.
-  carrello forget --customer ID [--store duckdb:PATH|clickhouse://...|chdb:PATH]
-      Deletes a customer's events, refused messages holding their id and derived rows, on DuckDB or
-      ClickHouse (a DuckDB file or chdb directory must not be in use by another process).
+  carrello forget --customer ID | --anonymous-id ID [--dry-run] [--store duckdb:PATH|clickhouse://...|chdb:PATH]
+      Deletes a customer's events (by customer_id or anonymous_id), refused messages holding the id and
+      derived rows, on DuckDB or ClickHouse; --dry-run prints the same counts and deletes nothing (a DuckDB file or chdb directory must not be in use by another process). Exit code 3 when
+      nothing held the id.
   carrello rebuild [--store duckdb:PATH|clickhouse://...|chdb:PATH]
       Rebuilds the read models (cart and line models, per-event replay) from the stored events and prints
       {"carts":N,"lines":N} (a DuckDB file must not be in use by another process; DuckDB only for now).
   carrello help
+
+Every command but start and ingest refuses a store that does not exist. A failure prints one line,
+\`carrello: …\`, and exits 1 (2 for a usage error).
 
 Environment: PORT, CARRELLO_HOST, CARRELLO_STORE, KAFKA_BROKERS, LOG_LEVEL and more; see README.md.`;
 
@@ -91,6 +97,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ConfigError) process.stderr.write(`carrello: invalid configuration: ${err.message}\n`);
+    else if (err instanceof CommandError) process.stderr.write(`carrello: ${err.message}\n`);
     else if (err instanceof Error && 'code' in err && typeof err.code === 'string' && err.code.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`carrello: ${err.message}\n\n${HELP}\n`);
     } else process.stderr.write(`carrello: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

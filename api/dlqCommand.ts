@@ -1,14 +1,15 @@
 import { parseArgs } from 'node:util';
 import { createKafka } from '../ingest/kafka/client.ts';
-import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
 import { replayDeadLetters } from '../ingest/kafka/replay.ts';
 import { REJECT_REASONS } from '../ingest/pipeline/outcome.ts';
 import { ConfigError, deadLetterTopic, parseConfig } from './config.ts';
-import { kafkaConnection, publisherOptions } from './kafkaOptions.ts';
+import { kafkaConnection } from './kafkaOptions.ts';
+import { assertReachable } from './commandErrors.ts';
 
 /**
- * `carrello dlq replay [--reason R] [--dry-run]`: sends the dead letters (all, or those of one reason)
- * back to the event topic, and prints a JSON report: read, matched by reason, replayed.
+ * `carrello dlq replay [--reason R] [--dry-run]`: sends the dead letters not replayed yet (all, or those of
+ * one reason) back to the event topic, those still refused back to the dead-letter topic with their replay
+ * count, each once (ingest/kafka/replay.ts), and prints a JSON report.
  */
 export async function dlqCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = args;
@@ -26,18 +27,15 @@ export async function dlqCommand(args: string[], env: NodeJS.ProcessEnv): Promis
   }
   const config = parseConfig({ brokers: values.brokers, topic: values.topic }, env);
   if (!config.kafka_brokers) throw new ConfigError('kafka_brokers: carrello dlq needs KAFKA_BROKERS (or --brokers host:port,...)');
+  await assertReachable('Kafka', config.kafka_brokers);
   const kafka = createKafka(kafkaConnection(config, config.kafka_brokers));
-  const publisher = new BufferedPublisher(kafka, publisherOptions(config));
-  try {
-    const report = await replayDeadLetters(kafka, publisher, {
-      deadLetterTopic: deadLetterTopic(config),
-      targetTopic: config.kafka_topic,
-      reason: values.reason,
-      dryRun: values['dry-run'] === true,
-    });
-    process.stdout.write(`${JSON.stringify(report)}\n`);
-    return 0;
-  } finally {
-    await publisher.close();
-  }
+  const report = await replayDeadLetters(kafka, {
+    deadLetterTopic: deadLetterTopic(config),
+    targetTopic: config.kafka_topic,
+    reason: values.reason,
+    dryRun: values['dry-run'] === true,
+    maxEventBytes: config.max_event_bytes,
+  });
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  return 0;
 }

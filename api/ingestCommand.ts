@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import { startWorker } from '../ingest/kafka/worker.ts';
 import { describeStore, openWarehouse } from '../sql/open.ts';
@@ -7,6 +6,7 @@ import { withWriteOutage } from '../sql/failingWarehouse.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { workerOptions } from './kafkaOptions.ts';
 import { createLogger } from './logger.ts';
+import { listen } from './listen.ts';
 import { createMetrics } from './metrics.ts';
 import { createWorkerApp } from './workerApp.ts';
 
@@ -41,10 +41,7 @@ export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Pro
   const worker = startWorker(store, workerOptions(config, config.kafka_brokers), { log, metrics });
   const refresh = startDerivedRefresh(warehouse, config.derived_refresh_ms, log);
   const app = createWorkerApp({ health: worker.health, metrics: metrics.registry });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.worker_port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server = await listen(app, config.worker_port, config.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.worker_port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

@@ -1,17 +1,17 @@
 import { parseArgs } from 'node:util';
-import { openWarehouse } from '../sql/open.ts';
+import { openExistingWarehouse } from './existingStore.ts';
 import { parseConfig } from './config.ts';
 
 /**
  * `carrello rebuild [--store ...]`: drops the read models and the per-event replay and rebuilds them
  * from the stored events (Warehouse.rebuildReadModels), then prints what it rebuilt as JSON. For after a
  * fix to the fold, or to lay a store out again in start order. A DuckDB file or chdb directory must not
- * be open in another process (stop `carrello start`/`ingest` first).
+ * be open in another process (stop `carrello start`/`ingest` first). The store must exist.
  */
 export async function rebuildCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({ args, options: { store: { type: 'string' } }, strict: true });
   const config = parseConfig({ store: values.store }, env);
-  const warehouse = await openWarehouse(config.store);
+  const warehouse = await openExistingWarehouse(config.store);
   try {
     await warehouse.migrate();
     const rebuilt = await warehouse.rebuildReadModels();

@@ -6,6 +6,7 @@ import { collectorSink, kafkaSink, ndjsonSink, type SimSink } from '../ingest/si
 import { createKafka } from '../ingest/kafka/client.ts';
 import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
 import { ensureTopics } from '../ingest/kafka/topics.ts';
+import { CommandError, UnreachableError, assertReachable, networkCause } from './commandErrors.ts';
 import { ConfigError, parseConfig } from './config.ts';
 import { kafkaConnection, publisherOptions, topicSpec } from './kafkaOptions.ts';
 
@@ -65,6 +66,11 @@ export async function simulateCommand(argv: string[], env: NodeJS.ProcessEnv): P
       onProgress: tty
         ? (p) => process.stderr.write(`\r${p.sent.toLocaleString('en')} events, simulated up to ${new Date(p.simulatedAt).toISOString()}`)
         : undefined,
+    }).catch((err: unknown) => {
+      // fetch's own words are `TypeError: fetch failed`; the operator needs the collector's address and why.
+      if (a.to === 'collector' && err instanceof TypeError) throw new UnreachableError('the collector', a.url, networkCause(err));
+      if (a.to === 'collector' && err instanceof Error) throw new CommandError(`${a.url}: ${err.message}`);
+      throw err;
     });
     await sink.close();
     process.stderr.write(`${tty ? '\n' : ''}carrello simulate: ${sent} events from ${sim.cartsStarted} carts, ${new Date(startMs).toISOString()} → ${new Date(endMs).toISOString()}\n`);
@@ -93,6 +99,7 @@ export async function simulateCommand(argv: string[], env: NodeJS.ProcessEnv): P
 async function openKafkaSink(brokers: string | undefined, topic: string | undefined, env: NodeJS.ProcessEnv): Promise<SimSink> {
   const config = parseConfig({ brokers, topic }, env);
   if (!config.kafka_brokers) throw new ConfigError('--to kafka needs --brokers or KAFKA_BROKERS');
+  await assertReachable('Kafka', config.kafka_brokers);
   const kafka = createKafka(kafkaConnection(config, config.kafka_brokers));
   const admin = kafka.admin();
   await admin.connect();

@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { EventIngress } from '../ingest/ingress.ts';
 import { createKafka } from '../ingest/kafka/client.ts';
@@ -16,6 +15,7 @@ import { createApp } from './app.ts';
 import { KeyRing } from './auth.ts';
 import { apiLimits, ConfigError, deadLetterTopic, isLoopback, type Config } from './config.ts';
 import { ingestOptions, kafkaConnection, publisherOptions, workerOptions } from './kafkaOptions.ts';
+import { listen } from './listen.ts';
 import { createMetrics } from './metrics.ts';
 
 const DAY = 86_400_000;
@@ -59,7 +59,17 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     );
     ingress = new KafkaIngress(
       publisher,
-      { topic: config.kafka_topic, deadLetterTopic: deadLetterTopic(config), maxEventBytes: config.max_event_bytes },
+      {
+        topic: config.kafka_topic,
+        deadLetterTopic: deadLetterTopic(config),
+        maxEventBytes: config.max_event_bytes,
+        // The store may be down while Kafka takes events: the dead letters are durable, only the count lags.
+        keepRefused: (rows) =>
+          warehouse.writeBatch([], rows).then(
+            () => undefined,
+            (err: unknown) => log.warn({ err, refused: rows.length }, 'refused messages dead-lettered but not counted in rejected_events'),
+          ),
+      },
       metrics,
     );
     log.info({ brokers: config.kafka_brokers, topic: config.kafka_topic, group: config.kafka_group_id }, 'Kafka mode');
@@ -82,10 +92,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     collectorRateLimit: config.collector_rate_limit,
     stopping: () => stopping,
   });
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(config.port, config.host, () => resolve(s));
-    s.once('error', reject);
-  });
+  const server = await listen(app, config.port, config.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;

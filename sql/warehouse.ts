@@ -20,6 +20,17 @@ export interface Columns {
  * What the ingest pipeline and the projections need from a store. Adapters (DuckDB, ClickHouse)
  * implement it; nothing above this interface knows which engine answers.
  */
+/** Who to forget: the id is a customer_id (default) or an anonymous_id; a dry run only counts. */
+export interface ForgetOptions {
+  by?: 'customer_id' | 'anonymous_id';
+  dryRun?: boolean;
+}
+
+/** The two identifiers as the forget queries take them: the one not searched is NULL, which matches nothing. */
+export function forgetParams(id: string, opts: ForgetOptions = {}): { customer_id: string | null; anonymous_id: string | null } {
+  return opts.by === 'anonymous_id' ? { customer_id: null, anonymous_id: id } : { customer_id: id, anonymous_id: null };
+}
+
 export interface Warehouse {
   readonly engine: 'duckdb' | 'clickhouse';
   /** Applies pending migrations; safe to call on every start. */
@@ -54,8 +65,9 @@ export interface Warehouse {
   /**
    * Right to erasure: deletes every event of the customer, the refused messages whose bytes hold the
    * identifier as a JSON string (`"ID"`), and whatever the store derived from them, for good (not hidden).
+   * `by: 'anonymous_id'` matches the events' anonymous_id instead; `dryRun` counts and deletes nothing.
    */
-  forgetCustomer(customerId: string): Promise<ForgetResult>;
+  forgetCustomer(id: string, opts?: ForgetOptions): Promise<ForgetResult>;
   /**
    * Brings the stored cart model up to date with every stored event (DuckDB: cart_replay; ClickHouse:
    * cart_folds). Reads of the cart model through this interface do it themselves; it is for readers that

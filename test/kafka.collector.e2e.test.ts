@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { invalidExamples, validExamples } from '../ingest/contract/examples.ts';
 import { DLQ_HEADERS } from '../ingest/kafka/deadLetter.ts';
-import { metricValue, readTopic, testKafka, unique, waitFor } from './support/kafkaTest.ts';
-import { startCarrello, type CarrelloProcess } from './support/process.ts';
+import { metricValue, produce, readTopic, testKafka, unique, waitFor } from './support/kafkaTest.ts';
+import { closedPort, startCarrello, type CarrelloProcess } from './support/process.ts';
 
 const brokers = inject('kafkaBrokers');
 const dir = mkdtempSync(join(tmpdir(), 'carrello-kafka-collector-'));
@@ -102,6 +101,35 @@ describe.skipIf(brokers === null)('carrello start with KAFKA_BROKERS: collector 
     expect(metricValue(text, 'carrello_kafka_offset_commits_total')).toBeGreaterThanOrEqual(1);
     expect(text).toContain('carrello_process_cpu_seconds_total');
   });
+
+  it('counts in /v1/stats, by reason, what was dead-lettered by the collector and by the worker, with snake_case keys', async () => {
+    // given the collector's two refusals above, and a message the worker refuses, produced straight to the topic
+    await produce(kafka, topic, [{ key: 'k', value: '[1,2,3]' }]);
+    const dead = await waitFor('the worker dead-lettered it', async () => {
+      const all = await readTopic(kafka, `${topic}.dlq`);
+      return all.length === 3 ? all : undefined;
+    });
+    expect(dead.filter((m) => m.headers[DLQ_HEADERS.source] === 'kafka').map((m) => m.headers[DLQ_HEADERS.reason])).toEqual(['not_an_object']);
+
+    // when an operator asks for the stats
+    const stats = await waitFor('the refusal counted', async () => {
+      const s = (await (await fetch(`${server.url}/v1/stats`)).json()) as { events_rejected: number };
+      return s.events_rejected === 3 ? (s as Record<string, unknown>) : undefined;
+    });
+
+    // then they count every dead letter by reason, and the pipeline's totals are named in snake_case
+    expect(stats).toMatchObject({
+      events_stored: 5,
+      events_rejected: 3,
+      rejected_by_reason: { schema_violation: 1, unknown_type: 1, not_an_object: 1 },
+      ingest: { inserted: 5, duplicates: 0, rejected: 1, failed_batches: 0 },
+    });
+    expect(Object.keys(stats.ingest as object).sort()).toEqual(['batches', 'duplicates', 'failed_batches', 'inserted', 'rejected']);
+    // and /metrics counts the same by reason and source
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metricValue(text, 'carrello_events_rejected_total{reason="not_an_object",source="kafka"}')).toBe(1);
+    expect(metricValue(text, 'carrello_dlq_writes_total{reason="not_an_object"}')).toBe(1);
+  });
 });
 
 describe('carrello start with an unreachable KAFKA_BROKERS', () => {
@@ -131,11 +159,3 @@ describe('carrello start with an unreachable KAFKA_BROKERS', () => {
     }
   });
 });
-
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}

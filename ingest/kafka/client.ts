@@ -1,5 +1,6 @@
 import { Kafka, logLevel, Partitioners, type ICustomPartitioner, type LogEntry, type ProducerConfig } from 'kafkajs';
 import type { Logger } from 'pino';
+import { KafkaLogGate } from './logGate.ts';
 
 /** How to reach the cluster; the composition root builds it from the configuration. */
 export interface KafkaConnection {
@@ -11,15 +12,18 @@ export interface KafkaConnection {
   retries?: number;
 }
 
-/** A kafkajs client whose logs go to pino as structured JSON, with `kafkajs: <namespace>`. */
-export function createKafka(conn: KafkaConnection, log?: Logger): Kafka {
+/**
+ * A kafkajs client whose logs go to pino as structured JSON, with `kafkajs: <namespace>`, through a gate
+ * (logGate.ts) that sums up the cluster's transient answers and logs an outage once.
+ */
+export function createKafka(conn: KafkaConnection, log?: Logger, gate: KafkaLogGate | undefined = log ? new KafkaLogGate(log) : undefined): Kafka {
   return new Kafka({
     clientId: conn.clientId,
     brokers: [...conn.brokers],
     connectionTimeout: conn.connectionTimeoutMs ?? 3_000,
     retry: { retries: conn.retries ?? 5, initialRetryTime: 100, maxRetryTime: 2_000 },
     logLevel: log ? logLevel.INFO : logLevel.NOTHING,
-    logCreator: () => (entry: LogEntry) => (log ? toPino(log, entry) : undefined),
+    logCreator: () => (entry: LogEntry) => (gate ? toGate(gate, entry) : undefined),
   });
 }
 
@@ -68,12 +72,9 @@ const QUIET = [
   'Limiting retries for the idempotent producer',
 ];
 
-function toPino(log: Logger, { namespace, level, log: entry }: LogEntry): void {
+function toGate(gate: KafkaLogGate, { namespace, level, log: entry }: LogEntry): void {
   const { message, timestamp: _t, logger: _l, ...fields } = entry as { message: string; timestamp?: string; logger?: string } & Record<string, unknown>;
   if (QUIET.some((q) => message.startsWith(q))) return;
-  const child = { kafkajs: namespace, ...fields };
-  if (level === logLevel.ERROR) log.error(child, message);
-  else if (level === logLevel.WARN) log.warn(child, message);
-  else if (level === logLevel.INFO) log.info(child, message);
-  else log.debug(child, message);
+  const named = level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'info' : 'debug';
+  gate.write({ level: named, message, fields: { kafkajs: namespace, ...fields } });
 }

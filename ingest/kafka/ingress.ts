@@ -1,5 +1,6 @@
 import type { EventIngress } from '../ingress.ts';
 import { IngestMetrics } from '../metrics.ts';
+import type { RejectedRow } from '../../sql/rows.ts';
 import type { InboundMessage } from '../pipeline/message.ts';
 import type { IngestResult, MessageRejection } from '../pipeline/pipeline.ts';
 import { processMessage } from '../pipeline/process.ts';
@@ -10,6 +11,11 @@ export interface KafkaIngressOptions {
   topic: string;
   deadLetterTopic: string;
   maxEventBytes: number;
+  /**
+   * Keeps the refused messages' rows (in the store's rejected_events) once Kafka acknowledged them, so that
+   * /v1/stats counts them as in embedded mode. Must not throw: the messages are already dead-lettered.
+   */
+  keepRefused?: (rows: readonly RejectedRow[]) => Promise<void>;
 }
 
 /**
@@ -32,6 +38,7 @@ export class KafkaIngress implements EventIngress {
     const rejected: MessageRejection[] = [];
     const records: OutRecord[] = [];
     const refused: { reason: MessageRejection['reason']; source: string }[] = [];
+    const rows: RejectedRow[] = [];
     messages.forEach((message, index) => {
       const p = processMessage(message, this.opts.maxEventBytes);
       if (p.kind === 'event') {
@@ -39,10 +46,12 @@ export class KafkaIngress implements EventIngress {
       } else {
         rejected.push({ index, ...p.rejection });
         refused.push({ reason: p.rejection.reason, source: message.source });
+        rows.push(p.row);
         records.push(deadLetterRecord(p, this.opts.deadLetterTopic));
       }
     });
     await this.publisher.publish(records);
+    if (rows.length > 0) await this.opts.keepRefused?.(rows);
     for (const r of refused) {
       this.metrics.rejected.inc(r);
       this.metrics.dlqWrites.inc({ reason: r.reason });

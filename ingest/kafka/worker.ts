@@ -7,6 +7,7 @@ import { sleep } from '../sleep.ts';
 import { createKafka, type KafkaConnection } from './client.ts';
 import { DeadLetterWriter } from './deadLetter.ts';
 import { WorkerHealth } from './health.ts';
+import { KafkaLogGate } from './logGate.ts';
 import { LagMonitor } from './lag.ts';
 import { BufferedPublisher, type PublisherOptions } from './publisher.ts';
 import { ConsumerRunner, type RunnerOptions } from './runner.ts';
@@ -48,7 +49,8 @@ export interface IngestWorker {
 export function startWorker(warehouse: Warehouse, opts: WorkerOptions, deps: WorkerDeps): IngestWorker {
   const log = deps.log.child({ component: 'worker', group: opts.consumer.groupId });
   const metrics = deps.metrics ?? new IngestMetrics();
-  const kafka: Kafka = createKafka(opts.connection, log);
+  const gate = new KafkaLogGate(log);
+  const kafka: Kafka = createKafka(opts.connection, log, gate);
   const admin: Admin = kafka.admin();
   const publisher = new BufferedPublisher(kafka, opts.publisher, metrics);
   const deadLetters = new DeadLetterWriter(publisher, opts.topics.deadLetterTopic, metrics);
@@ -72,6 +74,7 @@ export function startWorker(warehouse: Warehouse, opts: WorkerOptions, deps: Wor
       crash: deps.crash,
       hooks: {
         onAssigned: (partitions) => {
+          gate.reachable();
           health.assigned(partitions);
           lag.setAssignment(partitions);
         },
@@ -102,7 +105,8 @@ export function startWorker(warehouse: Warehouse, opts: WorkerOptions, deps: Wor
       } catch (err) {
         health.error(err);
         const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-        log.warn({ err: (err as Error).message, retry_in_ms: waitMs }, 'cannot start consuming yet; retrying');
+        // Once at warn; the retries that follow at debug (an outage is already logged once by the client's gate).
+        (attempt === 0 ? log.warn : log.debug).call(log, { err: (err as Error).message, retry_in_ms: waitMs, attempt }, 'cannot start consuming yet; retrying');
         await sleep(waitMs, stopped.signal);
       }
     }

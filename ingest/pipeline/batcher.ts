@@ -43,7 +43,8 @@ export class Batcher {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
-  readonly totals = { inserted: 0, duplicates: 0, rejected: 0, batches: 0, failedBatches: 0 };
+  /** What /v1/stats shows as `ingest` (snake_case, like every JSON answer). */
+  readonly totals = { inserted: 0, duplicates: 0, rejected: 0, batches: 0, failed_batches: 0 };
 
   constructor(
     private readonly sink: BatchSink,
@@ -116,7 +117,7 @@ export class Batcher {
       this.totals.batches += 1;
       for (const w of batch) w.resolve(result);
     } catch (err) {
-      this.totals.failedBatches += 1;
+      this.totals.failed_batches += 1;
       for (const w of batch) w.reject(err);
     }
   }

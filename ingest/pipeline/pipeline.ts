@@ -123,7 +123,13 @@ function durableWrite(warehouse: Warehouse, sink: RejectedSink | undefined, metr
       // the batch is retried without sending its refused messages to the dead-letter topic again and again.
       const { stored, refused } = await writeIsolating((part) => store(rows(part), []), events);
       const all = [...rejected, ...refused];
-      if (all.length > 0) await sink.write(all);
+      if (all.length > 0) {
+        await sink.write(all);
+        // Kept in rejected_events too, after the dead-letter topic acknowledged them, so that /v1/stats counts
+        // what was dead-lettered, by reason, as it does in embedded mode. At least once, like the dead
+        // letters themselves: a batch retried after this write failed counts its refused messages twice.
+        await store([], all);
+      }
       result = { ...stored, rejected: all.length, refused };
     }
     metrics.batchSize.observe(events.length + rejected.length);

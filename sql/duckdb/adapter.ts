@@ -16,6 +16,7 @@ import type {
   TimeRange,
   Warehouse,
 } from '../warehouse.ts';
+import { forgetParams, type ForgetOptions } from '../warehouse.ts';
 import { DuckDbExporter } from './export.ts';
 import { asInsertRefusal } from './insertErrors.ts';
 import { DuckDbSandbox } from './sandbox/run.ts';
@@ -164,9 +165,9 @@ export class DuckDbWarehouse implements Warehouse {
    * of their carts, in one transaction; carts that keep other events are marked to be folded again from
    * what remains. A checkpoint follows, so that the deletion reaches the database file, not only the WAL.
    */
-  async forgetCustomer(customerId: string): Promise<ForgetResult> {
+  async forgetCustomer(customerId: string, opts: ForgetOptions = {}): Promise<ForgetResult> {
     return this.writeLock.run(async () => {
-      const p = { customer_id: customerId };
+      const p = forgetParams(customerId, opts);
       await this.writer.run('BEGIN TRANSACTION');
       try {
         await this.writer.run(query('duckdb', 'forget_carts'), p);
@@ -176,9 +177,12 @@ export class DuckDbWarehouse implements Warehouse {
         await this.writer.run(query('duckdb', 'forget_replay'));
         const marked = await this.writer.run(query('duckdb', 'forget_mark_dirty'));
         await this.writer.run('DROP TABLE forget_carts');
-        await this.writer.run('COMMIT');
-        if (marked.rowsChanged > 0) this.replayDirty = true;
-        await this.writer.run('CHECKPOINT');
+        // A dry run does all of it and rolls it back: the counts are those of the real run.
+        await this.writer.run(opts.dryRun ? 'ROLLBACK' : 'COMMIT');
+        if (!opts.dryRun) {
+          if (marked.rowsChanged > 0) this.replayDirty = true;
+          await this.writer.run('CHECKPOINT');
+        }
         return {
           events_deleted: deleted.rowsChanged,
           rejected_deleted: rejected.rowsChanged,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { metricValue, produce, waitFor } from '../support/kafkaTest.ts';
+import { metricValue, produce, waitForProgress } from '../support/kafkaTest.ts';
 import { abandonment, committedTotal, conservation, faultSuite, report, traffic, withStore } from './support.ts';
 
 const brokers = inject('kafkaBrokers');
@@ -17,7 +17,7 @@ describe.skipIf(brokers === null)('fault: the consumer group replays the topic f
     const env = base;
     const start = () => s.startWorker(store, env);
     const first = await start();
-    await waitFor('caught up', async () => (await committedTotal(s.admin, group, topic)) === BigInt(t.messages.length), 90_000);
+    await waitForProgress('catching up', () => committedTotal(s.admin, group, topic), BigInt(t.messages.length));
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     const before = await withStore(store, async (w) => ({ figures: await conservation(w, t.valid), answer: await abandonment(w) }));
@@ -27,10 +27,12 @@ describe.skipIf(brokers === null)('fault: the consumer group replays the topic f
     expect(await committedTotal(s.admin, group, topic)).toBe(0n);
     const replayStarted = Date.now();
     const second = await start();
-    await waitFor('replayed to the end', async () => {
-      const text = await (await fetch(`${second.url}/metrics`)).text();
-      return metricValue(text, 'carrello_events_duplicate_total') === t.valid.size && (await committedTotal(s.admin, group, topic)) === BigInt(t.messages.length);
-    }, 120_000);
+    await waitForProgress('the replay committing to the end', () => committedTotal(s.admin, group, topic), BigInt(t.messages.length));
+    await waitForProgress(
+      'every replayed event recognised as stored',
+      async () => metricValue(await (await fetch(`${second.url}/metrics`)).text(), 'carrello_events_duplicate_total'),
+      t.valid.size,
+    );
     const replayMs = Date.now() - replayStarted;
     const text = await (await fetch(`${second.url}/metrics`)).text();
     second.child.kill('SIGTERM');
@@ -51,5 +53,5 @@ describe.skipIf(brokers === null)('fault: the consumer group replays the topic f
     expect(before.figures).toEqual({ stored_rows: t.valid.size, lost: 0, duplicated: 0, unexpected: 0 });
     expect(after.figures).toEqual(before.figures);
     expect(after.answer).toEqual(before.answer);
-  }, 240_000);
+  }, 900_000); // a backstop only: every wait above fails on its own when progress stops
 });

@@ -110,21 +110,35 @@ export function rssMiB(pid: number): number | null {
   }
 }
 
+export interface LiveOptions {
+  /** Messages a send (default 500). */
+  chunk?: number;
+  /** Pause between sends (default 40 ms): pacing only; no outcome depends on it. */
+  gapMs?: number;
+  /**
+   * Keeps the last `last` messages until `until` resolves: the stream is still going when the fault happens,
+   * however slow or fast the machine is (a producer that finished first made the fault hit a drained topic).
+   */
+  holdBack?: { last: number; until: Promise<unknown> };
+}
+
 /** Produces in paced chunks in the background, as live traffic would; resolves once all are acknowledged. */
 export function produceLive(
   kafka: Kafka,
   topic: string,
   messages: readonly { key: string; value: string }[],
-  chunk = 500,
-  gapMs = 40,
+  { chunk = 500, gapMs = 40, holdBack }: LiveOptions = {},
 ): { done: Promise<void>; sent: () => number } {
   let sent = 0;
   const done = (async () => {
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: stablePartitioner });
     await producer.connect();
     try {
-      for (let i = 0; i < messages.length; i += chunk) {
-        const part = messages.slice(i, i + chunk);
+      const heldFrom = holdBack ? Math.max(0, messages.length - holdBack.last) : messages.length;
+      for (let i = 0; i < messages.length; ) {
+        if (i >= heldFrom && holdBack) await holdBack.until;
+        const part = messages.slice(i, i < heldFrom ? Math.min(i + chunk, heldFrom) : i + chunk);
+        i += part.length;
         await producer.send({ topic, acks: -1, messages: part.map((m) => ({ ...m })) });
         sent += part.length;
         await new Promise((r) => setTimeout(r, gapMs));
@@ -134,6 +148,13 @@ export function produceLive(
     }
   })();
   return { done, sent: () => sent };
+}
+
+/** A promise and the function that resolves it: a fault's moment, for what waits on it. */
+export function moment(): { promise: Promise<void>; happened: () => void } {
+  let happened!: () => void;
+  const promise = new Promise<void>((resolve) => (happened = resolve));
+  return { promise, happened };
 }
 
 /** Sum of a group's committed offsets on a topic (each -1 counts as 0). */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
-import { metricValue, waitFor } from '../support/kafkaTest.ts';
-import { abandonment, committedTotal, conservation, faultSuite, produceLive, referenceAbandonment, report, traffic, withStore } from './support.ts';
+import { metricValue, waitForProgress } from '../support/kafkaTest.ts';
+import { abandonment, committedTotal, conservation, faultSuite, moment, produceLive, referenceAbandonment, report, traffic, withStore } from './support.ts';
 
 const brokers = inject('kafkaBrokers');
 
@@ -21,23 +21,27 @@ describe.skipIf(brokers === null)('fault: worker SIGKILLed at a random moment wh
       CARRELLO_BATCH_MAX_WAIT_MS: '5',
     };
     const start = () => s.startWorker(store, env);
-    const producing = produceLive(s.kafka, topic, t.messages);
+    // The last 5,000 are held until the kill, so that it lands mid-stream however fast the machine is.
+    const kill = moment();
+    const producing = produceLive(s.kafka, topic, t.messages, { holdBack: { last: 5_000, until: kill.promise } });
 
     // when the worker is SIGKILLed at a random point of the stream
     const first = await start();
     const killAt = 1_000 + Math.floor(Math.random() * 8_000);
-    await waitFor('the worker stored some events', async () => {
-      const text = await (await fetch(`${first.url}/metrics`)).text();
-      return metricValue(text, 'carrello_events_stored_total') >= killAt;
-    }, 90_000);
+    await waitForProgress(
+      `the worker storing its first ${killAt} events`,
+      async () => metricValue(await (await fetch(`${first.url}/metrics`)).text(), 'carrello_events_stored_total'),
+      killAt,
+    );
     first.child.kill('SIGKILL');
     const killedAt = Date.now();
+    kill.happened();
     expect(await first.exited).toBe('SIGKILL');
 
     // and restarted while the producer goes on
     const second = await start();
     await producing.done;
-    await waitFor('the group committed to the end', async () => (await committedTotal(s.admin, group, topic)) === BigInt(t.messages.length), 120_000);
+    await waitForProgress('the group committing to the end', () => committedTotal(s.admin, group, topic), BigInt(t.messages.length));
     const recoverMs = Date.now() - killedAt;
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
@@ -56,5 +60,5 @@ describe.skipIf(brokers === null)('fault: worker SIGKILLed at a random moment wh
     });
     expect(figures).toEqual({ stored_rows: t.valid.size, lost: 0, duplicated: 0, unexpected: 0 });
     expect(answer).toEqual(reference);
-  }, 240_000);
+  }, 900_000); // a backstop only: every wait above fails on its own when progress stops
 });

@@ -127,6 +127,27 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
+/**
+ * Waits until measure() reaches target, for as long as it keeps moving: fails only when it has not grown
+ * for stallMs (default 60 s). A deadline that scales with the work and with the machine's load, where a
+ * fixed one fails a loaded machine that is merely slow.
+ */
+export async function waitForProgress(what: string, measure: () => Promise<number | bigint> | number | bigint, target: number | bigint, stallMs = 60_000): Promise<void> {
+  let best: number | bigint | null = null;
+  let movedAt = Date.now();
+  for (;;) {
+    const value = await measure();
+    if (value >= target) return;
+    if (best === null || value > best) {
+      best = value;
+      movedAt = Date.now();
+    } else if (Date.now() - movedAt > stallMs) {
+      throw new Error(`waiting for ${what}: stuck at ${value} of ${target} for ${stallMs} ms`);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** One counter or gauge value from Prometheus text, 0 when the series is absent. */
 export function metricValue(text: string, series: string): number {
   for (const line of text.split('\n')) {

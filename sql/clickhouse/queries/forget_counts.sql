@@ -1,5 +1,6 @@
 -- What forgetting a customer will remove: their events (once each, FINAL), their carts, the carts among
--- those that keep other events, and the refused messages whose bytes hold `"ID"` ({needle}).
+-- those that keep other events, and the refused messages whose bytes hold `"ID"` ({needle}). By
+-- customer_id or by anonymous_id (the other parameter is NULL and matches nothing).
 SELECT
   sum(theirs) AS events_deleted,
   count() AS carts,
@@ -8,9 +9,9 @@ SELECT
 FROM (
   SELECT
     cart_id,
-    countIf(customer_id = {customer_id:String}) AS theirs,
-    countIf(isNull(customer_id) OR customer_id != {customer_id:String}) AS others
+    countIf((ifNull(customer_id = {customer_id:Nullable(String)}, 0) OR ifNull(anonymous_id = {anonymous_id:Nullable(String)}, 0))) AS theirs,
+    countIf(NOT (ifNull(customer_id = {customer_id:Nullable(String)}, 0) OR ifNull(anonymous_id = {anonymous_id:Nullable(String)}, 0))) AS others
   FROM events FINAL
-  WHERE cart_id IN (SELECT cart_id FROM events WHERE customer_id = {customer_id:String})
+  WHERE cart_id IN (SELECT cart_id FROM events WHERE (ifNull(customer_id = {customer_id:Nullable(String)}, 0) OR ifNull(anonymous_id = {anonymous_id:Nullable(String)}, 0)))
   GROUP BY cart_id
 )

@@ -1,0 +1,60 @@
+import { connect } from 'node:net';
+
+/** A failure an operator can act on, printed by the CLI as one line, `carrello: <message>`, with exit code 1. */
+export class CommandError extends Error {}
+
+/**
+ * A network target that could not be reached: the CLI prints it as one line, `carrello: cannot reach
+ * <what> at <where>: <cause>`, and exits 1, instead of a client library's stack after its retries.
+ */
+export class UnreachableError extends CommandError {
+  constructor(
+    readonly what: string,
+    readonly where: string,
+    readonly cause_: string,
+  ) {
+    super(`cannot reach ${what} at ${where}: ${cause_}`);
+  }
+}
+
+/** The cause of a network error in a few words: its system code (ECONNREFUSED…) and message. */
+export function networkCause(err: unknown): string {
+  let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+  // fetch wraps the socket error: `TypeError: fetch failed` { cause: Error ECONNREFUSED }.
+  while (e && typeof e === 'object' && e.cause && typeof e.cause === 'object') e = e.cause as typeof e;
+  const code = typeof e?.code === 'string' ? e.code : null;
+  const message = String(e?.message ?? err);
+  return code && !message.includes(code) ? `${code} ${message}` : message;
+}
+
+/**
+ * Resolves once one of the `host:port` brokers accepts a TCP connection; throws UnreachableError naming
+ * them all when none does within timeoutMs. A quick first check: kafkajs would retry for seconds first.
+ */
+export async function assertReachable(what: string, brokers: readonly string[], timeoutMs = 3_000): Promise<void> {
+  const causes: string[] = [];
+  for (const broker of brokers) {
+    const i = broker.lastIndexOf(':');
+    const host = broker.slice(0, i).replace(/^\[|\]$/g, '');
+    const port = Number(broker.slice(i + 1));
+    const cause = await new Promise<string | null>((resolve) => {
+      const socket = connect({ host, port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve(`no answer in ${timeoutMs} ms`);
+      }, timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve(null);
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        resolve(networkCause(err));
+      });
+    });
+    if (cause === null) return;
+    causes.push(cause);
+  }
+  throw new UnreachableError(what, brokers.join(','), [...new Set(causes)].join('; '));
+}
