@@ -16,9 +16,11 @@
 -- twice and numbered the carts with a window that ran on one thread (docs/funnels.md).
 -- Definitions without a product or category (the usual steps) are matched by transform() on the type;
 -- the per-row lambda only runs over the narrowed ones, when there are any (it cost most of a scan).
--- The carts entering are found first from the events of [from_ms, to_ms) (partitions and parts outside
--- are skipped; no FINAL: a duplicate names the same cart), so that only their events are gathered: the
--- events of other carts up to as_of are read but not aggregated.
+-- When the period is short beside the history up to as_of (short_period), the carts entering are found
+-- first from the events of [from_ms, to_ms) (partitions and parts outside are skipped; no FINAL: a duplicate
+-- names the same cart), so that only their events are gathered: the events of other carts up to as_of
+-- are read but not aggregated. When most carts enter, that lookup cost more than it saved (a 30-day
+-- period over 30 days of events), so it is skipped. Either way HAVING decides which carts come.
 WITH
   JSONExtract({defs:String}, 'Array(Tuple(type String, product_id Nullable(String), category Nullable(String), bits Int64))') AS defs,
   arrayFilter(d -> d.2 IS NULL AND d.3 IS NULL, defs) AS plain,
@@ -30,7 +32,10 @@ WITH
       d.4, toInt64(0)), narrowed)))) AS event_bits,
   fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC') AS as_of,
   fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AS from_t,
-  fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC') AS to_t
+  fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC') AS to_t,
+  -- The store's first event: read from the parts' min/max of occurred_at, not from the rows.
+  (SELECT min(occurred_at) FROM events) AS first_t,
+  dateDiff('second', from_t, to_t) * 2 < dateDiff('second', first_t, as_of) AS short_period
 SELECT
   toFloat64(entity) AS entity,
   if(unsequenced, -1, ev.1) AS seq,
@@ -58,10 +63,10 @@ FROM (
     FROM events FINAL
     WHERE occurred_at <= as_of
       -- HAVING below decides; this only keeps the other carts out of the GROUP BY.
-      AND cart_id IN (
+      AND (NOT short_period OR cart_id IN (
         SELECT cart_id FROM events
         WHERE occurred_at >= from_t AND occurred_at < to_t AND occurred_at <= as_of AND bitAnd(event_bits, {start_bits:Int64}) != 0
-      )
+      ))
   )
   GROUP BY cart_id
   HAVING countIf(bitAnd(bits, {start_bits:Int64}) != 0 AND occurred_at >= from_t AND occurred_at < to_t) > 0
