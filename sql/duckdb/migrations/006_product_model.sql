@@ -1,18 +1,17 @@
 -- The product model, kept by the writer's refresh with the cart and line models (queries/refresh_replay.sql,
--- then queries/product_model_apply.sql, in the same transaction): one row per product, when its first event
--- happened, and its name and category as of the end of time (those of its latest event that carries them,
--- over every cart) with that event's time. As of T, a product whose latest naming is at or before T is its
--- row; only products named again after T are computed from their lines (views/010_cart_model.sql,
--- products_asof), so an answer as of now reads one row per product instead of every line ever kept.
--- Among events of the same millisecond the greater name (category) wins, on every path, so that the rows
--- kept batch by batch and a rebuild agree.
+-- then queries/product_model_apply.sql, in the same transaction): for each product, each name and each
+-- category its events ever carried (and one 'seen' row for the product itself), with the first and the last
+-- time an event carried it. Names change rarely, so that is a few rows per product whatever the history.
+-- As of T, the name of a product (its latest event at or before T that carries one; within a millisecond the
+-- greater name) follows from these rows alone when a single name was used by T, or when none of the names
+-- used by T was used again after it; only the products renamed around T are computed from their lines
+-- (views/010_cart_model.sql, products_asof). Likewise the category.
 CREATE TABLE IF NOT EXISTS product_model (
-  product_id    VARCHAR NOT NULL,
-  first_seen_at BIGINT NOT NULL,
-  product_name  VARCHAR,
-  name_at       BIGINT,
-  category      VARCHAR,
-  category_at   BIGINT
+  product_id VARCHAR NOT NULL,
+  kind       VARCHAR NOT NULL, -- 'seen', 'name' or 'category'
+  value      VARCHAR,          -- the name or category; NULL for 'seen'
+  first_at   BIGINT NOT NULL,
+  last_at    BIGINT NOT NULL
 );
 
 -- The events (or kept rows, as events) that change the product model, between the step that lists them and

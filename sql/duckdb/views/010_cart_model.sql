@@ -197,24 +197,38 @@ UNION ALL BY NAME
 SELECT * FROM line_rows_asof(as_of_ms);
 
 -- Each product's name and category as of the instant: those of its latest event that carries them (the
--- greater within a millisecond). A product seen by then whose latest naming events are at or before it is
--- its kept row; only the products named again after it are computed from their lines as of then.
+-- greater within a millisecond). From the product model alone (migrations/006_product_model.sql) for a
+-- product that used a single name by then, or none of whose names used by then was used again after it (its
+-- last use is then its latest by then); only the products renamed around the instant are computed from
+-- their lines as of then. Likewise the category.
 CREATE OR REPLACE MACRO products_asof(as_of_ms) AS TABLE
-SELECT product_id, product_name, category
-FROM product_model
-WHERE first_seen_at <= CAST(as_of_ms AS BIGINT)
-  AND coalesce(name_at <= CAST(as_of_ms AS BIGINT), true) AND coalesce(category_at <= CAST(as_of_ms AS BIGINT), true)
+WITH by_kind AS (
+  SELECT
+    product_id, kind,
+    count(*) = 1 OR NOT bool_or(last_at > CAST(as_of_ms AS BIGINT)) AS kept,
+    arg_max(value, {'t': last_at, 'v': value}) AS value
+  FROM product_model
+  WHERE first_at <= CAST(as_of_ms AS BIGINT)
+  GROUP BY product_id, kind
+),
+by_product AS (
+  SELECT
+    product_id, bool_and(kept) AS kept,
+    any_value(value) FILTER (WHERE kind = 'name') AS product_name,
+    any_value(value) FILTER (WHERE kind = 'category') AS category
+  FROM by_kind
+  GROUP BY product_id
+  -- Seen by then (names and categories come with an event of the product).
+  HAVING bool_or(kind = 'seen')
+)
+SELECT product_id, product_name, category FROM by_product WHERE kept
 UNION ALL
 SELECT
   product_id,
   arg_max(latest_name, {'t': latest_name_at, 'v': latest_name}) FILTER (WHERE latest_name IS NOT NULL) AS product_name,
   arg_max(latest_category, {'t': latest_category_at, 'v': latest_category}) FILTER (WHERE latest_category IS NOT NULL) AS category
 FROM line_last_asof(as_of_ms)
-WHERE product_id IN (
-  SELECT product_id FROM product_model
-  WHERE first_seen_at <= CAST(as_of_ms AS BIGINT)
-    AND (name_at > CAST(as_of_ms AS BIGINT) OR category_at > CAST(as_of_ms AS BIGINT))
-)
+WHERE product_id IN (SELECT product_id FROM by_product WHERE NOT kept)
 GROUP BY product_id;
 
 -- Each line's state as of the instant: quantity after its last event, unit price of its latest add or
