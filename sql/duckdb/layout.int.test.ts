@@ -118,6 +118,7 @@ describe('DuckDB read models: a window reads its rows, not the history', () => {
     const all = await scans('removal', { ...window(END, 'none'), group: 'product', item: '' });
     const naming = all.filter((s) => s.projections.some((c) => c.startsWith('latest_')));
     expect(naming.map((s) => s.table)).toEqual(['line_model']);
+    expect(all.map((s) => s.table)).toContain('product_model');
     const [used] = await warehouse.all(`SELECT count(*) AS again FROM product_model WHERE last_at > CAST($t AS BIGINT)`, { t: BigInt(END) });
     // No name used again after the end, so that scan reads the lines of no product.
     expect(Number(used!.again)).toBe(0);
