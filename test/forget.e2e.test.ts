@@ -50,7 +50,11 @@ async function leftOf(w: Warehouse, customer: string): Promise<{ events: number;
   return { events: Number(r!.events), rejected: Number(r!.rejected) };
 }
 
-const replayRows = (w: Warehouse) => (w instanceof DuckDbWarehouse ? w.all('SELECT * EXCLUDE (cart_id), cart_id FROM cart_replay ORDER BY ALL') : null);
+// On DuckDB the per-event replay, and the product model: a name only the customer's events gave goes with them.
+const replayRows = async (w: Warehouse) =>
+  w instanceof DuckDbWarehouse
+    ? { replay: await w.all('SELECT * EXCLUDE (cart_id), cart_id FROM cart_replay ORDER BY ALL'), products: await w.all('SELECT * FROM product_model ORDER BY ALL') }
+    : null;
 
 // Each engine: where the store lives, and where the reference (a store that never had the customer) lives.
 // A chdb directory belongs to one process at a time: the store is loaded and forgotten by child processes,

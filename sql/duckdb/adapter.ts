@@ -180,6 +180,7 @@ export class DuckDbWarehouse implements Warehouse {
         const deleted = await this.writer.run(query('duckdb', 'forget_events'), p);
         const rejected = await this.writer.run(query('duckdb', 'forget_rejected'), { needle_hex: jsonStringHex(customerId) });
         await this.writer.run(query('duckdb', 'forget_replay'));
+        await this.writer.run(query('duckdb', 'product_model_apply'));
         const marked = await this.writer.run(query('duckdb', 'forget_mark_dirty'));
         await this.writer.run('DROP TABLE forget_carts');
         // A dry run does all of it and rolls it back: the counts are those of the real run.
@@ -207,13 +208,15 @@ export class DuckDbWarehouse implements Warehouse {
 
   /**
    * Folds the events of carts that changed since the last refresh into cart_replay, and brings their
-   * read models (cart_model, line_model) up to date in the same transaction.
+   * read models (cart_model, line_model, product_model) up to date in the same transaction.
    */
   async refreshReplay(): Promise<void> {
     if (!this.replayDirty) return;
     await this.writeLock.run(async () => {
       if (!this.replayDirty) return;
-      await this.inTransaction(() => this.writer.run(query('duckdb', 'refresh_replay')));
+      // A store opened with nothing to fold (the flag starts set) pays one lookup, not a refresh.
+      const pending = (await this.writer.runAndReadAll(query('duckdb', 'replay_pending'))).getRowObjectsJS()[0]!.pending;
+      if (pending) await this.inTransaction(() => this.refold());
       // INVARIANT: clean only once committed. A read arriving during the refresh finds the flag still set,
       // waits for the lock and so reads the refreshed cart_replay (clearing it first let concurrent reads
       // see a half-empty replay). writeBatch sets the flag under the same lock, so no mark is lost.
@@ -229,13 +232,19 @@ export class DuckDbWarehouse implements Warehouse {
     const counts = await this.writeLock.run(async () => {
       await this.inTransaction(async () => {
         await this.writer.run(query('duckdb', 'rebuild_read_models'));
-        await this.writer.run(query('duckdb', 'refresh_replay'));
+        await this.refold();
       });
       this.replayDirty = false;
       await this.writer.run('CHECKPOINT');
       return (await this.writer.runAndReadAll(query('duckdb', 'read_model_counts'))).getRowObjectsJS()[0]!;
     });
     return { carts: Number(counts.carts), lines: Number(counts.lines) };
+  }
+
+  /** The refresh's statements, inside the caller's transaction: the carts in replay_dirty and their products. */
+  private async refold(): Promise<void> {
+    await this.writer.run(query('duckdb', 'refresh_replay'));
+    await this.writer.run(query('duckdb', 'product_model_apply'));
   }
 
   private async inTransaction(work: () => Promise<unknown>): Promise<void> {
@@ -309,11 +318,11 @@ async function harden(conn: DuckDBConnection, exportDir: string): Promise<void> 
 }
 
 /**
- * Whether a query reads cart_replay or the read models: directly, or through a cart-model macro
+ * Whether a query reads cart_replay or the read models (cart, line, product): directly, or through a cart-model macro
  * (`…_asof(`, replay_fold) of views/010_cart_model.sql, every one of which reads them.
  */
 export function readsReplay(sql: string): boolean {
-  return /\b(cart_replay|cart_model|line_model|replay_fold|\w+_asof)\b/.test(sql.replace(/--[^\n]*/g, ''));
+  return /\b(cart_replay|cart_model|line_model|product_model|replay_fold|\w+_asof)\b/.test(sql.replace(/--[^\n]*/g, ''));
 }
 
 /** Integers bind as BIGINT (JS numbers would bind as DOUBLE). */

@@ -12,6 +12,9 @@ WITH lines AS (
   FROM cart_lines_asof($as_of_ms) l
   JOIN cart_state_asof($as_of_ms, $abandon_ms) c ON c.cart_id = l.cart_id
   WHERE l.first_added_at >= CAST($from_ms AS BIGINT) AND l.first_added_at < CAST($to_ms AS BIGINT)
+    -- Implied by the line's first add (the cart started by then and was active then), and what lets the
+    -- carts' zone maps skip the history instead of reading every cart kept.
+    AND c.started_at < CAST($to_ms AS BIGINT) AND c.last_activity_at >= CAST($from_ms AS BIGINT)
 )
 SELECT
   key,

@@ -3,6 +3,8 @@
 DELETE FROM cart_replay;
 DELETE FROM cart_model;
 DELETE FROM line_model;
+DELETE FROM product_model;
+DELETE FROM product_namings;
 DELETE FROM replay_refolded;
 DELETE FROM replay_dirty;
 INSERT INTO replay_dirty (cart_id) SELECT DISTINCT cart_id FROM events;

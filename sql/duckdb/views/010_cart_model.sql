@@ -3,8 +3,9 @@
 -- Times are epoch milliseconds (UTC) throughout, so that every engine computes the same integers.
 
 -- The fold, with window functions, over the carts of a scope: 'dirty' (carts with new events, when
--- cart_replay is refreshed) or 'unsafe' (carts whose as-of prefixes are not exact and that have events
--- after as_of, replayed live).
+-- cart_replay is refreshed, read from events) or 'unsafe' (carts whose as-of prefixes are not exact and
+-- that have events after as_of, replayed live from their kept cart_replay rows, one per event, found by
+-- cart_last_at: rows laid out in that order, so the zone maps skip the history before as_of).
 -- Events are those with occurred_at <= as_of, numbered in the cart's order: by sequence when every
 -- event of the cart has one, otherwise by occurred_at; event_id (as text) breaks ties.
 -- A line is (cart, product). Its quantity after an event is the base set by its latest reset (a removal
@@ -15,11 +16,17 @@ CREATE OR REPLACE MACRO replay_fold(as_of_ms, scope) AS TABLE
 WITH visible AS (
   SELECT e.*, e.event_id::VARCHAR AS eid, epoch_ms(e.occurred_at) AS t
   FROM events e
-  WHERE e.occurred_at <= epoch_ms(CAST(as_of_ms AS BIGINT))
-    AND CASE scope
-          WHEN 'dirty' THEN e.cart_id IN (SELECT cart_id FROM replay_dirty)
-          ELSE e.cart_id IN (SELECT cart_id FROM cart_model WHERE NOT prefix_safe AND last_activity_at > CAST(as_of_ms AS BIGINT))
-        END
+  WHERE scope = 'dirty' AND e.occurred_at <= epoch_ms(CAST(as_of_ms AS BIGINT))
+    AND e.cart_id IN (SELECT cart_id FROM replay_dirty)
+  UNION ALL BY NAME
+  -- INVARIANT: cart_replay holds every event of a folded cart (refolded whole at each refresh), and every
+  -- read refreshes it first.
+  SELECT
+    event_id, event_id::VARCHAR AS eid, t, cart_id, type, sequence, customer_id, anonymous_id, currency, channel,
+    campaign_name, consent_marketing, product_id, product_name, category, unit_price_minor, quantity,
+    from_quantity, to_quantity
+  FROM cart_replay
+  WHERE scope = 'unsafe' AND NOT prefix_safe AND cart_last_at > CAST(as_of_ms AS BIGINT) AND t <= CAST(as_of_ms AS BIGINT)
 ),
 flagged AS (
   SELECT *,
@@ -168,9 +175,10 @@ SELECT
   l_first_added_ord AS first_added_ord, l_last_added_ord AS last_added_ord, l_first_removed_at AS first_removed_at,
   l_first_removed_ord AS first_removed_ord, l_removals AS removals, l_units_removed AS units_removed,
   l_units_added AS units_added,
-  arg_max(product_name, t) FILTER (WHERE product_name IS NOT NULL) OVER l AS latest_name,
+  -- Within a millisecond the greater name wins, as in the product model (migrations/006_product_model.sql).
+  arg_max(product_name, {'t': t, 'v': product_name}) FILTER (WHERE product_name IS NOT NULL) OVER l AS latest_name,
   max(t) FILTER (WHERE product_name IS NOT NULL) OVER l AS latest_name_at,
-  arg_max(category, t) FILTER (WHERE category IS NOT NULL) OVER l AS latest_category,
+  arg_max(category, {'t': t, 'v': category}) FILTER (WHERE category IS NOT NULL) OVER l AS latest_category,
   max(t) FILTER (WHERE category IS NOT NULL) OVER l AS latest_category_at
 FROM replay_unkept_asof(as_of_ms)
 WINDOW l AS (PARTITION BY cart_id, product_id)
@@ -188,13 +196,39 @@ SELECT * FROM line_model WHERE cart_last_at <= CAST(as_of_ms AS BIGINT)
 UNION ALL BY NAME
 SELECT * FROM line_rows_asof(as_of_ms);
 
--- Each product's name and category as of the instant: those of its latest event that carries them.
+-- Each product's name and category as of the instant: those of its latest event that carries them (the
+-- greater within a millisecond). From the product model alone (migrations/006_product_model.sql) for a
+-- product that used a single name by then, or none of whose names used by then was used again after it (its
+-- last use is then its latest by then); only the products renamed around the instant are computed from
+-- their lines as of then. Likewise the category.
 CREATE OR REPLACE MACRO products_asof(as_of_ms) AS TABLE
+WITH by_kind AS (
+  SELECT
+    product_id, kind,
+    count(*) = 1 OR NOT bool_or(last_at > CAST(as_of_ms AS BIGINT)) AS kept,
+    arg_max(value, {'t': last_at, 'v': value}) AS value
+  FROM product_model
+  WHERE first_at <= CAST(as_of_ms AS BIGINT)
+  GROUP BY product_id, kind
+),
+by_product AS (
+  SELECT
+    product_id, bool_and(kept) AS kept,
+    any_value(value) FILTER (WHERE kind = 'name') AS product_name,
+    any_value(value) FILTER (WHERE kind = 'category') AS category
+  FROM by_kind
+  GROUP BY product_id
+  -- Seen by then (names and categories come with an event of the product).
+  HAVING bool_or(kind = 'seen')
+)
+SELECT product_id, product_name, category FROM by_product WHERE kept
+UNION ALL
 SELECT
   product_id,
-  arg_max(latest_name, latest_name_at) FILTER (WHERE latest_name IS NOT NULL) AS product_name,
-  arg_max(latest_category, latest_category_at) FILTER (WHERE latest_category IS NOT NULL) AS category
+  arg_max(latest_name, {'t': latest_name_at, 'v': latest_name}) FILTER (WHERE latest_name IS NOT NULL) AS product_name,
+  arg_max(latest_category, {'t': latest_category_at, 'v': latest_category}) FILTER (WHERE latest_category IS NOT NULL) AS category
 FROM line_last_asof(as_of_ms)
+WHERE product_id IN (SELECT product_id FROM by_product WHERE NOT kept)
 GROUP BY product_id;
 
 -- Each line's state as of the instant: quantity after its last event, unit price of its latest add or
