@@ -53,7 +53,7 @@ export class DuckDbExporter {
         ({ stream, bytes } = await this.parquet(conn, params));
         conn.closeSync();
       } else {
-        stream = connectionStream(conn, format === 'ndjson' ? ndjsonChunks(conn, params) : arrowStreamBytes(arrowBatches(conn, params)));
+        stream = connectionStream(conn, format === 'ndjson' ? ndjsonChunks(conn, range, rows) : arrowStreamBytes(arrowBatches(conn, params)));
       }
       handedOver = true;
       return { rows, contentType: CONTENT_TYPES[format], stream, ...(bytes === undefined ? {} : { bytes }) };
@@ -79,12 +79,33 @@ export class DuckDbExporter {
   }
 }
 
-async function* ndjsonChunks(conn: DuckDBConnection, params: Record<string, bigint>): AsyncGenerator<Buffer> {
-  const result = await conn.stream(query('duckdb', 'export_events_ndjson'), params);
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) return;
-    yield Buffer.from(`${(chunk.getColumnValues(0) as string[]).join('\n')}\n`);
+/** Events per slice of an NDJSON export, about: the engine sorts one slice before its first line leaves. */
+const SLICE_EVENTS = 50_000;
+
+/**
+ * The range in consecutive slices of time, each holding about SLICE_EVENTS of its `rows` events if they
+ * were spread evenly: [from, to) = [s0, s1) ∪ [s1, s2) ∪ …, so their lines in turn are the range's, in
+ * (occurred_at, event_id) order.
+ */
+export function exportSlices(range: TimeRange, rows: number, perSlice = SLICE_EVENTS): TimeRange[] {
+  const span = range.toMs - range.fromMs;
+  const count = Math.max(1, Math.min(Math.ceil(rows / perSlice), span));
+  const slices: TimeRange[] = [];
+  for (let i = 0; i < count; i++) {
+    slices.push({ fromMs: range.fromMs + Math.floor((span * i) / count), toMs: i === count - 1 ? range.toMs : range.fromMs + Math.floor((span * (i + 1)) / count) });
+  }
+  return slices;
+}
+
+// INVARIANT: every slice is read in the export's READ ONLY transaction: one snapshot, the one counted.
+async function* ndjsonChunks(conn: DuckDBConnection, range: TimeRange, rows: number): AsyncGenerator<Buffer> {
+  for (const slice of exportSlices(range, rows)) {
+    const result = await conn.stream(query('duckdb', 'export_events_ndjson'), { from_ms: BigInt(slice.fromMs), to_ms: BigInt(slice.toMs) });
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      yield Buffer.from(`${(chunk.getColumnValues(0) as string[]).join('\n')}\n`);
+    }
   }
 }
 
