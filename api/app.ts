@@ -10,6 +10,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { authenticate, KeyRing, requireRoles } from './auth.ts';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './config.ts';
 import { mountRoutes, openApiDocument } from './http/route.ts';
+import { registerReadModelMetrics } from './metrics.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { ApiError, problemHandler } from './problem.ts';
 import { allRoutes } from './routes/index.ts';
@@ -50,7 +51,10 @@ export function createApp(deps: AppDeps): Express {
     res.status(ok ? 200 : 503).json({ status: stopping ? 'stopping' : ok ? 'ok' : 'degraded', store: deps.warehouse.engine, ...fields });
   });
 
-  if (deps.metrics) app.get('/metrics', metricsHandler(deps.metrics));
+  if (deps.metrics) {
+    registerReadModelMetrics(deps.metrics, deps.warehouse);
+    app.get('/metrics', metricsHandler(deps.metrics));
+  }
 
   app.use('/v1', authenticate(deps.keys ?? new KeyRing([])));
   const perSecond = deps.collectorRateLimit ?? 0;
@@ -76,8 +80,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(collectorRouter(deps.ingress ?? deps.pipeline, deps.collector));
 
   app.get('/v1/stats', requireRoles(['marketing', 'data', 'ingest'], 'read stats'), async (_req, res) => {
-    const stats = await deps.warehouse.stats();
-    res.json({ ...stats, ingest: deps.pipeline.totals });
+    const [stats, readModels] = await Promise.all([deps.warehouse.stats(), deps.warehouse.readModelLag()]);
+    res.json({ ...stats, read_models: readModels, ingest: deps.pipeline.totals });
   });
 
   const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS, metrics: deps.metrics });

@@ -7,7 +7,7 @@ import { ConfigError, parseConfig } from './config.ts';
 import { workerOptions } from './kafkaOptions.ts';
 import { createLogger } from './logger.ts';
 import { listen } from './listen.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, registerReadModelMetrics } from './metrics.ts';
 import { createWorkerApp } from './workerApp.ts';
 
 /** How long a stopping worker waits for its batch in flight before it gives up on it (uncommitted). */
@@ -40,6 +40,7 @@ export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Pro
   const store = config.warehouse_down_ms === null ? warehouse : withWriteOutage(warehouse, config.warehouse_down_ms, log);
   const worker = startWorker(store, workerOptions(config, config.kafka_brokers), { log, metrics });
   const refresh = startDerivedRefresh(warehouse, config.derived_refresh_ms, log);
+  registerReadModelMetrics(metrics.registry, warehouse);
   const app = createWorkerApp({ health: worker.health, metrics: metrics.registry });
   const server = await listen(app, config.worker_port, config.host);
   const address = server.address();

@@ -5,13 +5,16 @@
 -- `-xK` and gets event_id = md5(original || '/K'), deterministic so the same source gives the same store.
 -- customer_id stays: the simulator's pool of customers is the shop's, and a long history is the same
 -- customers coming back (what a customer-keyed rule must read through), not new ones every month.
--- The payload (the event as the producer sent it, which the export returns) gets the same ids and time:
--- each value is replaced as a whole JSON string ("id"), so one id never rewrites part of another; a NULL
--- id searches for a string no payload holds.
+-- The payload (the event as the producer sent it, which the export returns) gets the same ids and time
+-- by one JSON merge patch of its top-level keys, the only place contract v1 puts them: a patch holds the
+-- copy's event_id, cart_id and occurred_at, and the anonymous, session and order ids the event has (a
+-- NULL id is left out, as a patch's null would delete the key). The patched keys move to the end of the
+-- object; the values are the copy's. It replaced six nested replace() over the whole JSON text per row,
+-- which cost several times the rest of the copy (docs/scaling.md, "Building the bench stores").
 -- No ORDER BY: the rows go in in the source's order (preserve_insertion_order), which is time order as
 -- the simulation was ingested, and scaleUp.ts runs the copies oldest first, so the store is laid out as
 -- one ingested over those days (row groups, zone maps). A global sort of the copies measured about twice
--- the cost of the copy itself (it carries the rewritten payloads).
+-- the cost of the copy itself (it carries the payloads).
 INSERT INTO events
 WITH copied AS (
   SELECT
@@ -30,13 +33,12 @@ SELECT * EXCLUDE (k, sfx, shift, new_id) REPLACE (
   anonymous_id || sfx AS anonymous_id,
   session_id || sfx AS session_id,
   order_id || sfx AS order_id,
-  CASE WHEN k = 0 THEN payload ELSE CAST(
-    replace(replace(replace(replace(replace(replace(CAST(payload AS VARCHAR),
-      '"' || CAST(event_id AS VARCHAR) || '"', '"' || CAST(new_id AS VARCHAR) || '"'),
-      '"' || cart_id || '"', '"' || cart_id || sfx || '"'),
-      '"' || coalesce(anonymous_id, '(none)') || '"', '"' || coalesce(anonymous_id, '(none)') || sfx || '"'),
-      '"' || coalesce(session_id, '(none)') || '"', '"' || coalesce(session_id, '(none)') || sfx || '"'),
-      '"' || coalesce(order_id, '(none)') || '"', '"' || coalesce(order_id, '(none)') || sfx || '"'),
-      '"' || strftime(occurred_at, '%Y-%m-%dT%H:%M:%S.%gZ') || '"', '"' || strftime(occurred_at - shift, '%Y-%m-%dT%H:%M:%S.%gZ') || '"')
-    AS JSON) END AS payload)
+  CASE WHEN k = 0 THEN payload ELSE json_merge_patch(payload, CAST(
+    '{"event_id":' || to_json(CAST(new_id AS VARCHAR))
+    || ',"occurred_at":' || to_json(strftime(occurred_at - shift, '%Y-%m-%dT%H:%M:%S.%gZ'))
+    || ',"cart_id":' || to_json(cart_id || sfx)
+    || coalesce(',"anonymous_id":' || to_json(anonymous_id || sfx), '')
+    || coalesce(',"session_id":' || to_json(session_id || sfx), '')
+    || coalesce(',"order_id":' || to_json(order_id || sfx), '')
+    || '}' AS JSON)) END AS payload)
 FROM copied;

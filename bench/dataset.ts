@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { DEFAULT_SIMULATION, MEAN_EVENTS_PER_CART, Simulation } from '../ingest/simulator/simulation.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
+import { BuildProfile } from './buildProfile.ts';
 import { scaleUpDuckDb } from './scaleUp.ts';
 
 export const BENCH_END = Date.parse('2026-06-01T00:00:00.000Z');
@@ -42,8 +43,8 @@ export const storeLabel = (s: BenchStore) =>
 
 /**
  * A DuckDB file holding the bench store, built once and cached under .cache/bench/ (same seed, same
- * file). Copies come from the simulated store in one INSERT … SELECT (scaleUp.ts), and the cart model is
- * then folded by the warehouse's own refresh.
+ * file). Copies come from the simulated store, one INSERT … SELECT each (scaleUp.ts), then the read models
+ * are built by the warehouse's own rebuildReadModels(); the log profiles each step's share of the build.
  */
 export async function benchDuckDb(store: number | BenchStore, log: (s: string) => void): Promise<{ path: string; buildSeconds: number | null }> {
   const s = typeof store === 'number' ? storeOf(store) : store;
@@ -59,17 +60,16 @@ export async function benchDuckDb(store: number | BenchStore, log: (s: string) =
   if (s.copies > 1) {
     const { path: source } = await benchDuckDb({ ...s, copies: 1 }, log);
     await warehouse.close();
-    const t1 = performance.now();
+    const steps = new BuildProfile(log);
     log(`  copying the ${s.simulated.toLocaleString('en')}-event store ${s.copies} times${s.shiftDays > 0 ? `, copy k ${s.shiftDays}·k days back` : ''}`);
-    await scaleUpDuckDb(source, tmp, s.copies, s.shiftDays);
-    log(`  copied in ${((performance.now() - t1) / 1000).toFixed(1)} s; folding every cart into cart_replay`);
-    const t2 = performance.now();
+    await scaleUpDuckDb(source, tmp, s.copies, s.shiftDays, (k, ms) => steps.add(`copy ${k} (INSERT … SELECT)`, ms));
+    // The derived tables by the code that maintains them, whatever they are: cart_replay, cart_model,
+    // line_model, folded from every event in one transaction.
     const copied = await DuckDbWarehouse.open(tmp);
-    // TODO(issue 12): once the read models land, call the Warehouse's rebuildReadModels() here instead,
-    // so the bench store's derived tables are built by the code that maintains them, whatever they are.
-    await copied.refreshReplay();
+    const models = await steps.time('rebuildReadModels()', () => copied.rebuildReadModels());
     await copied.close();
-    log(`  folded in ${((performance.now() - t2) / 1000).toFixed(1)} s`);
+    log(`  ${models.carts.toLocaleString('en')} carts, ${models.lines.toLocaleString('en')} lines`);
+    steps.report();
     renameSync(tmp, path);
     rmSync(`${tmp}.exports`, { recursive: true, force: true }); // the building store's export folder
     return { path, buildSeconds: (performance.now() - t0) / 1000 };

@@ -1,14 +1,16 @@
-// `npx tsx bench/funnels.ts [--events N] [--clickhouse] [--json]`: POST /v1/funnels's computation
-// (warehouse query, matching, summary) on simulated traffic of about N events (default 1,000,000) in a
-// DuckDB file under .cache/bench/ (shared with `npm run bench`), built once through the ingest pipeline
-// and reused; --clickhouse asks the chdb store of the same events (bench/clickhouse.ts) instead. Prints
-// one line per funnel, or JSON. `node --cpu-prof --import tsx bench/funnels.ts …` profiles it.
+// `npx tsx bench/funnels.ts [--events N] [--base N --copies K [--shift D]] [--clickhouse] [--json]`:
+// POST /v1/funnels's computation (warehouse query, matching, summary) on simulated traffic of about N
+// events (default 1,000,000) in a DuckDB file under .cache/bench/ (shared with `npm run bench`), built
+// once through the ingest pipeline and reused; --base/--copies/--shift name a store of copies instead
+// (bench/dataset.ts: `--base 100000 --copies 10` is a 1M store shaped like the 10M one, `--shift 30` a long
+// history); --clickhouse asks the chdb store of the same events (bench/clickhouse.ts) instead. Prints
+// one line per funnel, or JSON; --only TEXT keeps the funnels whose name holds TEXT, --runs R times each. `node --cpu-prof --import tsx bench/funnels.ts …` profiles it.
 import { funnelReport } from '../projections/funnels/funnels.ts';
 import type { FunnelDefinition } from '../projections/funnels/definition.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { benchClickHouse, chdbDir } from './clickhouse.ts';
-import { BENCH_END, benchDuckDb, storeOf } from './dataset.ts';
+import { BENCH_END, benchDuckDb, storeOf, type BenchStore } from './dataset.ts';
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');
@@ -16,7 +18,11 @@ const clickhouse = args.includes('--clickhouse');
 const eventsAt = args.indexOf('--events');
 const events = eventsAt >= 0 ? Number(args[eventsAt + 1]) : 1_000_000;
 if (!Number.isInteger(events) || events < 1_000) throw new Error('--events takes a whole number of at least 1000');
-const runs = 5;
+const option = (f: string) => (args.includes(f) ? Number(args[args.indexOf(f) + 1]) : undefined);
+const store: BenchStore = option('--base') === undefined ? storeOf(events) : { simulated: option('--base')!, copies: option('--copies') ?? 1, shiftDays: option('--shift') ?? 0 };
+const runs = option('--runs') ?? 5;
+/** `--only ordered` runs the funnels whose name contains it. */
+const only = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
 const DAY = 86_400_000;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -46,11 +52,11 @@ const funnels: [string, FunnelDefinition][] = [
   ],
 ];
 
-const warehouse: Warehouse = clickhouse ? (await benchClickHouse(storeOf(events), chdbDir(storeOf(events)), log)).warehouse : await DuckDbWarehouse.open((await benchDuckDb(events, log)).path);
+const warehouse: Warehouse = clickhouse ? (await benchClickHouse(store, chdbDir(store), log)).warehouse : await DuckDbWarehouse.open((await benchDuckDb(store, log)).path);
 const stored = (await warehouse.stats()).events_stored;
 // Wall time is what a caller waits; CPU time (all threads, DuckDB's included) tells a busy machine apart.
 const results: { name: string; events: number; entered: number; median_ms: number; min_ms: number; max_ms: number; cpu_ms: number }[] = [];
-for (const [name, d] of funnels) {
+for (const [name, d] of funnels.filter(([name]) => name.includes(only))) {
   const times: number[] = [];
   const cpu: number[] = [];
   let entered = 0;

@@ -60,8 +60,7 @@ function openChdb(long: BenchStore, log: (s: string) => void) {
 async function timePairs(shortPort: number, longPort: number, runs: number, prefix: string, log: (s: string) => void): Promise<Result[]> {
   const results: Result[] = [];
   for (const [name, url, body] of historyEndpoints()) {
-    // The long store's last 30 days are the short store's events: a window inside them answers the same
-    // (the audience, without a window yet, also lists the older months' carts).
+    // The long store's last 30 days are the short store's events: a window inside them answers the same.
     const same = (await request(shortPort, url, body)) === (await request(longPort, url, body));
     const short = await timeIt(runs, () => request(shortPort, url, body));
     const long = await timeIt(runs, () => request(longPort, url, body));
@@ -86,8 +85,8 @@ function historyEndpoints(): [string, string, string?][] {
     [`abandonment ${WINDOW_DAYS}d`, `/v1/funnels/abandonment?${range}`],
     [`removal by product ${WINDOW_DAYS}d`, `/v1/funnels/removal?${range}`],
     [`quantity by category ${WINDOW_DAYS}d`, `/v1/funnels/quantity?${range}&group=category`],
-    // The audience has no window yet (issue 12 gives it a lookback): as of the same instant, first page.
-    ['audience', `/v1/audiences/abandoned-carts?as_of=${asOf}&limit=1000`],
+    // The audience of carts abandoned in the window (its lookback), as of the same instant, first page.
+    [`audience ${WINDOW_DAYS}d`, `/v1/audiences/abandoned-carts?as_of=${asOf}&lookback_days=${WINDOW_DAYS}&limit=1000`],
     [`custom funnel ${WINDOW_DAYS}d`, '/v1/funnels', funnel],
   ];
 }

@@ -6,7 +6,9 @@
 // ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker), and
 // embedded ingest through the collector into DuckDB; --dashboards adds each dashboard page in chromium over
 // the same DuckDB store; --freshness, --memory and --load add emit → API freshness, worker RSS through a
-// warehouse stall, and the API under load from this process. --all is every flag but --scale and --history.
+// warehouse stall, and the API under load from this process. --storage alone prints the bytes on disk of the
+// store (--scale, --base) per table and per event, cart and line on both engines (docs/scaling.md). --all is
+// every flag but --scale, --history and --storage.
 import { cpus, totalmem } from 'node:os';
 import { spawn } from 'node:child_process';
 import { benchClickHouseQueries } from './clickhouse.ts';
@@ -19,6 +21,7 @@ import { benchIngestCollector } from './ingestCollector.ts';
 import { benchLoad } from './load.ts';
 import { benchMemory } from './memory.ts';
 import { benchQueries } from './queries.ts';
+import { benchStorage } from './storage.ts';
 import { printTable, type Result } from './stats.ts';
 
 const args = process.argv.slice(2);
@@ -43,7 +46,7 @@ if (scale !== undefined && scale % simulated !== 0) throw new Error(`--scale ${s
 const store: BenchStore = { simulated, copies: scale === undefined ? 1 : scale / simulated, shiftDays: 0 };
 const events = simulated * store.copies;
 // The long history: as many copies as --scale makes (10 without it), each 30 days further back.
-const history = args.includes('--history') || store.copies > 1 ? historyStore(simulated, store.copies > 1 ? store.copies : 10) : null;
+const history = !args.includes('--storage') && (args.includes('--history') || store.copies > 1) ? historyStore(simulated, store.copies > 1 ? store.copies : 10) : null;
 // A scaled store runs on both engines; beyond 1M, 3 times each endpoint after a warm-up (answers take
 // seconds on 2 cores).
 const clickhouse = flag('--clickhouse') || args.includes('--clickhouse-only') || store.copies > 1;
@@ -54,8 +57,16 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 const results: Result[] = [];
 log(`carrello bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}${quick ? ' (quick)' : ''}`);
 const runs = quick ? 5 : events > 1_000_000 ? 3 : 20;
-// --history alone runs only the history bench; with --scale, the read endpoints first.
-const reads = history === null || scale !== undefined || args.some((a) => ['--clickhouse', '--clickhouse-only', '--all'].includes(a));
+// --history alone runs only the history bench; with --scale, the read endpoints first. --storage runs alone.
+const storage = args.includes('--storage');
+const reads = !storage && (history === null || scale !== undefined || args.some((a) => ['--clickhouse', '--clickhouse-only', '--all'].includes(a)));
+if (storage) {
+  log(`bytes on disk at ${events.toLocaleString('en')} events`);
+  if (duckdb) results.push(...(await benchStorage('duckdb', store, log)));
+  // A process of its own, as the history bench's: chdb holds one engine per process.
+  const chArgs = ['--engine', 'clickhouse', '--simulated', String(simulated), '--copies', String(store.copies), '--json'];
+  results.push(...(await inChild('bench/storage.ts', chArgs)).results);
+}
 if (reads && duckdb) {
   log(`queries at ${events.toLocaleString('en')} events (DuckDB)`);
   results.push(...(await benchQueries(store, runs, log)));

@@ -5,6 +5,8 @@ import { toInt, toIntOrNull, toStr } from './rows.ts';
 export interface AudienceQuery {
   as_of: number;
   abandon_ms: number;
+  /** Only carts abandoned within this long before as_of (abandoned_at > as_of − lookback_ms). */
+  lookback_ms: number;
   stage: 'any' | 'cart' | 'checkout';
   min_value_minor: number;
   consent: 'required' | 'any';
@@ -52,6 +54,8 @@ export function decodeCursor(s: string): AudienceCursor {
   throw new InvalidCursorError('since_cursor is not a cursor this API returned');
 }
 
+const DAY_MS = 86_400_000;
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
@@ -62,6 +66,7 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
   const params = {
     as_of_ms: q.as_of,
     abandon_ms: q.abandon_ms,
+    lookback_ms: q.lookback_ms,
     stage: q.stage,
     min_value_minor: q.min_value_minor,
     consent: q.consent,
@@ -111,6 +116,7 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
     json: {
       as_of: iso(q.as_of),
       abandon_after_seconds: q.abandon_ms / 1000,
+      lookback_days: q.lookback_ms / DAY_MS,
       filters: { stage: q.stage, min_value_minor: q.min_value_minor, consent: q.consent },
       audience: { carts: byCurrency.reduce((s, c) => s + c.carts, 0), value_by_currency: byCurrency },
       count: carts.length,

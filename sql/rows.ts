@@ -71,6 +71,28 @@ export interface WarehouseStats {
   rejected_by_reason: Record<string, number>;
 }
 
+/**
+ * How far the read models (DuckDB: cart_replay, cart_model, line_model; ClickHouse: cart_folds,
+ * cart_line_folds) are behind the stored events: carts whose events are stored but not yet folded, and
+ * how long the oldest has waited, by the engine's clock. 0 and null when every cart is folded.
+ */
+export interface ReadModelLag {
+  pending_carts: number;
+  /** When the oldest of them was marked (its first unfolded batch was written), or null. */
+  oldest_pending_at: string | null;
+  lag_seconds: number;
+}
+
+/** ReadModelLag from the engine's row (read_model_lag.sql: pending_carts, oldest_pending_ms, now_ms). */
+export function readModelLag(row: Record<string, unknown> | undefined): ReadModelLag {
+  const oldest = row?.oldest_pending_ms === null || row?.oldest_pending_ms === undefined ? null : Number(row.oldest_pending_ms);
+  return {
+    pending_carts: Number(row?.pending_carts ?? 0),
+    oldest_pending_at: oldest === null ? null : new Date(oldest).toISOString(),
+    lag_seconds: oldest === null ? 0 : Math.max(0, Number(row!.now_ms) - oldest) / 1000,
+  };
+}
+
 /** What forgetting a customer removed (counts only: the identifier is personal data and is not echoed). */
 export interface ForgetResult {
   /** Their events deleted from `events`. */

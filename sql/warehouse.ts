@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult } from './rows.ts';
+import type { EventRow, ForgetResult, ReadModelLag, RejectedRow, WarehouseStats, WriteResult } from './rows.ts';
 
 export type QueryParam = string | number | boolean | null;
 export type QueryParams = Record<string, QueryParam>;
@@ -41,6 +41,8 @@ export interface Warehouse {
    */
   writeBatch(events: readonly EventRow[], rejected: readonly RejectedRow[]): Promise<WriteResult>;
   stats(): Promise<WarehouseStats>;
+  /** How far the read models are behind the stored events (a cheap read of the marks, for /metrics too). */
+  readModelLag(): Promise<ReadModelLag>;
   /**
    * Runs a named read query of this engine's dialect (`sql/<dialect>/queries/<name>.sql`) with named
    * parameters. Rows come back JSON-safe: 64-bit integers as strings or numbers; callers convert.

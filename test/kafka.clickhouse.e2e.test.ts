@@ -186,7 +186,7 @@ async function answers(w: Warehouse, instant: (typeof INSTANTS)[number], carts: 
     out[`removal ${group}`] = await removalFunnel(w, win, { group, min_adds: 1, limit: 10_000 });
     out[`quantity ${group}`] = await quantityFunnel(w, win, { group, limit: 10_000 });
   }
-  const q: AudienceQuery = { as_of: instant.as_of, abandon_ms: instant.abandon_ms, stage: 'any', min_value_minor: 0, consent: 'required', limit: 500, cursor: null };
+  const q: AudienceQuery = { as_of: instant.as_of, abandon_ms: instant.abandon_ms, lookback_ms: 30 * 86_400_000, stage: 'any', min_value_minor: 0, consent: 'required', limit: 500, cursor: null };
   for (let page = 0; ; page++) {
     const answer = await abandonedCartAudience(w, q);
     out[`audience page ${page}`] = answer;

@@ -154,7 +154,7 @@ async function answers(w: Warehouse, instant: Dataset['instants'][number], audie
   const top = (out['removal category'] as { table: { rows: Record<string, unknown>[] } }).table.rows[0]?.category;
   if (typeof top === 'string') out[`removal category ${top} by day`] = await removalFunnel(w, win, { group: 'category', min_adds: 1, limit: 10_000, breakdown: 'day', item: top });
   // The audience in pages, following next_cursor to the end, then what is new a day later.
-  const q: AudienceQuery = { as_of: instant.as_of, abandon_ms: instant.abandon_ms, stage: 'any', min_value_minor: 0, consent: 'required', limit: audienceLimit, cursor: null };
+  const q: AudienceQuery = { as_of: instant.as_of, abandon_ms: instant.abandon_ms, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'required', limit: audienceLimit, cursor: null };
   for (let page = 0; ; page++) {
     const answer = await abandonedCartAudience(w, q);
     out[`audience page ${page}`] = answer;
@@ -166,6 +166,8 @@ async function answers(w: Warehouse, instant: Dataset['instants'][number], audie
   }
   out['audience without consent'] = await abandonedCartAudience(w, { ...q, consent: 'any', limit: 100_000, cursor: null });
   out['audience at checkout, worth 50.00 or more'] = await abandonedCartAudience(w, { ...q, stage: 'checkout', min_value_minor: 5_000, consent: 'any', limit: 100_000, cursor: null });
+  // A lookback shorter than the history: only the carts abandoned in the last 2 days.
+  out['audience abandoned within 2 days'] = await abandonedCartAudience(w, { ...q, lookback_ms: 2 * DAY, consent: 'any', limit: 100_000, cursor: null });
   for (const id of carts) {
     out[`cart ${id}`] = await cartAsOf(w, id, instant.as_of, instant.abandon_ms);
     out[`cart ${id} timeline`] = await cartTimeline(w, id, instant.as_of, instant.abandon_ms);

@@ -209,7 +209,7 @@ describe('cart time travel', () => {
 });
 
 describe('abandoned-cart audience', () => {
-  const base = { as_of: AS_OF, abandon_ms: 24 * HOUR, stage: 'any' as const, min_value_minor: 0, consent: 'required' as const, limit: 100, cursor: null };
+  const base = { as_of: AS_OF, abandon_ms: 24 * HOUR, lookback_ms: 30 * DAY, stage: 'any' as const, min_value_minor: 0, consent: 'required' as const, limit: 100, cursor: null };
 
   it('lists abandoned carts with consent, leaving out customers who ordered since', async () => {
     const { json } = await abandonedCartAudience(warehouse, base);

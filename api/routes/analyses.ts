@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { abandonmentFunnel, quantityFunnel, removalFunnel, type AnalysisWindow } from '../../projections/analyses.ts';
 import { abandonedCartAudience, decodeCursor, InvalidCursorError } from '../../projections/audiences.ts';
-import { DEFAULT_ABANDON_AFTER, duration, instant, resolveWindow, timeWindow } from '../http/params.ts';
+import { DAY_MS, DEFAULT_ABANDON_AFTER, duration, instant, resolveWindow, timeWindow } from '../http/params.ts';
 import { defineRoute } from '../http/route.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
 
 const abandonAfter = duration.prefault(DEFAULT_ABANDON_AFTER).describe('inactivity after which a cart holding items counts as abandoned (default 24h)');
+/** Audiences look back this many days by default, as campaign tools do, and at most MAX_LOOKBACK_DAYS. */
+const DEFAULT_LOOKBACK_DAYS = 30;
+const MAX_LOOKBACK_DAYS = 400;
 const lineGroup = z.enum(['product', 'category']).default('product').describe('rank products or categories');
 
 function analysisWindow(q: { from?: number; to?: number; as_of?: number; abandon_after: number }): AnalysisWindow {
@@ -70,6 +73,13 @@ export function analysisRoutes({ warehouse }: RouteDeps) {
       query: z.object({
         as_of: instant.optional().describe('the audience as it stood at this instant (default: now)'),
         abandon_after: abandonAfter,
+        lookback_days: z.coerce
+          .number()
+          .int(`expected a whole number of days, 1 to ${MAX_LOOKBACK_DAYS}`)
+          .min(1, `expected a whole number of days, 1 to ${MAX_LOOKBACK_DAYS}`)
+          .max(MAX_LOOKBACK_DAYS, `expected a whole number of days, 1 to ${MAX_LOOKBACK_DAYS}`)
+          .default(DEFAULT_LOOKBACK_DAYS)
+          .describe(`only carts abandoned within this many days before as_of (default ${DEFAULT_LOOKBACK_DAYS}, 1 to ${MAX_LOOKBACK_DAYS}); the answer reads only those days`),
         stage: z.enum(['any', 'cart', 'checkout']).default('any').describe('abandoned before checkout (cart) or during it (checkout)'),
         min_value_minor: z.coerce.number().int().min(0).default(0).describe('smallest cart value, in minor units of the cart’s currency'),
         consent: z.enum(['required', 'any']).default('required').describe('required (default): only carts whose latest consent says marketing: true'),
@@ -87,6 +97,7 @@ export function analysisRoutes({ warehouse }: RouteDeps) {
         return abandonedCartAudience(warehouse, {
           as_of: query.as_of ?? Date.now(),
           abandon_ms: query.abandon_after,
+          lookback_ms: query.lookback_days * DAY_MS,
           stage: query.stage,
           min_value_minor: query.min_value_minor,
           consent: query.consent,

@@ -13,6 +13,12 @@ export class AttemptWalker {
   readonly moments: Int32Array;
   private readonly owner: Int32Array;
   private visited = 0;
+  /** extend()'s matching of one moment's events: the step each event took (-1: none), and visits. */
+  private eventOwner = new Int32Array(8);
+  private eventSeen = new Uint8Array(8);
+  /** The strict walk's best choice so far. */
+  private readonly bestTimes: Float64Array;
+  private readonly bestMoments: Int32Array;
 
   constructor(
     private readonly s: EventStream,
@@ -21,6 +27,8 @@ export class AttemptWalker {
     this.times = new Float64Array(spec.steps);
     this.moments = new Int32Array(spec.steps);
     this.owner = new Int32Array(spec.steps);
+    this.bestTimes = new Float64Array(spec.steps);
+    this.bestMoments = new Int32Array(spec.steps);
   }
 
   /** Walks the attempt starting at event `start` of the entity [lo, hi); returns the steps it reached. */
@@ -46,8 +54,8 @@ export class AttemptWalker {
     // chain wins, then the one done first, then the one taking most (its steps come earliest).
     let bestDepth = 0;
     let bestDone = 0;
-    const times = new Float64Array(this.spec.steps);
-    const moments = new Int32Array(this.spec.steps);
+    const times = this.bestTimes;
+    const moments = this.bestMoments;
     for (let taken = most; taken >= 1; taken--) {
       for (let k = 1; k < taken; k++) {
         this.times[k] = s.t[start]!;
@@ -115,28 +123,35 @@ export class AttemptWalker {
     }
     // Several events at once: a small bipartite matching (steps to events), one step at a time.
     const size = hi - lo;
-    const owner = new Int32Array(size).fill(-1);
-    const seen = new Uint8Array(size);
-    const augment = (step: number): boolean => {
-      for (let j = 0; j < size; j++) {
-        const e = lo + j;
-        if (e === skip || seen[j] === 1 || ((s.steps[e]! >> step) & 1) === 0) continue;
-        seen[j] = 1;
-        if (owner[j] === -1 || augment(owner[j]!)) {
-          owner[j] = step;
-          return true;
-        }
-      }
-      return false;
-    };
+    if (this.eventOwner.length < size) {
+      this.eventOwner = new Int32Array(size * 2);
+      this.eventSeen = new Uint8Array(size * 2);
+    }
+    this.eventOwner.fill(-1, 0, size);
     let k = depth;
     for (; k < spec.steps; k++) {
-      seen.fill(0);
-      if (!augment(k)) break;
+      this.eventSeen.fill(0, 0, size);
+      if (!this.augmentEvent(k, lo, size, skip)) break;
       this.times[k] = s.t[lo]!;
       this.moments[k] = s.moment[lo]!;
     }
     return k;
+  }
+
+  /** Kuhn's augmenting path from step `step` over the events [lo, lo + size) of one moment (not `skip`). */
+  private augmentEvent(step: number, lo: number, size: number, skip: number): boolean {
+    const steps = this.s.steps;
+    for (let j = 0; j < size; j++) {
+      const e = lo + j;
+      if (e === skip || this.eventSeen[j] === 1 || ((steps[e]! >> step) & 1) === 0) continue;
+      this.eventSeen[j] = 1;
+      const holder = this.eventOwner[j]!;
+      if (holder === -1 || this.augmentEvent(holder, lo, size, skip)) {
+        this.eventOwner[j] = step;
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -147,16 +162,7 @@ export class AttemptWalker {
     const { s, spec } = this;
     const t0 = s.t[start]!;
     this.owner.fill(-1);
-    let depth = 0;
-    const take = (e: number) => {
-      if (s.steps[e] === 0) return;
-      this.visited = 0;
-      if (!this.augmentStep(e)) return;
-      this.times[depth] = s.t[e]!;
-      this.moments[depth] = s.moment[e]!;
-      depth += 1;
-    };
-    take(start);
+    let depth = this.take(start, 0);
     let mlo = start;
     while (mlo > lo && s.moment[mlo - 1] === s.moment[start]) mlo -= 1;
     for (let i = mlo; i < hi && depth < spec.steps; i++) {
@@ -165,9 +171,20 @@ export class AttemptWalker {
         if (monotone) break;
         continue;
       }
-      take(i);
+      depth = this.take(i, depth);
     }
     return depth;
+  }
+
+  /** Unordered: event e adds a different step when the matching of steps to events grows; the new depth. */
+  private take(e: number, depth: number): number {
+    const { s } = this;
+    if (s.steps[e] === 0) return depth;
+    this.visited = 0;
+    if (!this.augmentStep(e)) return depth;
+    this.times[depth] = s.t[e]!;
+    this.moments[depth] = s.moment[e]!;
+    return depth + 1;
   }
 
   /** Kuhn's augmenting path from event e over the steps it matches. */

@@ -57,29 +57,31 @@ export function textColumn(values: readonly (string | null)[]): TextColumn {
  * Groups rows by entity and puts each entity's events in order: by seq, then occurred_at. Rows of one
  * event are merged. Events of an entity with equal seq and occurred_at fall in one moment, so the order
  * among them (event_id, in the cart model) cannot change an answer and is not needed here.
- * Rows that come in that order already take one linear pass; others (the warehouse's come unordered:
- * an ORDER BY in the engine cost more than this sort, see funnel_cart_events.sql) are sorted here, by a
- * counting sort over typed arrays.
+ * Rows that come grouped already (each entity's rows together and in that order, as ClickHouse sends
+ * them) take one linear pass, their entities numbered in the order they come. Others (DuckDB's come
+ * unordered: an ORDER BY in the engine cost more than this sort, see funnel_cart_events.sql) are sorted
+ * here, by a counting sort over typed arrays.
  */
 export function buildStream(r: EventRows, startBits: number): EventStream {
-  const entityOf = new Int32Array(r.rows);
-  let entities = 0;
-  for (let i = 0; i < r.rows; i++) {
-    const e = r.entity[i]!;
-    entityOf[i] = e;
-    if (e >= entities) entities = e + 1;
-  }
+  let numbered = 0;
+  for (let i = 0; i < r.rows; i++) if (r.entity[i]! >= numbered) numbered = r.entity[i]! + 1;
 
-  const starts = new Int32Array(entities + 1);
-  for (let i = 0; i < r.rows; i++) starts[entityOf[i]! + 1]! += 1;
-  for (let e = 0; e < entities; e++) starts[e + 1]! += starts[e]!;
   const order = new Int32Array(r.rows);
-  if (inOrder(r)) {
+  let starts: Int32Array;
+  let entities: number;
+  const runs = groupedRuns(r, numbered);
+  if (runs !== null) {
     for (let i = 0; i < r.rows; i++) order[i] = i;
+    starts = runs;
+    entities = runs.length - 1;
   } else {
+    entities = numbered;
+    starts = new Int32Array(entities + 1);
+    for (let i = 0; i < r.rows; i++) starts[r.entity[i]! + 1]! += 1;
+    for (let e = 0; e < entities; e++) starts[e + 1]! += starts[e]!;
     // Counting sort of the rows by entity, then each entity's rows by (seq, t, rid).
     const fill = starts.slice(0, entities);
-    for (let i = 0; i < r.rows; i++) order[fill[entityOf[i]!]!++] = i;
+    for (let i = 0; i < r.rows; i++) order[fill[r.entity[i]!]!++] = i;
     for (let e = 0; e < entities; e++) sortRange(order, starts[e]!, starts[e + 1]!, r);
   }
 
@@ -138,21 +140,30 @@ export function buildStream(r: EventRows, startBits: number): EventStream {
   };
 }
 
-/** Whether the rows come grouped by entity (in entity order) and each entity's rows by (seq, t, rid). */
-function inOrder(r: EventRows): boolean {
+/**
+ * When every entity's rows come together (one run each, in any order of entities) and each run is in
+ * order by (seq, t, rid): where the runs start, and end (rows). Else null.
+ */
+function groupedRuns(r: EventRows, numbered: number): Int32Array | null {
   const { entity, seq, t, rid } = r;
-  for (let i = 1; i < r.rows; i++) {
+  const seen = new Uint8Array(numbered);
+  // One run per entity at most, so `numbered` + 1 bounds.
+  const bounds = new Int32Array(numbered + 1);
+  let runs = 0;
+  for (let i = 0; i < r.rows; i++) {
     const e = entity[i]!;
-    const before = entity[i - 1]!;
-    if (e !== before) {
-      if (e < before) return false;
+    if (i === 0 || e !== entity[i - 1]) {
+      if (seen[e] === 1) return null;
+      seen[e] = 1;
+      bounds[runs++] = i;
       continue;
     }
     const s = seq[i]!;
     const sb = seq[i - 1]!;
-    if (s < sb || (s === sb && (t[i]! < t[i - 1]! || (t[i] === t[i - 1] && rid[i]! < rid[i - 1]!)))) return false;
+    if (s < sb || (s === sb && (t[i]! < t[i - 1]! || (t[i] === t[i - 1] && rid[i]! < rid[i - 1]!)))) return null;
   }
-  return true;
+  bounds[runs] = r.rows;
+  return bounds.subarray(0, runs + 1);
 }
 
 /** Sorts order[lo, hi) by (seq, t, rid): insertion sort for the usual handful of events, the engine's beyond. */

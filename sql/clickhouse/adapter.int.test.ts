@@ -6,11 +6,12 @@ import { processMessage } from '../../ingest/pipeline/process.ts';
 import { abandonmentFunnel, quantityFunnel, removalFunnel } from '../../projections/analyses.ts';
 import { abandonedCartAudience } from '../../projections/audiences.ts';
 import { cartTimeline } from '../../projections/carts.ts';
-import { AS_OF, HOUR, shopEvents, T0 } from '../../test/fixtures/shop.ts';
+import { AS_OF, DAY, HOUR, shopEvents, T0 } from '../../test/fixtures/shop.ts';
 import { tempClickHouse } from '../../test/support/tempClickHouse.ts';
 import { tempDuckDb } from '../../test/support/tempStore.ts';
 import { messagesOf } from '../../test/support/traffic.ts';
 import type { EventRow, RejectedRow } from '../rows.ts';
+import { migrations, statements } from '../loader.ts';
 import type { Warehouse } from '../warehouse.ts';
 import { ClickHouseWarehouse } from './adapter.ts';
 
@@ -53,12 +54,49 @@ describe('migrations', () => {
       { version: 2, name: 'cart_folds' },
       { version: 3, name: 'refold_large_values' },
       { version: 4, name: 'cart_line_folds' },
+      { version: 5, name: 'cart_folds_by_start' },
     ]);
     const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
     expect(tables).toEqual([
-      'audience_asof:View', 'cart_dirty:MergeTree', 'cart_fold_asof:View', 'cart_folds:ReplacingMergeTree',
-      'cart_line_folds:ReplacingMergeTree', 'cart_line_replay_asof:View', 'cart_line_state_asof:View', 'cart_lines_asof:View', 'cart_replay_asof:View', 'cart_state_asof:View', 'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
+      'audience_asof:View', 'audience_kept:View', 'cart_dirty:MergeTree', 'cart_fold_asof:View', 'cart_folds:ReplacingMergeTree',
+      'cart_line_folds:ReplacingMergeTree', 'cart_line_replay_asof:View', 'cart_line_replay_kept:View', 'cart_line_state_asof:View', 'cart_line_state_kept:View',
+      'cart_lines_asof:View', 'cart_lines_kept:View', 'cart_replay_asof:View', 'cart_replay_kept:View', 'cart_state_asof:View', 'cart_state_kept:View',
+      'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
     ]);
+  });
+});
+
+describe('migration 5: cart_folds laid out by start', () => {
+  it('moves the folds of a store kept by cart (002) into the layout by start, answers unchanged', async () => {
+    // Given the shop written on a store whose cart_folds is still 002's (one row per cart, by cart_id)
+    const { events } = rowsOf(shopEvents().map((e) => msg(JSON.stringify(e))));
+    await warehouse.writeBatch(events, []);
+    await warehouse.refreshFolds();
+    const answers = async () => ({
+      abandonment: (await abandonmentFunnel(warehouse, { from: T0, to: AS_OF, as_of: AS_OF, abandon_ms: 24 * HOUR }, 'channel')).json,
+      audience: (await abandonedCartAudience(warehouse, { as_of: AS_OF, abandon_ms: 24 * HOUR, lookback_ms: 400 * 24 * HOUR, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
+    });
+    const before = await answers();
+    const folds = 'SELECT * EXCEPT (is_deleted) FROM cart_folds FINAL ORDER BY cart_id';
+    const kept = await warehouse.rows(folds);
+    const c = (query: string) => warehouse.client.command({ query });
+    await c('CREATE TABLE folds_002 AS cart_folds');
+    await c('INSERT INTO folds_002 SELECT * FROM cart_folds FINAL');
+    await c('DROP TABLE cart_folds');
+    await c(statements(migrations('clickhouse').find((m) => m.version === 2)!.sql).find((sql) => sql.includes('TABLE IF NOT EXISTS cart_folds'))!);
+    await c('INSERT INTO cart_folds SELECT * EXCEPT (is_deleted) FROM folds_002');
+    await c('DROP TABLE folds_002');
+    await c('DELETE FROM schema_migrations WHERE version = 5');
+    expect((await warehouse.rows("SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'cart_folds'"))[0]).toEqual({ sorting_key: 'cart_id' });
+    // when it migrates
+    expect(await warehouse.migrate()).toEqual(['5_cart_folds_by_start']);
+    // then the folds are the same rows, laid out by start, and every answer is the same
+    expect((await warehouse.rows("SELECT sorting_key, partition_key FROM system.tables WHERE database = currentDatabase() AND name = 'cart_folds'"))[0]).toEqual({
+      sorting_key: 'started_at, cart_id',
+      partition_key: "toYYYYMM(toDateTime(intDiv(ifNull(started_at, 0), 1000), 'UTC'))",
+    });
+    expect(await warehouse.rows(folds)).toEqual(kept);
+    expect(await answers()).toEqual(before);
   });
 });
 
@@ -143,7 +181,7 @@ describe('a retried batch never doubles rows in any answer', () => {
       abandonment: (await abandonmentFunnel(w, W, 'channel')).json,
       removal: (await removalFunnel(w, W, { group: 'product', min_adds: 1, limit: 50 })).json,
       quantity: (await quantityFunnel(w, W, { group: 'category', limit: 50 })).json,
-      audience: (await abandonedCartAudience(w, { as_of: AS_OF, abandon_ms: W.abandon_ms, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
+      audience: (await abandonedCartAudience(w, { as_of: AS_OF, abandon_ms: W.abandon_ms, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
       timeline: await cartTimeline(w, 'G', AS_OF, W.abandon_ms),
     };
   }

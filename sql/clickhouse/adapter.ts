@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
-import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
+import { readModelLag, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
 import type { Columns, EventExport, ExportFormat, ExportOptions, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
 import { forgetParams, type ForgetOptions } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget, type RawInsert } from './client.ts';
@@ -11,6 +11,7 @@ import { ClickHouseSandbox } from './sandbox/sandbox.ts';
 import { pooledSessions, sharedSessions, type SandboxSessions } from './sandbox/sessions.ts';
 import { readColumns } from './columns.ts';
 import { exportEvents } from './export.ts';
+import { keptTwins, keptVariant } from './keptModel.ts';
 import { eventsBody, rejectedValues } from './insertBody.ts';
 import { asInsertRefusal } from './insertErrors.ts';
 import { Mutex } from '../mutex.ts';
@@ -96,9 +97,11 @@ export class ClickHouseWarehouse implements Warehouse {
           }
         }
       }
+      for (const sql of keptTwins(views('clickhouse').flatMap((v) => statements(v.sql)))) await this.client.command({ query: sql });
       // Folds of carts written before cart_folds existed, or whose marks were lost (see refreshFolds), then
       // the lines of carts whose kept lines are behind their fold (a process stopped between the two).
       await this.client.command({ query: query('clickhouse', 'repair_folds'), clickhouse_settings: FOLD_SETTINGS });
+      await this.foldCarts((await this.rows(query('clickhouse', 'repair_folds_carts'))).map((r) => String(r.cart_id)));
       const behind = (await this.rows(query('clickhouse', 'repair_lines_carts'))).map((r) => String(r.cart_id));
       await this.foldLines(behind);
       return applied;
@@ -173,10 +176,30 @@ export class ClickHouseWarehouse implements Warehouse {
     };
   }
 
+  async readModelLag(): Promise<ReadModelLag> {
+    // Read as it stands: the lag must not fold (a read of the models would fold first).
+    return readModelLag((await this.rows(query('clickhouse', 'read_model_lag')))[0]);
+  }
+
   async query(name: string, params: QueryParams = {}): Promise<Row[]> {
     const sql = query('clickhouse', name);
-    if (readsFolds(sql)) await this.refreshFolds();
+    if (!readsFolds(sql)) return this.rows(sql, params);
+    await this.refreshFolds();
+    const kept = keptVariant(sql);
+    if (kept !== null && params.as_of_ms !== undefined && !(await this.foldsAfter(params.as_of_ms))) {
+      const rows = await this.rows(kept, params);
+      // INVARIANT: the kept rows alone are the answer only if no fold ended after as_of while they were
+      // read; a cart's last activity only grows, so none after the read means none during it. Otherwise
+      // (a fold of an event later than as_of landed meanwhile) the answer is asked again with the fold.
+      if (!(await this.foldsAfter(params.as_of_ms))) return rows;
+    }
     return this.rows(sql, params);
+  }
+
+  /** Whether any kept fold has an event after the instant (queries/folds_after.sql). */
+  private async foldsAfter(asOfMs: QueryParams[string]): Promise<boolean> {
+    const [row] = await this.rows(query('clickhouse', 'folds_after'), { as_of_ms: asOfMs });
+    return Boolean(row?.later);
   }
 
   /**

@@ -99,7 +99,7 @@ describe('cart_folds: carts marked by writes, folded before reads, kept', () => 
     await warehouse.writeBatch(shopRows(), []);
     await warehouse.refreshFolds();
     await warehouse.client.command({ query: 'TRUNCATE TABLE cart_folds' });
-    await warehouse.client.command({ query: `INSERT INTO cart_folds SELECT * FROM cart_fold_asof(as_of_ms = ${T0 + 2 * DAY})` });
+    await warehouse.client.command({ query: `INSERT INTO cart_folds SELECT *, 0 FROM cart_fold_asof(as_of_ms = ${T0 + 2 * DAY})` });
     const stale = await kept(warehouse);
     expect(stale.length).toBeGreaterThan(0);
     expect(stale.length).toBeLessThan(10);
@@ -114,7 +114,7 @@ describe('cart_folds: carts marked by writes, folded before reads, kept', () => 
     await warehouse.writeBatch(shopRows(), []);
     await warehouse.refreshFolds();
     const before = await kept(warehouse);
-    await warehouse.client.command({ query: `INSERT INTO cart_folds SELECT * FROM cart_fold_asof(as_of_ms = ${T0 + 2 * DAY})` });
+    await warehouse.client.command({ query: `INSERT INTO cart_folds SELECT *, 0 FROM cart_fold_asof(as_of_ms = ${T0 + 2 * DAY})` });
     expect(await kept(warehouse)).toEqual(before);
   });
 

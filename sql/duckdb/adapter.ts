@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { migrations, query, views } from '../loader.ts';
-import type { EventRow, ForgetResult, RejectedRow, WarehouseStats, WriteResult } from '../rows.ts';
+import { readModelLag, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
 import type {
   Columns,
   EventExport,
@@ -151,6 +151,11 @@ export class DuckDbWarehouse implements Warehouse {
       last_received_at: (row.last_received_at as string | null) ?? null,
       rejected_by_reason: Object.fromEntries(byReason.map((r) => [String(r.reason), Number(r.n)])),
     };
+  }
+
+  async readModelLag(): Promise<ReadModelLag> {
+    // Read as it stands: the lag must not fold (a read of the models would fold first).
+    return readModelLag((await this.all(query('duckdb', 'read_model_lag')))[0]);
   }
 
   async query(name: string, params: QueryParams = {}): Promise<Row[]> {

@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS rejected_events ON CLUSTER '{cluster}' AS rejected_ev
 ENGINE = Distributed('{cluster}', currentDatabase(), rejected_events_local, rand());
 
 -- Each cart's fold, on the shard of its events (same sharding key), so that the writer's fold of a cart
--- reads and writes one shard.
+-- reads and writes one shard; laid out by start with tombstones, as migrations/005_cart_folds_by_start.sql.
 CREATE TABLE IF NOT EXISTS cart_folds_local ON CLUSTER '{cluster}' (
   cart_id                    String,
   events                     Int64,
@@ -102,11 +102,16 @@ CREATE TABLE IF NOT EXISTS cart_folds_local ON CLUSTER '{cluster}' (
   line_removals              Array(Int64),
   line_units_added           Array(Int64),
   line_units_removed         Array(Int64),
+  is_deleted                 UInt8,
   -- A fold of more events is newer: a cart's events are only ever added (deduplicated by FINAL).
-  version                    UInt64 MATERIALIZED toUInt64(events)
+  version                    UInt64 MATERIALIZED toUInt64(events),
+  INDEX cart_id_bloom cart_id TYPE bloom_filter(0.001) GRANULARITY 1,
+  INDEX last_activity_minmax last_activity_at TYPE minmax GRANULARITY 1
 )
-ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/cart_folds_local', '{replica}', version)
-ORDER BY cart_id;
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/cart_folds_local', '{replica}', version, is_deleted)
+PARTITION BY toYYYYMM(toDateTime(intDiv(ifNull(started_at, 0), 1000), 'UTC'))
+ORDER BY (started_at, cart_id)
+SETTINGS allow_nullable_key = 1;
 
 CREATE TABLE IF NOT EXISTS cart_folds ON CLUSTER '{cluster}' AS cart_folds_local
 ENGINE = Distributed('{cluster}', currentDatabase(), cart_folds_local, cityHash64(cart_id));

@@ -1,4 +1,4 @@
--- The audience after the cursor (the whole audience without one): one page of carts in
+-- The audience abandoned within the lookback, after the cursor (all of it without one): one page of carts in
 -- (abandoned_at, cart_id) order (kind 'cart'), and its size and value per currency (kind 'total').
 -- One pass: window functions number the page and total each currency over the same matching carts, so
 -- the carts are folded once (a CTE would be folded once per use).
@@ -31,7 +31,7 @@ FROM (
     SELECT
       cart_id, customer_id, anonymous_id, stage, value_minor, currency, items, units, channel, campaign,
       consent_marketing, started_at, last_activity_at, checkout_started_at, abandoned_at
-    FROM audience_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
+    FROM audience_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64}, lookback_ms = {lookback_ms:Int64})
     WHERE ({stage:String} = 'any' OR stage = {stage:String})
       AND value_minor >= {min_value_minor:Int64}
       AND ({consent:String} = 'any' OR ifNull(consent_marketing, false))

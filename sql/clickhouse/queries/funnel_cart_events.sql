@@ -1,4 +1,4 @@
--- The events a funnel looks at, for carts: the same rows as sql/duckdb/queries/funnel_cart_events.sql
+-- The events a funnel looks at, for carts: the same events as sql/duckdb/queries/funnel_cart_events.sql
 -- (docs/funnels.md defines the semantics), one row per event with the bits of every definition it
 -- matches OR-ed together (DuckDB gives one row per matching definition with the same rid, which
 -- projections/funnels/stream.ts merges into exactly this).
@@ -9,47 +9,61 @@
 --   {breakdown}   channel | campaign | currency | none: the event's value to break the answer down by.
 -- A cart is looked at when one of its events that can start an attempt occurred in [from_ms, to_ms);
 -- then all its events up to as_of_ms come, whenever they occurred.
--- rid numbers the rows (one per event); the order among events of one cart with equal seq and t cannot
--- change an answer (stream.ts), so it need not be DuckDB's rowid. Carts are numbered 0, 1, … (entity).
--- Rows come unordered, as on DuckDB (stream.ts sorts them).
--- Which carts, and whether each is unsequenced, comes from one GROUP BY (a window per cart over every
--- event cost a sort of the whole table).
+-- Rows come grouped by cart and each cart's rows in the matcher's order (seq, then t): one GROUP BY
+-- gathers each cart's events into an array (sorted there, a handful each), and ARRAY JOIN unrolls it, so
+-- stream.ts takes them in one pass, without a sort. Carts are numbered uniquely (entity), in no order;
+-- rid numbers a cart's rows in that order. A JOIN of the events with the entering carts read the events
+-- twice and numbered the carts with a window that ran on one thread (docs/funnels.md).
+-- Definitions without a product or category (the usual steps) are matched by transform() on the type;
+-- the per-row lambda only runs over the narrowed ones, when there are any (it cost most of a scan).
+-- The carts entering are found first from the events of [from_ms, to_ms) (partitions and parts outside
+-- are skipped; no FINAL: a duplicate names the same cart), so that only their events are gathered: the
+-- events of other carts up to as_of are read but not aggregated.
 WITH
   JSONExtract({defs:String}, 'Array(Tuple(type String, product_id Nullable(String), category Nullable(String), bits Int64))') AS defs,
+  arrayFilter(d -> d.2 IS NULL AND d.3 IS NULL, defs) AS plain,
+  arrayFilter(d -> d.2 IS NOT NULL OR d.3 IS NOT NULL, defs) AS narrowed,
+  bitOr(
+    transform(type, arrayMap(d -> d.1, plain), arrayMap(d -> d.4, plain), toInt64(0)),
+    if(empty(narrowed), toInt64(0), arrayReduce('groupBitOr', arrayMap(d -> if(
+      d.1 = type AND (d.2 IS NULL OR ifNull(product_id = d.2, 0)) AND (d.3 IS NULL OR ifNull(category = d.3, 0)),
+      d.4, toInt64(0)), narrowed)))) AS event_bits,
   fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC') AS as_of,
-  tagged AS (
+  fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC') AS from_t,
+  fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC') AS to_t
+SELECT
+  toFloat64(entity) AS entity,
+  if(unsequenced, -1, ev.1) AS seq,
+  ev.2 AS t,
+  ev.3 AS bits,
+  toFloat64(n) AS rid,
+  -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
+  ev.4 AS breakdown
+FROM (
+  SELECT
+    arraySort(x -> (x.1, x.2), groupArrayIf(
+      (toFloat64(ifNull(sequence, -1)), toFloat64(toUnixTimestamp64Milli(occurred_at)), toFloat64(bits), if(bitAnd(bits, {start_bits:Int64}) != 0, breakdown, NULL)),
+      {all_events:Bool} OR bits != 0)) AS evs,
+    max(sequence IS NULL) AS unsequenced,
+    rowNumberInAllBlocks() AS entity
+  FROM (
     SELECT
       cart_id,
       sequence,
       occurred_at,
-      arrayReduce('groupBitOr', arrayMap(d -> if(
-        d.1 = type AND (d.2 IS NULL OR ifNull(product_id = d.2, 0)) AND (d.3 IS NULL OR ifNull(category = d.3, 0)),
-        d.4, toInt64(0)), defs)) AS bits,
+      event_bits AS bits,
       -- LowCardinality: the answer carries each value once (an Arrow dictionary), not once per row.
       toLowCardinality(multiIf({breakdown:String} = 'channel', toNullable(toString(channel)), {breakdown:String} = 'campaign', campaign_name,
               {breakdown:String} = 'currency', toNullable(toString(currency)), CAST(NULL AS Nullable(String)))) AS breakdown
     FROM events FINAL
     WHERE occurred_at <= as_of
-  ),
-  carts AS (
-    SELECT cart_id, unsequenced, row_number() OVER () - 1 AS entity
-    FROM (
-      SELECT cart_id, max(sequence IS NULL) AS unsequenced
-      FROM tagged
-      GROUP BY cart_id
-      HAVING countIf(bitAnd(bits, {start_bits:Int64}) != 0
-        AND occurred_at >= fromUnixTimestamp64Milli({from_ms:Int64}, 'UTC')
-        AND occurred_at < fromUnixTimestamp64Milli({to_ms:Int64}, 'UTC')) > 0
-    )
+      -- HAVING below decides; this only keeps the other carts out of the GROUP BY.
+      AND cart_id IN (
+        SELECT cart_id FROM events
+        WHERE occurred_at >= from_t AND occurred_at < to_t AND occurred_at <= as_of AND bitAnd(event_bits, {start_bits:Int64}) != 0
+      )
   )
-SELECT
-  toFloat64(c.entity) AS entity,
-  toFloat64(if(c.unsequenced, -1, assumeNotNull(g.sequence))) AS seq,
-  toFloat64(toUnixTimestamp64Milli(g.occurred_at)) AS t,
-  toFloat64(g.bits) AS bits,
-  toFloat64(rowNumberInAllBlocks()) AS rid,
-  -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
-  if(bitAnd(g.bits, {start_bits:Int64}) != 0, g.breakdown, NULL) AS breakdown
-FROM tagged AS g
-INNER JOIN carts AS c ON c.cart_id = g.cart_id
-WHERE {all_events:Bool} OR g.bits != 0
+  GROUP BY cart_id
+  HAVING countIf(bitAnd(bits, {start_bits:Int64}) != 0 AND occurred_at >= from_t AND occurred_at < to_t) > 0
+)
+ARRAY JOIN evs AS ev, arrayEnumerate(evs) AS n

@@ -166,14 +166,26 @@ FROM (
   )
 );
 
--- Every cart as of the instant: its kept fold when its last event is at or before as_of (the fold of all
--- its events is then the fold of those up to as_of), otherwise folded now from its events up to as_of.
--- The cart filter reaches the events scan (cart_id is the fold's GROUP BY key and leads the sorting key).
+-- The carts whose last event is at or before as_of, as kept (the fold of all their events is then their
+-- fold as of as_of). A window on started_at reaches the kept folds' partition and primary key
+-- (migrations/005) through the views. No skip index under FINAL: with one, ClickHouse widens the granules
+-- the primary key kept to every granule sharing their key values (PrimaryKeyExpand), here all of them.
+CREATE OR REPLACE VIEW cart_replay_kept AS
+SELECT * EXCEPT (is_deleted) FROM cart_folds FINAL WHERE last_activity_at <= {as_of_ms:Int64}
+SETTINGS use_skip_indexes_if_final = 0;
+
+-- Every cart as of the instant: its kept fold when its last event is at or before as_of, otherwise folded
+-- now from its events up to as_of. The cart filter reaches the events scan (cart_id is the fold's GROUP BY
+-- key and leads the sorting key). The carts with later events are found without FINAL: a cart's last
+-- activity only grows with its fold's version (a tombstone carries an older fold's), so any row of it past
+-- as_of means its newest is; the min-max index on last_activity_at then skips every granule when as_of is
+-- at or after the last event stored. Planning the fold costs even then: for such an as_of the adapter
+-- reads the `_kept` twins of these views instead (sql/clickhouse/keptModel.ts).
 CREATE OR REPLACE VIEW cart_replay_asof AS
-SELECT * FROM cart_folds FINAL WHERE last_activity_at <= {as_of_ms:Int64}
+SELECT * FROM cart_replay_kept(as_of_ms = {as_of_ms:Int64})
 UNION ALL
 SELECT * FROM cart_fold_asof(as_of_ms = {as_of_ms:Int64})
-WHERE cart_id IN (SELECT cart_id FROM cart_folds FINAL WHERE last_activity_at > {as_of_ms:Int64});
+WHERE cart_id IN (SELECT cart_id FROM cart_folds WHERE last_activity_at > {as_of_ms:Int64});
 
 -- One row per cart as of the instant, with its status. abandon_ms is the inactivity after which a cart
 -- holding items is abandoned.
@@ -210,16 +222,31 @@ ARRAY JOIN
   line_first_removed_ord AS first_removed_ord, line_removals AS removals, line_units_added AS units_added,
   line_units_removed AS units_removed;
 
--- Abandoned carts as of the instant that a campaign may target: a customer who placed any order after
--- the cart's last activity is left out (anonymous carts cannot be matched, so they stay).
+-- Abandoned carts as of the instant that a campaign may target, abandoned within the lookback (abandoned_at
+-- > as_of - lookback_ms): a customer who placed any order after the cart's last activity is left out
+-- (anonymous carts cannot be matched, so they stay).
+-- The lookback bounds what is read, not only what is returned: such a cart's last activity lies in
+-- (as_of - lookback_ms - abandon_ms, as_of - abandon_ms], and only an order after that can leave it out,
+-- so both reads filter on the bare stored time column (last_activity_at; occurred_at, whose month
+-- partitions events), never on a function of it.
+-- Each customer's last order is read from the order events without FINAL: a copy of an event that
+-- FINAL would collapse has the same time, and a maximum does not count. (Not from cart_folds: a cart keeps
+-- its first order only, and the customer of its latest event, which need not be the order's.) PREWHERE
+-- reads the type column alone for events that are not orders.
 CREATE OR REPLACE VIEW audience_asof AS
 SELECT s.*
 FROM cart_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64}) AS s
 LEFT JOIN (
   SELECT customer_id, max(toUnixTimestamp64Milli(occurred_at)) AS last_order_at
-  FROM events FINAL
-  WHERE type = 'order.placed' AND customer_id IS NOT NULL AND occurred_at <= fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC')
+  FROM events
+  PREWHERE type = 'order.placed'
+  WHERE customer_id IS NOT NULL
+    AND occurred_at > fromUnixTimestamp64Milli({as_of_ms:Int64} - {lookback_ms:Int64} - {abandon_ms:Int64}, 'UTC')
+    AND occurred_at <= fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC')
   GROUP BY customer_id
 ) AS o ON o.customer_id = s.customer_id
-WHERE s.status = 'abandoned' AND (o.last_order_at IS NULL OR o.last_order_at <= s.last_activity_at)
+WHERE s.status = 'abandoned'
+  AND s.last_activity_at > {as_of_ms:Int64} - {lookback_ms:Int64} - {abandon_ms:Int64}
+  AND s.last_activity_at <= {as_of_ms:Int64} - {abandon_ms:Int64}
+  AND (o.last_order_at IS NULL OR o.last_order_at <= s.last_activity_at)
 SETTINGS join_use_nulls = 1;

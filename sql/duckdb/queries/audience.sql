@@ -1,10 +1,10 @@
--- The audience after the cursor (the whole audience without one): one page of carts in
+-- The audience abandoned within the lookback, after the cursor (all of it without one): one page of carts in
 -- (abandoned_at, cart_id) order (kind 'cart'), and its size and value per currency (kind 'total').
 WITH matching AS MATERIALIZED (
   SELECT
     cart_id, customer_id, anonymous_id, stage, value_minor, currency, items, units, channel, campaign,
     consent_marketing, started_at, last_activity_at, checkout_started_at, abandoned_at
-  FROM audience_asof($as_of_ms, $abandon_ms)
+  FROM audience_asof($as_of_ms, $abandon_ms, $lookback_ms)
   WHERE ($stage = 'any' OR stage = $stage)
     AND value_minor >= CAST($min_value_minor AS BIGINT)
     AND ($consent = 'any' OR consent_marketing)

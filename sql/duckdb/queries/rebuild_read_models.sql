@@ -5,4 +5,4 @@ DELETE FROM cart_model;
 DELETE FROM line_model;
 DELETE FROM replay_refolded;
 DELETE FROM replay_dirty;
-INSERT INTO replay_dirty SELECT DISTINCT cart_id FROM events;
+INSERT INTO replay_dirty (cart_id) SELECT DISTINCT cart_id FROM events;

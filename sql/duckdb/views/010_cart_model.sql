@@ -233,16 +233,26 @@ SELECT *,
   CASE WHEN status = 'abandoned' THEN last_activity_at + CAST(abandon_ms AS BIGINT) END AS abandoned_at
 FROM classified;
 
--- Abandoned carts as of the instant that a campaign may target: a customer who placed any order after
--- the cart's last activity is left out (anonymous carts cannot be matched, so they stay).
-CREATE OR REPLACE MACRO audience_asof(as_of_ms, abandon_ms) AS TABLE
+-- Abandoned carts as of the instant that a campaign may target, abandoned within the lookback (abandoned_at
+-- > as_of - lookback_ms): a customer who placed any order after the cart's last activity is left out
+-- (anonymous carts cannot be matched, so they stay).
+-- The lookback bounds what is read, not only what is returned: such a cart's last activity lies in
+-- (as_of - lookback_ms - abandon_ms, as_of - abandon_ms], and only an order after that can leave it out,
+-- so both reads filter on the bare stored time column (last_activity_at, occurred_at), which the zone
+-- maps of the kept rows (inserted in time order) and of the events prune.
+CREATE OR REPLACE MACRO audience_asof(as_of_ms, abandon_ms, lookback_ms) AS TABLE
 WITH orders AS (
   SELECT customer_id, max(epoch_ms(occurred_at)) AS last_order_at
   FROM events
-  WHERE type = 'order.placed' AND customer_id IS NOT NULL AND occurred_at <= epoch_ms(CAST(as_of_ms AS BIGINT))
+  WHERE type = 'order.placed' AND customer_id IS NOT NULL
+    AND occurred_at > epoch_ms(CAST(as_of_ms AS BIGINT) - CAST(lookback_ms AS BIGINT) - CAST(abandon_ms AS BIGINT))
+    AND occurred_at <= epoch_ms(CAST(as_of_ms AS BIGINT))
   GROUP BY customer_id
 )
 SELECT s.*
 FROM cart_state_asof(as_of_ms, abandon_ms) s
 LEFT JOIN orders o ON o.customer_id = s.customer_id
-WHERE s.status = 'abandoned' AND (o.last_order_at IS NULL OR o.last_order_at <= s.last_activity_at);
+WHERE s.status = 'abandoned'
+  AND s.last_activity_at > CAST(as_of_ms AS BIGINT) - CAST(lookback_ms AS BIGINT) - CAST(abandon_ms AS BIGINT)
+  AND s.last_activity_at <= CAST(as_of_ms AS BIGINT) - CAST(abandon_ms AS BIGINT)
+  AND (o.last_order_at IS NULL OR o.last_order_at <= s.last_activity_at);

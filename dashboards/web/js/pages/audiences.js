@@ -8,9 +8,10 @@ const SHOWN = 200;
 
 export async function render(root, ctx) {
   const p = ctx.params;
-  const filters = { stage: p.get('stage') || 'any', min_value_minor: p.get('min_value_minor') || '0', consent: p.get('consent') || 'required' };
+  const filters = { lookback_days: p.get('lookback_days') || '30', stage: p.get('stage') || 'any', min_value_minor: p.get('min_value_minor') || '0', consent: p.get('consent') || 'required' };
   const sel = (name, options, value) => h('select', { name }, options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)));
-  const form = h('form', { class: 'form', id: 'audience-form', onsubmit: (e) => { e.preventDefault(); const f = new FormData(form); ctx.go(Object.fromEntries(['stage', 'min_value_minor', 'consent'].map((k) => [k, f.get(k)]))); } },
+  const form = h('form', { class: 'form', id: 'audience-form', onsubmit: (e) => { e.preventDefault(); const f = new FormData(form); ctx.go(Object.fromEntries(['lookback_days', 'stage', 'min_value_minor', 'consent'].map((k) => [k, f.get(k)]))); } },
+    h('label', {}, 'Abandoned within', sel('lookback_days', [['7', 'the last 7 days'], ['30', 'the last 30 days'], ['90', 'the last 90 days'], ['180', 'the last 180 days'], ['400', 'the last 400 days']], filters.lookback_days)),
     h('label', {}, 'Stage', sel('stage', [['any', 'any'], ['cart', 'abandoned at cart'], ['checkout', 'abandoned at checkout']], filters.stage)),
     h('label', {}, 'Minimum value (minor units: 5000 = 50.00)', h('input', { name: 'min_value_minor', type: 'number', min: 0, value: filters.min_value_minor })),
     h('label', {}, 'Consent', sel('consent', [['required', 'marketing consent required'], ['any', 'any (not for targeting)']], filters.consent)),
@@ -30,14 +31,14 @@ export async function render(root, ctx) {
     }
   } }, 'Download CSV');
   root.append(
-    h('p', { class: 'sub' }, `As of ${dateTime(answer.as_of)}, abandoned after ${answer.abandon_after_seconds / 3600} h idle; carts whose customer ordered since are left out.`),
+    h('p', { class: 'sub' }, `As of ${dateTime(answer.as_of)}, abandoned in the last ${answer.lookback_days} days (after ${answer.abandon_after_seconds / 3600} h idle); carts whose customer ordered since are left out.`),
     h('div', { class: 'kpis' },
       kpi('carts', 'Carts in audience', int(answer.audience.carts), { raw: answer.audience.carts }),
       kpi('value', 'Total value', moneyList(answer.audience.value_by_currency), { raw: answer.audience.value_by_currency.map((v) => `${v.currency}:${v.value_minor}`).join(',') })),
     h('p', {}, csvButton, answer.audience.carts > 10_000 ? h('span', { class: 'muted' }, ' (the first 10,000 carts; use the API’s next_cursor for more)') : null),
   );
   if (answer.audience.carts === 0) {
-    root.append(emptyBox('No abandoned cart matches these filters.', filters.consent === 'required' ? 'Only carts with marketing consent count: try “any” to see all, lower the minimum value, or move “as of” later.' : 'Lower the minimum value, shorten “abandon after”, or move “as of” later.'));
+    root.append(emptyBox('No abandoned cart matches these filters.', filters.consent === 'required' ? 'Only carts with marketing consent count: try “any” to see all, look further back, lower the minimum value, or move “as of” later.' : 'Look further back, lower the minimum value, shorten “abandon after”, or move “as of” later.'));
     return;
   }
   const el = h('div', { class: 'chart small', id: 'audience-chart' });

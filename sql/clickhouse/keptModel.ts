@@ -1,0 +1,32 @@
+/**
+ * The cart and line models as of an instant at or after every kept fold's last event (the default "now").
+ *
+ * cart_replay_asof and cart_line_replay_asof read the kept rows and fold from events only the carts with
+ * events after as_of (views/010_cart_model.sql, views/020_line_model.sql). For an as_of at or after the
+ * last event stored that set is empty, and its index finds it so without reading, but ClickHouse still
+ * plans the fold (a deep query of array lambdas) at every answer: most of a small window's cost. So each
+ * view over them has a `_kept` twin over `cart_replay_kept` / `cart_line_replay_kept` alone, made here
+ * from the view's own statement (one definition of each rule), and the adapter reads the twins when no
+ * kept fold ends after as_of.
+ */
+
+/** The views that read a live fold, directly or through another: each gets a `_kept` twin. */
+const TWINNED: ReadonlySet<string> = new Set(['cart_state', 'cart_lines', 'audience', 'cart_line_state']);
+
+/** A call of a view that has a `_kept` twin (cart_fold_asof, the fold itself, has none). */
+const CALL = /\b(cart_replay|cart_line_replay|cart_state|cart_lines|audience|cart_line_state)_asof\(/g;
+
+/** The query reading the `_kept` twins instead of the `_asof` views, or null if it reads none of them. */
+export function keptVariant(sql: string): string | null {
+  const kept = sql.replace(CALL, '$1_kept(');
+  return kept === sql ? null : kept;
+}
+
+/** The statements that create the `_kept` twins, from the views' statements (views/*.sql), in their order. */
+export function keptTwins(viewStatements: readonly string[]): string[] {
+  return viewStatements.flatMap((sql) => {
+    const name = /CREATE OR REPLACE VIEW (\w+)_asof AS/.exec(sql)?.[1];
+    if (name === undefined || !TWINNED.has(name)) return [];
+    return [sql.replace(`VIEW ${name}_asof AS`, `VIEW ${name}_kept AS`).replace(CALL, '$1_kept(')];
+  });
+}
