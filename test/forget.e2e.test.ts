@@ -105,5 +105,5 @@ describe.each(ENGINES)('carrello forget --customer on %s', (engine, store, refer
     expect(after.stats.rejected_by_reason).toEqual({ schema_violation: 1 });
     expect(after.funnel).toEqual(expected.funnel);
     expect(after.replay).toEqual(expected.replay);
-  });
+  }, 300_000); // two child processes and two stores per engine: a backstop for a loaded machine
 });

@@ -51,7 +51,7 @@ describe.each(ENGINES)('carrello forget options on %s', (engine, store) => {
     expect(again.stderr).toContain('anonymous id not found');
     const other = await runCarrello(['forget', '--anonymous-id', 'anon-2', '--dry-run', '--store', store], { LOG_LEVEL: 'warn' });
     expect(JSON.parse(other.stdout)).toEqual({ events_deleted: 1, rejected_deleted: 0, carts: 1, carts_refolded: 0, dry_run: true });
-  });
+  }, 300_000); // six child processes per engine: a backstop for a loaded machine
 });
 
 async function runCarrelloLoader(store: string, file: string): Promise<unknown> {

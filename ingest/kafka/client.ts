@@ -17,7 +17,7 @@ export interface KafkaConnection {
  * (logGate.ts) that sums up the cluster's transient answers and logs an outage once.
  */
 export function createKafka(conn: KafkaConnection, log?: Logger, gate: KafkaLogGate | undefined = log ? new KafkaLogGate(log) : undefined): Kafka {
-  return new Kafka({
+  const kafka = new Kafka({
     clientId: conn.clientId,
     brokers: [...conn.brokers],
     connectionTimeout: conn.connectionTimeoutMs ?? 3_000,
@@ -25,6 +25,15 @@ export function createKafka(conn: KafkaConnection, log?: Logger, gate: KafkaLogG
     logLevel: log ? logLevel.INFO : logLevel.NOTHING,
     logCreator: () => (entry: LogEntry) => (gate ? toGate(gate, entry) : undefined),
   });
+  if (gate) gates.set(kafka, gate);
+  return kafka;
+}
+
+const gates = new WeakMap<Kafka, KafkaLogGate>();
+
+/** The log gate of a client made by createKafka (none without a logger). */
+export function gateOf(kafka: Kafka): KafkaLogGate | undefined {
+  return gates.get(kafka);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { IngestMetrics } from '../metrics.ts';
-import { ACKS_ALL, producerConfig } from './client.ts';
+import { ACKS_ALL, gateOf, producerConfig } from './client.ts';
 import { KafkaUnavailableError, ProducerBackpressureError, ProducerClosedError } from './errors.ts';
 
 /** One message to publish. */
@@ -75,7 +75,11 @@ export class BufferedPublisher {
     this.opts = { ...DEFAULT_PUBLISHER, ...opts };
     this.metrics = metrics ?? new IngestMetrics();
     this.producer = kafka.producer(producerConfig(this.opts.retries));
+    this.reachable = () => gateOf(kafka)?.reachable();
   }
+
+  /** Ends a logged outage of the client (logGate.ts): an acknowledged send is the proof that Kafka is back. */
+  private readonly reachable: () => void;
 
   /** Messages waiting or in flight. */
   get buffered(): number {
@@ -163,6 +167,7 @@ export class BufferedPublisher {
     try {
       await this.connect();
       await this.producer.sendBatch({ topicMessages: byTopic(batch), acks: ACKS_ALL });
+      this.reachable();
       for (const p of batch) {
         this.metrics.published.inc({ topic: p.record.topic });
         if (--p.call.left === 0 && !p.call.settled) {
