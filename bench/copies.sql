@@ -11,10 +11,13 @@
 -- NULL id is left out, as a patch's null would delete the key). The patched keys move to the end of the
 -- object; the values are the copy's. It replaced six nested replace() over the whole JSON text per row,
 -- which cost several times the rest of the copy (docs/scaling.md, "Building the bench stores").
+-- Only the source's events with occurred_at in [$from_ms, $to_ms): scaleUp.ts copies a store of copies
+-- over the same days one day at a time, every copy of a day before the next day, so that the store holds
+-- its events in time order as one ingested over those days would (row groups, zone maps: a day's export
+-- or window then reads about a day of rows, not a slice of every copy).
 -- No ORDER BY: the rows go in in the source's order (preserve_insertion_order), which is time order as
--- the simulation was ingested, and scaleUp.ts runs the copies oldest first, so the store is laid out as
--- one ingested over those days (row groups, zone maps). A global sort of the copies measured about twice
--- the cost of the copy itself (it carries the payloads).
+-- the simulation was ingested, and scaleUp.ts runs shifted copies oldest first. A global sort of the
+-- copies measured about twice the cost of the copy itself (it carries the payloads).
 INSERT INTO events
 WITH copied AS (
   SELECT
@@ -24,6 +27,7 @@ WITH copied AS (
     to_days(CAST($copy * $shift_days AS INTEGER)) AS shift,
     CASE WHEN $copy = 0 THEN e.event_id ELSE CAST(md5(CAST(e.event_id AS VARCHAR) || '/' || CAST($copy AS BIGINT)) AS UUID) END AS new_id
   FROM src.events AS e
+  WHERE e.occurred_at >= epoch_ms(CAST($from_ms AS BIGINT)) AND e.occurred_at < epoch_ms(CAST($to_ms AS BIGINT))
 )
 SELECT * EXCLUDE (k, sfx, shift, new_id) REPLACE (
   new_id AS event_id,

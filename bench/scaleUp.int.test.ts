@@ -110,6 +110,12 @@ describe('the bench store copies (bench/copies.sql)', () => {
     // then: 4 times the carts and lines, and every count and amount of every funnel 4 times the source's
     expect(rebuilt).toEqual({ carts: 4 * expected.models.carts, lines: 4 * expected.models.lines });
     expect(await answers(store)).toEqual(times(4, expected));
+    // and the events lie in time order by day, as a store ingested over those days (a day's range reads
+    // about a day of rows): no event is on an earlier day than the one stored before it
+    const [order] = await store.all(`
+      SELECT CAST(count(*) AS INTEGER) AS events, CAST(count(*) FILTER (WHERE day < previous) AS INTEGER) AS back_in_time
+      FROM (SELECT date_trunc('day', occurred_at) AS day, lag(date_trunc('day', occurred_at)) OVER (ORDER BY rowid) AS previous FROM events)`);
+    expect(order).toEqual({ events: 4 * 29, back_in_time: 0 });
   });
 });
 

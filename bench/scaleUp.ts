@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 
 const COPIES_SQL = readFileSync(new URL('./copies.sql', import.meta.url), 'utf8');
 
 /**
  * Fills the (migrated, empty) DuckDB store at `target` with `copies` copies of the events of the store at
- * `source`, one INSERT … SELECT each (copies.sql: fresh ids per copy, copy k moved back k · shiftDays days,
+ * `source`, one INSERT … SELECT each (a day at a time when the copies share their days; copies.sql: fresh ids per copy, copy k moved back k · shiftDays days,
  * customers kept). Only events: the caller then builds cart_replay and the read models by the code that
  * maintains them (DuckDbWarehouse.rebuildReadModels), not by a copy of them. `onCopy` hears each copy's
  * number and how long it took, for the build's profile.
@@ -26,17 +26,38 @@ export async function scaleUpDuckDb(
   const conn = await instance.connect();
   try {
     await conn.run(`ATTACH '${source.replaceAll("'", "''")}' AS src (READ_ONLY)`);
-    // Oldest copy first: with a shift, the store then holds its events in time order, as one ingested
-    // over those months would (each copy keeps the source's order).
-    for (let k = copies - 1; k >= 0; k--) {
-      const t0 = performance.now();
-      await conn.run(COPIES_SQL, { copy: BigInt(k), shift_days: BigInt(shiftDays) });
-      onCopy(k, performance.now() - t0);
+    // Copies over the same days (no shift) go in a day at a time, every copy of the day before the next
+    // day, so the store is in time order as one ingested over those days would be; shifted copies go in
+    // whole, oldest first, which is time order too (each copy keeps the source's order).
+    const slices = shiftDays === 0 && copies > 1 ? await daySlices(conn) : [[-EVER, EVER] as const];
+    const spent = new Map<number, number>();
+    for (const [fromMs, toMs] of slices) {
+      for (let k = copies - 1; k >= 0; k--) {
+        const t0 = performance.now();
+        await conn.run(COPIES_SQL, { copy: BigInt(k), shift_days: BigInt(shiftDays), from_ms: BigInt(fromMs), to_ms: BigInt(toMs) });
+        spent.set(k, (spent.get(k) ?? 0) + performance.now() - t0);
+      }
     }
+    for (let k = copies - 1; k >= 0; k--) onCopy(k, spent.get(k) ?? 0);
     await conn.run('DETACH src');
     await conn.run('CHECKPOINT');
   } finally {
     conn.closeSync();
     instance.closeSync();
   }
+}
+
+/** Beyond any time the contract accepts (epoch ms). */
+const EVER = 10_000_000_000_000;
+const DAY_MS = 86_400_000;
+
+/** The source's days, [from, to) in epoch ms, from its first event's day to its last's. */
+async function daySlices(conn: DuckDBConnection): Promise<(readonly [number, number])[]> {
+  const reader = await conn.runAndReadAll('SELECT epoch_ms(min(occurred_at)) AS lo, epoch_ms(max(occurred_at)) AS hi FROM src.events');
+  const [row] = reader.getRowObjectsJS() as { lo: bigint | null; hi: bigint | null }[];
+  if (row?.lo == null || row.hi == null) return [[-EVER, EVER]];
+  const first = Math.floor(Number(row.lo) / DAY_MS) * DAY_MS;
+  const slices: (readonly [number, number])[] = [];
+  for (let t = first; t <= Number(row.hi); t += DAY_MS) slices.push([t, t + DAY_MS]);
+  return slices;
 }
