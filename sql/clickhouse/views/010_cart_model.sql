@@ -168,11 +168,17 @@ FROM (
 
 -- The carts whose last event is at or before as_of, as kept (the fold of all their events is then their
 -- fold as of as_of). A window on started_at reaches the kept folds' partition and primary key
--- (migrations/005) through the views. No skip index under FINAL: with one, ClickHouse widens the granules
--- the primary key kept to every granule sharing their key values (PrimaryKeyExpand), here all of them.
+-- (migrations/005) through the views, a list of carts their bloom filter on cart_id, and a lower bound on
+-- last activity (the audience's lookback) the min-max index on it. Under FINAL, ClickHouse by default
+-- widens the granules a skip index keeps to every granule sharing their key values (PrimaryKeyExpand),
+-- which undid both prunings; without the widening a skipped granule may hold another row of a kept key,
+-- which is exact here for these filters only: every row of a key has the same cart_id, and a cart's last
+-- activity only grows with its fold's version (a tombstone carries the row it hides), so a granule whose
+-- rows all ended before a lower bound holds no newest row of a key that passes it. An upper bound would
+-- not be exact: identity() keeps this view's own `<= as_of` away from the index.
 CREATE OR REPLACE VIEW cart_replay_kept AS
-SELECT * EXCEPT (is_deleted) FROM cart_folds FINAL WHERE last_activity_at <= {as_of_ms:Int64}
-SETTINGS use_skip_indexes_if_final = 0;
+SELECT * EXCEPT (is_deleted) FROM cart_folds FINAL WHERE identity(last_activity_at) <= {as_of_ms:Int64}
+SETTINGS use_skip_indexes_if_final_exact_mode = 0;
 
 -- Every cart as of the instant: its kept fold when its last event is at or before as_of, otherwise folded
 -- now from its events up to as_of. The cart filter reaches the events scan (cart_id is the fold's GROUP BY
