@@ -38,4 +38,4 @@ CREATE TABLE IF NOT EXISTS cart_replay (
 
 -- Carts with events not yet folded into cart_replay.
 CREATE TABLE IF NOT EXISTS replay_dirty (cart_id VARCHAR NOT NULL);
-INSERT INTO replay_dirty SELECT DISTINCT cart_id FROM events;
+INSERT INTO replay_dirty (cart_id) SELECT DISTINCT cart_id FROM events;

@@ -28,4 +28,4 @@ ALTER TABLE cart_replay ADD COLUMN l_units_removed BIGINT;
 ALTER TABLE cart_replay ADD COLUMN l_units_added BIGINT;
 DELETE FROM cart_replay;
 DELETE FROM replay_dirty;
-INSERT INTO replay_dirty SELECT DISTINCT cart_id FROM events;
+INSERT INTO replay_dirty (cart_id) SELECT DISTINCT cart_id FROM events;

@@ -67,4 +67,4 @@ CREATE TABLE IF NOT EXISTS replay_refolded AS SELECT * FROM cart_replay LIMIT 0;
 
 -- Every cart is folded again on the next read, which fills the models and the new column.
 DELETE FROM replay_dirty;
-INSERT INTO replay_dirty SELECT DISTINCT cart_id FROM events;
+INSERT INTO replay_dirty (cart_id) SELECT DISTINCT cart_id FROM events;

@@ -27,4 +27,4 @@ CREATE TABLE IF NOT EXISTS product_namings (
 -- Every cart is folded again on the next read, which fills the product model (and lays every model out
 -- in its range order again).
 DELETE FROM replay_dirty;
-INSERT INTO replay_dirty (cart_id) SELECT DISTINCT cart_id FROM events;
+INSERT INTO replay_dirty (cart_id, marked_at) SELECT DISTINCT cart_id, epoch_ms(current_timestamp) FROM events;

@@ -1,1 +1,1 @@
-INSERT INTO replay_dirty (cart_id) SELECT DISTINCT cart_id FROM stage_events;
+INSERT INTO replay_dirty (cart_id, marked_at) SELECT DISTINCT cart_id, epoch_ms(current_timestamp) FROM stage_events;

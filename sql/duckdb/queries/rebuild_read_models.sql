@@ -7,4 +7,4 @@ DELETE FROM product_model;
 DELETE FROM product_namings;
 DELETE FROM replay_refolded;
 DELETE FROM replay_dirty;
-INSERT INTO replay_dirty (cart_id) SELECT DISTINCT cart_id FROM events;
+INSERT INTO replay_dirty (cart_id, marked_at) SELECT DISTINCT cart_id, epoch_ms(current_timestamp) FROM events;
