@@ -62,7 +62,7 @@ export async function benchDuckDb(store: number | BenchStore, log: (s: string) =
     await warehouse.close();
     const steps = new BuildProfile(log);
     log(`  copying the ${s.simulated.toLocaleString('en')}-event store ${s.copies} times${s.shiftDays > 0 ? `, copy k ${s.shiftDays}·k days back` : ''}`);
-    await scaleUpDuckDb(source, tmp, s.copies, s.shiftDays, (k, ms) => steps.add(`copy ${k} (INSERT … SELECT)`, ms));
+    await scaleUpDuckDb(source, tmp, s.copies, s.shiftDays, (step, ms) => steps.add(`${step} (INSERT … SELECT)`, ms));
     // The derived tables by the code that maintains them, whatever they are: cart_replay, cart_model,
     // line_model, folded from every event in one transaction.
     const copied = await DuckDbWarehouse.open(tmp);
