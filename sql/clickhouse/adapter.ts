@@ -11,7 +11,7 @@ import { ClickHouseSandbox } from './sandbox/sandbox.ts';
 import { pooledSessions, sharedSessions, type SandboxSessions } from './sandbox/sessions.ts';
 import { readColumns } from './columns.ts';
 import { exportEvents } from './export.ts';
-import { keptTwins, keptVariant } from './keptModel.ts';
+import { keptAsOf, keptTwins, keptVariant } from './keptModel.ts';
 import { eventsBody, rejectedValues } from './insertBody.ts';
 import { asInsertRefusal } from './insertErrors.ts';
 import { Mutex } from '../mutex.ts';
@@ -321,9 +321,15 @@ export class ClickHouseWarehouse implements Warehouse {
 
   /** The data team's SQL: checked, then run on a read-only session of its own (sandbox/sandbox.ts). */
   async runReadOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
-    // The data team's queries may read the cart model, which reads cart_folds.
-    await this.refreshFolds();
-    return this.sandbox.run(sql, limits);
+    // The data team's queries may read the cart model, which reads cart_folds: folded first. A query whose
+    // every view call names a literal as_of that no kept fold ends after reads the `_kept` twins, as query() does.
+    return this.sandbox.run(sql, limits, async (statement, viewCalls) => {
+      const asOfMs = keptAsOf(statement, viewCalls);
+      const folds = await this.refreshFolds(asOfMs ?? undefined);
+      const kept = keptVariant(statement);
+      if (asOfMs === null || kept === null || folds.later) return null;
+      return { statement: kept, stillExact: async () => !(await this.foldedSince(folds, asOfMs)) };
+    });
   }
 
   /** The raw export, streamed in the engine's own output formats (export.ts). */

@@ -301,6 +301,15 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     expect((await warehouse.rows("SELECT getSetting('readonly') AS r"))[0]!.r).toBe(0);
   });
 
+  it('a read of the cart model as of now reads the kept twins: the same answer, and text that looks like a call is left as written', async () => {
+    const sql = `SELECT 'cart_state_asof(as_of_ms = 1, ' AS s, count() AS n FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)`;
+    const now = await warehouse.runReadOnly(sql, LIMITS);
+    const early = await warehouse.runReadOnly(`SELECT count() AS n FROM cart_state_asof(as_of_ms = ${T0 + 2 * 86_400_000}, abandon_ms = 86400000)`, LIMITS);
+    const folded = await warehouse.rows(`SELECT count() AS n FROM cart_fold_asof(as_of_ms = ${T0 + 2 * 86_400_000})`);
+    expect(now.values).toEqual([['cart_state_asof(as_of_ms = 1, '], [10n]]);
+    expect(early.values).toEqual([[BigInt(folded[0]!.n as string)]]);
+  });
+
   it('reads events as if with FINAL: a copy not yet merged counts once', async () => {
     const count = async () => Number((await warehouse.runReadOnly('SELECT count() AS n FROM events', LIMITS)).values[0]![0]);
     const n = await count();
