@@ -15,7 +15,7 @@ describe('the `_kept` twins of the cart and line models', () => {
     ['removal', 'cart_line_state_kept('],
     ['quantity', 'cart_line_state_kept('],
     ['audience', 'audience_kept('],
-    ['audience_lines', 'cart_lines_kept('],
+    ['audience_lines', 'cart_replay_kept('],
   ])('reads %s through %s', (name, twin) => {
     const kept = keptVariant(query('clickhouse', name))!;
     expect(kept).toContain(twin);
