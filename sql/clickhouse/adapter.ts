@@ -11,7 +11,7 @@ import { ClickHouseSandbox } from './sandbox/sandbox.ts';
 import { pooledSessions, sharedSessions, type SandboxSessions } from './sandbox/sessions.ts';
 import { readColumns } from './columns.ts';
 import { exportEvents } from './export.ts';
-import { keptTwins, keptVariant } from './keptModel.ts';
+import { keptAsOf, keptTwins, keptVariant } from './keptModel.ts';
 import { eventsBody, rejectedValues } from './insertBody.ts';
 import { asInsertRefusal } from './insertErrors.ts';
 import { Mutex } from '../mutex.ts';
@@ -20,6 +20,17 @@ const LOOKUP_CHUNK = 5_000;
 /** How long a mark's insert may take to land after the server stamped it, and still be folded. */
 const MARK_MARGIN_MS = 10_000;
 const FORGET_MARKS_EVERY_MS = 10 * 60_000;
+/** The as_of of a refresh that reads no answer after it (the largest Int64: no fold ends after it). */
+const NO_AS_OF = '9223372036854775807';
+
+/** What a read saw of the kept folds before its query: whether one ends after its as_of, and this process's fold writes then. */
+interface FoldsSeen {
+  later: boolean;
+  /** foldWrites.started when `later` was asked. */
+  generation: number;
+  /** Whether no fold write of this process was under way then. */
+  quiet: boolean;
+}
 
 /** Whether a query reads the cart model (a `…_asof(` view), whose kept folds must be refreshed first. */
 export function readsFolds(sql: string): boolean {
@@ -44,6 +55,8 @@ export class ClickHouseWarehouse implements Warehouse {
   private marksForgottenAt = 0;
   /** Marks (cart@µs) of the last fold's window that this process has folded. */
   private foldedMarks = new Set<string>();
+  /** Steps of this process that write cart_folds or cart_line_folds: begun so far, and under way. */
+  private readonly foldWrites = { started: 0, running: 0 };
   private readonly sandboxSessions: SandboxSessions;
   private readonly sandbox: ClickHouseSandbox;
 
@@ -100,7 +113,7 @@ export class ClickHouseWarehouse implements Warehouse {
       for (const sql of keptTwins(views('clickhouse').flatMap((v) => statements(v.sql)))) await this.client.command({ query: sql });
       // Folds of carts written before cart_folds existed, or whose marks were lost (see refreshFolds), then
       // the lines of carts whose kept lines are behind their fold (a process stopped between the two).
-      await this.client.command({ query: query('clickhouse', 'repair_folds'), clickhouse_settings: FOLD_SETTINGS });
+      await this.writingFolds(() => this.client.command({ query: query('clickhouse', 'repair_folds'), clickhouse_settings: FOLD_SETTINGS }));
       await this.foldCarts((await this.rows(query('clickhouse', 'repair_folds_carts'))).map((r) => String(r.cart_id)));
       const behind = (await this.rows(query('clickhouse', 'repair_lines_carts'))).map((r) => String(r.cart_id));
       await this.foldLines(behind);
@@ -184,16 +197,28 @@ export class ClickHouseWarehouse implements Warehouse {
   async query(name: string, params: QueryParams = {}): Promise<Row[]> {
     const sql = query('clickhouse', name);
     if (!readsFolds(sql)) return this.rows(sql, params);
-    await this.refreshFolds();
     const kept = keptVariant(sql);
-    if (kept !== null && params.as_of_ms !== undefined && !(await this.foldsAfter(params.as_of_ms))) {
+    const asOfMs = kept === null ? undefined : params.as_of_ms;
+    const folds = await this.refreshFolds(asOfMs);
+    if (kept !== null && asOfMs !== undefined && !folds.later) {
       const rows = await this.rows(kept, params);
       // INVARIANT: the kept rows alone are the answer only if no fold ended after as_of while they were
       // read; a cart's last activity only grows, so none after the read means none during it. Otherwise
       // (a fold of an event later than as_of landed meanwhile) the answer is asked again with the fold.
-      if (!(await this.foldsAfter(params.as_of_ms))) return rows;
+      if (!(await this.foldedSince(folds, asOfMs))) return rows;
     }
     return this.rows(sql, params);
+  }
+
+  /**
+   * Whether a kept fold may have an event after as_of now, when none had at `folds`. On chdb this process
+   * is the only one that writes the store (chdb binds its directory to one process), so no fold written
+   * since, and none under way then, answers it without asking; on a server another process may have
+   * folded, and queries/folds_after.sql asks.
+   */
+  private async foldedSince(folds: FoldsSeen, asOfMs: QueryParams[string]): Promise<boolean> {
+    if (this.target.kind === 'chdb' && folds.quiet && folds.generation === this.foldWrites.started) return false;
+    return this.foldsAfter(asOfMs);
   }
 
   /** Whether any kept fold has an event after the instant (queries/folds_after.sql). */
@@ -206,29 +231,36 @@ export class ClickHouseWarehouse implements Warehouse {
    * Folds again the carts marked in cart_dirty since the last fold (by any process), then moves the
    * watermark to the server time taken before the marks were read. Reads of the cart model call it first,
    * as DuckDB refreshes cart_replay; reads in one process take turns, so a dashboard's three answers fold once.
+   * With an as_of it also tells whether a kept fold then has an event after it (`later`), from the same
+   * round trip as the marks when there is nothing to fold (fold_pending.sql).
    */
-  refreshFolds(): Promise<void> {
+  refreshFolds(asOfMs?: QueryParams[string]): Promise<FoldsSeen> {
     return this.foldLock.run(async () => {
-      const [pending] = await this.rows(query('clickhouse', 'fold_pending'), { margin_ms: MARK_MARGIN_MS });
+      const seen = { generation: this.foldWrites.started, quiet: this.foldWrites.running === 0 };
+      const [pending] = await this.rows(query('clickhouse', 'fold_pending'), { margin_ms: MARK_MARGIN_MS, as_of_ms: asOfMs ?? NO_AS_OF });
       const marks = ((pending?.marks as [string, string][] | undefined) ?? []).map(([cart, at]) => ({ cart, key: `${cart}@${at}` }));
-      if (marks.length === 0) return;
+      if (marks.length === 0 || !pending) return { ...seen, later: Boolean(pending?.later) };
       // A mark this process saw in an earlier fold was folded with its events (stored before it): only
       // marks not seen yet are folded, so the margin costs each mark one fold per process, not one per read.
       const carts = [...new Set(marks.filter((m) => !this.foldedMarks.has(m.key)).map((m) => m.cart))];
       await this.foldCarts(carts);
       // Moved on even when every mark was folded before: otherwise the marks of the margin stay in every
       // later read's window (and are sent to it) until the next write; moved, they leave it 10 s later.
-      await this.client.command({ query: query('clickhouse', 'advance_watermark'), query_params: { fold_to_us: String(pending!.fold_to_us) }, clickhouse_settings: FOLD_SETTINGS });
+      await this.client.command({ query: query('clickhouse', 'advance_watermark'), query_params: { fold_to_us: String(pending.fold_to_us) }, clickhouse_settings: FOLD_SETTINGS });
       this.foldedMarks = new Set(marks.map((m) => m.key)); // the marks still inside the window
       if (Date.now() - this.marksForgottenAt > FORGET_MARKS_EVERY_MS) {
         await this.client.command({ query: query('clickhouse', 'forget_old_marks') });
         this.marksForgottenAt = Date.now();
       }
+      if (carts.length === 0) return { ...seen, later: Boolean(pending.later) };
+      // The folds just written may end after as_of: asked again, after them.
+      const after = { generation: this.foldWrites.started, quiet: this.foldWrites.running === 0 };
+      return { ...after, later: asOfMs !== undefined && (await this.foldsAfter(asOfMs)) };
     });
   }
 
-  refreshDerived(): Promise<void> {
-    return this.refreshFolds();
+  async refreshDerived(): Promise<void> {
+    await this.refreshFolds();
   }
 
   /**
@@ -245,10 +277,24 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   /** Runs the named fold queries, in order, on each chunk of carts in turn. */
-  private async refold(carts: readonly string[], steps: readonly string[]): Promise<void> {
-    for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
-      const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
-      for (const name of steps) await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
+  private refold(carts: readonly string[], steps: readonly string[]): Promise<void> {
+    if (carts.length === 0) return Promise.resolve();
+    return this.writingFolds(async () => {
+      for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
+        const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
+        for (const name of steps) await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
+      }
+    });
+  }
+
+  /** Runs a step that writes the kept folds, counted (foldWrites) so that a read knows one happened meanwhile. */
+  private async writingFolds<T>(step: () => Promise<T>): Promise<T> {
+    this.foldWrites.started++;
+    this.foldWrites.running++;
+    try {
+      return await step();
+    } finally {
+      this.foldWrites.running--;
     }
   }
 
@@ -259,12 +305,12 @@ export class ClickHouseWarehouse implements Warehouse {
    * The watermark stays: marks not folded yet are folded again at the next read, which changes nothing.
    */
   rebuildReadModels(): Promise<{ carts: number; lines: number }> {
-    return this.writeLock.run(() => this.foldLock.run(async () => {
+    return this.writeLock.run(() => this.foldLock.run(() => this.writingFolds(async () => {
       for (const table of ['cart_folds', 'cart_line_folds']) await this.client.command({ query: `TRUNCATE TABLE ${table}` });
       for (const name of ['rebuild_folds', 'rebuild_lines']) await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
       const [row] = await this.rows(query('clickhouse', 'read_model_counts'));
       return { carts: Number(row?.carts ?? 0), lines: Number(row?.lines ?? 0) };
-    }));
+    })));
   }
 
   /** Runs a read query with bound parameters; rows as JSON (64-bit integers as strings). */
@@ -275,9 +321,15 @@ export class ClickHouseWarehouse implements Warehouse {
 
   /** The data team's SQL: checked, then run on a read-only session of its own (sandbox/sandbox.ts). */
   async runReadOnly(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
-    // The data team's queries may read the cart model, which reads cart_folds.
-    await this.refreshFolds();
-    return this.sandbox.run(sql, limits);
+    // The data team's queries may read the cart model, which reads cart_folds: folded first. A query whose
+    // every view call names a literal as_of that no kept fold ends after reads the `_kept` twins, as query() does.
+    return this.sandbox.run(sql, limits, async (statement, viewCalls) => {
+      const asOfMs = keptAsOf(statement, viewCalls);
+      const folds = await this.refreshFolds(asOfMs ?? undefined);
+      const kept = keptVariant(statement);
+      if (asOfMs === null || kept === null || folds.later) return null;
+      return { statement: kept, stillExact: async () => !(await this.foldedSince(folds, asOfMs)) };
+    });
   }
 
   /** The raw export, streamed in the engine's own output formats (export.ts). */
@@ -298,7 +350,7 @@ export class ClickHouseWarehouse implements Warehouse {
    * (docs/reliability.md).
    */
   forgetCustomer(customerId: string, opts: ForgetOptions = {}): Promise<ForgetResult> {
-    return this.writeLock.run(() => this.foldLock.run(async () => {
+    return this.writeLock.run(() => this.foldLock.run(() => this.writingFolds(async () => {
       const params = { ...forgetParams(customerId, opts), needle: JSON.stringify(customerId) };
       const [row] = await this.rows(query('clickhouse', 'forget_counts'), params);
       const counts = {
@@ -320,7 +372,7 @@ export class ClickHouseWarehouse implements Warehouse {
       }
       await this.foldCarts(carts);
       return counts;
-    }));
+    })));
   }
 
   async close(): Promise<void> {

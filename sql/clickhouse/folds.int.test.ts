@@ -9,8 +9,8 @@ import type { EventRow } from '../rows.ts';
 import type { ClickHouseWarehouse } from './adapter.ts';
 
 /** The shop's 29 events as the pipeline hands them to writeBatch. */
-function shopRows(): EventRow[] {
-  return shopEvents().map((e) => {
+function shopRows(events = shopEvents()): EventRow[] {
+  return events.map((e) => {
     const p = processMessage({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: AS_OF }, 64 * 1024);
     if (p.kind !== 'event') throw new Error('the shop fixture holds valid events only');
     return p.row;
@@ -129,6 +129,61 @@ describe('cart_folds: carts marked by writes, folded before reads, kept', () => 
     // then each sees the carts started by then
     expect(early.json.funnel[0]!.carts).toBe(Number(live[0]!.n));
     expect(late.json.funnel[0]!.carts).toBe(10);
+  });
+});
+
+describe('a read as of an instant no fold ends after: the kept rows, in as few round trips as hold it', () => {
+  /** The queries ClickHouse is asked by `run`, by their first comment line. */
+  async function asked(run: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    const query = warehouse.client.query.bind(warehouse.client);
+    warehouse.client.query = ((p: Parameters<typeof query>[0]) => {
+      seen.push(p.query.trimStart().split('\n')[0]!);
+      return query(p);
+    }) as typeof query;
+    try {
+      await run();
+    } finally {
+      warehouse.client.query = query;
+    }
+    return seen;
+  }
+
+  it('asks twice on chdb with nothing to fold: the marks with whether a fold ends after as_of, then the kept answer', async () => {
+    // given every cart folded
+    await warehouse.writeBatch(shopRows(), []);
+    await warehouse.refreshFolds();
+    // when the abandonment funnel is asked as of the last event
+    const seen = await asked(() => abandonmentFunnel(warehouse, { from: T0, to: AS_OF, as_of: AS_OF, abandon_ms: DAY }, 'none'));
+    // then fold_pending.sql, then abandonment.sql over the `_kept` twins, and nothing after
+    expect(seen).toEqual([
+      '-- The marks to look at before a read: those since the last fold, and those of the margin before it (a mark',
+      '-- Carts started in [from, to), as of as_of, by breakdown key and currency (counts add up across currencies).',
+    ]);
+  });
+
+  it('asks again through the live fold when this process folds a later event while the kept rows are read', async () => {
+    // given every cart folded, and the funnel as of AS_OF
+    await warehouse.writeBatch(shopRows(), []);
+    const w = { from: T0, to: AS_OF, as_of: AS_OF, abandon_ms: DAY };
+    const expected = await abandonmentFunnel(warehouse, w, 'none');
+    // when, while the kept rows are read, cart A gets an event after AS_OF and another read folds it
+    const [first] = shopEvents().filter((e) => e.cart_id === 'A');
+    const late = shopRows([{ ...first!, event_id: '00000000-0000-4000-8000-00000000ffff', occurred_at: new Date(AS_OF + 3_600_000).toISOString() }]);
+    const query = warehouse.client.query.bind(warehouse.client);
+    let interleaved = false;
+    warehouse.client.query = (async (p: Parameters<typeof query>[0]) => {
+      if (!interleaved && p.query.includes('cart_state_kept(')) {
+        interleaved = true;
+        await warehouse.writeBatch(late, []);
+        await warehouse.refreshFolds();
+      }
+      return query(p);
+    }) as typeof query;
+    const answer = await abandonmentFunnel(warehouse, w, 'none').finally(() => (warehouse.client.query = query));
+    // then the answer still counts cart A as of AS_OF (folded from its events up to it), as before
+    expect(interleaved).toBe(true);
+    expect(answer.json).toEqual(expected.json);
   });
 });
 

@@ -16,6 +16,26 @@ const TWINNED: ReadonlySet<string> = new Set(['cart_state', 'cart_lines', 'audie
 /** A call of a view that has a `_kept` twin (cart_fold_asof, the fold itself, has none). */
 const CALL = /\b(cart_replay|cart_line_replay|cart_state|cart_lines|audience|cart_line_state)_asof\(/g;
 
+/** A call of a view that has a `_kept` twin, with a literal as_of first, as ClickHouse's formatQuery prints it. */
+const LITERAL_CALL = /\b(?:cart_replay|cart_line_replay|cart_state|cart_lines|audience|cart_line_state)_asof\(as_of_ms = (\d{1,19})[,)]/g;
+
+/**
+ * The earliest as_of of a data-team statement (canonical, formatQuery's text) whose every call of a view
+ * with a twin names a literal as_of, or null. `calls` is how many such calls its AST holds: the text must
+ * show exactly as many, each with a literal, so that no string literal or other text that looks like a call
+ * is counted or rewritten by keptVariant.
+ */
+export function keptAsOf(statement: string, calls: number): string | null {
+  const all = statement.match(CALL)?.length ?? 0;
+  const literal = [...statement.matchAll(LITERAL_CALL)].map((m) => BigInt(m[1]!));
+  if (calls === 0 || all !== calls || literal.length !== calls) return null;
+  const earliest = literal.reduce((a, b) => (b < a ? b : a));
+  return earliest <= 9223372036854775807n ? String(earliest) : null;
+}
+
+/** The names of the `_kept` twins, which a rewritten statement reads (keptVariant). */
+export const KEPT_VIEWS: ReadonlySet<string> = new Set([...TWINNED, 'cart_replay', 'cart_line_replay'].map((v) => `${v}_kept`));
+
 /** The query reading the `_kept` twins instead of the `_asof` views, or null if it reads none of them. */
 export function keptVariant(sql: string): string | null {
   const kept = sql.replace(CALL, '$1_kept(');

@@ -1,7 +1,13 @@
 -- The lines (quantity > 0) of the given carts as of as_of; cart_ids is a JSON array of strings.
--- The cart filter reaches the events scan (cart_id leads the sorting key), so only those carts are folded.
+-- The lines of cart_lines_asof, unnested here from the five line arrays this answer shows: that view unnests
+-- all fourteen (what the line model keeps), and reading them for every cart of the granules the filter
+-- keeps cost twice as much (70 against 36 ms for a 1,000-cart page of the bench's 1M store). The arrays
+-- are parallel, so the same lines come out.
 SELECT cart_id, product_id, product_name, category, quantity, unit_price_minor
-FROM cart_lines_asof(as_of_ms = {as_of_ms:Int64})
+FROM cart_replay_asof(as_of_ms = {as_of_ms:Int64})
+ARRAY JOIN
+  line_product_id AS product_id, line_quantity AS quantity, line_unit_price_minor AS unit_price_minor,
+  line_product_name AS product_name, line_category AS category
 WHERE cart_id IN (SELECT arrayJoin(JSONExtract({cart_ids:String}, 'Array(String)')))
   AND quantity > 0
 ORDER BY cart_id, product_id;

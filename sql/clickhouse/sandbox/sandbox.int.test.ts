@@ -151,6 +151,24 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
     expect(err).toMatchObject(refusal);
   });
 
+  it('refuses a function created on the server (its body is nobody\'s check), after queries of built-ins only', async () => {
+    // given a query of built-ins answered (the built-in names are read once), then a SQL function created
+    expect(await codeOf('SELECT count(), sum(number) FROM numbers(10)')).toBe('ran');
+    await warehouse.client.command({ query: 'CREATE FUNCTION sandbox_plus_one AS (x) -> x + 1' });
+    try {
+      // when a query calls it, then it is refused by name
+      const err = await warehouse.runReadOnly('SELECT sandbox_plus_one(number) FROM numbers(3)', LIMITS).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'sql_forbidden_function', extra: { function: 'sandbox_plus_one' } });
+    } finally {
+      await warehouse.client.command({ query: 'DROP FUNCTION sandbox_plus_one' });
+    }
+  });
+
+  it('a function cannot be created under a built-in name (what reading the built-in names once relies on)', async () => {
+    const err = await warehouse.client.command({ query: 'CREATE FUNCTION count AS (x) -> x' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: '609' }); // FUNCTION_ALREADY_EXISTS
+  });
+
   it('the resolved query tree of a read of the exposed tables and the cart model passes', async () => {
     const sql = `WITH s AS (SELECT * FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)) SELECT count() FROM s, events AS e WHERE e.type IN (SELECT 'x' FROM rejected_events) OR 1 IN system.one`;
     const rs = await warehouse.client.query({ query: `EXPLAIN QUERY TREE ${sql}`, format: 'TabSeparatedRaw' });
@@ -281,6 +299,15 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     await warehouse.runReadOnly('SELECT 1', { ...LIMITS, maxRows: 1 });
     expect((await warehouse.rows('SELECT number FROM numbers(5)')).length).toBe(5);
     expect((await warehouse.rows("SELECT getSetting('readonly') AS r"))[0]!.r).toBe(0);
+  });
+
+  it('a read of the cart model as of now reads the kept twins: the same answer, and text that looks like a call is left as written', async () => {
+    const sql = `SELECT 'cart_state_asof(as_of_ms = 1, ' AS s, count() AS n FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)`;
+    const now = await warehouse.runReadOnly(sql, LIMITS);
+    const early = await warehouse.runReadOnly(`SELECT count() AS n FROM cart_state_asof(as_of_ms = ${T0 + 2 * 86_400_000}, abandon_ms = 86400000)`, LIMITS);
+    const folded = await warehouse.rows(`SELECT count() AS n FROM cart_fold_asof(as_of_ms = ${T0 + 2 * 86_400_000})`);
+    expect(now.values).toEqual([['cart_state_asof(as_of_ms = 1, '], [10n]]);
+    expect(early.values).toEqual([[BigInt(folded[0]!.n as string)]]);
   });
 
   it('reads events as if with FINAL: a copy not yet merged counts once', async () => {

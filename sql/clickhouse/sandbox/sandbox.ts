@@ -7,6 +7,15 @@ import { classify, engineLimits, firstLine, rowLimit } from './limits.ts';
 import { deniedFunction, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES, IN_FUNCTIONS } from './policy.ts';
 import type { SandboxSessions } from './sessions.ts';
 import { checkQueryTree, explainLines } from './tree.ts';
+import { KEPT_VIEWS } from '../keptModel.ts';
+
+/**
+ * The warehouse's say on a checked statement before it runs (its folds refreshed first): the same query
+ * over the `_kept` twins when no kept fold ends after its as_of (keptModel.ts), with the check after the
+ * read that keeps it exact, or null to run it as written. `viewCalls` is how many calls of the cart-model
+ * views its AST holds.
+ */
+export type KeptPlanner = (statement: string, viewCalls: number) => Promise<{ statement: string; stillExact: () => Promise<boolean> } | null>;
 
 /**
  * The data team's SQL on ClickHouse, in four steps:
@@ -34,11 +43,15 @@ export class ClickHouseSandbox {
     private readonly database: string,
   ) {}
 
-  async run(sql: string, limits: ReadOnlyLimits): Promise<ReadOnlyResult> {
+  /** The names of the functions built into ClickHouse, read once (userFunctions). */
+  private builtIns: Promise<Set<string>> | null = null;
+
+  async run(sql: string, limits: ReadOnlyLimits, plan: KeptPlanner = async () => null): Promise<ReadOnlyResult> {
     const started = Date.now();
     if (sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').replace(/[\s;]/g, '') === '') throw new QueryError('sql_empty', 'the query is empty');
-    const statement = await this.canonical(sql);
-    await this.check(statement);
+    const { statement, tables } = await this.canonical(sql);
+    const viewCalls = await this.check(statement, tables);
+    const kept = await plan(statement, viewCalls);
     // The time limit covers the checks and the opening of a session too.
     const seconds = () => Math.max(0.001, (limits.timeoutMs - (Date.now() - started)) / 1000);
     let answer: { meta: { name: string; type: string }[]; data: unknown[][] };
@@ -47,23 +60,27 @@ export class ClickHouseSandbox {
     });
     let failed = false;
     try {
-      const runner = lease.client;
-      const tree = await runner.query({ query: `EXPLAIN QUERY TREE ${statement}`, format: 'TabSeparatedRaw', clickhouse_settings: engineLimits(limits, seconds()) });
-      const { constantBytes } = checkQueryTree(await tree.text(), this.database);
-      const rs = await runner.query({
-        query: statement,
-        format: 'JSONCompact',
-        clickhouse_settings: {
-          ...engineLimits(limits, seconds()),
-          ...rowLimit(limits, constantBytes),
-          session_timezone: 'UTC',
-          // Every read of events as if with FINAL, as the warehouse's own queries do: copies not yet merged count once.
-          final: 1,
-          output_format_json_quote_64bit_integers: 1,
-          output_format_json_named_tuples_as_objects: 1,
-        },
-      });
-      answer = (await rs.json()) as unknown as typeof answer;
+      const execute = async (text: string, alsoExposed?: ReadonlySet<string>) => {
+        const tree = await lease.client.query({ query: `EXPLAIN QUERY TREE ${text}`, format: 'TabSeparatedRaw', clickhouse_settings: engineLimits(limits, seconds()) });
+        const { constantBytes } = checkQueryTree(await tree.text(), this.database, alsoExposed);
+        const rs = await lease.client.query({
+          query: text,
+          format: 'JSONCompact',
+          clickhouse_settings: {
+            ...engineLimits(limits, seconds()),
+            ...rowLimit(limits, constantBytes),
+            session_timezone: 'UTC',
+            // Every read of events as if with FINAL, as the warehouse's own queries do: copies not yet merged count once.
+            final: 1,
+            output_format_json_quote_64bit_integers: 1,
+            output_format_json_named_tuples_as_objects: 1,
+          },
+        });
+        return (await rs.json()) as unknown as typeof answer;
+      };
+      answer = kept === null ? await execute(statement) : await execute(kept.statement, KEPT_VIEWS);
+      // INVARIANT: the twins' answer stands only if no fold ended after its as_of while it was read.
+      if (kept !== null && !(await kept.stillExact())) answer = await execute(statement);
     } catch (err) {
       if (err instanceof QueryError) throw err;
       // chdb hands what a stopped query had written so far to the session's next query: the session
@@ -104,12 +121,19 @@ export class ClickHouseSandbox {
     };
   }
 
-  /** One statement, as ClickHouse prints it back. */
-  private async canonical(sql: string): Promise<string> {
+  /**
+   * One statement, as ClickHouse prints it back, and every table of this database, and of no other: those
+   * the data team's SQL may not name unless exposed (one round trip).
+   */
+  private async canonical(sql: string): Promise<{ statement: string; tables: ReadonlySet<string> }> {
     try {
-      const rs = await this.checker.query({ query: 'SELECT formatQuery({q:String}) AS f', query_params: { q: sql }, format: 'JSONEachRow' });
-      const [row] = await rs.json<{ f: string }>();
-      return row!.f;
+      const rs = await this.checker.query({
+        query: 'SELECT formatQuery({q:String}) AS f, (SELECT groupArray(name) FROM system.tables WHERE database = currentDatabase()) AS tables',
+        query_params: { q: sql },
+        format: 'JSONEachRow',
+      });
+      const [row] = await rs.json<{ f: string; tables: string[] }>();
+      return { statement: row!.f, tables: new Set(row!.tables) };
     } catch (err) {
       const message = (err as Error).message;
       if (/Multi-statements are not allowed/.test(message)) {
@@ -128,8 +152,8 @@ export class ClickHouseSandbox {
     }
   }
 
-  /** Walks the statement's AST against policy.ts. */
-  private async check(statement: string): Promise<void> {
+  /** Walks the statement's AST against policy.ts; returns how many calls of the cart-model views it holds. */
+  private async check(statement: string, tables: ReadonlySet<string>): Promise<number> {
     if (!/^\s*(SELECT|WITH|\()/i.test(statement)) throw new QueryError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${statement.trim().split(/\s/)[0]}`);
     let text: string;
     try {
@@ -151,13 +175,17 @@ export class ClickHouseSandbox {
       }
     }
     if (/\bINTO\s+OUTFILE\b/i.test(statement)) throw new QueryError('sql_not_read_only', 'INTO OUTFILE writes a file; only reads may run');
-    const [tables, userFunctions] = await Promise.all([this.tables(), this.userFunctions()]);
+    const userFunctions = await this.userFunctions(nodes.flatMap((node, i) => {
+      const fn = /^Function (\S+)/.exec(node.text);
+      return fn && !parentOf(nodes, i)?.text.startsWith('TableExpression') ? [fn[1]!] : [];
+    }));
     const checkTable = (name: string) => {
       if (EXPOSED_TABLES.has(name) || EXPOSED_TABLES.has(name.replace(`${this.database}.`, '')) || EXPOSED_SYSTEM_TABLES.has(name)) return;
       // Not exposed: refused when it names a real table; otherwise it is a CTE of the query (or
       // nothing, which the engine then reports).
       if (name.includes('.') || tables.has(name)) throw new QueryError('sql_forbidden_table', `table ${name} is not exposed; see docs/sql.md`, { table: name });
     };
+    let viewCalls = 0;
     nodes.forEach((node, i) => {
       const parent = parentOf(nodes, i);
       if (node.text === 'Set' || node.text.startsWith('Set ')) {
@@ -176,6 +204,7 @@ export class ClickHouseSandbox {
       if (fn) {
         const name = fn[1]!;
         if (parent?.text.startsWith('TableExpression')) {
+          if (name.endsWith('_asof')) viewCalls++;
           if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new QueryError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
           return;
         }
@@ -183,17 +212,27 @@ export class ClickHouseSandbox {
         if (denied !== undefined) throw new QueryError('sql_forbidden_function', `function ${name} is not allowed: it ${denied}`, { function: name });
       }
     });
+    return viewCalls;
   }
 
-  /** Every table of this database, and of no other: those the data team's SQL may not name unless exposed. */
-  private async tables(): Promise<Set<string>> {
-    const rs = await this.checker.query({ query: 'SELECT name FROM system.tables WHERE database = currentDatabase()', format: 'JSONEachRow' });
-    return new Set((await rs.json<{ name: string }>()).map((r) => r.name));
+  /**
+   * Of the functions a query calls, those created on the server (SQL or executable UDFs): their bodies are
+   * nobody's check. system.functions is built whole at every read (~1,900 rows, 15–80 ms on chdb), so the
+   * names built into ClickHouse are read once: a user function cannot take a built-in's name (CREATE
+   * FUNCTION refuses it), so a query calling built-ins only has none, and any other name is looked up.
+   */
+  private async userFunctions(called: readonly string[]): Promise<Set<string>> {
+    this.builtIns ??= this.functionNames("origin = 'System'").catch((err: unknown) => {
+      this.builtIns = null;
+      throw err;
+    });
+    const builtIns = await this.builtIns;
+    if (called.every((name) => builtIns.has(name))) return new Set();
+    return this.functionNames("origin != 'System'");
   }
 
-  /** Functions created on the server (SQL or executable UDFs): their bodies are nobody's check. */
-  private async userFunctions(): Promise<Set<string>> {
-    const rs = await this.checker.query({ query: "SELECT name FROM system.functions WHERE origin != 'System'", format: 'JSONEachRow' });
+  private async functionNames(where: string): Promise<Set<string>> {
+    const rs = await this.checker.query({ query: `SELECT name FROM system.functions WHERE ${where}`, format: 'JSONEachRow' });
     return new Set((await rs.json<{ name: string }>()).map((r) => r.name));
   }
 }

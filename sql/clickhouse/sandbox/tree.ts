@@ -10,15 +10,16 @@ import { deniedFunction, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE_FUNCTIONS, EXPOSED
  *
  * The analyzer evaluates constant scalar subqueries while it resolves, so the tree is asked for on the
  * read-only session with the query's own limits, after the AST walk has let only exposed names through.
+ * `alsoExposed` names the views the warehouse itself put into the statement (the `_kept` twins).
  */
-export function checkQueryTree(text: string, database: string): { constantBytes: number } {
+export function checkQueryTree(text: string, database: string, alsoExposed: ReadonlySet<string> = new Set()): { constantBytes: number } {
   const lines = explainLines(text);
   for (const line of lines.map((l) => l.trim())) {
     const table = /^TABLE id: \d+,.*\btable_name: ([^,\s]+)/.exec(line);
     if (table) {
       const name = table[1]!;
       const local = name.startsWith(`${database}.`) ? name.slice(database.length + 1) : null;
-      const exposed = (local !== null && (EXPOSED_TABLES.has(local) || EXPOSED_TABLE_FUNCTIONS.has(local))) || EXPOSED_SYSTEM_TABLES.has(name);
+      const exposed = (local !== null && (EXPOSED_TABLES.has(local) || EXPOSED_TABLE_FUNCTIONS.has(local) || alsoExposed.has(local))) || EXPOSED_SYSTEM_TABLES.has(name);
       if (!exposed) throw new QueryError('sql_forbidden_table', `table ${local ?? name} is not exposed; see docs/sql.md`, { table: local ?? name });
       continue;
     }
