@@ -6,6 +6,7 @@ import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import { query as namedQuery } from '../sql/loader.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { BENCH_DAYS, BENCH_END, benchDuckDb, storeLabel, storeOf, type BenchStore } from './dataset.ts';
+import { timeExport } from './export.ts';
 import { percentile, timeIt, type Result } from './stats.ts';
 
 const DAY = 86_400_000;
@@ -61,11 +62,16 @@ export async function request(port: number, url: string, body?: string): Promise
 
 /**
  * Times every endpoint over HTTP (`runs` times after a warm-up): p95, and p50 beside the bare SQL's p50
- * where the endpoint has a named query (ratio = bare / endpoint: 1 means the API adds nothing).
+ * where the endpoint has a named query (ratio = bare / endpoint: 1 means the API adds nothing); an export
+ * also its first byte and events/s (export.ts).
  */
 export async function timeEndpoints(port: number, endpoints: Endpoint[], runs: number, prefix: string, log: (s: string) => void): Promise<Result[]> {
   const results: Result[] = [];
   for (const [name, url, bare, body] of endpoints) {
+    if (url.startsWith('/v1/export/')) {
+      results.push(...(await timeExport(port, url, runs, prefix, name, log)));
+      continue;
+    }
     const api = await timeIt(runs, () => request(port, url, body));
     const p50 = percentile(api, 0.5);
     results.push({ name: `${prefix}: ${name} p95`, value: percentile(api, 0.95), unit: 'ms' });

@@ -55,6 +55,7 @@ describe('migrations', () => {
       { version: 3, name: 'refold_large_values' },
       { version: 4, name: 'cart_line_folds' },
       { version: 5, name: 'cart_folds_by_start' },
+      { version: 6, name: 'events_by_time' },
     ]);
     const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
     expect(tables).toEqual([
@@ -97,6 +98,32 @@ describe('migration 5: cart_folds laid out by start', () => {
     });
     expect(await warehouse.rows(folds)).toEqual(kept);
     expect(await answers()).toEqual(before);
+  });
+});
+
+describe('migration 6: the projection events_by_time', () => {
+  it('builds the projection in the parts of a store written before it, its NDJSON export unchanged', async () => {
+    // Given the shop written on a store without the projection (as before migration 6)
+    const c = (query: string) => warehouse.client.command({ query });
+    await c('ALTER TABLE events DROP PROJECTION events_by_time');
+    await c('DELETE FROM schema_migrations WHERE version = 6');
+    const { events } = rowsOf(shopEvents().map((e) => msg(JSON.stringify(e))));
+    await warehouse.writeBatch(events, []);
+    const ndjson = async () => {
+      const ex = await warehouse.exportEvents({ fromMs: T0 - DAY, toMs: AS_OF + DAY }, 'ndjson', { maxRows: 1_000 });
+      const parts: Buffer[] = [];
+      for await (const part of ex.stream) parts.push(part as Buffer);
+      return { rows: ex.rows, text: Buffer.concat(parts).toString('utf8') };
+    };
+    const before = await ndjson();
+    const projected = () => warehouse.rows("SELECT sum(rows) AS n FROM system.projection_parts WHERE database = currentDatabase() AND table = 'events' AND name = 'events_by_time' AND active");
+    expect(await projected()).toEqual([{ n: '0' }]);
+    // when it migrates
+    expect(await warehouse.migrate()).toEqual(['6_events_by_time']);
+    // then every stored event is in the projection, and the export gives the same lines
+    expect(await projected()).toEqual([{ n: String(events.length) }]);
+    expect(before.rows).toBe(events.length);
+    expect(await ndjson()).toEqual(before);
   });
 });
 

@@ -6,7 +6,7 @@ import type { ClickHouseWarehouse } from './adapter.ts';
 /** The column definitions of a CREATE TABLE statement, as written. */
 function columns(sql: string): string[] {
   const body = sql.slice(sql.indexOf('(') + 1, sql.search(/\)\s*(--[^\n]*\n\s*)*ENGINE/));
-  return body.split('\n').map((l) => l.trim().replace(/,$/, '')).filter((l) => l && !l.startsWith('--') && !l.startsWith('INDEX'));
+  return body.split('\n').map((l) => l.trim().replace(/,$/, '')).filter((l) => l && !l.startsWith('--') && !l.startsWith('INDEX') && !l.startsWith('PROJECTION'));
 }
 const table = (sql: string) => /CREATE (?:OR REPLACE )?TABLE (?:IF NOT EXISTS )?(\w+)/.exec(sql)![1]!;
 
@@ -38,6 +38,19 @@ describe('the cluster DDL', () => {
       expect([name, columns(local)]).toEqual([name, columns(sql)]);
       expect(local).toMatch(/ENGINE = Replicated\w*MergeTree\(/);
       expect(cluster.find((c) => table(c) === name)).toMatch(new RegExp(`AS ${name}_local\\s+ENGINE = Distributed\\('\\{cluster\\}'`));
+    }
+  });
+
+  it('holds every projection a migration adds, and the merge mode it needs', () => {
+    const added = migrations('clickhouse')
+      .flatMap((m) => statements(m.sql))
+      .map((sql) => /ALTER TABLE (\w+) ADD PROJECTION IF NOT EXISTS (\w+ \(.*\))\s*$/s.exec(sql.trim()))
+      .filter((m) => m !== null);
+    expect(added.map((m) => m[1])).toEqual(['events']);
+    for (const [, name, projection] of added) {
+      const local = cluster.find((c) => table(c) === `${name}_local`)!;
+      expect(local).toContain(`PROJECTION ${projection}`);
+      expect(local).toContain("deduplicate_merge_projection_mode = 'rebuild'");
     }
   });
 });

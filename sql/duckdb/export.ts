@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBBlobVector, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { RecordBatch } from 'apache-arrow';
 import { arrowSchema, arrowStreamBytes, recordBatch } from '../arrow.ts';
 import { QueryError } from '../errors.ts';
+import { exportSlices } from '../exportSlices.ts';
 import { query } from '../loader.ts';
 import type { EventExport, ExportFormat, ExportOptions, TimeRange } from '../warehouse.ts';
 import { columnReader } from './values.ts';
@@ -79,32 +80,25 @@ export class DuckDbExporter {
   }
 }
 
-/** Events per slice of an NDJSON export, about: the engine sorts one slice before its first line leaves. */
-const SLICE_EVENTS = 50_000;
-
-/**
- * The range in consecutive slices of time, each holding about SLICE_EVENTS of its `rows` events if they
- * were spread evenly: [from, to) = [s0, s1) ∪ [s1, s2) ∪ …, so their lines in turn are the range's, in
- * (occurred_at, event_id) order.
- */
-export function exportSlices(range: TimeRange, rows: number, perSlice = SLICE_EVENTS): TimeRange[] {
-  const span = range.toMs - range.fromMs;
-  const count = Math.max(1, Math.min(Math.ceil(rows / perSlice), span));
-  const slices: TimeRange[] = [];
-  for (let i = 0; i < count; i++) {
-    slices.push({ fromMs: range.fromMs + Math.floor((span * i) / count), toMs: i === count - 1 ? range.toMs : range.fromMs + Math.floor((span * (i + 1)) / count) });
-  }
-  return slices;
-}
+/** Lines per block an NDJSON slice is handed over in, about (queries/export_events_ndjson.sql). */
+const BLOCK_EVENTS = 2_048;
 
 // INVARIANT: every slice is read in the export's READ ONLY transaction: one snapshot, the one counted.
+// Each block is handed on as soon as it is fetched. (Reading a slice whole and starting the next one's
+// query while it was written, as ClickHouse's export does, took 2-2.5× as long over HTTP: 3.7-6.1 s
+// against 1.6-2.4 s for 10 days of the 1M bench store, interleaved, load average 7-10; why, not found.)
 async function* ndjsonChunks(conn: DuckDBConnection, range: TimeRange, rows: number): AsyncGenerator<Buffer> {
+  const blockMs = Math.max(1, Math.floor(((range.toMs - range.fromMs) * BLOCK_EVENTS) / Math.max(1, rows)));
   for (const slice of exportSlices(range, rows)) {
-    const result = await conn.stream(query('duckdb', 'export_events_ndjson'), { from_ms: BigInt(slice.fromMs), to_ms: BigInt(slice.toMs) });
+    const result = await conn.stream(query('duckdb', 'export_events_ndjson'), { from_ms: BigInt(slice.fromMs), to_ms: BigInt(slice.toMs), block_ms: BigInt(blockMs) });
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      yield Buffer.from(`${(chunk.getColumnValues(0) as string[]).join('\n')}\n`);
+      const blocks = chunk.getColumnVector(0) as DuckDBBlobVector;
+      for (let i = 0; i < chunk.rowCount; i++) {
+        const bytes = blocks.getItemBytes(i)!;
+        yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
     }
   }
 }

@@ -1,4 +1,4 @@
--- The cluster variant of migrations/ (001_events.sql, 002_cart_folds.sql, 004_cart_line_folds.sql), for installs that outgrow one server: every table
+-- The cluster variant of migrations/ (001_events.sql, 002_cart_folds.sql, 004_cart_line_folds.sql, 006_events_by_time.sql), for installs that outgrow one server: every table
 -- replicated (ReplicatedMergeTree over ClickHouse Keeper) and sharded behind a Distributed table of the
 -- name carrello queries. Applied once by an operator, on any node; carrello itself only ever runs the
 -- single-server DDL, whose IF NOT EXISTS then leaves these tables alone. docs/clickhouse.md says how.
@@ -39,13 +39,15 @@ CREATE TABLE IF NOT EXISTS events_local ON CLUSTER '{cluster}' (
   order_items       Array(Tuple(product_id String, quantity Int32, unit_price_minor Int64)),
   source            LowCardinality(String),
   payload           String CODEC(ZSTD(3)),
-  INDEX event_id_bloom event_id TYPE bloom_filter(0.001) GRANULARITY 1
+  INDEX event_id_bloom event_id TYPE bloom_filter(0.001) GRANULARITY 1,
+  -- The export's lines by time, as migrations/006_events_by_time.sql adds it.
+  PROJECTION events_by_time (SELECT occurred_at, event_id, payload ORDER BY occurred_at, event_id)
 )
 -- Replicated tables deduplicate inserted blocks (and honour insert_deduplication_token) by default.
 ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/events_local', '{replica}')
 PARTITION BY toYYYYMM(occurred_at)
 ORDER BY (cart_id, event_id)
-SETTINGS fsync_after_insert = 1, fsync_part_directory = 1;
+SETTINGS fsync_after_insert = 1, fsync_part_directory = 1, deduplicate_merge_projection_mode = 'rebuild';
 
 CREATE TABLE IF NOT EXISTS events ON CLUSTER '{cluster}' AS events_local
 ENGINE = Distributed('{cluster}', currentDatabase(), events_local, cityHash64(cart_id));

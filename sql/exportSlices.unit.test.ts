@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exportSlices } from './export.ts';
+import { exportSlices } from './exportSlices.ts';
 
 describe('exportSlices', () => {
   it('cuts [from, to) into consecutive slices of about perSlice events each, covering it exactly', () => {
