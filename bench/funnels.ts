@@ -5,7 +5,12 @@
 // (bench/dataset.ts: `--base 100000 --copies 10` is a 1M store shaped like the 10M one, `--shift 30` a long
 // history); --clickhouse asks the chdb store of the same events (bench/clickhouse.ts) instead. Prints
 // one line per funnel, or JSON; --only TEXT keeps the funnels whose name holds TEXT, --runs R times each. `node --cpu-prof --import tsx bench/funnels.ts …` profiles it.
-import { funnelReport } from '../projections/funnels/funnels.ts';
+// --split times the parts of each run apart (medians, ms): the engine's query with the answer's transfer and
+// decoding (read), the stream's ordering (stream), the matcher (match) and the summary (summary).
+import { funnelReport, matchSpec, readEventRows, startBits } from '../projections/funnels/funnels.ts';
+import { FunnelMatcher } from '../projections/funnels/matcher.ts';
+import { buildStream } from '../projections/funnels/stream.ts';
+import { summarize, summarizeByValue } from '../projections/funnels/summary.ts';
 import type { FunnelDefinition } from '../projections/funnels/definition.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
@@ -23,6 +28,7 @@ const store: BenchStore = option('--base') === undefined ? storeOf(events) : { s
 const runs = option('--runs') ?? 5;
 /** `--only ordered` runs the funnels whose name contains it. */
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
+const split = args.includes('--split');
 const DAY = 86_400_000;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -55,21 +61,27 @@ const funnels: [string, FunnelDefinition][] = [
 const warehouse: Warehouse = clickhouse ? (await benchClickHouse(store, chdbDir(store), log)).warehouse : await DuckDbWarehouse.open((await benchDuckDb(store, log)).path);
 const stored = (await warehouse.stats()).events_stored;
 // Wall time is what a caller waits; CPU time (all threads, DuckDB's included) tells a busy machine apart.
-const results: { name: string; events: number; entered: number; median_ms: number; min_ms: number; max_ms: number; cpu_ms: number }[] = [];
+const results: {
+  name: string; events: number; entered: number; median_ms: number; min_ms: number; max_ms: number; cpu_ms: number;
+  split?: Record<'read' | 'stream' | 'match' | 'summary', number>;
+}[] = [];
 for (const [name, d] of funnels.filter(([name]) => name.includes(only))) {
   const times: number[] = [];
   const cpu: number[] = [];
+  const parts: number[][] = [];
   let entered = 0;
   for (let i = 0; i < runs + 1; i++) {
     const c0 = process.cpuUsage();
     const t0 = performance.now();
-    const report = await funnelReport(warehouse, d);
+    const part = split ? await splitRun(d) : null;
+    const report = part?.report ?? (await funnelReport(warehouse, d));
     const ms = performance.now() - t0;
     const used = process.cpuUsage(c0);
     if (i > 0) {
       // the first run warms caches
       times.push(ms);
       cpu.push((used.user + used.system) / 1000);
+      if (part) parts.push(part.ms);
     }
     entered = report.steps[0]!.count;
   }
@@ -79,10 +91,28 @@ for (const [name, d] of funnels.filter(([name]) => name.includes(only))) {
     name, events: stored, entered,
     median_ms: Math.round(times[runs >> 1]!), min_ms: Math.round(times[0]!), max_ms: Math.round(times[runs - 1]!), cpu_ms: Math.round(cpu[runs >> 1]!),
   };
-  results.push(r);
+  const medianOf = (k: number) => Math.round(parts.map((p) => p[k]!).sort((a, b) => a - b)[runs >> 1]!);
+  const splitMs = split ? { read: medianOf(0), stream: medianOf(1), match: medianOf(2), summary: medianOf(3) } : undefined;
+  results.push(splitMs ? { ...r, split: splitMs } : r);
   if (!json) {
-    process.stdout.write(`${warehouse.engine} ${name}: median ${r.median_ms} ms (min ${r.min_ms}, max ${r.max_ms}; cpu ${r.cpu_ms} ms) over ${stored} events, ${entered} entered\n`);
+    const shown = splitMs ? ` [read ${splitMs.read}, stream ${splitMs.stream}, match ${splitMs.match}, summary ${splitMs.summary}]` : '';
+    process.stdout.write(`${warehouse.engine} ${name}: median ${r.median_ms} ms${shown} (min ${r.min_ms}, max ${r.max_ms}; cpu ${r.cpu_ms} ms) over ${stored} events, ${entered} entered\n`);
   }
 }
 await warehouse.close();
 if (json) process.stdout.write(`${JSON.stringify(results)}\n`);
+
+/** One run of funnelReport's parts, each timed (ms: read, stream, match, summary); the summary as funnelReport's steps. */
+async function splitRun(d: FunnelDefinition): Promise<{ ms: number[]; report: { steps: { count: number }[] } }> {
+  const t0 = performance.now();
+  const rows = await readEventRows(warehouse, d);
+  const t1 = performance.now();
+  const stream = buildStream(rows, startBits(d));
+  const t2 = performance.now();
+  const outcomes = new FunnelMatcher(stream, matchSpec(d)).matchAll();
+  const t3 = performance.now();
+  const steps = summarize(d, outcomes);
+  if (d.breakdown) summarizeByValue(d, outcomes);
+  const t4 = performance.now();
+  return { ms: [t1 - t0, t2 - t1, t3 - t2, t4 - t3], report: { steps } };
+}

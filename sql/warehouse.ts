@@ -14,6 +14,11 @@ export type Column = Float64Array | TextColumn;
 export interface Columns {
   rows: number;
   columns: Record<string, Column>;
+  /**
+   * When the answer is grouped (ClickHouse: one row per group, every column an array): the rows are the
+   * groups' items in turn, group g holding rows [groups[g], groups[g + 1]).
+   */
+  groups?: Int32Array;
 }
 
 /**

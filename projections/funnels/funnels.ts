@@ -1,6 +1,6 @@
 import type { Column, QueryParams, TextColumn, Warehouse } from '../../sql/warehouse.ts';
 import { EXCLUSION_SHIFT, type EventFilter, type FunnelBreakdown, type FunnelDefinition, type FunnelEntity, type FunnelOrder } from './definition.ts';
-import { FunnelMatcher, type Outcomes } from './matcher.ts';
+import { FunnelMatcher, type MatchSpec, type Outcomes } from './matcher.ts';
 import { buildStream, type EventRows } from './stream.ts';
 import { summarize, summarizeByValue, type BreakdownSummary, type StepSummary } from './summary.ts';
 
@@ -46,10 +46,11 @@ export async function funnelReport(warehouse: Warehouse, d: FunnelDefinition): P
 
 /**
  * The events the funnel looks at, column by column as the warehouse answers (typed arrays, text decoded
- * on access: no object per row), unordered.
+ * on access: no object per row): grouped by entity and in order (ClickHouse), or unordered (DuckDB).
  */
-async function readEventRows(warehouse: Warehouse, d: FunnelDefinition): Promise<EventRows> {
-  const { rows, columns } = await warehouse.queryColumns(`funnel_${d.entity}_events`, queryParams(d));
+export async function readEventRows(warehouse: Warehouse, d: FunnelDefinition): Promise<EventRows> {
+  const { rows, columns, groups } = await warehouse.queryColumns(`funnel_${d.entity}_events`, queryParams(d));
+  if (groups !== undefined) return { rows, groups, t: numbers(columns.t), bits: numbers(columns.bits), breakdown: texts(columns.breakdown) };
   return {
     rows,
     entity: numbers(columns.entity),
@@ -64,7 +65,12 @@ async function readEventRows(warehouse: Warehouse, d: FunnelDefinition): Promise
 /** Every entity that started an attempt in range: the attempt it counts with, or spoiled. */
 export async function matchEntities(warehouse: Warehouse, d: FunnelDefinition): Promise<Outcomes> {
   const stream = buildStream(await readEventRows(warehouse, d), startBits(d));
-  return new FunnelMatcher(stream, {
+  return new FunnelMatcher(stream, matchSpec(d)).matchAll();
+}
+
+/** What the matcher needs of the definition. */
+export function matchSpec(d: FunnelDefinition): MatchSpec {
+  return {
     order: d.order,
     steps: d.steps.length,
     windowMs: d.windowMs,
@@ -72,7 +78,7 @@ export async function matchEntities(warehouse: Warehouse, d: FunnelDefinition): 
     startToMs: d.toMs,
     exclusions: d.exclusions.map((x) => ({ from: x.between[0], to: x.between[1] })),
     breakdown: d.breakdown !== undefined,
-  }).matchAll();
+  };
 }
 
 /** The named query's parameters: the step and exclusion filters as JSON, with one bit each. */
@@ -101,7 +107,7 @@ export function queryParams(d: FunnelDefinition): QueryParams {
 }
 
 /** The steps whose events start an attempt: the first one; any one when unordered. */
-function startBits(d: FunnelDefinition): number {
+export function startBits(d: FunnelDefinition): number {
   return d.order === 'unordered' ? (1 << d.steps.length) - 1 : 1;
 }
 

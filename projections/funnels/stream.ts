@@ -26,8 +26,22 @@ export interface EventStream {
   monotone: Uint8Array;
 }
 
-/** Rows as the warehouse returns them (funnel_*_events.sql): unordered, one per event and matching definition. */
-export interface EventRows {
+/**
+ * Rows as the warehouse returns them (funnel_*_events.sql): on DuckDB unordered, one per event and
+ * matching definition; on ClickHouse one per event, grouped by entity and in order (`groups`).
+ */
+export type EventRows = UnorderedRows | GroupedRows;
+
+/** Each entity's events in its order, one row each: entity e holds rows [groups[e], groups[e + 1]). */
+export interface GroupedRows {
+  rows: number;
+  groups: Int32Array;
+  t: Float64Array;
+  bits: Float64Array;
+  breakdown: TextColumn;
+}
+
+export interface UnorderedRows {
   rows: number;
   /** The entity, numbered 0, 1, … */
   entity: Float64Array;
@@ -57,25 +71,24 @@ export function textColumn(values: readonly (string | null)[]): TextColumn {
  * Groups rows by entity and puts each entity's events in order: by seq, then occurred_at. Rows of one
  * event are merged. Events of an entity with equal seq and occurred_at fall in one moment, so the order
  * among them (event_id, in the cart model) cannot change an answer and is not needed here.
- * Rows that come grouped already (each entity's rows together and in that order, as ClickHouse sends
- * them) take one linear pass, their entities numbered in the order they come. Others (DuckDB's come
- * unordered: an ORDER BY in the engine cost more than this sort, see funnel_cart_events.sql) are sorted
- * here, by a counting sort over typed arrays.
+ * Rows that come grouped already (each entity's rows together and in that order: ClickHouse says where
+ * each entity's rows begin; DuckDB's may happen to) take one linear pass, their entities numbered in the
+ * order they come. Others (DuckDB's come unordered: an ORDER BY in the engine cost more than this sort,
+ * see funnel_cart_events.sql) are sorted here, by a counting sort over typed arrays.
  */
 export function buildStream(r: EventRows, startBits: number): EventStream {
+  if ('groups' in r) return merge(r, r.groups, null, null, startBits);
   let numbered = 0;
   for (let i = 0; i < r.rows; i++) if (r.entity[i]! >= numbered) numbered = r.entity[i]! + 1;
 
   const order = new Int32Array(r.rows);
   let starts: Int32Array;
-  let entities: number;
   const runs = groupedRuns(r, numbered);
   if (runs !== null) {
     for (let i = 0; i < r.rows; i++) order[i] = i;
     starts = runs;
-    entities = runs.length - 1;
   } else {
-    entities = numbered;
+    const entities = numbered;
     starts = new Int32Array(entities + 1);
     for (let i = 0; i < r.rows; i++) starts[r.entity[i]! + 1]! += 1;
     for (let e = 0; e < entities; e++) starts[e + 1]! += starts[e]!;
@@ -85,7 +98,16 @@ export function buildStream(r: EventRows, startBits: number): EventStream {
     for (let e = 0; e < entities; e++) sortRange(order, starts[e]!, starts[e + 1]!, r);
   }
 
-  // Merge rows of one event; number moments; note entities whose clock goes backwards.
+  return merge(r, starts, order, r.rid, startBits);
+}
+
+/**
+ * Merges rows of one event (equal rid, next to each other; rid null: every row its own event); numbers
+ * moments; notes entities whose clock goes backwards. Entity e is rows order[starts[e]] … order[starts[e
+ * + 1] - 1] (order null: rows starts[e] … starts[e + 1] - 1).
+ */
+function merge(r: EventRows, starts: Int32Array, order: Int32Array | null, rid: Float64Array | null, startBits: number): EventStream {
+  const entities = starts.length - 1;
   const offsets = new Int32Array(entities + 1);
   const t = new Float64Array(r.rows);
   const steps = new Int32Array(r.rows);
@@ -93,7 +115,7 @@ export function buildStream(r: EventRows, startBits: number): EventStream {
   const moment = new Int32Array(r.rows);
   const valueRow = new Int32Array(r.rows);
   const monotone = new Uint8Array(entities);
-  const { rid, bits: rowBits, t: times } = r;
+  const { bits: rowBits, t: times } = r;
   let n = 0;
   for (let e = 0; e < entities; e++) {
     const first = n;
@@ -103,9 +125,9 @@ export function buildStream(r: EventRows, startBits: number): EventStream {
     let lastRid = NaN;
     let lastTime = NaN;
     for (let j = starts[e]!, end = starts[e + 1]!; j < end; j++) {
-      const row = order[j]!;
+      const row = order === null ? j : order[j]!;
       const bits = rowBits[row]! | 0;
-      const id = rid[row]!;
+      const id = rid === null ? j : rid[row]!;
       if (id === lastRid) {
         steps[n - 1]! |= bits & STEP_MASK;
         exclusions[n - 1]! |= bits >>> EXCLUSION_SHIFT;
@@ -144,7 +166,7 @@ export function buildStream(r: EventRows, startBits: number): EventStream {
  * When every entity's rows come together (one run each, in any order of entities) and each run is in
  * order by (seq, t, rid): where the runs start, and end (rows). Else null.
  */
-function groupedRuns(r: EventRows, numbered: number): Int32Array | null {
+function groupedRuns(r: UnorderedRows, numbered: number): Int32Array | null {
   const { entity, seq, t, rid } = r;
   const seen = new Uint8Array(numbered);
   // One run per entity at most, so `numbered` + 1 bounds.
@@ -167,7 +189,7 @@ function groupedRuns(r: EventRows, numbered: number): Int32Array | null {
 }
 
 /** Sorts order[lo, hi) by (seq, t, rid): insertion sort for the usual handful of events, the engine's beyond. */
-function sortRange(order: Int32Array, lo: number, hi: number, r: EventRows): void {
+function sortRange(order: Int32Array, lo: number, hi: number, r: UnorderedRows): void {
   const { seq, t, rid } = r;
   if (hi - lo > 32) {
     order.subarray(lo, hi).sort((a, b) => seq[a]! - seq[b]! || t[a]! - t[b]! || rid[a]! - rid[b]!);

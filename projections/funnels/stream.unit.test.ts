@@ -78,4 +78,37 @@ describe('buildStream', () => {
     const shuffled = buildStream(rowsOf([A[2]!, C[1]!, B[1]!, A[0]!, C[0]!, B[2]!, A[1]!, B[0]!]), 1);
     expect(entitiesOf(shuffled)).toEqual(entitiesOf(sorted));
   });
+
+  it('sorts long entities (beyond 32 rows) and many shuffled ones to the stream of their grouped, ordered rows', () => {
+    // given 200 entities of 1 to 60 events (some sharing an instant, some of two rows), grouped and in order
+    const grouped: Row[] = [];
+    let rid = 0;
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    for (let e = 0; e < 200; e++) {
+      const n = 1 + Math.floor(next() * 60);
+      const seq = e % 3 === 0 ? -1 : 0;
+      for (let k = 0; k < n; k++) {
+        const t = 1_000 + k * 10 - (k % 7 === 3 ? 10 : 0);
+        rid += 1;
+        grouped.push({ entity: e, seq: seq < 0 ? -1 : k, t, bits: 1 << (k % 3), rid, value: k === 0 ? `v${e}` : null });
+        if (k % 5 === 4) grouped.push({ entity: e, seq: seq < 0 ? -1 : k, t, bits: 2, rid, value: null });
+      }
+    }
+    const inOrder = grouped.slice().sort((a, b) => a.entity - b.entity || a.seq - b.seq || a.t - b.t || a.rid - b.rid);
+    // when the same rows come shuffled
+    const shuffled = grouped.slice();
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+    }
+    // then both make the same stream, event for event
+    const a = buildStream(rowsOf(inOrder), 1);
+    const b = buildStream(rowsOf(shuffled), 1);
+    expect(a.entities).toBe(200);
+    expect(entitiesOf(b)).toEqual(entitiesOf(a));
+    expect([...b.offsets]).toEqual([...a.offsets]);
+    expect([...b.monotone]).toEqual([...a.monotone]);
+  });
 });
+

@@ -1,5 +1,5 @@
 -- The events a funnel looks at, for carts: the same events as sql/duckdb/queries/funnel_cart_events.sql
--- (docs/funnels.md defines the semantics), one row per event with the bits of every definition it
+-- (docs/funnels.md defines the semantics), one item per event with the bits of every definition it
 -- matches OR-ed together (DuckDB gives one row per matching definition with the same rid, which
 -- projections/funnels/stream.ts merges into exactly this).
 --   {defs}        JSON [{type, product_id, category, bits}]: the funnel's steps and exclusions. product_id
@@ -9,11 +9,14 @@
 --   {breakdown}   channel | campaign | currency | none: the event's value to break the answer down by.
 -- A cart is looked at when one of its events that can start an attempt occurred in [from_ms, to_ms);
 -- then all its events up to as_of_ms come, whenever they occurred.
--- Rows come grouped by cart and each cart's rows in the matcher's order (seq, then t): one GROUP BY
--- gathers each cart's events into an array (sorted there, a handful each), and ARRAY JOIN unrolls it, so
--- stream.ts takes them in one pass, without a sort. Carts are numbered uniquely (entity), in no order;
--- rid numbers a cart's rows in that order. A JOIN of the events with the entering carts read the events
--- twice and numbered the carts with a window that ran on one thread (docs/funnels.md).
+-- One row per cart, its events as arrays in the matcher's order: by sequence, then time, when every
+-- event of the cart up to as_of has a sequence, else by time (stream.ts's order; events of one instant
+-- in any order). One GROUP BY gathers each cart's events into an array, sorted there (a handful each);
+-- sql/clickhouse/columns.ts flattens the arrays, so the stream takes them in one pass, without a sort,
+-- and no column says which cart a row is (ARRAY JOIN unrolled them in the engine before, and each row
+-- carried its cart's number and its place: about 40 % more bytes to write, send and read). A JOIN of
+-- the events with the entering carts read the events twice and numbered the carts with a window that
+-- ran on one thread (docs/funnels.md).
 -- Definitions without a product or category (the usual steps) are matched by transform() on the type;
 -- the per-row lambda only runs over the narrowed ones, when there are any (it cost most of a scan).
 -- When the period is short beside the history up to as_of (short_period), the carts entering are found
@@ -37,20 +40,16 @@ WITH
   (SELECT min(occurred_at) FROM events) AS first_t,
   dateDiff('second', from_t, to_t) * 2 < dateDiff('second', first_t, as_of) AS short_period
 SELECT
-  toFloat64(entity) AS entity,
-  if(unsequenced, -1, ev.1) AS seq,
-  ev.2 AS t,
-  ev.3 AS bits,
-  toFloat64(n) AS rid,
+  arrayMap(x -> x.2, evs) AS t,
+  arrayMap(x -> x.3, evs) AS bits,
   -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
-  ev.4 AS breakdown
+  arrayMap(x -> x.4, evs) AS breakdown
 FROM (
   SELECT
-    arraySort(x -> (x.1, x.2), groupArrayIf(
-      (toFloat64(ifNull(sequence, -1)), toFloat64(toUnixTimestamp64Milli(occurred_at)), toFloat64(bits), if(bitAnd(bits, {start_bits:Int64}) != 0, breakdown, NULL)),
-      {all_events:Bool} OR bits != 0)) AS evs,
     max(sequence IS NULL) AS unsequenced,
-    rowNumberInAllBlocks() AS entity
+    arraySort(x -> (if(unsequenced, -1, x.1), x.2), groupArrayIf(
+      (toFloat64(ifNull(sequence, -1)), toFloat64(toUnixTimestamp64Milli(occurred_at)), toFloat64(bits), if(bitAnd(bits, {start_bits:Int64}) != 0, breakdown, NULL)),
+      {all_events:Bool} OR bits != 0)) AS evs
   FROM (
     SELECT
       cart_id,
@@ -71,4 +70,3 @@ FROM (
   GROUP BY cart_id
   HAVING countIf(bitAnd(bits, {start_bits:Int64}) != 0 AND occurred_at >= from_t AND occurred_at < to_t) > 0
 )
-ARRAY JOIN evs AS ev, arrayEnumerate(evs) AS n

@@ -1,11 +1,11 @@
 -- The events a funnel looks at, for customers: the same events as
--- sql/duckdb/queries/funnel_customer_events.sql (docs/funnels.md), one row per event with the bits of
+-- sql/duckdb/queries/funnel_customer_events.sql (docs/funnels.md), one item per event with the bits of
 -- every definition it matches OR-ed together (see funnel_cart_events.sql). Same parameters and columns
--- as funnel_cart_events.sql, plus until_ms. A customer's events are the events that carry its
--- customer_id; events without one belong to no customer. A customer is looked at when one of its events
+-- (one row per customer, its events as arrays) as funnel_cart_events.sql, plus until_ms. A customer's
+-- events are the events that carry its customer_id; events without one belong to no customer. A customer is looked at when one of its events
 -- that can start an attempt occurred in [from_ms, to_ms); its events from from_ms to until_ms come.
--- seq is always -1: customers are ordered by occurred_at (projections/funnels/stream.ts). As for carts,
--- rows come grouped by customer, each customer's in time order (one GROUP BY, arrays unrolled).
+-- Customers are ordered by occurred_at (projections/funnels/stream.ts): each customer's arrays in time
+-- order (one GROUP BY, arrays sorted there).
 WITH
   JSONExtract({defs:String}, 'Array(Tuple(type String, product_id Nullable(String), category Nullable(String), bits Int64))') AS defs,
   arrayFilter(d -> d.2 IS NULL AND d.3 IS NULL, defs) AS plain,
@@ -20,19 +20,15 @@ WITH
   fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC') AS as_of,
   fromUnixTimestamp64Milli({until_ms:Int64}, 'UTC') AS until_t
 SELECT
-  toFloat64(entity) AS entity,
-  toFloat64(-1) AS seq,
-  ev.1 AS t,
-  ev.2 AS bits,
-  toFloat64(n) AS rid,
+  arrayMap(x -> x.1, evs) AS t,
+  arrayMap(x -> x.2, evs) AS bits,
   -- Only events that can start an attempt are asked their value (stream.ts): the rest carry none.
-  ev.3 AS breakdown
+  arrayMap(x -> x.3, evs) AS breakdown
 FROM (
   SELECT
     arraySort(x -> x.1, groupArrayIf(
       (toFloat64(toUnixTimestamp64Milli(occurred_at)), toFloat64(bits), if(bitAnd(bits, {start_bits:Int64}) != 0, breakdown, NULL)),
-      ({all_events:Bool} OR bits != 0) AND occurred_at <= until_t)) AS evs,
-    rowNumberInAllBlocks() AS entity
+      ({all_events:Bool} OR bits != 0) AND occurred_at <= until_t)) AS evs
   FROM (
     SELECT
       customer_id,
@@ -49,4 +45,3 @@ FROM (
   GROUP BY customer_id
   HAVING countIf(bitAnd(bits, {start_bits:Int64}) != 0 AND occurred_at < to_t) > 0
 )
-ARRAY JOIN evs AS ev, arrayEnumerate(evs) AS n
