@@ -17,9 +17,14 @@
 -- day's export or window then reads about a day of rows, not a slice of every copy). One insert per day
 -- and copy was 4 times slower: a day of one copy (33,000 rows) is less than a row group, and such inserts
 -- go through the write-ahead log instead of straight to new row groups.
--- No ORDER BY: the rows go in in the source's order (preserve_insertion_order), which is time order as
--- the simulation was ingested, and scaleUp.ts runs shifted copies oldest first. A global sort of the
--- copies measured about twice the cost of the copy itself (it carries the payloads).
+-- Ordered by copy, then time: within a day's insert, copy 0's events, then copy 1's, … (scaleUp.ts runs
+-- shifted copies oldest first, one copy per insert). Without it the CROSS JOIN hands the rows over
+-- interleaved, each chunk of the source's rows followed by its other copies, so that a block of
+-- events.cart_id held ten copies' carts at once: 77 dictionary segments instead of 49 for 10 copies of
+-- 100k events, and a cart's events (GET /v1/carts/…, which scans that column) read 1.4–1.7× slower
+-- (docs/benchmarks.md, 12-03). A sort a day at a time cost about as much as the unsorted copy at
+-- 10 × 100k; a global sort of the copies measured about twice the cost of the copy itself (it carries
+-- the payloads).
 INSERT INTO events
 WITH copied AS (
   SELECT
@@ -48,4 +53,5 @@ SELECT * EXCLUDE (k, sfx, shift, new_id) REPLACE (
     || coalesce(',"session_id":' || to_json(session_id || sfx), '')
     || coalesce(',"order_id":' || to_json(order_id || sfx), '')
     || '}' AS JSON)) END AS payload)
-FROM copied;
+FROM copied
+ORDER BY k, occurred_at;

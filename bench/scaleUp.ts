@@ -28,7 +28,8 @@ export async function scaleUpDuckDb(
   try {
     await conn.run(`ATTACH '${source.replaceAll("'", "''")}' AS src (READ_ONLY)`);
     // Copies over the same days (no shift) go in a day at a time, every copy of the day before the next
-    // day, so the store is in time order as one ingested over those days would be; shifted copies go in
+    // day (copy by copy within the day: copies.sql's ORDER BY), so the store is in time order as one
+    // ingested over those days would be, each copy's carts together; shifted copies go in
     // whole, oldest first, which is time order too (each copy keeps the source's order).
     if (shiftDays === 0 && copies > 1) {
       const t0 = performance.now();
