@@ -1,7 +1,15 @@
 -- INVARIANT: runs inside one transaction on the writer, serialised with batch writes, so no event lands
 -- between reading replay_dirty and clearing it, and every reader sees cart_replay and the read models
 -- (cart_model, line_model, and product_model through product_model_apply.sql next) of the same events.
-INSERT INTO replay_refolded BY NAME SELECT * FROM replay_fold(253402300799999, 'dirty');
+-- Each folded cart gets a key above every kept one (its old rows, deleted next, included), in cart_id order.
+INSERT INTO replay_refolded BY NAME
+WITH keyed AS (
+  SELECT cart_id, (SELECT coalesce(max(cart_key), 0) FROM cart_model) + row_number() OVER (ORDER BY cart_id) AS cart_key
+  FROM (SELECT DISTINCT cart_id FROM replay_dirty)
+)
+SELECT f.* REPLACE (k.cart_key AS cart_key)
+FROM replay_fold(253402300799999, 'dirty') f
+JOIN keyed k ON k.cart_id = f.cart_id;
 DELETE FROM cart_replay WHERE cart_id IN (SELECT cart_id FROM replay_dirty);
 DELETE FROM cart_model WHERE cart_id IN (SELECT cart_id FROM replay_dirty);
 DELETE FROM line_model WHERE cart_id IN (SELECT cart_id FROM replay_dirty);

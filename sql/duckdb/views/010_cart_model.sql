@@ -14,7 +14,7 @@
 -- be and flagged as anomalies. lines_held counts the lines with quantity > 0 after the event.
 CREATE OR REPLACE MACRO replay_fold(as_of_ms, scope) AS TABLE
 WITH visible AS (
-  SELECT e.*, e.event_id::VARCHAR AS eid, epoch_ms(e.occurred_at) AS t
+  SELECT e.*, e.event_id::VARCHAR AS eid, epoch_ms(e.occurred_at) AS t, CAST(NULL AS BIGINT) AS cart_key
   FROM events e
   WHERE scope = 'dirty' AND e.occurred_at <= epoch_ms(CAST(as_of_ms AS BIGINT))
     AND e.cart_id IN (SELECT cart_id FROM replay_dirty)
@@ -22,7 +22,7 @@ WITH visible AS (
   -- INVARIANT: cart_replay holds every event of a folded cart (refolded whole at each refresh), and every
   -- read refreshes it first.
   SELECT
-    event_id, event_id::VARCHAR AS eid, t, cart_id, type, sequence, customer_id, anonymous_id, currency, channel,
+    event_id, event_id::VARCHAR AS eid, t, cart_id, cart_key, type, sequence, customer_id, anonymous_id, currency, channel,
     campaign_name, consent_marketing, product_id, product_name, category, unit_price_minor, quantity,
     from_quantity, to_quantity
   FROM cart_replay
@@ -97,7 +97,7 @@ marked AS (
 -- to it) and of its line (the cart's rows of the same product up to it), and the time of the line's next
 -- event (l_next_t), so that a cart or a line as of T is one row: t <= T < next_t (or l_next_t).
 SELECT
-  event_id, cart_id, ord, t, next_t, type, sequence, customer_id, anonymous_id, currency, channel,
+  event_id, cart_id, cart_key, ord, t, next_t, type, sequence, customer_id, anonymous_id, currency, channel,
   campaign_name, consent_marketing, product_id, product_name, category, unit_price_minor, quantity,
   from_quantity, to_quantity, qty_before, qty_after, lines_held, units_held, value_held, anomaly,
   orders_before,
@@ -158,7 +158,7 @@ SELECT * FROM replay_refolded WHERE t <= CAST(as_of_ms AS BIGINT);
 -- (its time never goes backwards, so there is exactly one), or the last row of its fold (next_t NULL).
 CREATE OR REPLACE MACRO cart_rows_asof(as_of_ms) AS TABLE
 SELECT
-  cart_id, started_at, last_activity_at, checkout_started_at, ordered_at, first_channel AS channel, campaign,
+  cart_id, cart_key, started_at, last_activity_at, checkout_started_at, ordered_at, first_channel AS channel, campaign,
   currency, last_customer_id AS customer_id, last_anonymous_id AS anonymous_id,
   last_consent_marketing AS consent_marketing, anomalies, longest_idle_holding_ms, ord AS events,
   lines_held AS items, units_held AS units, value_held AS value_minor, prefix_safe
@@ -168,7 +168,7 @@ WHERE next_t IS NULL OR next_t > CAST(as_of_ms AS BIGINT);
 -- Their lines as of the instant, as line_model rows (as cart_rows_asof, with the line's next event).
 CREATE OR REPLACE MACRO line_rows_asof(as_of_ms) AS TABLE
 SELECT
-  cart_id, product_id, cart_last_at,
+  cart_id, cart_key, product_id, cart_last_at,
   max(t) OVER l AS last_event_at,
   qty_after AS quantity, l_unit_price_minor AS unit_price_minor, l_product_name AS product_name,
   l_category AS category, l_first_added_at AS first_added_at, l_first_added_quantity AS first_added_quantity,
@@ -236,7 +236,7 @@ GROUP BY product_id;
 -- category are the product's (products_asof), so that lines need no text aggregation.
 CREATE OR REPLACE MACRO cart_lines_asof(as_of_ms) AS TABLE
 SELECT
-  l.cart_id, l.product_id, l.quantity, l.unit_price_minor, l.first_added_at, l.first_added_quantity,
+  l.cart_id, l.cart_key, l.product_id, l.quantity, l.unit_price_minor, l.first_added_at, l.first_added_quantity,
   l.first_added_ord, l.first_removed_at, l.first_removed_ord, l.removals, l.units_removed, l.units_added,
   l.last_added_ord, p.product_name, p.category
 FROM line_last_asof(as_of_ms) l
