@@ -50,10 +50,10 @@ async function leftOf(w: Warehouse, customer: string): Promise<{ events: number;
   return { events: Number(r!.events), rejected: Number(r!.rejected) };
 }
 
-// On DuckDB the per-event replay, and the product model: a name only the customer's events gave goes with them.
+// On DuckDB the per-event replay (its surrogate cart_key aside: a refolded cart gets a new one), and the product model: a name only the customer's events gave goes with them.
 const replayRows = async (w: Warehouse) =>
   w instanceof DuckDbWarehouse
-    ? { replay: await w.all('SELECT * EXCLUDE (cart_id), cart_id FROM cart_replay ORDER BY ALL'), products: await w.all('SELECT * FROM product_model ORDER BY ALL') }
+    ? { replay: await w.all('SELECT * EXCLUDE (cart_id, cart_key), cart_id FROM cart_replay ORDER BY ALL'), products: await w.all('SELECT * FROM product_model ORDER BY ALL') }
     : null;
 
 // Each engine: where the store lives, and where the reference (a store that never had the customer) lives.
