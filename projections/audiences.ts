@@ -77,7 +77,9 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
   const rows = result.filter((r) => r.kind === 'cart');
   const summary = result.filter((r) => r.kind === 'total');
   const ids = rows.map((r) => toStr(r.cart_id));
-  const lineRows = ids.length === 0 ? [] : await warehouse.query('audience_lines', { as_of_ms: q.as_of, cart_ids: JSON.stringify(ids) });
+  // Every cart of the page was last active at or after the earliest of them: a bound the stores' indexes reach.
+  const activeFrom = Math.min(...rows.map((r) => toInt(r.last_activity_at)));
+  const lineRows = ids.length === 0 ? [] : await warehouse.query('audience_lines', { as_of_ms: q.as_of, cart_ids: JSON.stringify(ids), active_from_ms: activeFrom });
   const lines = new Map<string, { product_id: string; product_name: string | null; category: string | null; quantity: number; unit_price_minor: number }[]>();
   for (const l of lineRows) {
     const id = toStr(l.cart_id);

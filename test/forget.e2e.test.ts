@@ -56,6 +56,12 @@ const replayRows = async (w: Warehouse) =>
     ? { replay: await w.all('SELECT * EXCLUDE (cart_id, cart_key), cart_id FROM cart_replay ORDER BY ALL'), products: await w.all('SELECT * FROM product_model ORDER BY ALL') }
     : null;
 
+// The orders model on both engines: the customer's orders go with them.
+const orderRows = async (w: Warehouse) =>
+  w instanceof DuckDbWarehouse
+    ? w.all('SELECT * FROM customer_orders ORDER BY placed_at, event_id')
+    : (w as ClickHouseWarehouse).rows('SELECT * FROM customer_orders FINAL ORDER BY placed_at, event_id');
+
 // Each engine: where the store lives, and where the reference (a store that never had the customer) lives.
 // A chdb directory belongs to one process at a time: the store is loaded and forgotten by child processes,
 // and only then opened here, with the reference in another database of the same directory.
@@ -92,18 +98,22 @@ describe.each(ENGINES)('carrello forget --customer on %s', (engine, store, refer
     expect(JSON.parse(stdout)).toEqual({ events_deleted: counts.get(customer), rejected_deleted: 2, carts: carts.length, carts_refolded: 1 });
     const expected = await using(reference, async (w) => {
       await loadMessages(w, kept);
-      return { funnel: await abandonment(w), stats: await w.stats(), replay: await replayRows(w) };
+      return { funnel: await abandonment(w), stats: await w.stats(), replay: await replayRows(w), orders: await orderRows(w) };
     });
     const after = await using(parseStore(store), async (w) => ({
       left: await leftOf(w, customer),
       funnel: await abandonment(w),
       stats: await w.stats(),
       replay: await replayRows(w),
+      orders: await orderRows(w),
     }));
     expect(after.left).toEqual({ events: 0, rejected: 0 });
     expect(after.stats).toEqual(expected.stats);
     expect(after.stats.rejected_by_reason).toEqual({ schema_violation: 1 });
     expect(after.funnel).toEqual(expected.funnel);
     expect(after.replay).toEqual(expected.replay);
+    expect(after.orders.length).toBeGreaterThan(0);
+    expect(after.orders.filter((o) => o.customer_id === customer)).toEqual([]);
+    expect(after.orders).toEqual(expected.orders);
   }, 300_000); // two child processes and two stores per engine: a backstop for a loaded machine
 });

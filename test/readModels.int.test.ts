@@ -40,6 +40,7 @@ const ENGINES: [string, () => Promise<EngineStore>][] = [
           cart_model: await w.all('SELECT * EXCLUDE (cart_key) FROM cart_model ORDER BY cart_id'),
           line_model: await w.all('SELECT * EXCLUDE (cart_key) FROM line_model ORDER BY cart_id, product_id'),
           product_model: await w.all('SELECT * FROM product_model ORDER BY product_id, kind, value'),
+          customer_orders: await w.all('SELECT * FROM customer_orders ORDER BY placed_at, event_id'),
           cart_replay: await w.all('SELECT * EXCLUDE (cart_key) FROM cart_replay ORDER BY cart_id, ord'),
           cart_keys: await w.all(CART_KEYS_OFF),
         }),

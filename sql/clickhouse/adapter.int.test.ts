@@ -56,13 +56,14 @@ describe('migrations', () => {
       { version: 4, name: 'cart_line_folds' },
       { version: 5, name: 'cart_folds_by_start' },
       { version: 6, name: 'events_by_time' },
+      { version: 7, name: 'customer_orders' },
     ]);
     const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
     expect(tables).toEqual([
       'audience_asof:View', 'audience_kept:View', 'cart_dirty:MergeTree', 'cart_fold_asof:View', 'cart_folds:ReplacingMergeTree',
       'cart_line_folds:ReplacingMergeTree', 'cart_line_replay_asof:View', 'cart_line_replay_kept:View', 'cart_line_state_asof:View', 'cart_line_state_kept:View',
       'cart_lines_asof:View', 'cart_lines_kept:View', 'cart_replay_asof:View', 'cart_replay_kept:View', 'cart_state_asof:View', 'cart_state_kept:View',
-      'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
+      'customer_orders:ReplacingMergeTree', 'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
     ]);
   });
 });
@@ -124,6 +125,31 @@ describe('migration 6: the projection events_by_time', () => {
     expect(await projected()).toEqual([{ n: String(events.length) }]);
     expect(before.rows).toBe(events.length);
     expect(await ndjson()).toEqual(before);
+  });
+});
+
+describe('migration 7: the orders model customer_orders', () => {
+  it('fills the orders model from a store written before it, the audience unchanged', async () => {
+    // Given the shop written and its audience read, then the orders model taken away (as before migration 7)
+    const { events } = rowsOf(shopEvents().map((e) => msg(JSON.stringify(e))));
+    await warehouse.writeBatch(events, []);
+    const audience = async () =>
+      (await abandonedCartAudience(warehouse, { as_of: AS_OF, abandon_ms: 24 * HOUR, lookback_ms: 400 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json;
+    const before = await audience();
+    await warehouse.client.command({ query: 'DROP TABLE customer_orders' });
+    await warehouse.client.command({ query: 'DELETE FROM schema_migrations WHERE version = 7' });
+    // when it migrates
+    expect(await warehouse.migrate()).toEqual(['7_customer_orders']);
+    // then the model holds every order that names a customer, once, and the audience answers as before
+    const orders = events.filter((e) => e.type === 'order.placed' && e.customer_id !== null);
+    expect(orders.length).toBeGreaterThan(0);
+    const kept = await warehouse.rows('SELECT toString(event_id) AS id, placed_at, customer_id, cart_id FROM customer_orders FINAL ORDER BY id');
+    expect(kept).toEqual(
+      orders
+        .map((e) => ({ id: e.event_id, placed_at: String(e.occurred_at_ms), customer_id: e.customer_id, cart_id: e.cart_id }))
+        .sort((a, b) => (a.id < b.id ? -1 : 1)),
+    );
+    expect(await audience()).toEqual(before);
   });
 });
 

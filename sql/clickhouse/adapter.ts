@@ -111,9 +111,12 @@ export class ClickHouseWarehouse implements Warehouse {
         }
       }
       for (const sql of keptTwins(views('clickhouse').flatMap((v) => statements(v.sql)))) await this.client.command({ query: sql });
-      // Folds of carts written before cart_folds existed, or whose marks were lost (see refreshFolds), then
-      // the lines of carts whose kept lines are behind their fold (a process stopped between the two).
-      await this.writingFolds(() => this.client.command({ query: query('clickhouse', 'repair_folds'), clickhouse_settings: FOLD_SETTINGS }));
+      // Orders missing from the orders model and folds of carts written before cart_folds existed, or whose
+      // marks were lost (see refreshFolds), then the lines of carts whose kept lines are behind their fold
+      // (a process stopped between the two).
+      for (const name of ['repair_orders', 'repair_folds']) {
+        await this.writingFolds(() => this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS }));
+      }
       await this.foldCarts((await this.rows(query('clickhouse', 'repair_folds_carts'))).map((r) => String(r.cart_id)));
       const behind = (await this.rows(query('clickhouse', 'repair_lines_carts'))).map((r) => String(r.cart_id));
       await this.foldLines(behind);
@@ -266,10 +269,12 @@ export class ClickHouseWarehouse implements Warehouse {
   /**
    * INVARIANT: a cart's lines are kept from its kept fold, so each chunk's carts are folded into cart_folds
    * first and their lines (refold_lines.sql) read that fold; a process stopped in between leaves lines
-   * behind their fold, which the repair at start finds (repair_lines_carts.sql).
+   * behind their fold, which the repair at start finds (repair_lines_carts.sql). Their orders
+   * (refold_orders.sql) come first: a process stopped after them leaves the fold behind the events, which
+   * the repair at start folds again, orders included (repair_folds_carts.sql).
    */
   private foldCarts(carts: readonly string[]): Promise<void> {
-    return this.refold(carts, ['refold_carts', 'refold_lines']);
+    return this.refold(carts, ['refold_orders', 'refold_carts', 'refold_lines']);
   }
 
   private foldLines(carts: readonly string[]): Promise<void> {
@@ -299,15 +304,15 @@ export class ClickHouseWarehouse implements Warehouse {
   }
 
   /**
-   * Both read models from the events alone: emptied, then every cart folded once into cart_folds and its
-   * lines kept from that fold, as the incremental path keeps them. Writes and reads wait meanwhile (a
+   * The read models from the events alone: emptied, then every cart folded once into cart_folds, its lines
+   * kept from that fold and its orders from its events, as the incremental path keeps them. Writes and reads wait meanwhile (a
    * reader in another process sees the models empty or partial until it ends: run it on a quiet store).
    * The watermark stays: marks not folded yet are folded again at the next read, which changes nothing.
    */
   rebuildReadModels(): Promise<{ carts: number; lines: number }> {
     return this.writeLock.run(() => this.foldLock.run(() => this.writingFolds(async () => {
-      for (const table of ['cart_folds', 'cart_line_folds']) await this.client.command({ query: `TRUNCATE TABLE ${table}` });
-      for (const name of ['rebuild_folds', 'rebuild_lines']) await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
+      for (const table of ['cart_folds', 'cart_line_folds', 'customer_orders']) await this.client.command({ query: `TRUNCATE TABLE ${table}` });
+      for (const name of ['rebuild_folds', 'rebuild_lines', 'rebuild_orders']) await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
       const [row] = await this.rows(query('clickhouse', 'read_model_counts'));
       return { carts: Number(row?.carts ?? 0), lines: Number(row?.lines ?? 0) };
     })));
@@ -344,9 +349,9 @@ export class ClickHouseWarehouse implements Warehouse {
 
   /**
    * Right to erasure on ClickHouse: counts, then mutations that rewrite the parts of `events` and
-   * `rejected_events` without the customer's rows, waited for (mutations_sync = 2); the kept folds of
-   * the customer's carts are rewritten away too and folded again from the events that remain (a cart
-   * with none left has no fold). On a cluster, run it against the local tables ON CLUSTER
+   * `rejected_events` without the customer's rows, waited for (mutations_sync = 2); the kept folds, lines
+   * and orders of the customer's carts are rewritten away too and kept again from the events that remain
+   * (a cart with none left has none). On a cluster, run it against the local tables ON CLUSTER
    * (docs/reliability.md).
    */
   forgetCustomer(customerId: string, opts: ForgetOptions = {}): Promise<ForgetResult> {
@@ -366,7 +371,7 @@ export class ClickHouseWarehouse implements Warehouse {
       }
       for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
         const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
-        for (const name of ['forget_folds', 'forget_lines']) {
+        for (const name of ['forget_folds', 'forget_lines', 'forget_orders']) {
           await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
         }
       }

@@ -42,11 +42,12 @@ function shuffled<T>(xs: readonly T[], rng: Rng): T[] {
   return out;
 }
 
-/** Both read models row by row, as readers see them (FINAL: one row per key, tombstones hidden). */
+/** The read models row by row, as readers see them (FINAL: one row per key, tombstones hidden). */
 async function readModels(w: ClickHouseWarehouse) {
   return {
     carts: await w.rows('SELECT * EXCEPT (is_deleted) FROM cart_folds FINAL ORDER BY cart_id'),
     lines: await w.rows('SELECT * EXCEPT (is_deleted) FROM cart_line_folds FINAL ORDER BY cart_id, product_id'),
+    orders: await w.rows('SELECT * FROM customer_orders FINAL ORDER BY placed_at, event_id'),
   };
 }
 
@@ -88,12 +89,15 @@ describe('read models kept batch by batch equal a rebuild from the events (Click
     for (const s of stores) await s.cleanup();
   });
 
-  it('rebuilds one row per cart and one per cart × product of the events', () => {
+  it('rebuilds one row per cart and one per cart × product of the events, and one per order with a customer', () => {
     const carts = new Set(rows.map((r) => r.cart_id));
     const lines = new Set(rows.filter((r) => r.product_id !== null).map((r) => `${r.cart_id}/${r.product_id}`));
+    const orders = new Set(rows.filter((r) => r.type === 'order.placed' && r.customer_id !== null).map((r) => r.event_id));
     expect(counts).toEqual([0, 1, 2].map(() => ({ carts: carts.size, lines: lines.size })));
     expect(rebuilt[0]!.carts.length).toBe(carts.size);
     expect(rebuilt[0]!.lines.length).toBe(lines.size);
+    expect(orders.size).toBeGreaterThan(0);
+    expect(rebuilt[0]!.orders.map((o) => o.event_id).sort()).toEqual([...orders].sort());
   });
 
   it.each([
@@ -103,6 +107,7 @@ describe('read models kept batch by batch equal a rebuild from the events (Click
   ])('keeps, written in %s, the rows of a rebuild', (_name, p) => {
     expect(kept[p]!.carts).toEqual(rebuilt[0]!.carts);
     expect(kept[p]!.lines).toEqual(rebuilt[0]!.lines);
+    expect(kept[p]!.orders).toEqual(rebuilt[0]!.orders);
     expect(rebuilt[p]).toEqual(rebuilt[0]);
   });
 

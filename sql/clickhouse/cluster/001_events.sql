@@ -170,3 +170,18 @@ SETTINGS allow_nullable_key = 1;
 
 CREATE TABLE IF NOT EXISTS cart_line_folds ON CLUSTER '{cluster}' AS cart_line_folds_local
 ENGINE = Distributed('{cluster}', currentDatabase(), cart_line_folds_local, cityHash64(cart_id));
+
+-- Each cart's orders with a customer (migrations/007), on the shard of its events and fold (same sharding
+-- key); the audience's last order per customer merges across shards.
+CREATE TABLE IF NOT EXISTS customer_orders_local ON CLUSTER '{cluster}' (
+  placed_at   Int64,
+  customer_id String,
+  cart_id     String,
+  event_id    UUID
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/customer_orders_local', '{replica}')
+PARTITION BY toYYYYMM(toDateTime(intDiv(placed_at, 1000), 'UTC'))
+ORDER BY (placed_at, event_id);
+
+CREATE TABLE IF NOT EXISTS customer_orders ON CLUSTER '{cluster}' AS customer_orders_local
+ENGINE = Distributed('{cluster}', currentDatabase(), customer_orders_local, cityHash64(cart_id));

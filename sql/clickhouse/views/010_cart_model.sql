@@ -233,22 +233,21 @@ ARRAY JOIN
 -- (anonymous carts cannot be matched, so they stay).
 -- The lookback bounds what is read, not only what is returned: such a cart's last activity lies in
 -- (as_of - lookback_ms - abandon_ms, as_of - abandon_ms], and only an order after that can leave it out,
--- so both reads filter on the bare stored time column (last_activity_at; occurred_at, whose month
--- partitions events), never on a function of it.
--- Each customer's last order is read from the order events without FINAL: a copy of an event that
--- FINAL would collapse has the same time, and a maximum does not count. (Not from cart_folds: a cart keeps
--- its first order only, and the customer of its latest event, which need not be the order's.) PREWHERE
--- reads the type column alone for events that are not orders.
+-- so both reads filter on a bare stored time column (last_activity_at; placed_at, which partitions and
+-- sorts the orders model), never on a function of it.
+-- Each customer's last order comes from the orders model (customer_orders, migrations/007), laid out by
+-- when it was placed, without FINAL: a copy not yet merged has the same time, and a maximum does not
+-- count. (Not from cart_folds: a cart keeps its first order only, and the customer of its latest event,
+-- which need not be the order's.) Every order stored is in it once the marks are folded, which a read of
+-- this view does first, so it answers as of any instant.
 CREATE OR REPLACE VIEW audience_asof AS
 SELECT s.*
 FROM cart_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64}) AS s
 LEFT JOIN (
-  SELECT customer_id, max(toUnixTimestamp64Milli(occurred_at)) AS last_order_at
-  FROM events
-  PREWHERE type = 'order.placed'
-  WHERE customer_id IS NOT NULL
-    AND occurred_at > fromUnixTimestamp64Milli({as_of_ms:Int64} - {lookback_ms:Int64} - {abandon_ms:Int64}, 'UTC')
-    AND occurred_at <= fromUnixTimestamp64Milli({as_of_ms:Int64}, 'UTC')
+  SELECT customer_id, max(placed_at) AS last_order_at
+  FROM customer_orders
+  WHERE placed_at > {as_of_ms:Int64} - {lookback_ms:Int64} - {abandon_ms:Int64}
+    AND placed_at <= {as_of_ms:Int64}
   GROUP BY customer_id
 ) AS o ON o.customer_id = s.customer_id
 WHERE s.status = 'abandoned'

@@ -8,3 +8,4 @@ WHERE r.product_id IN (SELECT product_id FROM cart_replay WHERE cart_id IN (SELE
 DELETE FROM cart_replay WHERE cart_id IN (SELECT cart_id FROM forget_carts);
 DELETE FROM cart_model WHERE cart_id IN (SELECT cart_id FROM forget_carts);
 DELETE FROM line_model WHERE cart_id IN (SELECT cart_id FROM forget_carts);
+DELETE FROM customer_orders WHERE cart_id IN (SELECT cart_id FROM forget_carts);

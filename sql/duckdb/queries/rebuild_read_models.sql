@@ -3,6 +3,7 @@
 DELETE FROM cart_replay;
 DELETE FROM cart_model;
 DELETE FROM line_model;
+DELETE FROM customer_orders;
 DELETE FROM product_model;
 DELETE FROM product_namings;
 DELETE FROM replay_refolded;

@@ -272,15 +272,15 @@ FROM classified;
 -- (anonymous carts cannot be matched, so they stay).
 -- The lookback bounds what is read, not only what is returned: such a cart's last activity lies in
 -- (as_of - lookback_ms - abandon_ms, as_of - abandon_ms], and only an order after that can leave it out,
--- so both reads filter on the bare stored time column (last_activity_at, occurred_at), which the zone
--- maps of the kept rows (inserted in time order) and of the events prune.
+-- so both reads filter on the bare stored time column (last_activity_at, placed_at), which the zone
+-- maps of the kept rows and of the orders model (both inserted in time order) prune. Each customer's
+-- orders come from the orders model (customer_orders, migrations/009), which every read refreshes first.
 CREATE OR REPLACE MACRO audience_asof(as_of_ms, abandon_ms, lookback_ms) AS TABLE
 WITH orders AS (
-  SELECT customer_id, max(epoch_ms(occurred_at)) AS last_order_at
-  FROM events
-  WHERE type = 'order.placed' AND customer_id IS NOT NULL
-    AND occurred_at > epoch_ms(CAST(as_of_ms AS BIGINT) - CAST(lookback_ms AS BIGINT) - CAST(abandon_ms AS BIGINT))
-    AND occurred_at <= epoch_ms(CAST(as_of_ms AS BIGINT))
+  SELECT customer_id, max(placed_at) AS last_order_at
+  FROM customer_orders
+  WHERE placed_at > CAST(as_of_ms AS BIGINT) - CAST(lookback_ms AS BIGINT) - CAST(abandon_ms AS BIGINT)
+    AND placed_at <= CAST(as_of_ms AS BIGINT)
   GROUP BY customer_id
 )
 SELECT s.*
