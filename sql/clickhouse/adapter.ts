@@ -366,9 +366,12 @@ export class ClickHouseWarehouse implements Warehouse {
       }
       for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
         const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
-        for (const name of ['forget_folds', 'forget_lines']) {
+        for (const name of ['forget_folds', 'forget_lines', 'forget_spans']) {
           await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
         }
+      }
+      for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
+        await this.client.command({ query: query('clickhouse', 'refill_spans'), query_params: { carts: carts.slice(i, i + LOOKUP_CHUNK) }, clickhouse_settings: FOLD_SETTINGS });
       }
       await this.foldCarts(carts);
       return counts;
