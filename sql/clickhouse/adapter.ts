@@ -306,8 +306,8 @@ export class ClickHouseWarehouse implements Warehouse {
    */
   rebuildReadModels(): Promise<{ carts: number; lines: number }> {
     return this.writeLock.run(() => this.foldLock.run(() => this.writingFolds(async () => {
-      for (const table of ['cart_folds', 'cart_line_folds']) await this.client.command({ query: `TRUNCATE TABLE ${table}` });
-      for (const name of ['rebuild_folds', 'rebuild_lines']) await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
+      for (const table of ['cart_folds', 'cart_line_folds', 'cart_spans']) await this.client.command({ query: `TRUNCATE TABLE ${table}` });
+      for (const name of ['rebuild_folds', 'rebuild_lines', 'rebuild_spans']) await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
       const [row] = await this.rows(query('clickhouse', 'read_model_counts'));
       return { carts: Number(row?.carts ?? 0), lines: Number(row?.lines ?? 0) };
     })));
