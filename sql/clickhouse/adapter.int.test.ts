@@ -57,12 +57,13 @@ describe('migrations', () => {
       { version: 5, name: 'cart_folds_by_start' },
       { version: 6, name: 'events_by_time' },
       { version: 7, name: 'customer_orders' },
+      { version: 8, name: 'cart_spans' },
     ]);
     const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
     expect(tables).toEqual([
       'audience_asof:View', 'audience_kept:View', 'cart_dirty:MergeTree', 'cart_fold_asof:View', 'cart_folds:ReplacingMergeTree',
       'cart_line_folds:ReplacingMergeTree', 'cart_line_replay_asof:View', 'cart_line_replay_kept:View', 'cart_line_state_asof:View', 'cart_line_state_kept:View',
-      'cart_lines_asof:View', 'cart_lines_kept:View', 'cart_replay_asof:View', 'cart_replay_kept:View', 'cart_state_asof:View', 'cart_state_kept:View',
+      'cart_lines_asof:View', 'cart_lines_kept:View', 'cart_replay_asof:View', 'cart_replay_kept:View', 'cart_spans:AggregatingMergeTree', 'cart_spans_mv:MaterializedView', 'cart_state_asof:View', 'cart_state_kept:View',
       'customer_orders:ReplacingMergeTree', 'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
     ]);
   });
@@ -150,6 +151,41 @@ describe('migration 7: the orders model customer_orders', () => {
         .sort((a, b) => (a.id < b.id ? -1 : 1)),
     );
     expect(await audience()).toEqual(before);
+  });
+});
+
+describe('migration 8: cart_spans', () => {
+  const spans = 'SELECT cart_id, toUnixTimestamp64Milli(min(first_at)) AS first_ms FROM cart_spans GROUP BY cart_id ORDER BY cart_id';
+  const firstEvents = 'SELECT cart_id, toUnixTimestamp64Milli(min(occurred_at)) AS first_ms FROM events GROUP BY cart_id ORDER BY cart_id';
+
+  it('fills the first event of every cart of a store written before it, then keeps it on every insert', async () => {
+    // Given the shop written on a store without cart_spans (as before migration 8)
+    const c = (query: string) => warehouse.client.command({ query });
+    await c('DROP VIEW cart_spans_mv');
+    await c('DROP TABLE cart_spans');
+    await c('DELETE FROM schema_migrations WHERE version = 8');
+    const shop = shopEvents();
+    await warehouse.writeBatch(rowsOf(shop.slice(0, 20).map((e) => msg(JSON.stringify(e)))).events, []);
+    // when it migrates, and more events come (the first batch again among them)
+    expect(await warehouse.migrate()).toEqual(['8_cart_spans']);
+    await warehouse.writeBatch(rowsOf(shop.map((e) => msg(JSON.stringify(e)))).events, []);
+    // then each cart's first event is kept, as the events say, and a rebuild gives it again
+    const want = await warehouse.rows(firstEvents);
+    expect(want.length).toBeGreaterThan(3);
+    expect(await warehouse.rows(spans)).toEqual(want);
+    await warehouse.rebuildReadModels();
+    expect(await warehouse.rows(spans)).toEqual(want);
+  });
+
+  it('forgets a forgotten customer\'s carts with their events', async () => {
+    // Given the shop written
+    await warehouse.writeBatch(rowsOf(shopEvents().map((e) => msg(JSON.stringify(e)))).events, []);
+    const [customer] = await warehouse.rows('SELECT customer_id FROM events WHERE customer_id IS NOT NULL ORDER BY customer_id LIMIT 1');
+    // when a customer is forgotten
+    await warehouse.forgetCustomer(String(customer!.customer_id));
+    // then cart_spans holds the first event of what remains of each cart, and nothing of carts left empty
+    expect(await warehouse.rows(`SELECT count() AS n FROM events WHERE customer_id = '${String(customer!.customer_id)}'`)).toEqual([{ n: '0' }]);
+    expect(await warehouse.rows(spans)).toEqual(await warehouse.rows(firstEvents));
   });
 });
 

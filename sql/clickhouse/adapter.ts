@@ -311,8 +311,8 @@ export class ClickHouseWarehouse implements Warehouse {
    */
   rebuildReadModels(): Promise<{ carts: number; lines: number }> {
     return this.writeLock.run(() => this.foldLock.run(() => this.writingFolds(async () => {
-      for (const table of ['cart_folds', 'cart_line_folds', 'customer_orders']) await this.client.command({ query: `TRUNCATE TABLE ${table}` });
-      for (const name of ['rebuild_folds', 'rebuild_lines', 'rebuild_orders']) await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
+      for (const table of ['cart_folds', 'cart_line_folds', 'customer_orders', 'cart_spans']) await this.client.command({ query: `TRUNCATE TABLE ${table}` });
+      for (const name of ['rebuild_folds', 'rebuild_lines', 'rebuild_orders', 'rebuild_spans']) await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
       const [row] = await this.rows(query('clickhouse', 'read_model_counts'));
       return { carts: Number(row?.carts ?? 0), lines: Number(row?.lines ?? 0) };
     })));
@@ -371,9 +371,12 @@ export class ClickHouseWarehouse implements Warehouse {
       }
       for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
         const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
-        for (const name of ['forget_folds', 'forget_lines', 'forget_orders']) {
+        for (const name of ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans']) {
           await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
         }
+      }
+      for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
+        await this.client.command({ query: query('clickhouse', 'refill_spans'), query_params: { carts: carts.slice(i, i + LOOKUP_CHUNK) }, clickhouse_settings: FOLD_SETTINGS });
       }
       await this.foldCarts(carts);
       return counts;

@@ -8,7 +8,7 @@ function columns(sql: string): string[] {
   const body = sql.slice(sql.indexOf('(') + 1, sql.search(/\)\s*(--[^\n]*\n\s*)*ENGINE/));
   return body.split('\n').map((l) => l.trim().replace(/,$/, '')).filter((l) => l && !l.startsWith('--') && !l.startsWith('INDEX') && !l.startsWith('PROJECTION'));
 }
-const table = (sql: string) => /CREATE (?:OR REPLACE )?TABLE (?:IF NOT EXISTS )?(\w+)/.exec(sql)![1]!;
+const table = (sql: string) => /CREATE (?:OR REPLACE )?(?:TABLE|MATERIALIZED VIEW) (?:IF NOT EXISTS )?(\w+)/.exec(sql)![1]!;
 
 describe('the cluster DDL', () => {
   let store: Awaited<ReturnType<typeof tempClickHouse>>;
