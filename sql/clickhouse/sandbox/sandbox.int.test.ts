@@ -331,7 +331,7 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     const sql = `SELECT count() AS n FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)`;
     try {
       // when the twins are read and a fold is found to have moved after
-      const answer = await sandbox.run(sql, LIMITS, async (statement) => ({ statement: keptVariant(statement)!, stillExact: async () => false }));
+      const answer = await sandbox.run(sql, { ...LIMITS, timeoutMs: 60_000 }, async (statement) => ({ statement: keptVariant(statement)!, stillExact: async () => false }));
       // then the twins' tree alone was checked, and the answer is the live views'
       expect(seen).toEqual(['tree of kept', 'kept', 'live']);
       expect(answer.values).toEqual([[10n]]);
