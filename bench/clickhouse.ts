@@ -7,7 +7,7 @@ import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import { query as namedQuery } from '../sql/loader.ts';
 import { BuildProfile } from './buildProfile.ts';
 import { benchDuckDb, CACHE, storeKey, storeLabel, storeOf, type BenchStore } from './dataset.ts';
-import { readEndpoints, serve, timeEndpoints } from './queries.ts';
+import { readEndpoints, serve, timeEndpoints, type EndpointPick } from './queries.ts';
 import type { Result } from './stats.ts';
 
 // chdb binds one data directory per process: one per store, so that stores can be benched side by side
@@ -76,7 +76,7 @@ async function exportAll(store: BenchStore, file: string, log: (s: string) => vo
 }
 
 /** Every read endpoint over HTTP at `events` simulated events on ClickHouse (chdb): p50/p95, and the bare SQL beside it. */
-export async function benchClickHouseQueries(events: number | BenchStore, runs: number, log: (s: string) => void): Promise<Result[]> {
+export async function benchClickHouseQueries(events: number | BenchStore, runs: number, log: (s: string) => void, pick: EndpointPick = {}): Promise<Result[]> {
   const store = typeof events === 'number' ? storeOf(events) : events;
   const { warehouse, buildSeconds } = await benchClickHouse(store, chdbDir(store), log);
   if (buildSeconds !== null) log(`  built the ${storeLabel(store)}-event ClickHouse store in ${buildSeconds.toFixed(1)} s`);
@@ -84,7 +84,7 @@ export async function benchClickHouseQueries(events: number | BenchStore, runs: 
   const [sample] = await warehouse.rows(`SELECT cart_id FROM events WHERE type = 'order.placed' ORDER BY cart_id LIMIT 1`);
   // The bare SQL is what the API runs as of the bench's end, after every event: the `_kept` twins.
   const bare = (name: string) => keptVariant(namedQuery('clickhouse', name)) ?? namedQuery('clickhouse', name);
-  const endpoints = readEndpoints('clickhouse', String(sample!.cart_id), (name, params) => () => warehouse.rows(bare(name), params));
+  const endpoints = readEndpoints('clickhouse', String(sample!.cart_id), (name, params) => () => warehouse.rows(bare(name), params), pick);
   const results = await timeEndpoints(server.port, endpoints, runs, `clickhouse (chdb) ${storeLabel(store)}`, log);
   await server.close();
   await warehouse.close();

@@ -1,18 +1,20 @@
+import { spawn } from 'node:child_process';
+import type { ExportTiming } from './exportClient.ts';
 import { percentile, type Result } from './stats.ts';
 
-/** One export as a client saving it sees it: when its first byte came, when its last did, how many events. */
-async function exportOnce(port: number, url: string): Promise<{ firstMs: number; wholeMs: number; events: number; bytes: number }> {
-  const t0 = performance.now();
-  const res = await fetch(`http://127.0.0.1:${port}${url}`);
-  if (res.status !== 200) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
-  let firstMs = NaN;
-  let bytes = 0;
-  // The bytes as they come, never decoded into one string: a client writes an export to a file or a parser.
-  for await (const part of res.body!) {
-    if (bytes === 0) firstMs = performance.now() - t0;
-    bytes += (part as Uint8Array).byteLength;
-  }
-  return { firstMs, wholeMs: performance.now() - t0, events: Number(res.headers.get('carrello-row-count')), bytes };
+/**
+ * `runs` exports of `url` after a warm-up, read by a client in a process of its own (exportClient.ts), as
+ * a real client is: a reader in this process shares the server's event loop and took 250-300 ms of its CPU
+ * per export of 10 days at 1M (181 MiB), so the server looked slower than it is (chdb over HTTP: 2.5 s read
+ * in-process against 1.1 s from a child, load 4, docs/benchmarks.md).
+ */
+async function exportRuns(url: string, runs: number): Promise<ExportTiming[]> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/exportClient.ts', url, String(runs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`the export client exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as ExportTiming[];
 }
 
 /**
@@ -21,9 +23,7 @@ async function exportOnce(port: number, url: string): Promise<{ firstMs: number;
  * the 10M store in ≤ 700 ms, first byte ≤ 300 ms, ≥ 500,000 events/s).
  */
 export async function timeExport(port: number, url: string, runs: number, prefix: string, name: string, log: (s: string) => void): Promise<Result[]> {
-  await exportOnce(port, url);
-  const runsOf = [];
-  for (let i = 0; i < runs; i++) runsOf.push(await exportOnce(port, url));
+  const runsOf = await exportRuns(`http://127.0.0.1:${port}${url}`, runs);
   const whole = runsOf.map((r) => r.wholeMs);
   const first = runsOf.map((r) => r.firstMs);
   const { events, bytes } = runsOf[0]!;

@@ -12,13 +12,13 @@ import { percentile, timeIt, type Result } from './stats.ts';
 const DAY = 86_400_000;
 
 /** Every read endpoint over HTTP at `events` simulated events on DuckDB: p50/p95, and the bare SQL beside it. */
-export async function benchQueries(events: number | BenchStore, runs: number, log: (s: string) => void): Promise<Result[]> {
+export async function benchQueries(events: number | BenchStore, runs: number, log: (s: string) => void, pick: EndpointPick = {}): Promise<Result[]> {
   const store = typeof events === 'number' ? storeOf(events) : events;
   const { warehouse, buildSeconds } = await openBenchDuckDb(store, log);
   if (buildSeconds !== null) log(`  built the ${storeLabel(store)}-event store in ${buildSeconds.toFixed(1)} s`);
   const server = await serve(warehouse);
   const [sample] = await warehouse.all(`SELECT cart_id FROM cart_replay WHERE type = 'order.placed' ORDER BY cart_id LIMIT 1`);
-  const endpoints = readEndpoints('duckdb', String(sample!.cart_id), (name, params) => () => warehouse.all(namedQuery('duckdb', name), bind(params)));
+  const endpoints = readEndpoints('duckdb', String(sample!.cart_id), (name, params) => () => warehouse.all(namedQuery('duckdb', name), bind(params)), pick);
   const results = await timeEndpoints(server.port, endpoints, runs, `duckdb ${storeLabel(store)}`, log);
   await server.close();
   await warehouse.close();
@@ -91,6 +91,16 @@ export async function timeEndpoints(port: number, endpoints: Endpoint[], runs: n
 export type Endpoint = [string, string, (() => Promise<unknown>) | null, string?];
 
 /**
+ * Which endpoints a bench times: the export's range in days back from the bench's end (default 1: a day,
+ * ~33,000 events at 1M; 10 days at 1M hold about a day of the 10M store), and the export alone or every
+ * endpoint (bench/run.ts --export-days N, --export-only).
+ */
+export interface EndpointPick {
+  exportDays?: number;
+  exportOnly?: boolean;
+}
+
+/**
  * The read endpoints every engine's bench times, over the bench's 30 days, each with the named query
  * behind it where there is one (`bare` runs it without HTTP).
  */
@@ -98,6 +108,7 @@ export function readEndpoints(
   engine: 'duckdb' | 'clickhouse',
   cart: string,
   bare: (name: string, params: Record<string, string | number>) => () => Promise<unknown>,
+  { exportDays = 1, exportOnly = false }: EndpointPick = {},
 ): Endpoint[] {
   const asOf = new Date(BENCH_END).toISOString();
   const range = `from=${new Date(BENCH_END - BENCH_DAYS * DAY).toISOString()}&to=${asOf}&as_of=${asOf}`;
@@ -106,6 +117,9 @@ export function readEndpoints(
   const funnelBody = JSON.stringify({ steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }], from, to: asOf, as_of: asOf });
   const state = engine === 'duckdb' ? `cart_state_asof(${BENCH_END}, 86400000)` : `cart_state_asof(as_of_ms = ${BENCH_END}, abandon_ms = 86400000)`;
   const sqlBody = JSON.stringify({ query: `SELECT channel, count(*) AS carts, sum(value_minor) AS value FROM ${state} WHERE status = 'abandoned' GROUP BY channel ORDER BY channel` });
+  const days = exportDays === 1 ? '1 day' : `${exportDays} days`;
+  const exportRow: Endpoint = [`export ${days} as NDJSON`, `/v1/export/events?from=${new Date(BENCH_END - exportDays * DAY).toISOString()}&to=${asOf}&format=ndjson`, null];
+  if (exportOnly) return [exportRow];
   return [
     ['abandonment', `/v1/funnels/abandonment?${range}`, bare('abandonment', { ...params, breakdown: 'none' })],
     ['abandonment by day', `/v1/funnels/abandonment?${range}&breakdown=day`, bare('abandonment', { ...params, breakdown: 'day' })],
@@ -116,7 +130,7 @@ export function readEndpoints(
     ['audience', `/v1/audiences/abandoned-carts?as_of=${asOf}&limit=1000`, null],
     ['custom funnel (POST /v1/funnels)', '/v1/funnels', null, funnelBody],
     ['SQL: abandoned carts by channel', '/v1/sql', null, sqlBody],
-    ['export 1 day as NDJSON', `/v1/export/events?from=${new Date(BENCH_END - DAY).toISOString()}&to=${asOf}&format=ndjson`, null],
+    exportRow,
   ];
 }
 

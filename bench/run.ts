@@ -2,7 +2,9 @@
 // where one exists. Without flags: the read endpoints on DuckDB. --clickhouse adds the same read endpoints on
 // ClickHouse in-process (chdb), --clickhouse-only without DuckDB; --scale 10m runs the read endpoints at 10M
 // events on both engines instead of 1M, and the window-vs-history bench (the stores are built once and
-// cached under .cache/bench, see docs/benchmarks.md); --history runs that bench alone; --ingest adds Kafka →
+// cached under .cache/bench, see docs/benchmarks.md); --no-history leaves that bench (and its long-history
+// store) out of a scaled run; --history runs it alone; --export-days N times the export over N days instead
+// of 1, --export-only times the export alone (no other endpoint); --ingest adds Kafka →
 // ClickHouse ingest, one carrello worker beside ClickHouse's Kafka engine (starts a local broker), and
 // embedded ingest through the collector into DuckDB; --dashboards adds each dashboard page in chromium over
 // the same DuckDB store; --freshness, --memory and --load add emit → API freshness, worker RSS through a
@@ -45,8 +47,12 @@ const simulated = Math.min(count('--base') ?? (quick ? 100_000 : 1_000_000), sca
 if (scale !== undefined && scale % simulated !== 0) throw new Error(`--scale ${scale} is not a whole number of copies of the ${simulated}-event simulation (--base)`);
 const store: BenchStore = { simulated, copies: scale === undefined ? 1 : scale / simulated, shiftDays: 0 };
 const events = simulated * store.copies;
-// The long history: as many copies as --scale makes (10 without it), each 30 days further back.
-const history = !args.includes('--storage') && (args.includes('--history') || store.copies > 1) ? historyStore(simulated, store.copies > 1 ? store.copies : 10) : null;
+// The long history: as many copies as --scale makes (10 without it), each 30 days further back. A scaled
+// run benches it unless --no-history says not to (it builds a store of its own: minutes at 10M).
+const historyWanted = args.includes('--history') || (store.copies > 1 && !args.includes('--no-history'));
+const history = !args.includes('--storage') && historyWanted ? historyStore(simulated, store.copies > 1 ? store.copies : 10) : null;
+const pick = { exportDays: Number(option('--export-days') ?? 1), exportOnly: args.includes('--export-only') };
+if (!Number.isInteger(pick.exportDays) || pick.exportDays < 1) throw new Error(`--export-days takes a whole number of days, not ${option('--export-days')}`);
 // A scaled store runs on both engines; beyond 1M, 3 times each endpoint after a warm-up (answers take
 // seconds on 2 cores).
 const clickhouse = flag('--clickhouse') || args.includes('--clickhouse-only') || store.copies > 1;
@@ -69,11 +75,11 @@ if (storage) {
 }
 if (reads && duckdb) {
   log(`queries at ${events.toLocaleString('en')} events (DuckDB)`);
-  results.push(...(await benchQueries(store, runs, log)));
+  results.push(...(await benchQueries(store, runs, log, pick)));
 }
 if (reads && clickhouse) {
   log(`queries at ${events.toLocaleString('en')} events (ClickHouse, chdb)`);
-  results.push(...(await benchClickHouseQueries(store, runs, log)));
+  results.push(...(await benchClickHouseQueries(store, runs, log, pick)));
 }
 if (history) {
   const historyRuns = quick ? 3 : 5;

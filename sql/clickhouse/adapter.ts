@@ -239,10 +239,10 @@ export class ClickHouseWarehouse implements Warehouse {
    */
   refreshFolds(asOfMs?: QueryParams[string]): Promise<FoldsSeen> {
     return this.foldLock.run(async () => {
-      const seen = { generation: this.foldWrites.started, quiet: this.foldWrites.running === 0 };
+      const seen = this.foldsNow();
       const [pending] = await this.rows(query('clickhouse', 'fold_pending'), { margin_ms: MARK_MARGIN_MS, as_of_ms: asOfMs ?? NO_AS_OF });
       const marks = ((pending?.marks as [string, string][] | undefined) ?? []).map(([cart, at]) => ({ cart, key: `${cart}@${at}` }));
-      if (marks.length === 0 || !pending) return { ...seen, later: Boolean(pending?.later) };
+      if (marks.length === 0 || !pending) return seen(Boolean(pending?.later));
       // A mark this process saw in an earlier fold was folded with its events (stored before it): only
       // marks not seen yet are folded, so the margin costs each mark one fold per process, not one per read.
       const carts = [...new Set(marks.filter((m) => !this.foldedMarks.has(m.key)).map((m) => m.cart))];
@@ -255,11 +255,17 @@ export class ClickHouseWarehouse implements Warehouse {
         await this.client.command({ query: query('clickhouse', 'forget_old_marks') });
         this.marksForgottenAt = Date.now();
       }
-      if (carts.length === 0) return { ...seen, later: Boolean(pending.later) };
+      if (carts.length === 0) return seen(Boolean(pending.later));
       // The folds just written may end after as_of: asked again, after them.
-      const after = { generation: this.foldWrites.started, quiet: this.foldWrites.running === 0 };
-      return { ...after, later: asOfMs !== undefined && (await this.foldsAfter(asOfMs)) };
+      const after = this.foldsNow();
+      return after(asOfMs !== undefined && (await this.foldsAfter(asOfMs)));
     });
+  }
+
+  /** This process's fold writes as they stand now, to be said with whether a fold ended after as_of, asked after. */
+  private foldsNow(): (later: boolean) => FoldsSeen {
+    const { started: generation, running } = this.foldWrites;
+    return (later) => ({ generation, quiet: running === 0, later });
   }
 
   async refreshDerived(): Promise<void> {

@@ -82,6 +82,8 @@ export class DuckDbExporter {
 
 /** Lines per block an NDJSON slice is handed over in, about (queries/export_events_ndjson.sql). */
 const BLOCK_EVENTS = 2_048;
+/** The break after a block's last line: the engine joins a block's lines, this ends the block. */
+const LINE_BREAK = Buffer.from('\n');
 
 // INVARIANT: every slice is read in the export's READ ONLY transaction: one snapshot, the one counted.
 // Each block is handed on as soon as it is fetched. (Reading a slice whole and starting the next one's
@@ -98,6 +100,7 @@ async function* ndjsonChunks(conn: DuckDBConnection, range: TimeRange, rows: num
       for (let i = 0; i < chunk.rowCount; i++) {
         const bytes = blocks.getItemBytes(i)!;
         yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        yield LINE_BREAK;
       }
     }
   }

@@ -13,6 +13,9 @@ import { messagesOf } from '../../../test/support/traffic.ts';
 import { QueryError } from '../../errors.ts';
 import type { ReadOnlyLimits } from '../../warehouse.ts';
 import type { ClickHouseWarehouse } from '../adapter.ts';
+import { keptVariant } from '../keptModel.ts';
+import type { ClickHouseSandbox } from './sandbox.ts';
+import type { SandboxSessions } from './sessions.ts';
 import { checkQueryTree } from './tree.ts';
 
 const probe = mkdtempSync(join(tmpdir(), 'carrello-chsql-probe-'));
@@ -308,6 +311,33 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     const folded = await warehouse.rows(`SELECT count() AS n FROM cart_fold_asof(as_of_ms = ${T0 + 2 * 86_400_000})`);
     expect(now.values).toEqual([['cart_state_asof(as_of_ms = 1, '], [10n]]);
     expect(early.values).toEqual([[BigInt(folded[0]!.n as string)]]);
+  });
+
+  it('a kept read whose fold moved meanwhile checks one tree, then reads the statement as written', async () => {
+    // given the sandbox's sessions recording what they are asked
+    const sandbox = (warehouse as unknown as { sandbox: ClickHouseSandbox }).sandbox;
+    const sessions = (sandbox as unknown as { sessions: SandboxSessions }).sessions;
+    const acquire = sessions.acquire;
+    const seen: string[] = [];
+    sessions.acquire = async () => {
+      const lease = await acquire();
+      const query = lease.client.query.bind(lease.client);
+      lease.client.query = ((p: Parameters<typeof query>[0]) => {
+        seen.push(`${p.query.startsWith('EXPLAIN QUERY TREE') ? 'tree of ' : ''}${p.query.includes('_kept(') ? 'kept' : 'live'}`);
+        return query(p);
+      }) as typeof query;
+      return { ...lease, release: (failed) => ((lease.client.query = query), lease.release(failed)) };
+    };
+    const sql = `SELECT count() AS n FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)`;
+    try {
+      // when the twins are read and a fold is found to have moved after
+      const answer = await sandbox.run(sql, { ...LIMITS, timeoutMs: 60_000 }, async (statement) => ({ statement: keptVariant(statement)!, stillExact: async () => false }));
+      // then the twins' tree alone was checked, and the answer is the live views'
+      expect(seen).toEqual(['tree of kept', 'kept', 'live']);
+      expect(answer.values).toEqual([[10n]]);
+    } finally {
+      sessions.acquire = acquire;
+    }
   });
 
   it('reads events as if with FINAL: a copy not yet merged counts once', async () => {
