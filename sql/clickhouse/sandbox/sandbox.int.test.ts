@@ -19,7 +19,10 @@ import type { SandboxSessions } from './sessions.ts';
 import { checkQueryTree } from './tree.ts';
 
 const probe = mkdtempSync(join(tmpdir(), 'carrello-chsql-probe-'));
-const LIMITS: ReadOnlyLimits = { timeoutMs: 1_000, maxRows: 1_000, maxBytes: 1_000_000 };
+// A time limit no check or quick query comes near on a loaded machine (a 1 s one stopped them at load 45);
+// the tests of the time limit itself take STOPS_AT_1S.
+const LIMITS: ReadOnlyLimits = { timeoutMs: 60_000, maxRows: 1_000, maxBytes: 1_000_000 };
+const STOPS_AT_1S: ReadOnlyLimits = { ...LIMITS, timeoutMs: 1_000 };
 let store: Awaited<ReturnType<typeof tempClickHouse>>;
 let warehouse: ClickHouseWarehouse;
 
@@ -195,7 +198,7 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
     ['a generator table function', 'SELECT sum(number) FROM numbers_mt(1000000000000)'],
   ])('stops %s at the time limit with query_timeout', async (_, sql) => {
     const t0 = Date.now();
-    const err = await warehouse.runReadOnly(sql, LIMITS).catch((e: unknown) => e);
+    const err = await warehouse.runReadOnly(sql, STOPS_AT_1S).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(QueryError);
     expect(err).toMatchObject({ code: 'query_timeout', extra: { limit_ms: 1000 } });
     expect(Date.now() - t0).toBeLessThan(5_000);
@@ -230,7 +233,7 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
   });
 
   it('the time limit is named like the other limits', async () => {
-    const err = await warehouse.runReadOnly('SELECT count() FROM system.numbers', LIMITS).catch((e: unknown) => e);
+    const err = await warehouse.runReadOnly('SELECT count() FROM system.numbers', STOPS_AT_1S).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'query_timeout', extra: { limit_ms: 1000, limit: 1000, limit_name: 'sql_timeout_ms' } });
   });
 
@@ -355,7 +358,7 @@ describe('runReadOnly on ClickHouse answers reads', () => {
 
   it('queries side by side each get their own answer, even beside one stopped at the time limit', async () => {
     const answers = await Promise.all([
-      warehouse.runReadOnly('SELECT count() FROM system.numbers', LIMITS).catch((e: QueryError) => e.code),
+      warehouse.runReadOnly('SELECT count() FROM system.numbers', STOPS_AT_1S).catch((e: QueryError) => e.code),
       ...[1, 2, 3].map((i) => warehouse.runReadOnly(`SELECT ${i} * 7 AS x`, { ...LIMITS, timeoutMs: 10_000 }).then((r) => Number(r.values[0]![0]))),
     ]);
     expect(answers).toEqual(['query_timeout', 7, 14, 21]);
