@@ -380,9 +380,8 @@ export class ClickHouseWarehouse implements Warehouse {
         for (const name of ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans']) {
           await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
         }
-      }
-      for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
-        await this.client.command({ query: query('clickhouse', 'refill_spans'), query_params: { carts: carts.slice(i, i + LOOKUP_CHUNK) }, clickhouse_settings: FOLD_SETTINGS });
+        // The chunk's spans again from the events that remain, once their old ones are gone.
+        await this.client.command({ query: query('clickhouse', 'refill_spans'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
       }
       await this.foldCarts(carts);
       return counts;
