@@ -269,8 +269,10 @@ export class DuckDbWarehouse implements Warehouse {
   }
 
   async queryColumns(name: string, params: QueryParams = {}): Promise<Columns> {
+    const sql = query('duckdb', name);
+    if (readsReplay(sql)) await this.refreshReplay();
     // Materialized (run, not stream): another request may use the reader connection while we read.
-    return readColumns(await this.reader.run(query('duckdb', name), bindable(params)));
+    return readColumns(await this.reader.run(sql, bindable(params)));
   }
 
   /** Runs a read query on the reader connection and returns JSON-safe rows (BIGINT as string). */
