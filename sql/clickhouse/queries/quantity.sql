@@ -1,9 +1,12 @@
 -- Cart lines first added in [from, to), as of as_of, by net quantity change (final vs first added),
 -- per product or category and overall (key NULL), from the kept line model (cart_line_state_asof).
+-- The name is the maximum of an if() on the parameter, which the planner folds: by category it is NULL and
+-- product_name is not read (if(…, max(product_name), NULL) read and compared every line's name, by category
+-- too).
 SELECT
   key,
   direction,
-  if({group:String} = 'product', max(product_name), NULL) AS name,
+  max(if({group:String} = 'product', product_name, NULL)) AS name,
   count() AS lines,
   sum(quantity - first_added_quantity) AS units_delta,
   countIf(quantity > 0 AND status = 'converted') AS purchased

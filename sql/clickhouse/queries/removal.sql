@@ -1,10 +1,12 @@
 -- Cart lines first added in [from, to), as of as_of, per product or category (or, with breakdown 'day', per
 -- UTC day of the first add) and overall (key NULL); item ('' = all) keeps one product or category only.
 -- Lines come from the kept line model (cart_line_state_asof: one row per line, laid out by first add).
+-- Name and category are maxima of an if() on the parameter, which the planner folds: by category they are
+-- NULL and product_name is not read (if(…, max(product_name), NULL) read and compared every line's name).
 SELECT
   key,
-  if({group:String} = 'product', max(product_name), NULL) AS name,
-  if({group:String} = 'product', max(category), NULL) AS category,
+  max(if({group:String} = 'product', product_name, NULL)) AS name,
+  max(if({group:String} = 'product', category, NULL)) AS category,
   count() AS lines_added,
   countIf(removals > 0) AS lines_removed,
   countIf(removals > 0 AND (checkout_started_at IS NULL OR first_removed_at < checkout_started_at)) AS removed_before_checkout,
