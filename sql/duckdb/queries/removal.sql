@@ -1,37 +1,68 @@
 -- Cart lines first added in [from, to), as of as_of, per product or category (or, with breakdown 'day', per
 -- UTC day of the first add) and overall (key NULL); item ('' = all) keeps one product or category only.
+-- Aggregated in two steps: every line once into its product (and day), then the few product rows into the
+-- keys and the overall row. Counts and sums add up; the medians come from each product's list of times to
+-- removal, concatenated per key and overall, so they stay exact. Names and categories are the product's
+-- (products_asof), joined to those product rows instead of to every line.
 WITH lines AS (
-  SELECT l.*, c.status, c.checkout_started_at,
-    CASE $group WHEN 'category' THEN coalesce(l.category, '(none)') ELSE l.product_id END AS item_key
-  FROM cart_lines_asof($as_of_ms) l
+  SELECT
+    l.product_id, l.quantity, l.first_added_at, l.first_removed_at, l.first_removed_ord, l.last_added_ord,
+    l.removals, l.units_added, l.units_removed, c.checkout_started_at, c.converted, c.abandoned, c.open
+  FROM line_last_asof($as_of_ms) l
   -- On the integer cart key (migrations/008_cart_keys.sql): the text cart_id cost a third of the join.
-  JOIN cart_state_asof($as_of_ms, $abandon_ms) c ON c.cart_key = l.cart_key
-  WHERE l.first_added_at >= CAST($from_ms AS BIGINT) AND l.first_added_at < CAST($to_ms AS BIGINT)
+  -- The cart's status travels as three booleans, not as its text: a narrower hash table to probe per line.
+  JOIN (
+    SELECT cart_key, checkout_started_at, status = 'converted' AS converted, status = 'abandoned' AS abandoned, status = 'open' AS open
+    FROM cart_state_asof($as_of_ms, $abandon_ms)
     -- Implied by the line's first add (the cart started by then and was active then), and what lets the
     -- carts' zone maps skip the history instead of reading every cart kept.
-    AND c.started_at < CAST($to_ms AS BIGINT) AND c.last_activity_at >= CAST($from_ms AS BIGINT)
+    WHERE started_at < CAST($to_ms AS BIGINT) AND last_activity_at >= CAST($from_ms AS BIGINT)
+  ) c ON c.cart_key = l.cart_key
+  WHERE l.first_added_at >= CAST($from_ms AS BIGINT) AND l.first_added_at < CAST($to_ms AS BIGINT)
+),
+per_product AS (
+  SELECT
+    product_id,
+    CASE $breakdown WHEN 'day' THEN strftime(epoch_ms(first_added_at), '%Y-%m-%d') END AS day,
+    count(*) AS lines_added,
+    count_if(removals > 0) AS lines_removed,
+    count_if(removals > 0 AND (checkout_started_at IS NULL OR first_removed_at < checkout_started_at)) AS removed_before_checkout,
+    count_if(removals > 0 AND checkout_started_at IS NOT NULL AND first_removed_at >= checkout_started_at) AS removed_after_checkout,
+    count_if(removals > 0 AND last_added_ord > first_removed_ord) AS readded,
+    count_if(quantity > 0) AS kept,
+    count_if(quantity > 0 AND converted) AS kept_purchased,
+    count_if(quantity > 0 AND abandoned) AS kept_abandoned,
+    count_if(quantity > 0 AND open) AS kept_open,
+    sum(units_added) AS units_added,
+    sum(units_removed) AS units_removed,
+    list(first_removed_at - first_added_at) FILTER (WHERE removals > 0) AS ms_to_removal
+  FROM lines
+  GROUP BY product_id, day
 ),
 keyed AS (
-  SELECT *, CASE $breakdown WHEN 'day' THEN strftime(epoch_ms(first_added_at), '%Y-%m-%d') ELSE item_key END AS key
-  FROM lines
-  WHERE $item = '' OR item_key = $item
+  SELECT pp.*, p.product_name, p.category,
+    CASE $group WHEN 'category' THEN coalesce(p.category, '(none)') ELSE pp.product_id END AS item_key
+  FROM per_product pp
+  LEFT JOIN products_asof($as_of_ms) p ON p.product_id = pp.product_id
 )
 SELECT
-  key,
+  CASE $breakdown WHEN 'day' THEN day ELSE item_key END AS key,
   CASE WHEN $group = 'product' THEN max(product_name) END AS name,
   CASE WHEN $group = 'product' THEN max(category) END AS category,
-  count(*) AS lines_added,
-  count(*) FILTER (WHERE removals > 0) AS lines_removed,
-  count(*) FILTER (WHERE removals > 0 AND (checkout_started_at IS NULL OR first_removed_at < checkout_started_at)) AS removed_before_checkout,
-  count(*) FILTER (WHERE removals > 0 AND checkout_started_at IS NOT NULL AND first_removed_at >= checkout_started_at) AS removed_after_checkout,
-  count(*) FILTER (WHERE removals > 0 AND last_added_ord > first_removed_ord) AS readded,
-  count(*) FILTER (WHERE quantity > 0) AS kept,
-  count(*) FILTER (WHERE quantity > 0 AND status = 'converted') AS kept_purchased,
-  count(*) FILTER (WHERE quantity > 0 AND status = 'abandoned') AS kept_abandoned,
-  count(*) FILTER (WHERE quantity > 0 AND status = 'open') AS kept_open,
+  coalesce(sum(lines_added), 0)::BIGINT AS lines_added,
+  coalesce(sum(lines_removed), 0)::BIGINT AS lines_removed,
+  coalesce(sum(removed_before_checkout), 0)::BIGINT AS removed_before_checkout,
+  coalesce(sum(removed_after_checkout), 0)::BIGINT AS removed_after_checkout,
+  coalesce(sum(readded), 0)::BIGINT AS readded,
+  coalesce(sum(kept), 0)::BIGINT AS kept,
+  coalesce(sum(kept_purchased), 0)::BIGINT AS kept_purchased,
+  coalesce(sum(kept_abandoned), 0)::BIGINT AS kept_abandoned,
+  coalesce(sum(kept_open), 0)::BIGINT AS kept_open,
   coalesce(sum(units_added), 0) AS units_added,
   coalesce(sum(units_removed), 0) AS units_removed,
-  quantile_cont(first_removed_at - first_added_at, 0.5) FILTER (WHERE removals > 0) AS median_ms_to_removal
+  -- quantile_cont over every removed line's time of the key (of all keys on the overall row).
+  list_aggregate(flatten(list(ms_to_removal)), 'quantile_cont', 0.5) AS median_ms_to_removal
 FROM keyed
+WHERE $item = '' OR item_key = $item
 GROUP BY GROUPING SETS ((key), ())
 ORDER BY key NULLS FIRST;
