@@ -4,16 +4,18 @@ import { cartValue, EMPTY_CART, evolve, lineValue, type CartState } from './repl
 
 /**
  * A cart's lifecycle as carrello's own domain events (issue 13), derived by a pure walk over the cart's
- * events in replay order: the reference the engines' detection is to be held equal to, as evolve() is for
- * the cart model. docs/metrics.md ("Cart lifecycle") says the rules in words, with a worked example.
+ * events: the reference the engines' detection is held to, as evolve() is for the cart model.
+ * docs/metrics.md ("Cart lifecycle") says the rules in words, with a worked example.
  *
- * The abandonment rule is the analytics' own (statusOf in replay.ts, `had_gap` in the cart model): a cart
- * holding items, not ordered, idle for at least abandon_after. An idle gap between two events counts as the
- * cart model counts it (from one event's time to the next one's, after an event that leaves items and comes
- * before any order); the gap after the last event runs from its last activity. Each such gap is an episode,
- * numbered from 1 in the cart's order, and is certain once the stream's watermark has passed its instant:
- * an order or any cart event that occurred before that instant and arrives within the allowed lateness
- * lands before the watermark passes it.
+ * The abandonment rule is the analytics' own: the cart as of an instant is abandoned when statusOf (replay.ts)
+ * says so of its events up to that instant, folded in replay order (holding items, no order, idle for
+ * abandon_after since its latest occurred_at). Each stretch of instants where it is, is an episode,
+ * numbered from 1 in time, certain once the stream's watermark has passed its first instant: an order or
+ * any cart event that occurred before then and arrives within the allowed lateness lands before the
+ * watermark passes it.
+ * The cart model's `recovered` measures its idle gaps differently (from each event's own time to the next
+ * event's in replay order, `longest_idle_holding_ms`): the two differ only for a cart whose clock runs
+ * backwards along its sequence.
  */
 
 export type LifecycleKind = 'cart.abandoned' | 'cart.reactivated' | 'cart.recovered';
@@ -121,54 +123,101 @@ export function watermarkOf(latestOccurredAtMs: number | null, latenessMs: numbe
 }
 
 /**
- * Every announcement of one cart settled by the watermark, in the cart's order: each abandonment whose
- * instant the watermark has passed, the first event after it that is not an order (reactivated: the
- * customer came back), and the cart's order after it (recovered, reactivated or not before). A new idle
- * gap is a new episode. `events` are the cart's stored events in replay order (replayOrder()).
+ * Every announcement of one cart settled by the watermark, in time: each abandonment whose instant the
+ * watermark has passed, the cart's first event after it if that is not an order (reactivated: the customer
+ * came back), and the cart's order after it (recovered, reactivated or not before), each once the
+ * watermark has passed its event too. A new idle period is a new episode. `events` are the cart's stored
+ * events in replay order (replayOrder()).
+ *
+ * The cart as of an instant X is what the analytics fold as of X: its events with occurred_at <= X, in
+ * replay order. It is abandoned as of X when statusOf says so; an episode starts at the first instant of
+ * such a stretch (its last activity + abandon_after, strictly before the next event) and carries the cart
+ * as of then. Walking the instants in time, not the events in replay order, is what makes the watermark
+ * settle an announcement: in a cart ordered by sequence whose clock runs backwards, a late event can take
+ * a place early in the order, but never an instant already passed (it arrived within the lateness).
  */
 export function cartLifecycle(cartId: string, events: readonly CartEventRow[], watermarkMs: number | null, rules: LifecycleRules): Announcement[] {
   const out: Announcement[] = [];
-  const story = new Story();
-  let cart: CartState = EMPTY_CART;
-  let latest: Latest | null = null;
+  if (watermarkMs === null) return out;
+  const times = [...new Set(events.map((e) => e.occurred_at_ms))].sort((x, y) => x - y);
+  const asOf = new AsOf(events);
   let episode = 0;
   // The latest abandonment not yet recovered, and whether the customer has come back to it since.
   let open: Abandoned | null = null;
   let reactivated = false;
-  let prev: CartEventRow | null = null;
-  for (const e of events) {
-    if (prev !== null && idleAfter(cart, prev) && e.occurred_at_ms - prev.occurred_at_ms >= rules.abandonAfterMs) {
-      const at = prev.occurred_at_ms + rules.abandonAfterMs;
-      // Not settled: an event arriving late may still fall inside the gap, and all after it depends on it.
-      if (watermarkMs === null || at > watermarkMs) return out;
-      episode += 1;
-      open = abandoned(cartId, episode, at, cart, latest!, story);
-      reactivated = false;
-      out.push(open);
+  for (let j = 0; j < times.length; j++) {
+    const t = times[j]!;
+    // Not settled: an event of an earlier instant may still arrive (a return or an order told too early
+    // could name the wrong event).
+    if (t > watermarkMs) return out;
+    const now = asOf.at(t);
+    if (open !== null) {
+      const first = events.find((e) => e.occurred_at_ms === t && (now.cart.ordered_at === null || e.type === 'order.placed'))!;
+      if (now.cart.ordered_at !== null) {
+        out.push(followUp(open, first));
+        open = null;
+      } else if (!reactivated) {
+        out.push(followUp(open, first));
+        reactivated = true;
+      }
     }
-    if (open !== null && e.type === 'order.placed') {
-      out.push(followUp(open, e));
-      open = null;
-    } else if (open !== null && !reactivated) {
-      out.push(followUp(open, e));
-      reactivated = true;
-    }
-    story.note(cart, e);
-    cart = evolve(cart, e);
-    latest = latestOf(latest, e);
-    prev = e;
-  }
-  // The open gap after the last event: abandoned when the watermark has passed its instant.
-  if (prev !== null && cart.ordered_at === null && cart.lines.size > 0 && cart.last_activity_at !== null) {
-    const at = cart.last_activity_at + rules.abandonAfterMs;
-    if (watermarkMs !== null && at <= watermarkMs) out.push(abandoned(cartId, episode + 1, at, cart, latest!, story));
+    if (now.cart.ordered_at !== null || now.cart.lines.size === 0) continue;
+    const at = t + rules.abandonAfterMs;
+    const next = times[j + 1];
+    if (next !== undefined && next <= at) continue;
+    // Not settled: an event arriving late may still fall inside the idle stretch, and all after it depends on it.
+    if (at > watermarkMs) return out;
+    episode += 1;
+    open = abandoned(cartId, episode, at, now.cart, now.latest!, now.story);
+    reactivated = false;
+    out.push(open);
   }
   return out;
 }
 
-/** Whether the gap after event `e` (the cart as it left `e`) can be an abandonment: items held, no order yet. */
-function idleAfter(cart: CartState, e: CartEventRow): boolean {
-  return cart.ordered_at === null && e.type !== 'order.placed' && cart.lines.size > 0;
+/**
+ * The cart as of each instant, folded in replay order. While the events up to an instant are a prefix of
+ * that order (time follows it: the usual case) the fold goes on from the last instant; otherwise the events
+ * up to the instant are folded again from the start.
+ */
+class AsOf {
+  cart: CartState = EMPTY_CART;
+  latest: Latest | null = null;
+  story = new Story();
+  /** The fold holds events [0, prefix) of the order; NaN when it holds another set. */
+  private prefix = 0;
+
+  constructor(private readonly events: readonly CartEventRow[]) {}
+
+  /** The cart as of instant t; instants are asked in increasing order. */
+  at(t: number): this {
+    let count = 0;
+    let last = -1;
+    this.events.forEach((e, i) => {
+      if (e.occurred_at_ms <= t) {
+        count += 1;
+        last = i;
+      }
+    });
+    const isPrefix = last === count - 1;
+    if (!isPrefix || !(this.prefix <= count)) {
+      this.cart = EMPTY_CART;
+      this.latest = null;
+      this.story = new Story();
+      for (const e of this.events) if (e.occurred_at_ms <= t) this.apply(e);
+      this.prefix = isPrefix ? count : Number.NaN;
+      return this;
+    }
+    for (let i = this.prefix; i < count; i++) this.apply(this.events[i]!);
+    this.prefix = count;
+    return this;
+  }
+
+  private apply(e: CartEventRow): void {
+    this.story.note(this.cart, e);
+    this.cart = evolve(this.cart, e);
+    this.latest = latestOf(this.latest, e);
+  }
 }
 
 function followUp(open: Abandoned, e: CartEventRow): Reactivated | Recovered {

@@ -108,6 +108,12 @@ describe('cart lifecycle as the stream advances', () => {
     expect(brief(lifecycleOf(cartX(), watermarkOf(abandonedAt + 2 * 60_000, 0)))).toEqual([['cart.abandoned', 1, new Date(abandonedAt).toISOString()]]);
   });
 
+  it('tells of a return or an order only once the watermark has passed it too (an earlier event may still come)', () => {
+    const back = cartX().add(T + 3 * DAY, 'P2', 1);
+    expect(brief(lifecycleOf(back, T + 3 * DAY - 1))).toEqual([['cart.abandoned', 1, new Date(T + 3 * HOUR + DAY).toISOString()]]);
+    expect(brief(lifecycleOf(back, T + 3 * DAY)).map(([kind]) => kind)).toEqual(['cart.abandoned', 'cart.reactivated']);
+  });
+
   it('recovers an abandonment ordered after it, with the time since the announcement', () => {
     const ordered = cartX().order(T + 5 * DAY, [['P1', 1]]);
     const a = lifecycleOf(ordered, T + 6 * DAY);
