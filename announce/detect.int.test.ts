@@ -8,7 +8,9 @@ import type { Warehouse } from '../sql/warehouse.ts';
 import { tempClickHouse } from '../test/support/tempClickHouse.ts';
 import { tempDuckDb } from '../test/support/tempStore.ts';
 import { disturbedTraffic, messagesOf } from '../test/support/traffic.ts';
-import { detectAnnouncements, FIRST_DETECTION, type DetectionCursor, type DetectionSettings } from './detect.ts';
+import type { NamedWriter } from '../sql/warehouse.ts';
+import { type DetectionSettings } from './detect.ts';
+import { AnnouncementLog, type LoggedAnnouncement } from './log.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -44,7 +46,7 @@ function reference(events: readonly CartEvent[], watermarkMs: number): Map<strin
   return out;
 }
 
-const engines: [string, () => Promise<{ warehouse: Warehouse; cleanup: () => Promise<void> }>][] = [
+const engines: [string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>][] = [
   ['DuckDB', tempDuckDb],
   ['ClickHouse', () => tempClickHouse('lifecycle')],
 ];
@@ -52,7 +54,8 @@ const engines: [string, () => Promise<{ warehouse: Warehouse; cleanup: () => Pro
 const found: Record<string, Map<string, Announcement>> = {};
 
 describe.each(engines)('lifecycle detection on %s, as the stream advances', (engine, open) => {
-  let store: { warehouse: Warehouse; cleanup: () => Promise<void> };
+  let store: { warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> };
+  let log: AnnouncementLog;
   const { events, batches } = stream();
   let finalWatermark = 0;
   let detections = 0;
@@ -61,17 +64,17 @@ describe.each(engines)('lifecycle detection on %s, as the stream advances', (eng
   beforeAll(async () => {
     store = await open();
     const pipeline = new IngestPipeline(store.warehouse);
-    let cursor: DetectionCursor = FIRST_DETECTION;
+    log = new AnnouncementLog(store.warehouse);
     const announced = new Map<string, Announcement>();
     for (const batch of batches) {
       await pipeline.ingest(messagesOf(batch.events, batch.receivedAtMs));
-      const d = await detectAnnouncements(store.warehouse, cursor, SETTINGS);
+      // From the cursor the last detection kept in the store.
+      const d = await log.detect(SETTINGS, batch.receivedAtMs);
       for (const a of d.announcements) {
         // An id once found keeps its content: what was announced is never announced differently.
         if (announced.has(a.id)) expect(a).toEqual(announced.get(a.id));
         announced.set(a.id, a);
       }
-      cursor = d.cursor;
       detections += 1;
       looked += d.carts;
       finalWatermark = d.watermarkMs!;
@@ -93,6 +96,21 @@ describe.each(engines)('lifecycle detection on %s, as the stream advances', (eng
     expect(kinds(found[engine]!)).toEqual(kinds(want));
     expect([...found[engine]!.keys()].sort()).toEqual([...want.keys()].sort());
     for (const [id, a] of want) expect(found[engine]!.get(id)).toEqual(a);
+  });
+
+  it('keeps each announcement once in the feed, numbered 1, 2, … in the order found, each cart in its order', async () => {
+    const feed: LoggedAnnouncement[] = [];
+    for (let page = await log.after(0, 100); page.length > 0; page = await log.after(page.at(-1)!.seq, 100)) feed.push(...page);
+    expect(feed.map((f) => f.seq)).toEqual(feed.map((_, i) => i + 1));
+    expect(new Map(feed.map((f) => [f.announcement.id, f.announcement]))).toEqual(found[engine]);
+    const lastAt = new Map<string, number>();
+    for (const { announcement: a } of feed) {
+      expect(a.at_ms).toBeGreaterThanOrEqual(lastAt.get(a.cart_id) ?? -Infinity);
+      lastAt.set(a.cart_id, a.at_ms);
+    }
+    // A detection that finds nothing new keeps nothing new, and moves no seq.
+    await log.detect(SETTINGS, Date.now());
+    expect(await log.after(feed.length, 10)).toEqual([]);
   });
 
   it('looks at the carts the stream moved, not at every cart at every detection', () => {

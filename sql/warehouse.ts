@@ -90,6 +90,15 @@ export interface Warehouse {
   close(): Promise<void>;
 }
 
+/**
+ * What carrello's own derived logs (announce/: the lifecycle's announcements and cursor) need to write:
+ * named write statements of the engine's dialect, run in order with the same parameters, serialised with
+ * batch writes; on DuckDB in one transaction, on ClickHouse one after the other (each atomic alone).
+ */
+export interface NamedWriter {
+  writeNamed(names: readonly string[], params: QueryParams): Promise<void>;
+}
+
 export interface TimeRange {
   fromMs: number;
   toMs: number;

@@ -58,13 +58,15 @@ describe('migrations', () => {
       { version: 6, name: 'events_by_time' },
       { version: 7, name: 'customer_orders' },
       { version: 8, name: 'cart_spans' },
+      { version: 9, name: 'lifecycle' },
     ]);
     const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
     expect(tables).toEqual([
       'audience_asof:View', 'audience_kept:View', 'cart_dirty:MergeTree', 'cart_fold_asof:View', 'cart_folds:ReplacingMergeTree',
       'cart_line_folds:ReplacingMergeTree', 'cart_line_replay_asof:View', 'cart_line_replay_kept:View', 'cart_line_state_asof:View', 'cart_line_state_kept:View',
       'cart_lines_asof:View', 'cart_lines_kept:View', 'cart_replay_asof:View', 'cart_replay_kept:View', 'cart_spans:AggregatingMergeTree', 'cart_spans_mv:MaterializedView', 'cart_state_asof:View', 'cart_state_kept:View',
-      'customer_orders:ReplacingMergeTree', 'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
+      'customer_orders:ReplacingMergeTree', 'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'lifecycle_announcements:ReplacingMergeTree',
+      'lifecycle_cursor:MergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
     ]);
   });
 });

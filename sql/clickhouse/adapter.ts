@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
 import { readModelLag, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
-import type { Columns, EventExport, ExportFormat, ExportOptions, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
+import type { Columns, EventExport, ExportFormat, ExportOptions, NamedWriter, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
 import { forgetParams, type ForgetOptions } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget, type RawInsert } from './client.ts';
 import { ClickHouseSandbox } from './sandbox/sandbox.ts';
@@ -48,7 +48,7 @@ export function readsFolds(sql: string): boolean {
  * 3. events is a ReplacingMergeTree on (cart_id, event_id) and every read uses FINAL, so copies that
  *    slip past both (two workers writing differently cut batches at once) never count twice.
  */
-export class ClickHouseWarehouse implements Warehouse {
+export class ClickHouseWarehouse implements Warehouse, NamedWriter {
   readonly engine = 'clickhouse' as const;
   private readonly writeLock = new Mutex();
   private readonly foldLock = new Mutex();
@@ -195,6 +195,17 @@ export class ClickHouseWarehouse implements Warehouse {
   async readModelLag(): Promise<ReadModelLag> {
     // Read as it stands: the lag must not fold (a read of the models would fold first).
     return readModelLag((await this.rows(query('clickhouse', 'read_model_lag')))[0]);
+  }
+
+  writeNamed(names: readonly string[], params: QueryParams): Promise<void> {
+    return this.writeLock.run(async () => {
+      for (const name of names) {
+        const sql = query('clickhouse', name);
+        const named = new Set([...sql.matchAll(/\{(\w+):/g)].map((m) => m[1]!));
+        const own = Object.fromEntries(Object.entries(params).filter(([k]) => named.has(k)));
+        await this.client.command({ query: sql, query_params: own, clickhouse_settings: FOLD_SETTINGS });
+      }
+    });
   }
 
   async query(name: string, params: QueryParams = {}): Promise<Row[]> {
@@ -377,7 +388,7 @@ export class ClickHouseWarehouse implements Warehouse {
       }
       for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
         const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
-        for (const name of ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans']) {
+        for (const name of ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans', 'forget_lifecycle']) {
           await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
         }
         // The chunk's spans again from the events that remain, once their old ones are gone.

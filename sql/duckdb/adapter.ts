@@ -9,6 +9,7 @@ import type {
   EventExport,
   ExportFormat,
   ExportOptions,
+  NamedWriter,
   QueryParams,
   ReadOnlyLimits,
   ReadOnlyResult,
@@ -27,7 +28,7 @@ export class StoreLockedError extends Error {
   readonly code = 'store_locked';
 }
 
-export class DuckDbWarehouse implements Warehouse {
+export class DuckDbWarehouse implements Warehouse, NamedWriter {
   readonly engine = 'duckdb' as const;
   private readonly writeLock = new Mutex();
   /** New events not yet folded into cart_replay; the next read query refreshes it first. */
@@ -180,6 +181,7 @@ export class DuckDbWarehouse implements Warehouse {
         const deleted = await this.writer.run(query('duckdb', 'forget_events'), p);
         const rejected = await this.writer.run(query('duckdb', 'forget_rejected'), { needle_hex: jsonStringHex(customerId) });
         await this.writer.run(query('duckdb', 'forget_replay'));
+        await this.writer.run(query('duckdb', 'forget_lifecycle'));
         await this.writer.run(query('duckdb', 'product_model_apply'));
         const marked = await this.writer.run(query('duckdb', 'forget_mark_dirty'));
         await this.writer.run('DROP TABLE forget_carts');
@@ -204,6 +206,19 @@ export class DuckDbWarehouse implements Warehouse {
 
   refreshDerived(): Promise<void> {
     return this.refreshReplay();
+  }
+
+  writeNamed(names: readonly string[], params: QueryParams): Promise<void> {
+    return this.writeLock.run(() =>
+      this.inTransaction(async () => {
+        for (const name of names) {
+          const sql = query('duckdb', name);
+          // Each statement binds the parameters it names (DuckDB refuses others).
+          const named = new Set([...sql.matchAll(/\$(\w+)/g)].map((m) => m[1]!));
+          await this.writer.run(sql, bindable(Object.fromEntries(Object.entries(params).filter(([k]) => named.has(k)))));
+        }
+      }),
+    );
   }
 
   /**

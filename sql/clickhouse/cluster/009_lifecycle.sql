@@ -1,0 +1,31 @@
+-- The cluster variant of migrations/009_lifecycle.sql (the lifecycle's announcements and the detector's
+-- cursor), applied after 001_events.sql as that file says. One detector writes; the announcements are
+-- sharded by cart, the cursor lives on one shard (a constant sharding key).
+
+CREATE TABLE IF NOT EXISTS lifecycle_announcements_local ON CLUSTER '{cluster}' (
+  seq            UInt64,
+  id             UUID,
+  kind           LowCardinality(String),
+  cart_id        String,
+  episode        UInt32,
+  at_ms          Int64,
+  customer_id    Nullable(String),
+  payload        String,
+  detected_at_ms Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/lifecycle_announcements_local', '{replica}')
+ORDER BY id;
+
+CREATE TABLE IF NOT EXISTS lifecycle_announcements ON CLUSTER '{cluster}' AS lifecycle_announcements_local
+ENGINE = Distributed('{cluster}', currentDatabase(), lifecycle_announcements_local, cityHash64(cart_id));
+
+CREATE TABLE IF NOT EXISTS lifecycle_cursor_local ON CLUSTER '{cluster}' (
+  watermark_ms Nullable(Int64),
+  received_ms  Nullable(Int64),
+  saved_at_ms  Int64
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/lifecycle_cursor_local', '{replica}')
+ORDER BY saved_at_ms;
+
+CREATE TABLE IF NOT EXISTS lifecycle_cursor ON CLUSTER '{cluster}' AS lifecycle_cursor_local
+ENGINE = Distributed('{cluster}', currentDatabase(), lifecycle_cursor_local, 0);

@@ -1,0 +1,28 @@
+-- The cart lifecycle's announcements as detected (announce/, docs/lifecycle.md), as
+-- sql/duckdb/migrations/010_lifecycle.sql: one row per id, numbered in the order found (seq). One detector
+-- writes (the numbering takes the largest seq before each save). A ReplacingMergeTree on id: a save
+-- retried after a failure, or an id found again by a detector that lost its cursor, collapses; the feed
+-- reads FINAL.
+CREATE TABLE IF NOT EXISTS lifecycle_announcements (
+  seq            UInt64,
+  id             UUID,
+  kind           LowCardinality(String),
+  cart_id        String,
+  episode        UInt32,
+  at_ms          Int64,
+  customer_id    Nullable(String),
+  payload        String,
+  detected_at_ms Int64
+)
+ENGINE = ReplacingMergeTree
+ORDER BY id;
+
+-- Where detection stands, one row per detection saved (the newest counts), written after what it found:
+-- a restart resumes from it, and finds again (and collapses) what it had found since.
+CREATE TABLE IF NOT EXISTS lifecycle_cursor (
+  watermark_ms Nullable(Int64),
+  received_ms  Nullable(Int64),
+  saved_at_ms  Int64
+)
+ENGINE = MergeTree
+ORDER BY saved_at_ms;

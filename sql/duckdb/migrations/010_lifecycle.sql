@@ -1,0 +1,23 @@
+-- The cart lifecycle's announcements as detected (announce/, docs/lifecycle.md): one row per id, numbered in
+-- the order they were found (seq: a consumer of the feed resumes after the last seq it took; within one
+-- detection by instant, then cart, so that each cart's come in its order). Detection is idempotent: an id
+-- found again is not stored again.
+CREATE TABLE IF NOT EXISTS lifecycle_announcements (
+  seq            BIGINT NOT NULL,
+  id             UUID NOT NULL PRIMARY KEY,
+  kind           VARCHAR NOT NULL,
+  cart_id        VARCHAR NOT NULL,
+  episode        INTEGER NOT NULL,
+  at_ms          BIGINT NOT NULL,
+  customer_id    VARCHAR,
+  payload        VARCHAR NOT NULL, -- the announcement as JSON, as delivered
+  detected_at_ms BIGINT NOT NULL
+);
+
+-- Where detection stands, one row per detection saved (the newest counts), written in the same transaction
+-- as what it found: a restart resumes from it.
+CREATE TABLE IF NOT EXISTS lifecycle_cursor (
+  watermark_ms BIGINT,
+  received_ms  BIGINT,
+  saved_at_ms  BIGINT NOT NULL
+);

@@ -1,0 +1,3 @@
+-- The lifecycle's announcements of the forgotten customer's carts (forget_carts.sql) go: their payloads name
+-- the customer and the cart's lines. Not announced again: the detector's cursor has moved on.
+DELETE FROM lifecycle_announcements WHERE cart_id IN (SELECT cart_id FROM forget_carts);
