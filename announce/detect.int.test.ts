@@ -11,6 +11,7 @@ import { disturbedTraffic, messagesOf } from '../test/support/traffic.ts';
 import type { NamedWriter } from '../sql/warehouse.ts';
 import { type DetectionSettings } from './detect.ts';
 import { AnnouncementLog, type LoggedAnnouncement } from './log.ts';
+import { wireOf } from './wire.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -102,11 +103,11 @@ describe.each(engines)('lifecycle detection on %s, as the stream advances', (eng
     const feed: LoggedAnnouncement[] = [];
     for (let page = await log.after(0, 100); page.length > 0; page = await log.after(page.at(-1)!.seq, 100)) feed.push(...page);
     expect(feed.map((f) => f.seq)).toEqual(feed.map((_, i) => i + 1));
-    expect(new Map(feed.map((f) => [f.announcement.id, f.announcement]))).toEqual(found[engine]);
+    expect(new Map(feed.map((f) => [f.announcement.id, f.announcement]))).toEqual(new Map([...found[engine]!].map(([id, a]) => [id, wireOf(a)])));
     const lastAt = new Map<string, number>();
     for (const { announcement: a } of feed) {
-      expect(a.at_ms).toBeGreaterThanOrEqual(lastAt.get(a.cart_id) ?? -Infinity);
-      lastAt.set(a.cart_id, a.at_ms);
+      expect(Date.parse(a.at)).toBeGreaterThanOrEqual(lastAt.get(a.cart_id) ?? -Infinity);
+      lastAt.set(a.cart_id, Date.parse(a.at));
     }
     // A detection that finds nothing new keeps nothing new, and moves no seq.
     await log.detect(SETTINGS, Date.now());

@@ -1,7 +1,8 @@
-import type { Announcement, LifecycleKind } from '../projections/lifecycle.ts';
+import type { LifecycleKind } from '../projections/lifecycle.ts';
 import { toInt, toIntOrNull, toStr } from '../projections/rows.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { detectAnnouncements, FIRST_DETECTION, type Detection, type DetectionCursor, type DetectionSettings } from './detect.ts';
+import { wireOf, type WireAnnouncement } from './wire.ts';
 
 /**
  * The lifecycle's announcements as found, kept in the store (migrations 010 on DuckDB, 009 on ClickHouse),
@@ -11,7 +12,7 @@ import { detectAnnouncements, FIRST_DETECTION, type Detection, type DetectionCur
 
 export interface LoggedAnnouncement {
   seq: number;
-  announcement: Announcement;
+  announcement: WireAnnouncement;
 }
 
 /** Within one instant and cart, an episode's kinds in the order they happen. */
@@ -39,7 +40,7 @@ export class AnnouncementLog {
       at_ms: a.at_ms,
       rank: RANK[a.kind],
       customer_id: a.customer_id,
-      payload: JSON.stringify(a),
+      payload: JSON.stringify(wireOf(a)),
     }));
     const cursor = { watermark_ms: d.cursor.watermarkMs, received_ms: d.cursor.receivedMs, saved_at_ms: savedAtMs };
     await this.warehouse.writeNamed(rows.length > 0 ? ['lifecycle_save_announcements', 'lifecycle_save_cursor'] : ['lifecycle_save_cursor'], {
@@ -50,9 +51,8 @@ export class AnnouncementLog {
   }
 
   /** The announcements kept after seq `after`, in seq order, at most `limit`. */
-  async after(after: number, limit: number): Promise<LoggedAnnouncement[]> {
-    const rows = await this.warehouse.query('lifecycle_feed', { after, limit });
-    return rows.map((r) => ({ seq: toInt(r.seq), announcement: JSON.parse(toStr(r.payload)) as Announcement }));
+  after(after: number, limit: number): Promise<LoggedAnnouncement[]> {
+    return announcementsAfter(this.warehouse, after, limit);
   }
 
   /** One detection from the kept cursor, kept: what it found new is in the feed after this returns. */
@@ -61,4 +61,10 @@ export class AnnouncementLog {
     await this.save(d, nowMs);
     return d;
   }
+}
+
+/** The announcements kept after seq `after`, in seq order, at most `limit` (a read: any store will do). */
+export async function announcementsAfter(warehouse: Warehouse, after: number, limit: number): Promise<LoggedAnnouncement[]> {
+  const rows = await warehouse.query('lifecycle_feed', { after, limit });
+  return rows.map((r) => ({ seq: toInt(r.seq), announcement: JSON.parse(toStr(r.payload)) as WireAnnouncement }));
 }

@@ -116,6 +116,15 @@ export const Config = z.object({
    * kept folds, read directly by the Grafana dashboard; API reads refresh it themselves); 0 turns it off.
    */
   derived_refresh_ms: z.coerce.number().int().min(0).default(30_000),
+  /**
+   * How often `carrello start` detects cart lifecycle announcements into the store's log (docs/lifecycle.md);
+   * 0 (the default while delivery is not built) turns it off.
+   */
+  lifecycle_detect_ms: z.coerce.number().int().min(0).default(0),
+  /** How late an event may arrive, after the newest one seen, and still count before an announcement. */
+  lifecycle_lateness_ms: z.coerce.number().int().min(0).default(15 * 60_000),
+  /** Inactivity after which a cart holding items is announced abandoned (the analytics' default, 24 h). */
+  lifecycle_abandon_after_ms: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
   /** Worker: how often consumer lag is read for /metrics. */
   kafka_lag_interval_ms: num(5_000),
   /** Port of a worker's /healthz and /metrics (`carrello ingest --port`, env CARRELLO_WORKER_PORT). */
@@ -185,6 +194,9 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     warehouse_retry_max_ms: env.CARRELLO_WAREHOUSE_RETRY_MAX_MS,
     kafka_lag_interval_ms: env.CARRELLO_KAFKA_LAG_INTERVAL_MS,
     derived_refresh_ms: env.CARRELLO_DERIVED_REFRESH_MS,
+    lifecycle_detect_ms: env.CARRELLO_LIFECYCLE_DETECT_MS,
+    lifecycle_lateness_ms: env.CARRELLO_LIFECYCLE_LATENESS_MS,
+    lifecycle_abandon_after_ms: env.CARRELLO_LIFECYCLE_ABANDON_AFTER_MS,
     worker_port: flags['worker-port'] ?? env.CARRELLO_WORKER_PORT,
     ...failpointInput(emptyToUndefined(env.CARRELLO_FAILPOINT)),
   };

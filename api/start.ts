@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { startDetection } from '../announce/loop.ts';
 import type { EventIngress } from '../ingest/ingress.ts';
 import { createKafka } from '../ingest/kafka/client.ts';
 import { KafkaIngress } from '../ingest/kafka/ingress.ts';
@@ -100,6 +101,14 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   if (keys.enabled) log.info({ keys: keys.keys.map((k) => ({ role: k.role, id: k.id })) }, 'API keys required on /v1');
   else log.warn('no API keys configured: /v1 is open to anyone on this machine, so carrello listens on loopback only');
 
+  // Cart lifecycle announcements into the store's log (docs/lifecycle.md), when switched on.
+  const detection = startDetection(
+    warehouse,
+    { abandonAfterMs: config.lifecycle_abandon_after_ms, latenessMs: config.lifecycle_lateness_ms, receivedMarginMs: 60_000 },
+    config.lifecycle_detect_ms,
+    log.child({ component: 'lifecycle' }),
+  );
+
   const demo = new AbortController();
   const demoDone = config.demo
     ? runDemo(config, ingress, warehouse, log, demo.signal).catch((err: unknown) => log.error({ err }, 'demo: stopped on an error'))
@@ -117,6 +126,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       await publisher?.close();
       await worker?.stop();
       await pipeline.close();
+      await detection.stop();
       await warehouse.close();
       log.info('carrello stopped');
     },

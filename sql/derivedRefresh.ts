@@ -1,10 +1,8 @@
 import type { Logger } from 'pino';
+import { runPeriodically, type Periodic } from './periodic.ts';
 import type { Warehouse } from './warehouse.ts';
 
-export interface DerivedRefresh {
-  /** Stops the schedule; resolves once a refresh under way has finished. */
-  stop(): Promise<void>;
-}
+export type DerivedRefresh = Periodic;
 
 /**
  * Keeps the stored cart model up to date for readers that bypass carrello (Grafana on ClickHouse's
@@ -13,27 +11,7 @@ export interface DerivedRefresh {
  * API's own reads refresh before they answer either way.
  */
 export function startDerivedRefresh(warehouse: Warehouse, everyMs: number, log: Logger): DerivedRefresh {
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> = Promise.resolve();
-  let stopped = false;
-  const turn = () => {
-    running = warehouse
-      .refreshDerived()
-      .catch((err: unknown) => log.warn({ error: (err as Error).message }, 'refreshing the stored cart model failed; trying again at the next turn'))
-      .finally(() => {
-        if (!stopped) schedule();
-      });
-  };
-  const schedule = () => {
-    timer = setTimeout(turn, everyMs);
-    timer.unref();
-  };
-  if (everyMs > 0) schedule();
-  return {
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return runPeriodically(everyMs, () =>
+    warehouse.refreshDerived().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'refreshing the stored cart model failed; trying again at the next turn')),
+  );
 }

@@ -7,6 +7,7 @@ import { cartRoutes } from './carts.ts';
 import { exportRoutes } from './export.ts';
 import { sqlRoutes } from './sql.ts';
 import { funnelRoutes } from './funnels.ts';
+import { lifecycleRoutes } from './lifecycle.ts';
 
 export interface RouteDeps {
   warehouse: Warehouse;
@@ -17,5 +18,5 @@ export interface RouteDeps {
 
 /** Every /v1 read route; /openapi.json is generated from this list. */
 export function allRoutes(deps: RouteDeps): AnyRoute[] {
-  return [...analysisRoutes(deps), ...cartRoutes(deps), ...funnelRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps)];
+  return [...analysisRoutes(deps), ...cartRoutes(deps), ...funnelRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps), ...lifecycleRoutes(deps)];
 }
