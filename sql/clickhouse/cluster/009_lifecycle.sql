@@ -20,12 +20,13 @@ CREATE TABLE IF NOT EXISTS lifecycle_announcements ON CLUSTER '{cluster}' AS lif
 ENGINE = Distributed('{cluster}', currentDatabase(), lifecycle_announcements_local, cityHash64(cart_id));
 
 CREATE TABLE IF NOT EXISTS lifecycle_cursor_local ON CLUSTER '{cluster}' (
+  id           UInt8,
   watermark_ms Nullable(Int64),
   received_ms  Nullable(Int64),
   saved_at_ms  Int64
 )
-ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/lifecycle_cursor_local', '{replica}')
-ORDER BY saved_at_ms;
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/lifecycle_cursor_local', '{replica}', saved_at_ms)
+ORDER BY id;
 
 CREATE TABLE IF NOT EXISTS lifecycle_cursor ON CLUSTER '{cluster}' AS lifecycle_cursor_local
 ENGINE = Distributed('{cluster}', currentDatabase(), lifecycle_cursor_local, 0);

@@ -17,12 +17,14 @@ CREATE TABLE IF NOT EXISTS lifecycle_announcements (
 ENGINE = ReplacingMergeTree
 ORDER BY id;
 
--- Where detection stands, one row per detection saved (the newest counts), written after what it found:
--- a restart resumes from it, and finds again (and collapses) what it had found since.
+-- Where detection stands: one row per save, written after what it found (a restart resumes from the newest,
+-- and finds again, and collapses, what was found since), collapsed to the newest by merges (the version is
+-- saved_at_ms) so that the table stays one row.
 CREATE TABLE IF NOT EXISTS lifecycle_cursor (
+  id           UInt8,
   watermark_ms Nullable(Int64),
   received_ms  Nullable(Int64),
   saved_at_ms  Int64
 )
-ENGINE = MergeTree
-ORDER BY saved_at_ms;
+ENGINE = ReplacingMergeTree(saved_at_ms)
+ORDER BY id;

@@ -14,9 +14,10 @@ CREATE TABLE IF NOT EXISTS lifecycle_announcements (
   detected_at_ms BIGINT NOT NULL
 );
 
--- Where detection stands, one row per detection saved (the newest counts), written in the same transaction
--- as what it found: a restart resumes from it.
+-- Where detection stands: one row (id 1), replaced by each save in the same transaction as what it found,
+-- so a restart resumes from it.
 CREATE TABLE IF NOT EXISTS lifecycle_cursor (
+  id           INTEGER NOT NULL PRIMARY KEY,
   watermark_ms BIGINT,
   received_ms  BIGINT,
   saved_at_ms  BIGINT NOT NULL

@@ -1,2 +1,2 @@
--- Where detection stands: the newest cursor saved (none: detection never ran).
-SELECT watermark_ms, received_ms FROM lifecycle_cursor ORDER BY saved_at_ms DESC, watermark_ms DESC NULLS LAST LIMIT 1;
+-- Where detection stands (no row: detection never ran).
+SELECT watermark_ms, received_ms FROM lifecycle_cursor WHERE id = 1;
