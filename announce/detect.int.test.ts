@@ -16,7 +16,8 @@ import { wireOf } from './wire.ts';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const START = Date.parse('2026-05-04T00:00:00.000Z');
-const SETTINGS: DetectionSettings = { abandonAfterMs: DAY, latenessMs: 4 * HOUR, receivedMarginMs: 0 };
+// Pages of 37 carts: every detection reads several pages (the shop's stream looks at ~300 carts a time).
+const SETTINGS: DetectionSettings = { abandonAfterMs: DAY, latenessMs: 4 * HOUR, receivedMarginMs: 0, pageCarts: 37 };
 /** Every event arrives within this long after it occurred: less than the lateness less one batch. */
 const MAX_DELAY = 2 * HOUR;
 

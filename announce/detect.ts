@@ -22,7 +22,11 @@ export interface DetectionSettings {
    * long before the last detection's newest are looked at again.
    */
   receivedMarginMs: number;
+  /** Carts whose events one read takes (DEFAULT_PAGE_CARTS): bounds the memory of a detection. */
+  pageCarts: number;
 }
+
+export const DEFAULT_PAGE_CARTS = 5_000;
 
 /** Where the last detection stood: its watermark and the newest received_at it saw (null: never ran). */
 export interface DetectionCursor {
@@ -44,7 +48,17 @@ export interface Detection {
 /** The contract's earliest instant (1900-01-01): before every stored event. */
 const BEFORE_ALL_MS = Date.parse('1900-01-01T00:00:00.000Z');
 
-export async function detectAnnouncements(warehouse: Warehouse, cursor: DetectionCursor, s: DetectionSettings): Promise<Detection> {
+/**
+ * `onPage`, when given, receives each page's announcements as soon as they are found (the log saves them
+ * then: a save's size is bounded by a page, and a detection cut short keeps what it saved, found again
+ * from the old cursor next time).
+ */
+export async function detectAnnouncements(
+  warehouse: Warehouse,
+  cursor: DetectionCursor,
+  s: DetectionSettings,
+  onPage?: (page: Announcement[]) => Promise<void>,
+): Promise<Detection> {
   const [head] = await warehouse.query('lifecycle_watermark');
   const latest = toIntOrNull(head?.latest_occurred_ms);
   const received = toIntOrNull(head?.latest_received_ms);
@@ -56,26 +70,30 @@ export async function detectAnnouncements(warehouse: Warehouse, cursor: Detectio
   // after the previous watermark less abandon_after (the event that starts the gap, or one after it).
   const since = cursor.watermarkMs === null ? BEFORE_ALL_MS : cursor.watermarkMs - s.abandonAfterMs;
   const receivedAfter = cursor.receivedMs === null ? BEFORE_ALL_MS : cursor.receivedMs - s.receivedMarginMs;
-  const rows = await warehouse.query('lifecycle_events', { since_ms: since, received_after_ms: receivedAfter });
+  const candidates = (await warehouse.query('lifecycle_carts', { since_ms: since, received_after_ms: receivedAfter })).map((r) => toStr(r.cart_id));
   const announcements: Announcement[] = [];
-  let carts = 0;
-  // Rows come ordered by cart: one pass, one cart at a time.
-  let cartId: string | null = null;
-  let events: CartEventRow[] = [];
-  const flush = () => {
-    if (cartId === null) return;
-    carts += 1;
-    announcements.push(...cartLifecycle(cartId, replayOrder(events), watermark, { abandonAfterMs: s.abandonAfterMs }));
-  };
-  for (const r of rows) {
-    const id = toStr(r.cart_id);
-    if (id !== cartId) {
-      flush();
-      cartId = id;
-      events = [];
+  // A page of carts at a time: the first detection of a large store looks at every cart.
+  for (let i = 0; i < candidates.length; i += s.pageCarts) {
+    const rows = await warehouse.query('lifecycle_events', { carts: JSON.stringify(candidates.slice(i, i + s.pageCarts)) });
+    // Rows come ordered by cart: one pass, one cart at a time.
+    let cartId: string | null = null;
+    let events: CartEventRow[] = [];
+    const flush = () => {
+      if (cartId !== null) announcements.push(...cartLifecycle(cartId, replayOrder(events), watermark, { abandonAfterMs: s.abandonAfterMs }));
+    };
+    const before = announcements.length;
+    for (const r of rows) {
+      const id = toStr(r.cart_id);
+      if (id !== cartId) {
+        flush();
+        cartId = id;
+        events = [];
+      }
+      events.push(toCartEventRow(r));
     }
-    events.push(toCartEventRow(r));
+    flush();
+    if (onPage && announcements.length > before) await onPage(announcements.slice(before));
   }
-  flush();
+  const carts = candidates.length;
   return { watermarkMs: watermark, announcements, carts, cursor: { watermarkMs: watermark, receivedMs: Math.max(received ?? BEFORE_ALL_MS, cursor.receivedMs ?? BEFORE_ALL_MS) } };
 }

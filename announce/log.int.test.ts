@@ -5,9 +5,10 @@ import { AS_OF, HOUR, shopEvents } from '../test/fixtures/shop.ts';
 import { tempClickHouse } from '../test/support/tempClickHouse.ts';
 import { tempDuckDb } from '../test/support/tempStore.ts';
 import { messagesOf } from '../test/support/traffic.ts';
+import { DEFAULT_PAGE_CARTS } from './detect.ts';
 import { AnnouncementLog } from './log.ts';
 
-const SETTINGS = { abandonAfterMs: 24 * HOUR, latenessMs: 0, receivedMarginMs: 0 };
+const SETTINGS = { abandonAfterMs: 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS };
 
 const engines: [string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>][] = [
   ['DuckDB', tempDuckDb],

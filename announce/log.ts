@@ -1,4 +1,4 @@
-import type { LifecycleKind } from '../projections/lifecycle.ts';
+import type { Announcement, LifecycleKind } from '../projections/lifecycle.ts';
 import { toInt, toIntOrNull, toStr } from '../projections/rows.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { detectAnnouncements, FIRST_DETECTION, type Detection, type DetectionCursor, type DetectionSettings } from './detect.ts';
@@ -27,12 +27,10 @@ export class AnnouncementLog {
     return row ? { watermarkMs: toIntOrNull(row.watermark_ms), receivedMs: toIntOrNull(row.received_ms) } : FIRST_DETECTION;
   }
 
-  /**
-   * Keeps what a detection found that is not kept yet, then its cursor (on DuckDB in one transaction; on
-   * ClickHouse in that order, so a save cut between the two is found again, and collapses, next time).
-   */
-  async save(d: Detection, savedAtMs: number): Promise<void> {
-    const rows = d.announcements.map((a) => ({
+  /** Keeps the announcements not kept yet, numbered after the largest seq kept. */
+  async keep(found: readonly Announcement[], savedAtMs: number): Promise<void> {
+    if (found.length === 0) return;
+    const rows = found.map((a) => ({
       id: a.id,
       kind: a.kind,
       cart_id: a.cart_id,
@@ -42,12 +40,15 @@ export class AnnouncementLog {
       customer_id: a.customer_id,
       payload: JSON.stringify(wireOf(a)),
     }));
-    const cursor = { watermark_ms: d.cursor.watermarkMs, received_ms: d.cursor.receivedMs, saved_at_ms: savedAtMs };
-    await this.warehouse.writeNamed(rows.length > 0 ? ['lifecycle_save_announcements', 'lifecycle_save_cursor'] : ['lifecycle_save_cursor'], {
-      rows: JSON.stringify(rows),
-      detected_at_ms: savedAtMs,
-      ...cursor,
-    });
+    await this.warehouse.writeNamed(['lifecycle_save_announcements'], { rows: JSON.stringify(rows), detected_at_ms: savedAtMs });
+  }
+
+  /**
+   * Keeps a detection's cursor, once what it found is kept (page by page as it was found): a detection
+   * cut short leaves the old cursor, and the next one finds again what was kept, which collapses on the id.
+   */
+  async settle(d: Detection, savedAtMs: number): Promise<void> {
+    await this.warehouse.writeNamed(['lifecycle_save_cursor'], { watermark_ms: d.cursor.watermarkMs, received_ms: d.cursor.receivedMs, saved_at_ms: savedAtMs });
   }
 
   /** The announcements kept after seq `after`, in seq order, at most `limit`. */
@@ -57,8 +58,8 @@ export class AnnouncementLog {
 
   /** One detection from the kept cursor, kept: what it found new is in the feed after this returns. */
   async detect(settings: DetectionSettings, nowMs: number): Promise<Detection> {
-    const d = await detectAnnouncements(this.warehouse, await this.cursor(), settings);
-    await this.save(d, nowMs);
+    const d = await detectAnnouncements(this.warehouse, await this.cursor(), settings, (page) => this.keep(page, nowMs));
+    await this.settle(d, nowMs);
     return d;
   }
 }

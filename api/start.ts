@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { DEFAULT_PAGE_CARTS } from '../announce/detect.ts';
 import { startDetection } from '../announce/loop.ts';
 import type { EventIngress } from '../ingest/ingress.ts';
 import { createKafka } from '../ingest/kafka/client.ts';
@@ -104,7 +105,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   // Cart lifecycle announcements into the store's log (docs/lifecycle.md), when switched on.
   const detection = startDetection(
     warehouse,
-    { abandonAfterMs: config.lifecycle_abandon_after_ms, latenessMs: config.lifecycle_lateness_ms, receivedMarginMs: 60_000 },
+    { abandonAfterMs: config.lifecycle_abandon_after_ms, latenessMs: config.lifecycle_lateness_ms, receivedMarginMs: 60_000, pageCarts: DEFAULT_PAGE_CARTS },
     config.lifecycle_detect_ms,
     log.child({ component: 'lifecycle' }),
   );

@@ -1,6 +1,6 @@
 -- The cart lifecycle's announcements as detected (announce/, docs/lifecycle.md): one row per id, numbered in
 -- the order they were found (seq: a consumer of the feed resumes after the last seq it took; within one
--- detection by instant, then cart, so that each cart's come in its order). Detection is idempotent: an id
+-- save, a page of carts, by instant, then cart, so that each cart's come in its order). Detection is idempotent: an id
 -- found again is not stored again.
 CREATE TABLE IF NOT EXISTS lifecycle_announcements (
   seq            BIGINT NOT NULL,
