@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseStore, type StoreConfig } from '../sql/open.ts';
 import { parseApiKeys } from './auth.ts';
+import { parseEndpoints } from '../announce/endpoints.ts';
 import type { ReadOnlyLimits } from '../sql/warehouse.ts';
 import { FAILPOINTS } from '../ingest/kafka/runner.ts';
 import { DEFAULT_TOPIC, deadLetterTopicOf } from '../ingest/kafka/topics.ts';
@@ -21,6 +22,19 @@ const Store = z.string().transform((s, ctx): StoreConfig => {
 });
 
 const num = (def: number) => z.coerce.number().int().positive().default(def);
+/** A text setting (empty by default) turned into a value by `parse`; what it throws is the setting's error. */
+const parsedWith = <T>(parse: (s: string) => T) =>
+  z
+    .string()
+    .default('')
+    .transform((s, ctx) => {
+      try {
+        return parse(s);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
 
 export const Config = z.object({
   /** Port of the API, collector and dashboards (flag --port, env PORT). */
@@ -69,14 +83,7 @@ export const Config = z.object({
    */
   export_deadline_ms: num(600_000),
   /** `role:key` pairs (env CARRELLO_API_KEYS, or a file named by CARRELLO_API_KEYS_FILE). None: no authentication, loopback only. */
-  api_keys: z.string().default('').transform((s, ctx) => {
-    try {
-      return parseApiKeys(s);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
+  api_keys: parsedWith(parseApiKeys),
   /** Collector requests per second per API key (per client address without keys); 0 turns it off (env CARRELLO_COLLECTOR_RATE_LIMIT). */
   collector_rate_limit: z.coerce.number().int().min(0).default(100),
 
@@ -125,6 +132,13 @@ export const Config = z.object({
   lifecycle_lateness_ms: z.coerce.number().int().min(0).default(15 * 60_000),
   /** Inactivity after which a cart holding items is announced abandoned (the analytics' default, 24 h). */
   lifecycle_abandon_after_ms: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
+  /** Webhook endpoints the announcement log is delivered to (env CARRELLO_WEBHOOKS, a JSON array; docs/lifecycle.md). */
+  webhooks: parsedWith(parseEndpoints),
+  /** Webhooks: an attempt unanswered by then failed; attempts per announcement before its dead letter; waits between them. */
+  webhook_timeout_ms: num(10_000),
+  webhook_max_attempts: num(12),
+  webhook_min_backoff_ms: num(1_000),
+  webhook_max_backoff_ms: num(600_000),
   /** Worker: how often consumer lag is read for /metrics. */
   kafka_lag_interval_ms: num(5_000),
   /** Port of a worker's /healthz and /metrics (`carrello ingest --port`, env CARRELLO_WORKER_PORT). */
@@ -197,6 +211,11 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     lifecycle_detect_ms: env.CARRELLO_LIFECYCLE_DETECT_MS,
     lifecycle_lateness_ms: env.CARRELLO_LIFECYCLE_LATENESS_MS,
     lifecycle_abandon_after_ms: env.CARRELLO_LIFECYCLE_ABANDON_AFTER_MS,
+    webhooks: env.CARRELLO_WEBHOOKS,
+    webhook_timeout_ms: env.CARRELLO_WEBHOOK_TIMEOUT_MS,
+    webhook_max_attempts: env.CARRELLO_WEBHOOK_MAX_ATTEMPTS,
+    webhook_min_backoff_ms: env.CARRELLO_WEBHOOK_MIN_BACKOFF_MS,
+    webhook_max_backoff_ms: env.CARRELLO_WEBHOOK_MAX_BACKOFF_MS,
     worker_port: flags['worker-port'] ?? env.CARRELLO_WORKER_PORT,
     ...failpointInput(emptyToUndefined(env.CARRELLO_FAILPOINT)),
   };

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { DEFAULT_PAGE_CARTS } from '../announce/detect.ts';
+import { startDelivery } from '../announce/deliveryLoop.ts';
 import { startDetection } from '../announce/loop.ts';
+import { lifecycleMetrics } from '../announce/metrics.ts';
 import type { EventIngress } from '../ingest/ingress.ts';
 import { createKafka } from '../ingest/kafka/client.ts';
 import { KafkaIngress } from '../ingest/kafka/ingress.ts';
@@ -110,6 +112,17 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     log.child({ component: 'lifecycle' }),
   );
 
+  // Each webhook endpoint takes the log on its own schedule, as often as detection looks (1 s without it).
+  const delivery = startDelivery(
+    warehouse,
+    config.webhooks,
+    { timeoutMs: config.webhook_timeout_ms, maxAttempts: config.webhook_max_attempts, minBackoffMs: config.webhook_min_backoff_ms, maxBackoffMs: config.webhook_max_backoff_ms },
+    config.lifecycle_detect_ms || 1_000,
+    log.child({ component: 'webhooks' }),
+    lifecycleMetrics(metrics.registry),
+  );
+  if (config.webhooks.length > 0) log.info({ endpoints: config.webhooks.map((e) => ({ name: e.name, kinds: e.kinds ?? 'all' })) }, 'lifecycle webhooks on');
+
   const demo = new AbortController();
   const demoDone = config.demo
     ? runDemo(config, ingress, warehouse, log, demo.signal).catch((err: unknown) => log.error({ err }, 'demo: stopped on an error'))
@@ -128,6 +141,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       await worker?.stop();
       await pipeline.close();
       await detection.stop();
+      await delivery.stop();
       await warehouse.close();
       log.info('carrello stopped');
     },

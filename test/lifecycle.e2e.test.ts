@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { shopEvents } from './fixtures/shop.ts';
+import { newSecret, verifyDelivery } from '../announce/signature.ts';
 import { startCarrello } from './support/process.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'carrello-lifecycle-'));
@@ -60,4 +62,70 @@ describe('carrello start with lifecycle detection switched on', () => {
       await server.exited;
     }
   }, 120_000);
+});
+
+describe('carrello start delivering the announcements to a webhook', () => {
+  it('delivers each once, in order, signed; killed while a delivery hangs, a restart sends nothing the receiver acknowledged', async () => {
+    // A real receiver: it acknowledges at once, except that it holds the 4th request unanswered.
+    const secret = newSecret();
+    const got: { id: string; headers: Record<string, string>; body: string }[] = [];
+    let held: ServerResponse | null = null;
+    let holding = true;
+    let seeHeld!: () => void;
+    const heldSeen = new Promise<void>((resolve) => (seeHeld = resolve));
+    const receiverServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d.toString()));
+      req.on('end', () => {
+        got.push({ id: (JSON.parse(body) as { id: string }).id, headers: req.headers as Record<string, string>, body });
+        if (holding && got.length === 4) {
+          held = res;
+          seeHeld();
+          return;
+        }
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => receiverServer.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(receiverServer.address() as { port: number }).port}/hook`;
+    const env = {
+      CARRELLO_LIFECYCLE_DETECT_MS: '100',
+      CARRELLO_LIFECYCLE_LATENESS_MS: '0',
+      CARRELLO_WEBHOOKS: JSON.stringify([{ name: 'flow', url, secrets: [secret] }]),
+      CARRELLO_WEBHOOK_MIN_BACKOFF_MS: '10',
+      CARRELLO_WEBHOOK_MAX_BACKOFF_MS: '50',
+    };
+    const store = `duckdb:${join(dir, 'webhooks.duckdb')}`;
+    try {
+      const first = await startCarrello(['--no-demo', '--store', store], env);
+      const res = await fetch(`${first.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shopEvents()) });
+      expect(res.status).toBe(202);
+      // When the 4th delivery hangs, the process is killed: 1–3 were acknowledged, the 4th was not.
+      await heldSeen;
+      first.child.kill('SIGKILL');
+      await first.exited;
+      holding = false;
+      (held as ServerResponse | null)?.destroy();
+      expect(got).toHaveLength(4);
+
+      // Then a restart sends the 4th again and the rest, and nothing of 1–3.
+      const second = await startCarrello(['--no-demo', '--store', store], env);
+      try {
+        const deadline = Date.now() + 60_000;
+        while (got.length < 9 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        const feed = (await (await fetch(`${second.url}/v1/lifecycle/announcements`)).json()) as Feed;
+        const ids = feed.announcements.map((a) => a.id);
+        expect(ids).toHaveLength(8);
+        expect(got.map((g) => g.id)).toEqual([...ids.slice(0, 4), ...ids.slice(3)]);
+        for (const g of got) expect(verifyDelivery(secret, g.headers, g.body, Number(g.headers['webhook-timestamp']))).toEqual({ ok: true });
+        const metrics = await (await fetch(`${second.url}/metrics`)).text();
+        expect(metrics).toContain('carrello_lifecycle_delivered_total{endpoint="flow"} 5');
+      } finally {
+        second.child.kill('SIGTERM');
+        await second.exited;
+      }
+    } finally {
+      await new Promise<void>((r) => receiverServer.close(() => r()));
+    }
+  }, 180_000);
 });

@@ -30,3 +30,28 @@ ORDER BY id;
 
 CREATE TABLE IF NOT EXISTS lifecycle_cursor ON CLUSTER '{cluster}' AS lifecycle_cursor_local
 ENGINE = Distributed('{cluster}', currentDatabase(), lifecycle_cursor_local, 0);
+
+CREATE TABLE IF NOT EXISTS lifecycle_delivered_local ON CLUSTER '{cluster}' (
+  endpoint      String,
+  delivered_seq UInt64,
+  updated_at_ms Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/lifecycle_delivered_local', '{replica}', delivered_seq)
+ORDER BY endpoint;
+
+CREATE TABLE IF NOT EXISTS lifecycle_delivered ON CLUSTER '{cluster}' AS lifecycle_delivered_local
+ENGINE = Distributed('{cluster}', currentDatabase(), lifecycle_delivered_local, 0);
+
+CREATE TABLE IF NOT EXISTS lifecycle_dead_letters_local ON CLUSTER '{cluster}' (
+  endpoint String,
+  seq      UInt64,
+  id       UUID,
+  attempts UInt32,
+  reason   String,
+  at_ms    Int64
+)
+ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/lifecycle_dead_letters_local', '{replica}')
+ORDER BY (endpoint, seq);
+
+CREATE TABLE IF NOT EXISTS lifecycle_dead_letters ON CLUSTER '{cluster}' AS lifecycle_dead_letters_local
+ENGINE = Distributed('{cluster}', currentDatabase(), lifecycle_dead_letters_local, 0);

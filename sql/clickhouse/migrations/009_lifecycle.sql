@@ -28,3 +28,25 @@ CREATE TABLE IF NOT EXISTS lifecycle_cursor (
 )
 ENGINE = ReplacingMergeTree(saved_at_ms)
 ORDER BY id;
+
+-- Webhook delivery (announce/deliver.ts), as sql/duckdb/migrations/010_lifecycle.sql: per endpoint, the seq
+-- up to which every announcement was acknowledged or dead-lettered (one row per advance, the newest kept
+-- by merges), and the dead letters.
+CREATE TABLE IF NOT EXISTS lifecycle_delivered (
+  endpoint      String,
+  delivered_seq UInt64,
+  updated_at_ms Int64
+)
+ENGINE = ReplacingMergeTree(delivered_seq)
+ORDER BY endpoint;
+
+CREATE TABLE IF NOT EXISTS lifecycle_dead_letters (
+  endpoint String,
+  seq      UInt64,
+  id       UUID,
+  attempts UInt32,
+  reason   String,
+  at_ms    Int64
+)
+ENGINE = MergeTree
+ORDER BY (endpoint, seq);

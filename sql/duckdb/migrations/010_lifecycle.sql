@@ -22,3 +22,20 @@ CREATE TABLE IF NOT EXISTS lifecycle_cursor (
   received_ms  BIGINT,
   saved_at_ms  BIGINT NOT NULL
 );
+
+-- Webhook delivery (announce/deliver.ts): per endpoint, the seq up to which every announcement has been
+-- acknowledged (2xx) or dead-lettered, written after each one; and the dead letters, kept with their reason
+-- until replayed.
+CREATE TABLE IF NOT EXISTS lifecycle_delivered (
+  endpoint      VARCHAR NOT NULL PRIMARY KEY,
+  delivered_seq BIGINT NOT NULL,
+  updated_at_ms BIGINT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS lifecycle_dead_letters (
+  endpoint VARCHAR NOT NULL,
+  seq      BIGINT NOT NULL,
+  id       UUID NOT NULL,
+  attempts INTEGER NOT NULL,
+  reason   VARCHAR NOT NULL,
+  at_ms    BIGINT NOT NULL
+);

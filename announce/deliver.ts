@@ -1,0 +1,125 @@
+import type { LifecycleKind } from '../projections/lifecycle.ts';
+import { toInt, toStr } from '../projections/rows.ts';
+import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
+import { announcementsAfter } from './log.ts';
+import { signDelivery } from './signature.ts';
+
+/**
+ * Webhook delivery of the announcement log (docs/lifecycle.md): each endpoint takes the log in seq order,
+ * one announcement at a time, so each cart's announcements reach it in the cart's order. An announcement
+ * is sent until the endpoint acknowledges it (any 2xx) or every attempt failed (then it is dead-lettered
+ * with the last reason); the endpoint's position moves past it in the store only then. A process stopped
+ * between the acknowledgement and that write sends it once more on restart, under the same webhook-id: a
+ * receiver deduplicates on it. An endpoint that is down holds its position and is tried again, so a
+ * receiver that comes back gets everything it missed.
+ */
+
+export interface Endpoint {
+  /** A stable name: the store keeps the endpoint's position under it. */
+  name: string;
+  url: string;
+  /** Signing secrets, `whsec_…`: the current one first; two while one is rotated. */
+  secrets: string[];
+  /** Only these kinds are sent (the others are passed over); all when absent. */
+  kinds?: LifecycleKind[];
+}
+
+export interface DeliverySettings {
+  /** An attempt without an answer by then has failed. */
+  timeoutMs: number;
+  /** Attempts per announcement before it is dead-lettered. */
+  maxAttempts: number;
+  /** Waits between attempts: doubling from min to max, each with ±50 % jitter. */
+  minBackoffMs: number;
+  maxBackoffMs: number;
+}
+
+export interface DeliveryRun {
+  delivered: number;
+  deadLettered: number;
+  skipped: number;
+}
+
+export interface DeliveryDeps {
+  fetch?: typeof fetch;
+  now?: () => number;
+  random?: () => number;
+  /** Stops a run between attempts and between announcements (a stopping process does not wait out a backoff). */
+  signal?: AbortSignal;
+}
+
+const PAGE = 100;
+
+/** Sends an endpoint everything after its position in the log, as far as the log goes now. */
+export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endpoint, s: DeliverySettings, deps: DeliveryDeps = {}): Promise<DeliveryRun> {
+  const doFetch = deps.fetch ?? fetch;
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const signal = deps.signal;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    });
+  const run: DeliveryRun = { delivered: 0, deadLettered: 0, skipped: 0 };
+  const [state] = await warehouse.query('lifecycle_delivered', { endpoint: endpoint.name });
+  let position = toInt(state?.delivered_seq ?? 0);
+  for (;;) {
+    const page = await announcementsAfter(warehouse, position, PAGE);
+    if (page.length === 0) return run;
+    for (const { seq, announcement } of page) {
+      if (signal?.aborted) return run;
+      if (endpoint.kinds && !endpoint.kinds.includes(announcement.kind as LifecycleKind)) {
+        run.skipped += 1;
+      } else {
+        const body = JSON.stringify(announcement);
+        let reason = '';
+        let attempt = 0;
+        for (; attempt < s.maxAttempts; attempt++) {
+          if (attempt > 0) await sleep(backoff(attempt, s, random));
+          // Stopped while waiting: the position stays, and the next run sends this one again.
+          if (signal?.aborted) return run;
+          reason = await send(doFetch, endpoint, announcement.id, body, Math.floor(now() / 1000), s.timeoutMs);
+          if (reason === '') break;
+        }
+        if (reason === '') run.delivered += 1;
+        else {
+          await warehouse.writeNamed(['lifecycle_dead_letter'], { endpoint: endpoint.name, seq, id: announcement.id, attempts: attempt, reason, at_ms: now() });
+          run.deadLettered += 1;
+        }
+      }
+      // INVARIANT: the position moves only after the endpoint acknowledged (or the dead letter is kept).
+      await warehouse.writeNamed(['lifecycle_advance'], { endpoint: endpoint.name, seq, at_ms: now() });
+      position = seq;
+    }
+  }
+}
+
+/** One attempt: '' when acknowledged, else why not. */
+async function send(doFetch: typeof fetch, endpoint: Endpoint, id: string, body: string, timestampSeconds: number, timeoutMs: number): Promise<string> {
+  try {
+    const res = await doFetch(endpoint.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'carrello-webhooks/1', ...signDelivery(endpoint.secrets, id, timestampSeconds, body) },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.arrayBuffer().catch(() => undefined);
+    return res.status >= 200 && res.status < 300 ? '' : `http_${res.status}`;
+  } catch (err) {
+    const e = err as Error;
+    return e.name === 'TimeoutError' ? 'timeout' : `network: ${e.message}`;
+  }
+}
+
+/** The wait before attempt `attempt` (1, 2, …): min·2^(attempt−1), at most max, times a jitter in [0.5, 1.5). */
+export function backoff(attempt: number, s: Pick<DeliverySettings, 'minBackoffMs' | 'maxBackoffMs'>, random: () => number): number {
+  const base = Math.min(s.maxBackoffMs, s.minBackoffMs * 2 ** (attempt - 1));
+  return Math.round(base * (0.5 + random()));
+}
+
+/** An endpoint's dead letters, in seq order. */
+export async function deadLetters(warehouse: Warehouse, endpoint: string): Promise<{ seq: number; id: string; attempts: number; reason: string }[]> {
+  const rows = await warehouse.query('lifecycle_dead_letters', { endpoint });
+  return rows.map((r) => ({ seq: toInt(r.seq), id: toStr(r.id), attempts: toInt(r.attempts), reason: toStr(r.reason) }));
+}

@@ -1,0 +1,19 @@
+import { Counter, type Registry } from 'prom-client';
+
+/** What /metrics says of lifecycle delivery, per endpoint (docs/operations.md). */
+export interface LifecycleMetrics {
+  delivered: Counter<'endpoint'>;
+  deadLettered: Counter<'endpoint'>;
+}
+
+export function lifecycleMetrics(registry: Registry): LifecycleMetrics {
+  return {
+    delivered: new Counter({ name: 'carrello_lifecycle_delivered_total', help: 'Lifecycle announcements acknowledged by a webhook endpoint', labelNames: ['endpoint'], registers: [registry] }),
+    deadLettered: new Counter({
+      name: 'carrello_lifecycle_dead_lettered_total',
+      help: 'Lifecycle announcements a webhook endpoint did not take after every attempt (kept in lifecycle_dead_letters)',
+      labelNames: ['endpoint'],
+      registers: [registry],
+    }),
+  };
+}
