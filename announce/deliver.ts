@@ -2,6 +2,7 @@ import type { LifecycleKind } from '../projections/lifecycle.ts';
 import { toInt, toStr } from '../projections/rows.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { announcementsAfter } from './log.ts';
+import type { WireAnnouncement } from './wire.ts';
 import { signDelivery } from './signature.ts';
 
 /**
@@ -22,6 +23,10 @@ export interface Endpoint {
   secrets: string[];
   /** Only these kinds are sent (the others are passed over); all when absent. */
   kinds?: LifecycleKind[];
+  /** Send abandonments of carts without a customer id (nobody can be written to): false by default. */
+  anonymous?: boolean;
+  /** Abandonments of carts worth less (minor units of the cart's currency) are not sent; 0 by default. */
+  min_value_minor?: number;
 }
 
 export interface DeliverySettings {
@@ -32,12 +37,21 @@ export interface DeliverySettings {
   /** Waits between attempts: doubling from min to max, each with ±50 % jitter. */
   minBackoffMs: number;
   maxBackoffMs: number;
+  /**
+   * Announcements that happened longer ago than this are kept in the log but not sent: a backfill (last
+   * month's events loaded today) does not flood receivers.
+   */
+  horizonMs: number;
 }
+
+/** Why an announcement was not sent to an endpoint (a metric label). */
+export type Suppression = 'kind_not_asked' | 'older_than_horizon' | 'no_consent' | 'anonymous' | 'below_min_value' | 'ordered_since';
 
 export interface DeliveryRun {
   delivered: number;
   deadLettered: number;
-  skipped: number;
+  /** Not sent, by reason. */
+  suppressed: Partial<Record<Suppression, number>>;
 }
 
 export interface DeliveryDeps {
@@ -61,7 +75,7 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
       const timer = setTimeout(resolve, ms);
       signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
     });
-  const run: DeliveryRun = { delivered: 0, deadLettered: 0, skipped: 0 };
+  const run: DeliveryRun = { delivered: 0, deadLettered: 0, suppressed: {} };
   const [state] = await warehouse.query('lifecycle_delivered', { endpoint: endpoint.name });
   let position = toInt(state?.delivered_seq ?? 0);
   for (;;) {
@@ -69,8 +83,10 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
     if (page.length === 0) return run;
     for (const { seq, announcement } of page) {
       if (signal?.aborted) return run;
-      if (endpoint.kinds && !endpoint.kinds.includes(announcement.kind as LifecycleKind)) {
-        run.skipped += 1;
+      // Evaluated now, just before sending, not when the announcement was found: an order placed since counts.
+      const suppressed = await suppression(warehouse, endpoint, announcement, now(), s.horizonMs);
+      if (suppressed !== null) {
+        run.suppressed[suppressed] = (run.suppressed[suppressed] ?? 0) + 1;
       } else {
         const body = JSON.stringify(announcement);
         let reason = '';
@@ -93,6 +109,25 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
       position = seq;
     }
   }
+}
+
+/**
+ * Why an announcement is not to be sent to this endpoint now (null: send it). The suppressions of a
+ * campaign (consent, anonymous carts, a minimum value, an order placed since in any cart) apply to
+ * abandonments; returns and recoveries go to whoever asked for them.
+ */
+async function suppression(warehouse: Warehouse, endpoint: Endpoint, a: WireAnnouncement, nowMs: number, horizonMs: number): Promise<Suppression | null> {
+  if (endpoint.kinds && !endpoint.kinds.includes(a.kind as LifecycleKind)) return 'kind_not_asked';
+  if (Date.parse(a.at) < nowMs - horizonMs) return 'older_than_horizon';
+  if (a.kind !== 'cart.abandoned') return null;
+  if (a.consent_marketing === false) return 'no_consent';
+  if (a.customer_id === null && endpoint.anonymous !== true) return 'anonymous';
+  if (typeof a.value_minor === 'number' && a.value_minor < (endpoint.min_value_minor ?? 0)) return 'below_min_value';
+  if (typeof a.customer_id === 'string') {
+    const [row] = await warehouse.query('lifecycle_ordered_since', { customer_id: a.customer_id, since_ms: Date.parse(a.at) });
+    if (row?.ordered === true || row?.ordered === 1 || row?.ordered === '1') return 'ordered_since';
+  }
+  return null;
 }
 
 /** One attempt: '' when acknowledged, else why not. */

@@ -24,6 +24,7 @@ export function startDelivery(
         (run) => {
           metrics.delivered.inc({ endpoint: endpoint.name }, run.delivered);
           metrics.deadLettered.inc({ endpoint: endpoint.name }, run.deadLettered);
+          for (const [reason, n] of Object.entries(run.suppressed)) metrics.suppressed.inc({ endpoint: endpoint.name, reason }, n);
           if (run.deadLettered > 0) log.warn({ endpoint: endpoint.name, dead_lettered: run.deadLettered }, 'lifecycle webhook: announcements dead-lettered');
         },
         (err: unknown) => log.warn({ endpoint: endpoint.name, error: (err as Error).message }, 'lifecycle webhook delivery failed; trying again at the next turn'),

@@ -15,11 +15,14 @@ const EndpointSpec = z
       .max(2)
       .refine((list) => list.every(valid), 'expected "whsec_" followed by at least 16 bytes in base64 (the current secret first, the old one second while rotating)'),
     kinds: z.array(z.enum(KINDS)).min(1).optional(),
+    anonymous: z.boolean().optional(),
+    min_value_minor: z.number().int().min(0).optional(),
   })
   .strict();
 
 /**
- * The webhook endpoints of CARRELLO_WEBHOOKS: a JSON array of {name, url, secrets, kinds?} (docs/lifecycle.md),
+ * The webhook endpoints of CARRELLO_WEBHOOKS: a JSON array of {name, url, secrets, kinds?, anonymous?,
+ * min_value_minor?} (docs/lifecycle.md),
  * names unique. Throws naming the field at fault.
  */
 export function parseEndpoints(json: string): Endpoint[] {

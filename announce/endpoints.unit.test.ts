@@ -9,7 +9,7 @@ describe('CARRELLO_WEBHOOKS', () => {
     expect(parseEndpoints('')).toEqual([]);
     const list = [
       { name: 'klaviyo', url: 'https://hooks.example.com/carrello', secrets: [secret], kinds: ['cart.abandoned', 'cart.recovered'] },
-      { name: 'local-flow', url: 'http://127.0.0.1:9000/in', secrets: [newSecret(), secret] },
+      { name: 'local-flow', url: 'http://127.0.0.1:9000/in', secrets: [newSecret(), secret], anonymous: true, min_value_minor: 5000 },
     ];
     expect(parseEndpoints(JSON.stringify(list))).toEqual(list);
   });
@@ -21,6 +21,7 @@ describe('CARRELLO_WEBHOOKS', () => {
     ['a secret that is not whsec_', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: ['hunter2'] }]), /^0\.secrets: expected "whsec_" followed by/],
     ['an unknown kind', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: [secret], kinds: ['cart.viewed'] }]), /^0\.kinds\.0: /],
     ['an unknown field', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: [secret], secret }]), /^0: .*secret/],
+    ['a negative minimum value', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: [secret], min_value_minor: -1 }]), /^0\.min_value_minor: /],
     ['a name used twice', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: [secret] }, { name: 'a', url: 'https://y.example', secrets: [secret] }]), /^1\.name: "a" is used twice/],
   ])('refuses %s, naming the field', (_name, json, message) => {
     expect(() => parseEndpoints(json)).toThrow(message);

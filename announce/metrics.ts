@@ -4,6 +4,7 @@ import { Counter, type Registry } from 'prom-client';
 export interface LifecycleMetrics {
   delivered: Counter<'endpoint'>;
   deadLettered: Counter<'endpoint'>;
+  suppressed: Counter<'endpoint' | 'reason'>;
 }
 
 export function lifecycleMetrics(registry: Registry): LifecycleMetrics {
@@ -13,6 +14,12 @@ export function lifecycleMetrics(registry: Registry): LifecycleMetrics {
       name: 'carrello_lifecycle_dead_lettered_total',
       help: 'Lifecycle announcements a webhook endpoint did not take after every attempt (kept in lifecycle_dead_letters)',
       labelNames: ['endpoint'],
+      registers: [registry],
+    }),
+    suppressed: new Counter({
+      name: 'carrello_lifecycle_suppressed_total',
+      help: 'Lifecycle announcements not sent to a webhook endpoint, by reason (no consent, anonymous, ordered since, …)',
+      labelNames: ['endpoint', 'reason'],
       registers: [registry],
     }),
   };

@@ -139,6 +139,8 @@ export const Config = z.object({
   webhook_max_attempts: num(12),
   webhook_min_backoff_ms: num(1_000),
   webhook_max_backoff_ms: num(600_000),
+  /** Webhooks: announcements that happened longer ago than this are kept in the log but not sent (a backfill does not flood receivers). */
+  webhook_horizon_ms: num(48 * 3_600_000),
   /** Worker: how often consumer lag is read for /metrics. */
   kafka_lag_interval_ms: num(5_000),
   /** Port of a worker's /healthz and /metrics (`carrello ingest --port`, env CARRELLO_WORKER_PORT). */
@@ -216,6 +218,7 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     webhook_max_attempts: env.CARRELLO_WEBHOOK_MAX_ATTEMPTS,
     webhook_min_backoff_ms: env.CARRELLO_WEBHOOK_MIN_BACKOFF_MS,
     webhook_max_backoff_ms: env.CARRELLO_WEBHOOK_MAX_BACKOFF_MS,
+    webhook_horizon_ms: env.CARRELLO_WEBHOOK_HORIZON_MS,
     worker_port: flags['worker-port'] ?? env.CARRELLO_WORKER_PORT,
     ...failpointInput(emptyToUndefined(env.CARRELLO_FAILPOINT)),
   };

@@ -116,7 +116,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   const delivery = startDelivery(
     warehouse,
     config.webhooks,
-    { timeoutMs: config.webhook_timeout_ms, maxAttempts: config.webhook_max_attempts, minBackoffMs: config.webhook_min_backoff_ms, maxBackoffMs: config.webhook_max_backoff_ms },
+    { timeoutMs: config.webhook_timeout_ms, maxAttempts: config.webhook_max_attempts, minBackoffMs: config.webhook_min_backoff_ms, maxBackoffMs: config.webhook_max_backoff_ms, horizonMs: config.webhook_horizon_ms },
     config.lifecycle_detect_ms || 1_000,
     log.child({ component: 'webhooks' }),
     lifecycleMetrics(metrics.registry),
