@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
-import { AS_OF, HOUR, shopEvents } from '../test/fixtures/shop.ts';
+import { AS_OF, CartBuilder, HOUR, shopEvents } from '../test/fixtures/shop.ts';
 import { tempClickHouse } from '../test/support/tempClickHouse.ts';
 import { tempDuckDb } from '../test/support/tempStore.ts';
 import { messagesOf } from '../test/support/traffic.ts';
@@ -130,5 +130,45 @@ describe.each(engines)('webhook delivery on %s', (_engine, open) => {
     const run = await deliver(store.warehouse, endpoint('recoveries', { kinds: ['cart.recovered'] }), FAST);
     expect(run).toEqual({ delivered: 1, deadLettered: 0, suppressed: { kind_not_asked: 7 } });
     expect(rx.got.filter((g) => g.path === '/recoveries').map((g) => (JSON.parse(g.body) as { kind: string; cart_id: string }).kind + ' ' + (JSON.parse(g.body) as { cart_id: string }).cart_id)).toEqual(['cart.recovered D']);
+  });
+});
+
+describe.each(engines)('the cap per customer on %s', (_engine, open) => {
+  let store: { warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> };
+  let rx: Awaited<ReturnType<typeof receiver>>;
+  const secret = newSecret();
+  const T = Date.parse('2026-04-06T08:00:00.000Z');
+  beforeAll(async () => {
+    store = await open();
+    // One customer's three carts, abandoned at T+24 h, T+26 h and T+54 h; another cart's event moves the
+    // watermark past them all.
+    const carts = [
+      new CartBuilder({ cart_id: 'X1', customer_id: 'cust-cap', channel: 'web', consent: true }).add(T, 'P1', 1),
+      new CartBuilder({ cart_id: 'X2', customer_id: 'cust-cap', channel: 'web', consent: true }).add(T + 2 * HOUR, 'P3', 1),
+      new CartBuilder({ cart_id: 'X3', customer_id: 'cust-cap', channel: 'app', consent: true }).add(T + 30 * HOUR, 'P5', 2),
+      new CartBuilder({ cart_id: 'Y', customer_id: 'cust-other', channel: 'web', consent: true }).add(T + 60 * HOUR, 'P2', 1),
+    ];
+    const pipeline = new IngestPipeline(store.warehouse);
+    await pipeline.ingest(messagesOf(carts.flatMap((c) => c.events), T + 60 * HOUR));
+    await pipeline.close();
+    await new AnnouncementLog(store.warehouse).detect({ abandonAfterMs: 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS }, T + 60 * HOUR);
+    rx = await receiver(() => 200);
+  }, 120_000);
+  afterAll(async () => {
+    await rx?.close();
+    await store?.cleanup();
+  });
+  const sent = (path: string) => rx.got.filter((g) => g.path === path).map((g) => (JSON.parse(g.body) as { cart_id: string }).cart_id);
+
+  it('sends one abandonment per customer within 24 hours by default, by the abandonments own times', async () => {
+    const run = await deliver(store.warehouse, { name: 'capped', url: rx.url('/capped'), secrets: [secret] }, FAST);
+    expect(run).toEqual({ delivered: 2, deadLettered: 0, suppressed: { capped: 1 } });
+    expect(sent('/capped')).toEqual(['X1', 'X3']);
+  });
+
+  it('sends them all with cap_hours 0', async () => {
+    const run = await deliver(store.warehouse, { name: 'uncapped', url: rx.url('/uncapped'), secrets: [secret], cap_hours: 0 }, FAST);
+    expect(run).toEqual({ delivered: 3, deadLettered: 0, suppressed: {} });
+    expect(sent('/uncapped')).toEqual(['X1', 'X2', 'X3']);
   });
 });

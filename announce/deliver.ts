@@ -27,6 +27,8 @@ export interface Endpoint {
   anonymous?: boolean;
   /** Abandonments of carts worth less (minor units of the cart's currency) are not sent; 0 by default. */
   min_value_minor?: number;
+  /** At most one abandonment per customer within this many hours (by the abandonments' own times); 24 by default, 0 for no cap. */
+  cap_hours?: number;
 }
 
 export interface DeliverySettings {
@@ -45,7 +47,9 @@ export interface DeliverySettings {
 }
 
 /** Why an announcement was not sent to an endpoint (a metric label). */
-export type Suppression = 'kind_not_asked' | 'older_than_horizon' | 'no_consent' | 'anonymous' | 'below_min_value' | 'ordered_since';
+export type Suppression = 'kind_not_asked' | 'older_than_horizon' | 'no_consent' | 'anonymous' | 'below_min_value' | 'ordered_since' | 'capped';
+
+const DEFAULT_CAP_HOURS = 24;
 
 export interface DeliveryRun {
   delivered: number;
@@ -98,8 +102,13 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
           reason = await send(doFetch, endpoint, announcement.id, body, Math.floor(now() / 1000), s.timeoutMs);
           if (reason === '') break;
         }
-        if (reason === '') run.delivered += 1;
-        else {
+        if (reason === '') {
+          run.delivered += 1;
+          // What the cap counts: written before the position moves, so a restart cannot lose it.
+          if (announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string') {
+            await warehouse.writeNamed(['lifecycle_record_sent'], { endpoint: endpoint.name, seq, customer_id: announcement.customer_id, at_ms: Date.parse(announcement.at) });
+          }
+        } else {
           await warehouse.writeNamed(['lifecycle_dead_letter'], { endpoint: endpoint.name, seq, id: announcement.id, attempts: attempt, reason, at_ms: now() });
           run.deadLettered += 1;
         }
@@ -113,8 +122,8 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
 
 /**
  * Why an announcement is not to be sent to this endpoint now (null: send it). The suppressions of a
- * campaign (consent, anonymous carts, a minimum value, an order placed since in any cart) apply to
- * abandonments; returns and recoveries go to whoever asked for them.
+ * campaign (consent, anonymous carts, a minimum value, an order placed since in any cart, the cap per
+ * customer) apply to abandonments; returns and recoveries go to whoever asked for them.
  */
 async function suppression(warehouse: Warehouse, endpoint: Endpoint, a: WireAnnouncement, nowMs: number, horizonMs: number): Promise<Suppression | null> {
   if (endpoint.kinds && !endpoint.kinds.includes(a.kind as LifecycleKind)) return 'kind_not_asked';
@@ -125,9 +134,19 @@ async function suppression(warehouse: Warehouse, endpoint: Endpoint, a: WireAnno
   if (typeof a.value_minor === 'number' && a.value_minor < (endpoint.min_value_minor ?? 0)) return 'below_min_value';
   if (typeof a.customer_id === 'string') {
     const [row] = await warehouse.query('lifecycle_ordered_since', { customer_id: a.customer_id, since_ms: Date.parse(a.at) });
-    if (row?.ordered === true || row?.ordered === 1 || row?.ordered === '1') return 'ordered_since';
+    if (truthy(row?.ordered)) return 'ordered_since';
+    const capMs = (endpoint.cap_hours ?? DEFAULT_CAP_HOURS) * 3_600_000;
+    if (capMs > 0) {
+      const [cap] = await warehouse.query('lifecycle_capped', { endpoint: endpoint.name, customer_id: a.customer_id, at_ms: Date.parse(a.at), cap_ms: capMs });
+      if (truthy(cap?.capped)) return 'capped';
+    }
   }
   return null;
+}
+
+/** A boolean as either engine answers it (DuckDB true, ClickHouse 1 or "1"). */
+function truthy(v: unknown): boolean {
+  return v === true || v === 1 || v === '1';
 }
 
 /** One attempt: '' when acknowledged, else why not. */

@@ -17,12 +17,13 @@ const EndpointSpec = z
     kinds: z.array(z.enum(KINDS)).min(1).optional(),
     anonymous: z.boolean().optional(),
     min_value_minor: z.number().int().min(0).optional(),
+    cap_hours: z.number().int().min(0).max(24 * 90).optional(),
   })
   .strict();
 
 /**
  * The webhook endpoints of CARRELLO_WEBHOOKS: a JSON array of {name, url, secrets, kinds?, anonymous?,
- * min_value_minor?} (docs/lifecycle.md),
+ * min_value_minor?, cap_hours?} (docs/lifecycle.md),
  * names unique. Throws naming the field at fault.
  */
 export function parseEndpoints(json: string): Endpoint[] {

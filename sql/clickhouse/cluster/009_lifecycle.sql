@@ -55,3 +55,15 @@ ORDER BY (endpoint, seq);
 
 CREATE TABLE IF NOT EXISTS lifecycle_dead_letters ON CLUSTER '{cluster}' AS lifecycle_dead_letters_local
 ENGINE = Distributed('{cluster}', currentDatabase(), lifecycle_dead_letters_local, 0);
+
+CREATE TABLE IF NOT EXISTS lifecycle_sent_local ON CLUSTER '{cluster}' (
+  endpoint    String,
+  seq         UInt64,
+  customer_id String,
+  at_ms       Int64
+)
+ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/lifecycle_sent_local', '{replica}')
+ORDER BY (endpoint, seq);
+
+CREATE TABLE IF NOT EXISTS lifecycle_sent ON CLUSTER '{cluster}' AS lifecycle_sent_local
+ENGINE = Distributed('{cluster}', currentDatabase(), lifecycle_sent_local, 0);

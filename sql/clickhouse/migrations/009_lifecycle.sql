@@ -50,3 +50,14 @@ CREATE TABLE IF NOT EXISTS lifecycle_dead_letters (
 )
 ENGINE = MergeTree
 ORDER BY (endpoint, seq);
+
+-- The abandonments each endpoint acknowledged, by customer: what the cap per customer counts. A
+-- ReplacingMergeTree on (endpoint, seq): an acknowledgement written twice (a retried write) collapses.
+CREATE TABLE IF NOT EXISTS lifecycle_sent (
+  endpoint    String,
+  seq         UInt64,
+  customer_id String,
+  at_ms       Int64
+)
+ENGINE = ReplacingMergeTree
+ORDER BY (endpoint, seq);

@@ -39,3 +39,11 @@ CREATE TABLE IF NOT EXISTS lifecycle_dead_letters (
   reason   VARCHAR NOT NULL,
   at_ms    BIGINT NOT NULL
 );
+
+-- The abandonments each endpoint acknowledged, by customer: what the cap per customer counts.
+CREATE TABLE IF NOT EXISTS lifecycle_sent (
+  endpoint    VARCHAR NOT NULL,
+  seq         BIGINT NOT NULL,
+  customer_id VARCHAR NOT NULL,
+  at_ms       BIGINT NOT NULL
+);
