@@ -177,3 +177,16 @@ export async function deadLetters(warehouse: Warehouse, endpoint: string): Promi
   const rows = await warehouse.query('lifecycle_dead_letters', { endpoint });
   return rows.map((r) => ({ seq: toInt(r.seq), id: toStr(r.id), attempts: toInt(r.attempts), reason: toStr(r.reason) }));
 }
+
+/** Where an endpoint's delivery stands: its position in the log, how far behind the log's end, its dead letters. */
+export async function deliveryStatus(
+  warehouse: Warehouse,
+  endpoint: string,
+): Promise<{ delivered_seq: number; log_seq: number; dead_letters: Awaited<ReturnType<typeof deadLetters>> }> {
+  const [[position], [head], dead] = await Promise.all([
+    warehouse.query('lifecycle_delivered', { endpoint }),
+    warehouse.query('lifecycle_head'),
+    deadLetters(warehouse, endpoint),
+  ]);
+  return { delivered_seq: toInt(position?.delivered_seq ?? 0), log_seq: toInt(head?.seq ?? 0), dead_letters: dead };
+}

@@ -13,6 +13,7 @@ import { mountRoutes, openApiDocument } from './http/route.ts';
 import { registerReadModelMetrics } from './metrics.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { ApiError, problemHandler } from './problem.ts';
+import type { Endpoint } from '../announce/deliver.ts';
 import { allRoutes } from './routes/index.ts';
 
 export interface AppDeps {
@@ -29,6 +30,8 @@ export interface AppDeps {
   collector: CollectorOptions;
   /** Limits of the SQL endpoint and the export (default: the documented defaults of api/config.ts). */
   limits?: ApiLimits;
+  /** The webhook endpoints announcements are delivered to (for their status route). */
+  webhooks?: readonly Endpoint[];
   /** API keys; none configured means no authentication (and a loopback-only listener, see start.ts). */
   keys?: KeyRing;
   /** Collector requests per second per API key (or per client address without keys); 0 = unlimited. */
@@ -84,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ...stats, read_models: readModels, ingest: deps.pipeline.totals });
   });
 
-  const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS, metrics: deps.metrics });
+  const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS, metrics: deps.metrics, webhooks: deps.webhooks ?? [] });
   app.use(mountRoutes(routes));
   const openapi = openApiDocument(routes, { title: 'carrello API', version: '1' });
   app.get(['/openapi.json', '/v1/openapi.json'], (_req, res) => {

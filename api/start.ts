@@ -92,6 +92,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     log,
     collector: { maxBodyBytes: config.collector_max_body_bytes, maxEvents: config.collector_max_events },
     limits: apiLimits(config),
+    webhooks: config.webhooks,
     keys,
     collectorRateLimit: config.collector_rate_limit,
     stopping: () => stopping,

@@ -122,8 +122,16 @@ describe('carrello start delivering the announcements to a webhook', () => {
         expect(ids).toHaveLength(8);
         expect(got.map((g) => g.id)).toEqual([ids[5], ids[6], ids[6], ids[7]]);
         for (const g of got) expect(verifyDelivery(secret, g.headers, g.body, Number(g.headers['webhook-timestamp']))).toEqual({ ok: true });
-        const metrics = await (await fetch(`${second.url}/metrics`)).text();
-        expect(metrics).toContain('carrello_lifecycle_delivered_total{endpoint="flow"} 2');
+        // The counters move when the delivery run ends, after its last acknowledgement: waited for, not timed.
+        const counted = 'carrello_lifecycle_delivered_total{endpoint="flow"} 2';
+        let metrics = await (await fetch(`${second.url}/metrics`)).text();
+        while (!metrics.includes(counted) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+          metrics = await (await fetch(`${second.url}/metrics`)).text();
+        }
+        expect(metrics).toContain(counted);
+        const status = (await (await fetch(`${second.url}/v1/lifecycle/endpoints`)).json()) as unknown;
+        expect(status).toEqual({ endpoints: [{ name: 'flow', kinds: null, delivered_seq: 8, behind: 0, dead_letters: [] }] });
       } finally {
         second.child.kill('SIGTERM');
         await second.exited;

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { Endpoint } from '../../announce/deliver.ts';
 import type { Warehouse } from '../../sql/warehouse.ts';
 import type { ApiLimits } from '../config.ts';
 import type { AnyRoute } from '../http/route.ts';
@@ -14,6 +15,8 @@ export interface RouteDeps {
   limits: ApiLimits;
   /** Where routes register their gauges (export slots in use), when the process serves /metrics. */
   metrics?: Registry;
+  /** Webhook endpoints of the lifecycle announcements (their delivery status route). */
+  webhooks?: readonly Endpoint[];
 }
 
 /** Every /v1 read route; /openapi.json is generated from this list. */

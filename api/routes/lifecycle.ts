@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { deliveryStatus } from '../../announce/deliver.ts';
 import { announcementsAfter } from '../../announce/log.ts';
 import { defineRoute } from '../http/route.ts';
 import type { RouteDeps } from './index.ts';
@@ -6,7 +7,7 @@ import type { RouteDeps } from './index.ts';
 const MAX_LIMIT = 1_000;
 
 /** The announcement log as a feed a campaign tool polls (docs/lifecycle.md): resume after the last seq taken. */
-export function lifecycleRoutes({ warehouse }: RouteDeps) {
+export function lifecycleRoutes({ warehouse, webhooks = [] }: RouteDeps) {
   return [
     defineRoute({
       method: 'get',
@@ -28,6 +29,31 @@ export function lifecycleRoutes({ warehouse }: RouteDeps) {
           },
         };
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/lifecycle/endpoints',
+      summary: 'Webhook delivery status per endpoint: its position in the log, how far behind, and its dead letters',
+      tags: ['lifecycle'],
+      roles: ['marketing', 'data', 'admin'],
+      query: z.object({}),
+      handler: async () => ({
+        json: {
+          // Names and kinds only: an endpoint's URL may carry a token of the receiver's.
+          endpoints: await Promise.all(
+            webhooks.map(async (e) => {
+              const status = await deliveryStatus(warehouse, e.name);
+              return {
+                name: e.name,
+                kinds: e.kinds ?? null,
+                delivered_seq: status.delivered_seq,
+                behind: status.log_seq - status.delivered_seq,
+                dead_letters: status.dead_letters.slice(0, 100),
+              };
+            }),
+          ),
+        },
+      }),
     }),
   ];
 }
