@@ -1,6 +1,6 @@
 import type { LifecycleKind } from '../projections/lifecycle.ts';
 import { toInt, toStr } from '../projections/rows.ts';
-import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
+import type { NamedWriter, QueryParams, Warehouse } from '../sql/warehouse.ts';
 import { announcementsAfter } from './log.ts';
 import type { WireAnnouncement } from './wire.ts';
 import { signDelivery } from './signature.ts';
@@ -80,44 +80,56 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
       signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
     });
   const run: DeliveryRun = { delivered: 0, deadLettered: 0, suppressed: {} };
-  const [state] = await warehouse.query('lifecycle_delivered', { endpoint: endpoint.name });
-  let position = toInt(state?.delivered_seq ?? 0);
+  // Suppressed announcements move the position without a write of their own: it is written with the next
+  // send's, or once at the end of the page (a restart before that evaluates them again, which only ever
+  // suppresses as much: orders, caps and age only grow).
+  let unwritten = false;
+  const advance = async (names: string[], params: QueryParams, seq: number) => {
+    // INVARIANT: the position moves only after the endpoint acknowledged (or the dead letter is kept): in
+    // the same write (DuckDB: one transaction; ClickHouse: after it).
+    await warehouse.writeNamed([...names, 'lifecycle_advance'], { ...params, endpoint: endpoint.name, seq, updated_at_ms: now() });
+    unwritten = false;
+  };
+  let reached = await deliveredSeq(warehouse, endpoint.name);
   for (;;) {
-    const page = await announcementsAfter(warehouse, position, PAGE);
-    if (page.length === 0) return run;
+    const page = await announcementsAfter(warehouse, reached, PAGE);
+    if (page.length === 0) break;
     for (const { seq, announcement } of page) {
-      if (signal?.aborted) return run;
+      if (signal?.aborted) break;
       // Evaluated now, just before sending, not when the announcement was found: an order placed since counts.
       const suppressed = await suppression(warehouse, endpoint, announcement, now(), s.horizonMs);
       if (suppressed !== null) {
         run.suppressed[suppressed] = (run.suppressed[suppressed] ?? 0) + 1;
-      } else {
-        const body = JSON.stringify(announcement);
-        let reason = '';
-        let attempt = 0;
-        for (; attempt < s.maxAttempts; attempt++) {
-          if (attempt > 0) await sleep(backoff(attempt, s, random));
-          // Stopped while waiting: the position stays, and the next run sends this one again.
-          if (signal?.aborted) return run;
-          reason = await send(doFetch, endpoint, announcement.id, body, Math.floor(now() / 1000), s.timeoutMs);
-          if (reason === '') break;
-        }
-        if (reason === '') {
-          run.delivered += 1;
-          // What the cap counts: written before the position moves, so a restart cannot lose it.
-          if (announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string') {
-            await warehouse.writeNamed(['lifecycle_record_sent'], { endpoint: endpoint.name, seq, customer_id: announcement.customer_id, at_ms: Date.parse(announcement.at) });
-          }
-        } else {
-          await warehouse.writeNamed(['lifecycle_dead_letter'], { endpoint: endpoint.name, seq, id: announcement.id, attempts: attempt, reason, at_ms: now() });
-          run.deadLettered += 1;
-        }
+        reached = seq;
+        unwritten = true;
+        continue;
       }
-      // INVARIANT: the position moves only after the endpoint acknowledged (or the dead letter is kept).
-      await warehouse.writeNamed(['lifecycle_advance'], { endpoint: endpoint.name, seq, at_ms: now() });
-      position = seq;
+      const body = JSON.stringify(announcement);
+      let reason = 'not sent';
+      let attempt = 0;
+      for (; attempt < s.maxAttempts && !signal?.aborted; attempt++) {
+        if (attempt > 0) await sleep(backoff(attempt, s, random));
+        // Stopped while waiting: the position stays, and the next run sends this one again.
+        if (signal?.aborted) break;
+        reason = await send(doFetch, endpoint, announcement.id, body, Math.floor(now() / 1000), s.timeoutMs);
+        if (reason === '') break;
+      }
+      if (signal?.aborted && reason !== '') break;
+      if (reason === '') {
+        run.delivered += 1;
+        // What the cap counts, kept with the position.
+        const sentAbandonment = announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string';
+        await advance(sentAbandonment ? ['lifecycle_record_sent'] : [], { customer_id: announcement.customer_id as string | null, at_ms: Date.parse(announcement.at) }, seq);
+      } else {
+        run.deadLettered += 1;
+        await advance(['lifecycle_dead_letter'], { id: announcement.id, attempts: attempt, reason, at_ms: now() }, seq);
+      }
+      reached = seq;
     }
+    if (unwritten) await advance([], {}, reached);
+    if (signal?.aborted) break;
   }
+  return run;
 }
 
 /**
@@ -178,15 +190,14 @@ export async function deadLetters(warehouse: Warehouse, endpoint: string): Promi
   return rows.map((r) => ({ seq: toInt(r.seq), id: toStr(r.id), attempts: toInt(r.attempts), reason: toStr(r.reason) }));
 }
 
-/** Where an endpoint's delivery stands: its position in the log, how far behind the log's end, its dead letters. */
-export async function deliveryStatus(
-  warehouse: Warehouse,
-  endpoint: string,
-): Promise<{ delivered_seq: number; log_seq: number; dead_letters: Awaited<ReturnType<typeof deadLetters>> }> {
-  const [[position], [head], dead] = await Promise.all([
-    warehouse.query('lifecycle_delivered', { endpoint }),
-    warehouse.query('lifecycle_head'),
-    deadLetters(warehouse, endpoint),
-  ]);
-  return { delivered_seq: toInt(position?.delivered_seq ?? 0), log_seq: toInt(head?.seq ?? 0), dead_letters: dead };
+/** The last seq of the announcement log (0 when empty). */
+export async function logHead(warehouse: Warehouse): Promise<number> {
+  const [head] = await warehouse.query('lifecycle_head');
+  return toInt(head?.seq ?? 0);
+}
+
+/** The seq up to which an endpoint has every announcement acknowledged, suppressed or dead-lettered. */
+export async function deliveredSeq(warehouse: Warehouse, endpoint: string): Promise<number> {
+  const [row] = await warehouse.query('lifecycle_delivered', { endpoint });
+  return toInt(row?.delivered_seq ?? 0);
 }

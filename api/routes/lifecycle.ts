@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { deliveryStatus } from '../../announce/deliver.ts';
+import { deadLetters, deliveredSeq, logHead } from '../../announce/deliver.ts';
 import { announcementsAfter } from '../../announce/log.ts';
 import { defineRoute } from '../http/route.ts';
 import type { RouteDeps } from './index.ts';
@@ -37,23 +37,17 @@ export function lifecycleRoutes({ warehouse, webhooks = [] }: RouteDeps) {
       tags: ['lifecycle'],
       roles: ['marketing', 'data', 'admin'],
       query: z.object({}),
-      handler: async () => ({
-        json: {
+      handler: async () => {
+        const head = await logHead(warehouse);
+        const endpoints = await Promise.all(
           // Names and kinds only: an endpoint's URL may carry a token of the receiver's.
-          endpoints: await Promise.all(
-            webhooks.map(async (e) => {
-              const status = await deliveryStatus(warehouse, e.name);
-              return {
-                name: e.name,
-                kinds: e.kinds ?? null,
-                delivered_seq: status.delivered_seq,
-                behind: status.log_seq - status.delivered_seq,
-                dead_letters: status.dead_letters.slice(0, 100),
-              };
-            }),
-          ),
-        },
-      }),
+          webhooks.map(async (e) => {
+            const [delivered, dead] = await Promise.all([deliveredSeq(warehouse, e.name), deadLetters(warehouse, e.name)]);
+            return { name: e.name, kinds: e.kinds ?? null, delivered_seq: delivered, behind: head - delivered, dead_letters: dead.slice(0, 100) };
+          }),
+        );
+        return { json: { endpoints } };
+      },
     }),
   ];
 }

@@ -1,2 +1,2 @@
 -- An endpoint's delivery moves past {seq}, written after the receiver's acknowledgement.
-INSERT INTO lifecycle_delivered SELECT {endpoint:String}, {seq:UInt64}, {at_ms:Int64}
+INSERT INTO lifecycle_delivered SELECT {endpoint:String}, {seq:UInt64}, {updated_at_ms:Int64}
