@@ -14,9 +14,10 @@ import { newSecret, verifyDelivery } from './signature.ts';
 /** Short waits (a test may shorten the backoff): what is tested is the order of what happens, not timing. */
 const FAST: DeliverySettings = { timeoutMs: 10_000, maxAttempts: 8, minBackoffMs: 1, maxBackoffMs: 20, horizonMs: 100 * 365 * 24 * HOUR };
 /**
- * Of the shop's 8 announcements (seq order: B, D, C, G, H abandoned; D reactivated, recovered; E abandoned),
- * the abandonments a campaign must not get: B and D (their customers ordered since: cust-2 in F, cust-3 in
- * D), C and G (anonymous), H (no consent). What is sent: seqs 6, 7, 8.
+ * Of the shop's 9 announcements (seq order: B, D, C, G, H abandoned; D reactivated, recovered; B recovered
+ * by customer 2's order in F; E abandoned), the abandonments a campaign must not get: B and D (their
+ * customers ordered since: cust-2 in F, cust-3 in D), C and G (anonymous), H (no consent). What is sent:
+ * seqs 6 to 9.
  */
 const SUPPRESSED = { ordered_since: 2, anonymous: 2, no_consent: 1 };
 
@@ -67,9 +68,9 @@ describe.each(engines)('webhook delivery on %s', (_engine, open) => {
     await pipeline.ingest(messagesOf(shopEvents(), AS_OF));
     await pipeline.close();
     const log = new AnnouncementLog(store.warehouse);
-    await log.detect({ abandonAfterMs: 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS }, AS_OF);
+    await log.detect({ abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS }, AS_OF);
     ids = (await log.after(0, 100)).map((l) => l.announcement.id);
-    expect(ids).toHaveLength(8);
+    expect(ids).toHaveLength(9);
     rx = await receiver((path, n, body) => {
       if (path === '/flaky') return n <= 3 ? 503 : 200;
       if (path === '/outage') return n <= 20 ? 502 : 204;
@@ -84,8 +85,8 @@ describe.each(engines)('webhook delivery on %s', (_engine, open) => {
 
   it('delivers each announcement once, in the order of the log, signed, through a short outage; suppressed ones not at all', async () => {
     const run = await deliver(store.warehouse, endpoint('flaky'), FAST);
-    expect(run).toEqual({ delivered: 3, deadLettered: 0, suppressed: SUPPRESSED });
-    expect(rx.got.filter((g) => g.path === '/flaky')).toHaveLength(6);
+    expect(run).toEqual({ delivered: 4, deadLettered: 0, suppressed: SUPPRESSED });
+    expect(rx.got.filter((g) => g.path === '/flaky')).toHaveLength(7);
     expect(acknowledged('/flaky')).toEqual(ids.slice(5));
     for (const g of rx.got.filter((x) => x.path === '/flaky')) {
       expect(g.headers['webhook-id']).toBe((JSON.parse(g.body) as { id: string }).id);
@@ -93,43 +94,43 @@ describe.each(engines)('webhook delivery on %s', (_engine, open) => {
     }
     // A second run (a restart) sends nothing the endpoint acknowledged.
     expect(await deliver(store.warehouse, endpoint('flaky'), FAST)).toEqual({ delivered: 0, deadLettered: 0, suppressed: {} });
-    expect(rx.got.filter((g) => g.path === '/flaky')).toHaveLength(6);
+    expect(rx.got.filter((g) => g.path === '/flaky')).toHaveLength(7);
   });
 
   it('gives a receiver that was down longer than several retries everything, in order, when it comes back', async () => {
     const run = await deliver(store.warehouse, endpoint('outage'), { ...FAST, maxAttempts: 25 });
-    expect(run).toEqual({ delivered: 3, deadLettered: 0, suppressed: SUPPRESSED });
+    expect(run).toEqual({ delivered: 4, deadLettered: 0, suppressed: SUPPRESSED });
     expect(rx.got.filter((g) => g.path === '/outage' && g.status === 502)).toHaveLength(20);
     expect(acknowledged('/outage')).toEqual(ids.slice(5));
   });
 
   it('dead-letters what the receiver refuses every time, with the reason, and goes on with the rest', async () => {
     const run = await deliver(store.warehouse, endpoint('picky'), { ...FAST, maxAttempts: 3 });
-    expect(run).toEqual({ delivered: 2, deadLettered: 1, suppressed: SUPPRESSED });
-    expect(await deadLetters(store.warehouse, 'picky')).toEqual([{ seq: 8, id: ids[7], attempts: 3, reason: 'http_400' }]);
-    expect(acknowledged('/picky')).toEqual(ids.slice(5, 7));
+    expect(run).toEqual({ delivered: 3, deadLettered: 1, suppressed: SUPPRESSED });
+    expect(await deadLetters(store.warehouse, 'picky')).toEqual([{ seq: 9, id: ids[8], attempts: 3, reason: 'http_400' }]);
+    expect(acknowledged('/picky')).toEqual(ids.slice(5, 8));
   });
 
   it('sends anonymous carts and a minimum value when the endpoint says so', async () => {
     // D (1,599), C (4,990), G (1,497) and E (3,316 CHF cents) are worth less than 5,000; B (15,598) was
-    // followed by its customer's order: only D's return and recovery go.
+    // followed by its customer's order: only D's return and recovery, and B's recovery by F, go.
     const run = await deliver(store.warehouse, endpoint('rich', { anonymous: true, min_value_minor: 5_000 }), FAST);
-    expect(run).toEqual({ delivered: 2, deadLettered: 0, suppressed: { ordered_since: 1, below_min_value: 4, no_consent: 1 } });
+    expect(run).toEqual({ delivered: 3, deadLettered: 0, suppressed: { ordered_since: 1, below_min_value: 4, no_consent: 1 } });
     const open = await deliver(store.warehouse, endpoint('everyone', { anonymous: true }), FAST);
-    expect(open).toEqual({ delivered: 5, deadLettered: 0, suppressed: { ordered_since: 2, no_consent: 1 } });
-    expect(rx.got.filter((g) => g.path === '/everyone').map((g) => (JSON.parse(g.body) as { cart_id: string }).cart_id)).toEqual(['C', 'G', 'D', 'D', 'E']);
+    expect(open).toEqual({ delivered: 6, deadLettered: 0, suppressed: { ordered_since: 2, no_consent: 1 } });
+    expect(rx.got.filter((g) => g.path === '/everyone').map((g) => (JSON.parse(g.body) as { cart_id: string }).cart_id)).toEqual(['C', 'G', 'D', 'D', 'B', 'E']);
   });
 
   it('keeps what happened before the horizon in the log without sending it (a backfill floods nobody)', async () => {
     const run = await deliver(store.warehouse, endpoint('recent'), { ...FAST, horizonMs: 24 * HOUR });
-    expect(run).toEqual({ delivered: 0, deadLettered: 0, suppressed: { older_than_horizon: 8 } });
+    expect(run).toEqual({ delivered: 0, deadLettered: 0, suppressed: { older_than_horizon: 9 } });
     expect(rx.got.filter((g) => g.path === '/recent')).toEqual([]);
   });
 
   it('sends an endpoint only the kinds it asked for', async () => {
     const run = await deliver(store.warehouse, endpoint('recoveries', { kinds: ['cart.recovered'] }), FAST);
-    expect(run).toEqual({ delivered: 1, deadLettered: 0, suppressed: { kind_not_asked: 7 } });
-    expect(rx.got.filter((g) => g.path === '/recoveries').map((g) => (JSON.parse(g.body) as { kind: string; cart_id: string }).kind + ' ' + (JSON.parse(g.body) as { cart_id: string }).cart_id)).toEqual(['cart.recovered D']);
+    expect(run).toEqual({ delivered: 2, deadLettered: 0, suppressed: { kind_not_asked: 7 } });
+    expect(rx.got.filter((g) => g.path === '/recoveries').map((g) => (JSON.parse(g.body) as { kind: string; cart_id: string }).kind + ' ' + (JSON.parse(g.body) as { cart_id: string }).cart_id)).toEqual(['cart.recovered D', 'cart.recovered B']);
   });
 });
 
@@ -151,7 +152,7 @@ describe.each(engines)('the cap per customer on %s', (_engine, open) => {
     const pipeline = new IngestPipeline(store.warehouse);
     await pipeline.ingest(messagesOf(carts.flatMap((c) => c.events), T + 60 * HOUR));
     await pipeline.close();
-    await new AnnouncementLog(store.warehouse).detect({ abandonAfterMs: 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS }, T + 60 * HOUR);
+    await new AnnouncementLog(store.warehouse).detect({ abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS }, T + 60 * HOUR);
     rx = await receiver(() => 200);
   }, 120_000);
   afterAll(async () => {

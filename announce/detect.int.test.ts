@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CartEvent } from '../ingest/contract/events.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { toRow } from '../ingest/pipeline/toRow.ts';
-import { cartLifecycle, watermarkOf, type Announcement } from '../projections/lifecycle.ts';
+import { customerLifecycle, watermarkOf, type Announcement } from '../projections/lifecycle.ts';
 import { replayOrder } from '../projections/replay.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { tempClickHouse } from '../test/support/tempClickHouse.ts';
@@ -17,7 +17,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const START = Date.parse('2026-05-04T00:00:00.000Z');
 // Pages of 37 carts: every detection reads several pages (the shop's stream looks at ~300 carts a time).
-const SETTINGS: DetectionSettings = { abandonAfterMs: DAY, latenessMs: 4 * HOUR, receivedMarginMs: 0, pageCarts: 37 };
+const SETTINGS: DetectionSettings = { abandonAfterMs: DAY, recoveryWindowMs: 7 * DAY, latenessMs: 4 * HOUR, receivedMarginMs: 0, pageCarts: 37 };
 /** Every event arrives within this long after it occurred: less than the lateness less one batch. */
 const MAX_DELAY = 2 * HOUR;
 
@@ -37,15 +37,12 @@ function stream(): { events: CartEvent[]; batches: { receivedAtMs: number; event
   return { events, batches };
 }
 
-/** Every announcement the whole stream gives as of a watermark, cart by cart: the reference. */
+/** Every announcement the whole stream gives as of a watermark, all carts at once: the reference. */
 function reference(events: readonly CartEvent[], watermarkMs: number): Map<string, Announcement> {
   const byCart = new Map<string, CartEvent[]>();
   for (const e of events) byCart.set(e.cart_id, [...(byCart.get(e.cart_id) ?? []), e]);
-  const out = new Map<string, Announcement>();
-  for (const [cart, list] of byCart) {
-    for (const a of cartLifecycle(cart, replayOrder(list.map((e) => toRow(e, '', 'test', 0))), watermarkMs, SETTINGS)) out.set(a.id, a);
-  }
-  return out;
+  const carts = [...byCart].map(([cartId, list]) => ({ cartId, events: replayOrder(list.map((e) => toRow(e, '', 'test', 0))) }));
+  return new Map(customerLifecycle(carts, watermarkMs, SETTINGS).map((a) => [a.id, a]));
 }
 
 const engines: [string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>][] = [
@@ -95,6 +92,10 @@ describe.each(engines)('lifecycle detection on %s, as the stream advances', (eng
     expect(kinds(want)['cart.abandoned']).toBeGreaterThan(200);
     expect(kinds(want)['cart.reactivated']).toBeGreaterThan(10);
     expect(kinds(want)['cart.recovered']).toBeGreaterThan(10);
+    // Recoveries by the customer's order in another cart (10), abandonments that carry earlier ones (39).
+    const told = [...want.values()];
+    expect(told.filter((a) => a.kind === 'cart.recovered' && a.via_cart_id !== null).length).toBeGreaterThan(5);
+    expect(told.filter((a) => a.kind === 'cart.abandoned' && a.earlier_abandonments > 0).length).toBeGreaterThan(20);
     expect(kinds(found[engine]!)).toEqual(kinds(want));
     expect([...found[engine]!.keys()].sort()).toEqual([...want.keys()].sort());
     for (const [id, a] of want) expect(found[engine]!.get(id)).toEqual(a);

@@ -1,5 +1,5 @@
 import { toCartEventRow, type CartEventRow } from '../projections/carts.ts';
-import { cartLifecycle, watermarkOf, type Announcement } from '../projections/lifecycle.ts';
+import { customerLifecycle, watermarkOf, type Announcement, type CartHistory } from '../projections/lifecycle.ts';
 import { replayOrder } from '../projections/replay.ts';
 import { toIntOrNull, toStr } from '../projections/rows.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
@@ -15,6 +15,8 @@ import type { Warehouse } from '../sql/warehouse.ts';
 
 export interface DetectionSettings {
   abandonAfterMs: number;
+  /** An order of the customer in another cart within this long after an abandonment recovers it. */
+  recoveryWindowMs: number;
   /** How late an event may arrive (after the newest one seen) and still be taken into account. */
   latenessMs: number;
   /**
@@ -71,29 +73,90 @@ export async function detectAnnouncements(
   const since = cursor.watermarkMs === null ? BEFORE_ALL_MS : cursor.watermarkMs - s.abandonAfterMs;
   const receivedAfter = cursor.receivedMs === null ? BEFORE_ALL_MS : cursor.receivedMs - s.receivedMarginMs;
   const candidates = (await warehouse.query('lifecycle_carts', { since_ms: since, received_after_ms: receivedAfter })).map((r) => toStr(r.cart_id));
+  // With every cart of their customers (the first detection has them all already), a customer's carts in one page.
+  const groups = await customerGroups(warehouse, candidates, cursor.watermarkMs === null);
+  const rules = { abandonAfterMs: s.abandonAfterMs, recoveryWindowMs: s.recoveryWindowMs };
   const announcements: Announcement[] = [];
+  let looked = 0;
   // A page of carts at a time: the first detection of a large store looks at every cart.
-  for (let i = 0; i < candidates.length; i += s.pageCarts) {
-    const rows = await warehouse.query('lifecycle_events', { carts: JSON.stringify(candidates.slice(i, i + s.pageCarts)) });
-    // Rows come ordered by cart: one pass, one cart at a time.
-    let cartId: string | null = null;
-    let events: CartEventRow[] = [];
-    const flush = () => {
-      if (cartId !== null) announcements.push(...cartLifecycle(cartId, replayOrder(events), watermark, { abandonAfterMs: s.abandonAfterMs }));
-    };
-    const before = announcements.length;
+  for (const page of pages(groups, s.pageCarts)) {
+    const rows = await warehouse.query('lifecycle_events', { carts: JSON.stringify(page.flat()) });
+    const byCart = new Map<string, CartEventRow[]>();
     for (const r of rows) {
       const id = toStr(r.cart_id);
-      if (id !== cartId) {
-        flush();
-        cartId = id;
-        events = [];
-      }
+      let events = byCart.get(id);
+      if (events === undefined) byCart.set(id, (events = []));
       events.push(toCartEventRow(r));
     }
-    flush();
-    if (onPage && announcements.length > before) await onPage(announcements.slice(before));
+    const found: Announcement[] = [];
+    for (const group of page) {
+      const carts: CartHistory[] = group.filter((id) => byCart.has(id)).map((id) => ({ cartId: id, events: replayOrder(byCart.get(id)!) }));
+      found.push(...customerLifecycle(carts, watermark, rules));
+    }
+    looked += byCart.size;
+    announcements.push(...found);
+    if (onPage && found.length > 0) await onPage(found);
   }
-  const carts = candidates.length;
+  const carts = looked;
   return { watermarkMs: watermark, announcements, carts, cursor: { watermarkMs: watermark, receivedMs: Math.max(received ?? BEFORE_ALL_MS, cursor.receivedMs ?? BEFORE_ALL_MS) } };
+}
+
+/**
+ * The carts to look at, in groups that share a customer (each group is worked out together; an anonymous
+ * cart is a group of its own): the candidates, and every cart of their customers, and theirs, until no new
+ * cart comes (a cart rarely holds two customer ids, so one or two reads).
+ */
+async function customerGroups(warehouse: Warehouse, candidates: string[], complete: boolean): Promise<string[][]> {
+  const parent = new Map<string, string>(candidates.map((c) => [c, c]));
+  const root = (x: string): string => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  const join = (x: string, y: string) => {
+    const [a, b] = [root(x), root(y)];
+    if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+  };
+  const customerCart = new Map<string, string>();
+  let fresh = candidates;
+  while (fresh.length > 0) {
+    const pairs = await warehouse.query('lifecycle_customer_carts', { carts: complete ? '[]' : JSON.stringify(fresh), all: complete ? 1 : 0 });
+    const next: string[] = [];
+    for (const p of pairs) {
+      const cart = toStr(p.cart_id);
+      const customer = toStr(p.customer_id);
+      if (!parent.has(cart)) {
+        parent.set(cart, cart);
+        next.push(cart);
+      }
+      const seen = customerCart.get(customer);
+      if (seen === undefined) customerCart.set(customer, cart);
+      else join(seen, cart);
+    }
+    // The first detection asked for every cart: the pairs of all of them came at once.
+    fresh = complete ? [] : next;
+  }
+  const groups = new Map<string, string[]>();
+  for (const cart of [...parent.keys()].sort()) {
+    const r = root(cart);
+    groups.set(r, [...(groups.get(r) ?? []), cart]);
+  }
+  return [...groups.values()];
+}
+
+/** Groups into pages of about `size` carts (a group larger than a page is a page of its own). */
+function* pages(groups: string[][], size: number): Generator<string[][]> {
+  let page: string[][] = [];
+  let n = 0;
+  for (const g of groups) {
+    if (n > 0 && n + g.length > size) {
+      yield page;
+      page = [];
+      n = 0;
+    }
+    page.push(g);
+    n += g.length;
+  }
+  if (n > 0) yield page;
 }

@@ -8,7 +8,7 @@ import { messagesOf } from '../test/support/traffic.ts';
 import { DEFAULT_PAGE_CARTS } from './detect.ts';
 import { AnnouncementLog } from './log.ts';
 
-const SETTINGS = { abandonAfterMs: 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS };
+const SETTINGS = { abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS };
 
 const engines: [string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>][] = [
   ['DuckDB', tempDuckDb],
@@ -42,17 +42,19 @@ describe.each(engines)('the announcement log on %s', (_engine, open) => {
       [5, 'H', 'cart.abandoned'],
       [6, 'D', 'cart.reactivated'],
       [7, 'D', 'cart.recovered'],
-      [8, 'E', 'cart.abandoned'],
+      // Customer 2's order in F recovers B (another cart, within 7 days).
+      [8, 'B', 'cart.recovered'],
+      [9, 'E', 'cart.abandoned'],
     ]);
     // Again from the kept cursor: the carts looked at give the same ids, none kept twice.
     await log.detect(SETTINGS, AS_OF + 1);
-    expect((await log.after(0, 100)).length).toBe(8);
+    expect((await log.after(0, 100)).length).toBe(9);
     expect((await log.after(6, 1)).map((l) => l.seq)).toEqual([7]);
   });
 
   it("forgets a customer's announcements with their events", async () => {
     const named = async () => (await log.after(0, 100)).filter((l) => JSON.stringify(l.announcement).includes('cust-2')).map((l) => l.announcement.cart_id);
-    expect(await named()).toEqual(['B']);
+    expect(await named()).toEqual(['B', 'B']);
     await store.warehouse.forgetCustomer('cust-2');
     expect(await named()).toEqual([]);
     expect((await log.after(0, 100)).map((l) => l.announcement.cart_id)).toEqual(['D', 'C', 'G', 'H', 'D', 'D', 'E']);

@@ -132,6 +132,8 @@ export const Config = z.object({
   lifecycle_lateness_ms: z.coerce.number().int().min(0).default(15 * 60_000),
   /** Inactivity after which a cart holding items is announced abandoned (the analytics' default, 24 h). */
   lifecycle_abandon_after_ms: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
+  /** An order of the customer in another cart within this long after an abandonment recovers it (7 days). */
+  lifecycle_recovery_window_ms: z.coerce.number().int().min(0).default(7 * 86_400_000),
   /** Webhook endpoints the announcement log is delivered to (env CARRELLO_WEBHOOKS, a JSON array; docs/lifecycle.md). */
   webhooks: parsedWith(parseEndpoints),
   /** Webhooks: an attempt unanswered by then failed; attempts per announcement before its dead letter; waits between them. */
@@ -213,6 +215,7 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     lifecycle_detect_ms: env.CARRELLO_LIFECYCLE_DETECT_MS,
     lifecycle_lateness_ms: env.CARRELLO_LIFECYCLE_LATENESS_MS,
     lifecycle_abandon_after_ms: env.CARRELLO_LIFECYCLE_ABANDON_AFTER_MS,
+    lifecycle_recovery_window_ms: env.CARRELLO_LIFECYCLE_RECOVERY_WINDOW_MS,
     webhooks: env.CARRELLO_WEBHOOKS,
     webhook_timeout_ms: env.CARRELLO_WEBHOOK_TIMEOUT_MS,
     webhook_max_attempts: env.CARRELLO_WEBHOOK_MAX_ATTEMPTS,

@@ -108,7 +108,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   // Cart lifecycle announcements into the store's log (docs/lifecycle.md), when switched on.
   const detection = startDetection(
     warehouse,
-    { abandonAfterMs: config.lifecycle_abandon_after_ms, latenessMs: config.lifecycle_lateness_ms, receivedMarginMs: 60_000, pageCarts: DEFAULT_PAGE_CARTS },
+    { abandonAfterMs: config.lifecycle_abandon_after_ms, recoveryWindowMs: config.lifecycle_recovery_window_ms, latenessMs: config.lifecycle_lateness_ms, receivedMarginMs: 60_000, pageCarts: DEFAULT_PAGE_CARTS },
     config.lifecycle_detect_ms,
     log.child({ component: 'lifecycle' }),
   );

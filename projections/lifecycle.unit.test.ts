@@ -6,7 +6,7 @@ import { Rng } from '../ingest/simulator/prng.ts';
 import { generateCart } from '../ingest/simulator/shopper.ts';
 import { AS_OF, at, CartBuilder, DAY, HOUR, shopCarts } from '../test/fixtures/shop.ts';
 import type { CartEventRow } from './carts.ts';
-import { cartLifecycle, lifecycleId, watermarkOf, type Announcement } from './lifecycle.ts';
+import { cartLifecycle, customerLifecycle, lifecycleId, watermarkOf, type Announcement } from './lifecycle.ts';
 import { EMPTY_CART, evolve, replayOrder, statusOf } from './replay.ts';
 
 const RULES = { abandonAfterMs: DAY };
@@ -56,6 +56,10 @@ describe('cart lifecycle on the hand-made shop (docs/metrics.md), as of its end'
       first_added_at_ms: at(0, '12:00'),
       removed: [{ product_id: 'P3', product_name: 'Wall Paint', unit_price_minor: 2599, quantity: 2, removed_at_ms: at(0, '12:10'), after_checkout: false }],
       reduced: [],
+      // The customer's other carts are customerLifecycle's to tell (below).
+      earlier_abandonments: 0,
+      earlier_recoveries: 0,
+      earlier: [],
     });
     const [c] = of('C');
     expect(c).toMatchObject({ stage: 'checkout', customer_id: null, anonymous_id: 'anon-9', campaign: 'newsletter', consent_marketing: null, value_minor: 4990 });
@@ -143,6 +147,109 @@ describe('cart lifecycle as the stream advances', () => {
     const ids = (events: CartEvent[]) => cartLifecycle('X', rows(events), T + 9 * DAY, RULES).map((a) => a.id);
     expect(ids(shuffled)).toEqual(ids(c.events));
     expect(ids(c.events)).toEqual([lifecycleId('X', 1, 'cart.abandoned'), lifecycleId('X', 1, 'cart.reactivated'), lifecycleId('X', 1, 'cart.recovered')]);
+  });
+});
+
+describe("across a customer's carts", () => {
+  const WEEK = 7 * DAY;
+  const RULES7 = { ...RULES, recoveryWindowMs: WEEK };
+  const T = at(0, '10:00');
+  const cart = (id: string, customer = 'cust-z') => new CartBuilder({ cart_id: id, customer_id: customer, channel: 'web', consent: true });
+  const lifecycle = (carts: CartBuilder[], watermarkMs: number, rules = RULES7) =>
+    customerLifecycle(carts.map((c) => ({ cartId: c.events[0]!.cart_id, events: rows(c.events) })), watermarkMs, rules);
+  const of = (list: Announcement[], cartId: string) => brief(list.filter((a) => a.cart_id === cartId));
+
+  it("recovers the shop's cart B by customer 2's order in cart F, 5 days 20 h 35 min later", () => {
+    const shop = shopCarts();
+    const all = lifecycle(Object.values(shop), AS_OF);
+    expect(of(all, 'B')).toEqual([
+      ['cart.abandoned', 1, '2026-03-03T12:30:00.000Z'],
+      ['cart.recovered', 1, '2026-03-09T09:05:00.000Z'],
+    ]);
+    const f = shop.F!.events.at(-1)!;
+    expect(all.find((a) => a.kind === 'cart.recovered' && a.cart_id === 'B')).toEqual({
+      id: lifecycleId('B', 1, 'cart.recovered'),
+      kind: 'cart.recovered',
+      cart_id: 'B',
+      episode: 1,
+      at_ms: at(7, '09:05'),
+      customer_id: 'cust-2',
+      anonymous_id: null,
+      campaign: null,
+      ms_since_abandoned: 5 * DAY + 20 * HOUR + 35 * 60_000,
+      order_id: 'ord-F',
+      order_event_id: f.event_id,
+      total_minor: 499,
+      currency: 'EUR',
+      via_cart_id: 'F',
+    });
+    // Every other cart is told as on its own: D by its own order, the rest unanswered or never abandoned.
+    for (const k of ['A', 'C', 'D', 'E', 'F', 'G', 'H', 'I', 'J']) expect(of(all, k)).toEqual(brief(lifecycleOf(shop[k]!, AS_OF)));
+  });
+
+  it("gives one order to the customer's latest abandonment of another cart, within the window", () => {
+    const one = cart('Z1').add(T, 'P1', 1);
+    const two = cart('Z2').add(T + HOUR, 'P2', 1);
+    const buy = cart('Z3').add(T + 3 * DAY, 'P3', 1).order(T + 3 * DAY + 60_000, [['P3', 1]]);
+    const all = lifecycle([one, two, buy], T + 10 * DAY);
+    expect(of(all, 'Z2')).toEqual([
+      ['cart.abandoned', 1, new Date(T + HOUR + DAY).toISOString()],
+      ['cart.recovered', 1, new Date(T + 3 * DAY + 60_000).toISOString()],
+    ]);
+    expect(of(all, 'Z1')).toEqual([['cart.abandoned', 1, new Date(T + DAY).toISOString()]]);
+    // A second order recovers the one left; one after the window recovers nothing.
+    const again = cart('Z4').add(T + 4 * DAY, 'P3', 1).order(T + 4 * DAY, [['P3', 1]]);
+    expect(of(lifecycle([one, two, buy, again], T + 10 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned', 'cart.recovered']);
+    const late = cart('Z4').add(T + DAY + WEEK, 'P3', 1).order(T + DAY + WEEK + 1, [['P3', 1]]);
+    expect(of(lifecycle([one, late], T + 10 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned']);
+    // At exactly the window's end it still counts; another customer's order never does.
+    const edge = cart('Z4').add(T + DAY + WEEK, 'P3', 1).order(T + DAY + WEEK, [['P3', 1]]);
+    expect(of(lifecycle([one, edge], T + 10 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned', 'cart.recovered']);
+    const stranger = cart('W1', 'cust-w').add(T + 2 * DAY, 'P3', 1).order(T + 2 * DAY, [['P3', 1]]);
+    expect(of(lifecycle([one, stranger], T + 10 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned']);
+  });
+
+  it('lets an order recover its own cart first, and tells nothing more of an episode another cart recovered', () => {
+    const own = cart('Z1').add(T, 'P1', 1).order(T + 2 * DAY, [['P1', 1]]);
+    const other = cart('Z2').add(T, 'P2', 1);
+    // Z1's order recovers Z1, not Z2.
+    expect(of(lifecycle([own, other], T + 10 * DAY), 'Z2').map(([k]) => k)).toEqual(['cart.abandoned']);
+    // Z2's customer orders in Z3 first, then comes back to Z2 and orders it: no return, no second recovery.
+    const back = cart('Z2').add(T, 'P2', 1).add(T + 3 * DAY, 'P2', 1).order(T + 3 * DAY + HOUR, [['P2', 2]]);
+    const buy = cart('Z3').add(T + 2 * DAY, 'P3', 1).order(T + 2 * DAY, [['P3', 1]]);
+    const all = lifecycle([back, buy], T + 10 * DAY);
+    expect(of(all, 'Z2')).toEqual([
+      ['cart.abandoned', 1, new Date(T + DAY).toISOString()],
+      ['cart.recovered', 1, new Date(T + 2 * DAY).toISOString()],
+    ]);
+    expect(all.find((a) => a.kind === 'cart.recovered')).toMatchObject({ via_cart_id: 'Z3', order_id: 'ord-Z3' });
+  });
+
+  it('recovers by another cart only once the watermark has passed the order', () => {
+    const one = cart('Z1').add(T, 'P1', 1);
+    const buy = cart('Z3').add(T + 3 * DAY, 'P3', 1).order(T + 3 * DAY, [['P3', 1]]);
+    expect(of(lifecycle([one, buy], T + 3 * DAY - 1), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned']);
+    expect(of(lifecycle([one, buy], T + 3 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned', 'cart.recovered']);
+  });
+
+  it("tells each abandonment the customer's earlier ones, newest first, and which were recovered by then", () => {
+    const one = cart('Z1').add(T, 'P1', 1);
+    const buy = cart('Z2').add(T + 2 * DAY, 'P3', 1).order(T + 2 * DAY, [['P3', 1]]);
+    const two = cart('Z3').add(T + 3 * DAY, 'P2', 1);
+    const three = cart('Z4').add(T + 4 * DAY, 'P4', 2);
+    const all = lifecycle([one, buy, two, three], T + 10 * DAY);
+    const abandoned = (id: string) => all.find((a) => a.kind === 'cart.abandoned' && a.cart_id === id)!;
+    expect(abandoned('Z1')).toMatchObject({ earlier_abandonments: 0, earlier_recoveries: 0, earlier: [] });
+    expect(abandoned('Z4')).toMatchObject({
+      earlier_abandonments: 2,
+      earlier_recoveries: 1,
+      earlier: [
+        { cart_id: 'Z3', episode: 1, abandoned_at_ms: T + 4 * DAY, value_minor: 499, currency: 'EUR', recovered_at_ms: null },
+        { cart_id: 'Z1', episode: 1, abandoned_at_ms: T + DAY, value_minor: 12999, currency: 'EUR', recovered_at_ms: T + 2 * DAY },
+      ],
+    });
+    // Z3 was abandoned after the order in Z2 that recovered Z1: it sees Z1 recovered.
+    expect(abandoned('Z3')).toMatchObject({ earlier_abandonments: 1, earlier_recoveries: 1 });
   });
 });
 

@@ -27,10 +27,10 @@ describe('carrello start with lifecycle detection switched on', () => {
       const res = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shopEvents()) });
       expect(res.status).toBe(202);
 
-      // then a detection finds its 8 announcements (a deadline against a hang, not a timing check).
+      // then a detection finds its 9 announcements (a deadline against a hang, not a timing check).
       const deadline = Date.now() + 60_000;
       let all = await feed();
-      while (all.announcements.length < 8 && Date.now() < deadline) {
+      while (all.announcements.length < 9 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
         all = await feed();
       }
@@ -42,16 +42,17 @@ describe('carrello start with lifecycle detection switched on', () => {
         [5, 'H', 'cart.abandoned', '2026-03-06T10:02:00.000Z'],
         [6, 'D', 'cart.reactivated', '2026-03-07T08:00:00.000Z'],
         [7, 'D', 'cart.recovered', '2026-03-07T08:20:00.000Z'],
-        [8, 'E', 'cart.abandoned', '2026-03-09T10:00:00.000Z'],
+        [8, 'B', 'cart.recovered', '2026-03-09T09:05:00.000Z'],
+        [9, 'E', 'cart.abandoned', '2026-03-09T10:00:00.000Z'],
       ]);
-      expect(all.next_after).toBe(8);
+      expect(all.next_after).toBe(9);
 
       // A consumer paging 3 at a time gets the same, in the same order, and then nothing new.
       const paged: number[] = [];
       for (let after = 0, page = await feed('?limit=3'); page.announcements.length > 0; after = page.next_after, page = await feed(`?after=${after}&limit=3`)) {
         paged.push(...page.announcements.map((a) => a.seq));
       }
-      expect(paged).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+      expect(paged).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
       // Bad input is named.
       const bad = await fetch(`${server.url}/v1/lifecycle/announcements?limit=5000`);
@@ -67,8 +68,8 @@ describe('carrello start with lifecycle detection switched on', () => {
 describe('carrello start delivering the announcements to a webhook', () => {
   it('delivers each once, in order, signed, the suppressed ones not; killed while a delivery hangs, a restart sends nothing the receiver acknowledged', async () => {
     // A real receiver: it acknowledges at once, except that it holds the 2nd request unanswered. Of the shop's
-    // 8 announcements 3 are sent (D's return and recovery, E's abandonment): the other abandonments are
-    // suppressed (ordered since, anonymous, no consent).
+    // 9 announcements 4 are sent (D's return and recovery, B's recovery by F, E's abandonment): the other
+    // abandonments are suppressed (ordered since, anonymous, no consent).
     const secret = newSecret();
     const got: { id: string; headers: Record<string, string>; body: string }[] = [];
     let held: ServerResponse | null = null;
@@ -112,18 +113,18 @@ describe('carrello start delivering the announcements to a webhook', () => {
       (held as ServerResponse | null)?.destroy();
       expect(got).toHaveLength(2);
 
-      // Then a restart sends the 2nd again and the 3rd, and not the 1st.
+      // Then a restart sends the 2nd again, the 3rd and the 4th, and not the 1st.
       const second = await startCarrello(['--no-demo', '--store', store], env);
       try {
         const deadline = Date.now() + 60_000;
-        while (got.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        while (got.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
         const feed = (await (await fetch(`${second.url}/v1/lifecycle/announcements`)).json()) as Feed;
         const ids = feed.announcements.map((a) => a.id);
-        expect(ids).toHaveLength(8);
-        expect(got.map((g) => g.id)).toEqual([ids[5], ids[6], ids[6], ids[7]]);
+        expect(ids).toHaveLength(9);
+        expect(got.map((g) => g.id)).toEqual([ids[5], ids[6], ids[6], ids[7], ids[8]]);
         for (const g of got) expect(verifyDelivery(secret, g.headers, g.body, Number(g.headers['webhook-timestamp']))).toEqual({ ok: true });
         // The counters move when the delivery run ends, after its last acknowledgement: waited for, not timed.
-        const counted = 'carrello_lifecycle_delivered_total{endpoint="flow"} 2';
+        const counted = 'carrello_lifecycle_delivered_total{endpoint="flow"} 3';
         let metrics = await (await fetch(`${second.url}/metrics`)).text();
         while (!metrics.includes(counted) && Date.now() < deadline) {
           await new Promise((r) => setTimeout(r, 50));
@@ -131,7 +132,7 @@ describe('carrello start delivering the announcements to a webhook', () => {
         }
         expect(metrics).toContain(counted);
         const status = (await (await fetch(`${second.url}/v1/lifecycle/endpoints`)).json()) as unknown;
-        expect(status).toEqual({ endpoints: [{ name: 'flow', kinds: null, delivered_seq: 8, behind: 0, dead_letters: [] }] });
+        expect(status).toEqual({ endpoints: [{ name: 'flow', kinds: null, delivered_seq: 9, behind: 0, dead_letters: [] }] });
       } finally {
         second.child.kill('SIGTERM');
         await second.exited;
