@@ -124,14 +124,16 @@ export const Config = z.object({
    */
   derived_refresh_ms: z.coerce.number().int().min(0).default(30_000),
   /**
-   * How often `carrello start` detects cart lifecycle announcements into the store's log (docs/lifecycle.md);
-   * 0 (the default while delivery is not built) turns it off.
+   * How often the lifecycle's writer (`carrello start`, or the `carrello ingest` worker holding partition 0)
+   * detects cart lifecycle announcements into the store's log (docs/lifecycle.md); 0 (the default) turns it off.
    */
   lifecycle_detect_ms: z.coerce.number().int().min(0).default(0),
   /** How late an event may arrive, after the newest one seen, and still count before an announcement. */
   lifecycle_lateness_ms: z.coerce.number().int().min(0).default(15 * 60_000),
   /** Inactivity after which a cart holding items is announced abandoned (the analytics' default, 24 h). */
   lifecycle_abandon_after_ms: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
+  /** Kafka mode: the topic the announcement log is published to ('' for none; docs/lifecycle.md). */
+  lifecycle_topic: z.string().default('carrello.cart-lifecycle.v1'),
   /** An order of the customer in another cart within this long after an abandonment recovers it (7 days). */
   lifecycle_recovery_window_ms: z.coerce.number().int().min(0).default(7 * 86_400_000),
   /** Webhook endpoints the announcement log is delivered to (env CARRELLO_WEBHOOKS, a JSON array; docs/lifecycle.md). */
@@ -216,6 +218,7 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     lifecycle_lateness_ms: env.CARRELLO_LIFECYCLE_LATENESS_MS,
     lifecycle_abandon_after_ms: env.CARRELLO_LIFECYCLE_ABANDON_AFTER_MS,
     lifecycle_recovery_window_ms: env.CARRELLO_LIFECYCLE_RECOVERY_WINDOW_MS,
+    lifecycle_topic: env.CARRELLO_LIFECYCLE_TOPIC,
     webhooks: env.CARRELLO_WEBHOOKS,
     webhook_timeout_ms: env.CARRELLO_WEBHOOK_TIMEOUT_MS,
     webhook_max_attempts: env.CARRELLO_WEBHOOK_MAX_ATTEMPTS,

@@ -4,7 +4,9 @@ import { describeStore, openWarehouse } from '../sql/open.ts';
 import { startDerivedRefresh } from '../sql/derivedRefresh.ts';
 import { withWriteOutage } from '../sql/failingWarehouse.ts';
 import { ConfigError, parseConfig } from './config.ts';
-import { workerOptions } from './kafkaOptions.ts';
+import { createKafka } from '../ingest/kafka/client.ts';
+import { kafkaConnection, workerOptions } from './kafkaOptions.ts';
+import { startLifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { listen } from './listen.ts';
 import { createMetrics, registerReadModelMetrics } from './metrics.ts';
@@ -40,6 +42,8 @@ export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Pro
   const store = config.warehouse_down_ms === null ? warehouse : withWriteOutage(warehouse, config.warehouse_down_ms, log);
   const worker = startWorker(store, workerOptions(config, config.kafka_brokers), { log, metrics });
   const refresh = startDerivedRefresh(warehouse, config.derived_refresh_ms, log);
+  // The cart lifecycle (docs/lifecycle.md), when switched on: done by the group's worker holding partition 0.
+  const lifecycle = startLifecycle(warehouse, config, worker.leadership, log, metrics.registry, createKafka(kafkaConnection(config, config.kafka_brokers), log.child({ component: 'lifecycle' })));
   registerReadModelMetrics(metrics.registry, warehouse);
   const app = createWorkerApp({ health: worker.health, metrics: metrics.registry });
   const server = await listen(app, config.worker_port, config.host);
@@ -64,6 +68,7 @@ export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Pro
     process.exit(1);
   }, STOP_GRACE_MS);
   await worker.stop();
+  await lifecycle.stop();
   await refresh.stop();
   clearTimeout(timer);
   await new Promise<void>((resolve) => server.close(() => resolve()));

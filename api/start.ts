@@ -1,8 +1,5 @@
 import type { Logger } from 'pino';
-import { DEFAULT_PAGE_CARTS } from '../announce/detect.ts';
-import { startDelivery } from '../announce/deliveryLoop.ts';
-import { startDetection } from '../announce/loop.ts';
-import { lifecycleMetrics } from '../announce/metrics.ts';
+import { SOLE_WRITER } from '../announce/leadership.ts';
 import type { EventIngress } from '../ingest/ingress.ts';
 import { createKafka } from '../ingest/kafka/client.ts';
 import { KafkaIngress } from '../ingest/kafka/ingress.ts';
@@ -19,6 +16,7 @@ import { createApp } from './app.ts';
 import { KeyRing } from './auth.ts';
 import { apiLimits, ConfigError, deadLetterTopic, isLoopback, type Config } from './config.ts';
 import { ingestOptions, kafkaConnection, publisherOptions, workerOptions } from './kafkaOptions.ts';
+import { startLifecycle } from './lifecycle.ts';
 import { listen } from './listen.ts';
 import { createMetrics } from './metrics.ts';
 
@@ -105,24 +103,16 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   if (keys.enabled) log.info({ keys: keys.keys.map((k) => ({ role: k.role, id: k.id })) }, 'API keys required on /v1');
   else log.warn('no API keys configured: /v1 is open to anyone on this machine, so carrello listens on loopback only');
 
-  // Cart lifecycle announcements into the store's log (docs/lifecycle.md), when switched on.
-  const detection = startDetection(
+  // Cart lifecycle announcements (docs/lifecycle.md), when switched on: in Kafka mode only while the
+  // in-process worker holds partition 0 (a `carrello ingest` worker may be the store's writer instead).
+  const lifecycle = startLifecycle(
     warehouse,
-    { abandonAfterMs: config.lifecycle_abandon_after_ms, recoveryWindowMs: config.lifecycle_recovery_window_ms, latenessMs: config.lifecycle_lateness_ms, receivedMarginMs: 60_000, pageCarts: DEFAULT_PAGE_CARTS },
-    config.lifecycle_detect_ms,
-    log.child({ component: 'lifecycle' }),
+    config,
+    worker?.leadership ?? SOLE_WRITER,
+    log,
+    metrics.registry,
+    config.kafka_brokers ? createKafka(kafkaConnection(config, config.kafka_brokers), log.child({ component: 'lifecycle' })) : null,
   );
-
-  // Each webhook endpoint takes the log on its own schedule, as often as detection looks (1 s without it).
-  const delivery = startDelivery(
-    warehouse,
-    config.webhooks,
-    { timeoutMs: config.webhook_timeout_ms, maxAttempts: config.webhook_max_attempts, minBackoffMs: config.webhook_min_backoff_ms, maxBackoffMs: config.webhook_max_backoff_ms, horizonMs: config.webhook_horizon_ms },
-    config.lifecycle_detect_ms || 1_000,
-    log.child({ component: 'webhooks' }),
-    lifecycleMetrics(metrics.registry),
-  );
-  if (config.webhooks.length > 0) log.info({ endpoints: config.webhooks.map((e) => ({ name: e.name, kinds: e.kinds ?? 'all' })) }, 'lifecycle webhooks on');
 
   const demo = new AbortController();
   const demoDone = config.demo
@@ -141,8 +131,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       await publisher?.close();
       await worker?.stop();
       await pipeline.close();
-      await detection.stop();
-      await delivery.stop();
+      await lifecycle.stop();
       await warehouse.close();
       log.info('carrello stopped');
     },

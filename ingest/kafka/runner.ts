@@ -36,6 +36,10 @@ export interface RunnerHooks {
   onCommitted?(partition: number, nextOffset: bigint, highWatermark: bigint): void;
   onWriteFailed?(partition: number, err: unknown, retryInMs: number): void;
   onCrash?(err: unknown, willRestart: boolean): void;
+  /** A heartbeat the coordinator answered (the group leadership's fence). */
+  onHeartbeat?(): void;
+  /** This member will not hold its partitions for now: a rebalance started, or the consumer stopped. */
+  onRevoked?(): void;
 }
 
 export interface RunnerDeps {
@@ -94,7 +98,10 @@ export class ConsumerRunner {
       maxWaitTimeInMs: 500,
       allowAutoTopicCreation: false,
     });
-    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    const { GROUP_JOIN, CRASH, HEARTBEAT, REBALANCING, STOP } = this.consumer.events;
+    this.consumer.on(HEARTBEAT, () => deps.hooks?.onHeartbeat?.());
+    this.consumer.on(REBALANCING, () => deps.hooks?.onRevoked?.());
+    this.consumer.on(STOP, () => deps.hooks?.onRevoked?.());
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       // Batches taken before the rebalance commit nothing; the new assignment starts from the commits.
       this.ledger.reassigned();
@@ -104,6 +111,7 @@ export class ConsumerRunner {
     });
     this.consumer.on(CRASH, ({ payload }) => {
       deps.log.error({ err: payload.error, restart: payload.restart }, 'consumer crashed');
+      deps.hooks?.onRevoked?.();
       deps.hooks?.onCrash?.(payload.error, payload.restart);
     });
   }

@@ -7,6 +7,7 @@ import { sleep } from '../sleep.ts';
 import { createKafka, type KafkaConnection } from './client.ts';
 import { DeadLetterWriter } from './deadLetter.ts';
 import { WorkerHealth } from './health.ts';
+import { GroupLeadership } from './leadership.ts';
 import { KafkaLogGate } from './logGate.ts';
 import { LagMonitor } from './lag.ts';
 import { BufferedPublisher, type PublisherOptions } from './publisher.ts';
@@ -35,6 +36,8 @@ export interface WorkerDeps {
 export interface IngestWorker {
   readonly pipeline: IngestPipeline;
   readonly health: WorkerHealth;
+  /** Whether this worker does the group's single-writer work now (it holds partition 0: leadership.ts). */
+  readonly leadership: GroupLeadership;
   /** Resolves once the topics exist and the consumer runs; start() retries while Kafka is unreachable. */
   readonly ready: Promise<void>;
   /** Finishes or abandons the batch in flight (never committing one that is not durable), leaves the group. */
@@ -56,6 +59,7 @@ export function startWorker(warehouse: Warehouse, opts: WorkerOptions, deps: Wor
   const deadLetters = new DeadLetterWriter(publisher, opts.topics.deadLetterTopic, metrics);
   const pipeline = new IngestPipeline(warehouse, opts.ingest, { rejected: deadLetters, metrics });
   const health = new WorkerHealth(opts.topics.topic, opts.consumer.groupId);
+  const leadership = new GroupLeadership(Math.floor(opts.consumer.sessionTimeoutMs / 2));
   const lag = new LagMonitor(admin, opts.topics.topic, opts.consumer.groupId, metrics, opts.lagIntervalMs ?? 5_000, log);
   const runner = new ConsumerRunner(
     kafka,
@@ -77,7 +81,10 @@ export function startWorker(warehouse: Warehouse, opts: WorkerOptions, deps: Wor
           gate.reachable();
           health.assigned(partitions);
           lag.setAssignment(partitions);
+          leadership.assigned(partitions);
         },
+        onHeartbeat: () => leadership.heartbeat(),
+        onRevoked: () => leadership.lose(),
         onCommitted: (partition, next, high) => {
           health.committed(partition);
           lag.committed(partition, next, high);
@@ -116,10 +123,12 @@ export function startWorker(warehouse: Warehouse, opts: WorkerOptions, deps: Wor
   return {
     pipeline,
     health,
+    leadership,
     ready,
     stop() {
       stopping ??= (async () => {
         health.state = 'stopping';
+        leadership.lose();
         stopped.abort();
         await ready.catch(() => undefined);
         await runner.stop();
