@@ -133,12 +133,15 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
     expect(r.by_stage.find((s) => s.value === 'checkout')).toMatchObject({ abandoned: 2, recovered: 1, via_other_cart: 1, abandoned_value_by_currency: [eur(9990, 2)] });
   });
 
-  it("forgets a customer's acknowledgements with their announcements", async () => {
+  it("forgets a customer's acknowledgements and the cap's rows with their announcements", async () => {
     const acknowledged = async () => (await store.rows('SELECT seq, kind FROM lifecycle_acknowledged ORDER BY seq')).map((r) => `${String(r.seq)} ${String(r.kind)}`);
     // D's return and recovery (seqs 6, 7), E's abandonment (8), then E's return and recovery.
     expect(await acknowledged()).toEqual(['6 cart.reactivated', '7 cart.recovered', '8 cart.abandoned', '9 cart.reactivated', '10 cart.recovered']);
-    // cust-1's carts are A and E.
+    const sent = async () => (await store.rows('SELECT seq, customer_id FROM lifecycle_sent ORDER BY seq')).map((r) => `${String(r.seq)} ${String(r.customer_id)}`);
+    expect(await sent()).toEqual(['8 cust-1']);
+    // cust-1's carts are A and E: what was kept of E's announcements goes, the cap's row naming cust-1 too.
     await store.warehouse.forgetCustomer('cust-1');
     expect(await acknowledged()).toEqual(['6 cart.reactivated', '7 cart.recovered']);
+    expect(await sent()).toEqual([]);
   });
 });

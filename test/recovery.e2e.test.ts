@@ -1,3 +1,4 @@
+import { tableFromIPC } from 'apache-arrow';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AS_OF, DAY, HOUR, T0 } from './fixtures/shop.ts';
@@ -80,7 +81,7 @@ describe('the recovery page', () => {
     expect(await page.textContent('#unsettled strong')).toBe('Detected up to Mar 9, 2026, 11:30:00 PM (UTC+00:00) only.');
   });
 
-  it('says nothing is unsettled when the period ends before the watermark, and answers CSV alike', async () => {
+  it('says nothing is unsettled when the period ends before the watermark, and answers CSV and Arrow alike', async () => {
     await open(`recovery?from=${iso(T0)}&to=${iso(AS_OF - HOUR)}&as_of=${iso(AS_OF)}`);
     expect(await raw('abandoned')).toBe('6');
     expect(await page.locator('#unsettled').count()).toBe(0);
@@ -89,6 +90,11 @@ describe('the recovery page', () => {
       'breakdown,value,abandoned,announced,reactivated,recovered,via_other_cart,recovery_rate,median_ms_since_abandoned,abandoned_value,recovered_value',
       'all,all,6,1,1,1,0,0.16666666666666666,260400000,3316 CHF; 26283 EUR,12999 EUR',
     ]);
+    const arrow = await fetch(`${served.url}/v1/funnels/recovery?${RANGE}&format=arrow`);
+    expect(arrow.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
+    const table = tableFromIPC(new Uint8Array(await arrow.arrayBuffer()));
+    // The totals, then stage (2), channel (4), announced (2) and campaign (1) rows.
+    expect([table.numRows, table.getChild('abandoned')!.get(0), table.getChild('recovered')!.get(0)]).toEqual([10, 6n, 1n]);
   });
 
   it('gives the same page as of AS_OF after E comes back, and the later as_of shows the campaign that brought it back', async () => {

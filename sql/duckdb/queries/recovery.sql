@@ -12,6 +12,7 @@
 -- 'not_announced'), 'campaign' (of the episodes that came back only: the return's campaign, else the
 -- order's, '(none)' without one; the $max_campaigns with most of them kept, the rest as '(other)').
 --   $from_ms, $to_ms, $as_of_ms, $max_campaigns
+-- facts and keyed are read several times: MATERIALIZED, so the log is read and its JSON parsed once.
 WITH known AS (
   SELECT
     kind, cart_id, episode, at_ms, payload,
@@ -31,7 +32,7 @@ episodes AS (
   FROM known
   GROUP BY cart_id, episode
 ),
-facts AS (
+facts AS MATERIALIZED (
   SELECT
     json_extract_string(abandoned, '$.stage') AS stage,
     json_extract_string(abandoned, '$.channel') AS channel,
@@ -54,7 +55,7 @@ campaigns AS (
   SELECT campaign, row_number() OVER (ORDER BY count(*) DESC, campaign) AS rank
   FROM facts WHERE is_back GROUP BY campaign
 ),
-keyed AS (
+keyed AS MATERIALIZED (
   SELECT 'all' AS dim, 'all' AS key, * FROM facts
   UNION ALL SELECT 'stage', stage, * FROM facts
   UNION ALL SELECT 'channel', channel, * FROM facts
