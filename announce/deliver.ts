@@ -85,8 +85,10 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
   // suppresses as much: orders, caps and age only grow).
   let unwritten = false;
   const advance = async (names: string[], params: QueryParams, seq: number) => {
-    // INVARIANT: the position moves only after the endpoint acknowledged (or the dead letter is kept): in
-    // the same write (DuckDB: one transaction; ClickHouse: after it).
+    // INVARIANT: the position moves only after the endpoint acknowledged (or the dead letter is kept), and
+    // the record of that acknowledgement (lifecycle_acknowledged, and lifecycle_sent for the cap) or the dead
+    // letter is written with it, in the same write (DuckDB: one transaction; ClickHouse: the records first, the
+    // position after them).
     await warehouse.writeNamed([...names, 'lifecycle_advance'], { ...params, endpoint: endpoint.name, seq, updated_at_ms: now() });
     unwritten = false;
   };
@@ -117,9 +119,16 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
       if (signal?.aborted && reason !== '') break;
       if (reason === '') {
         run.delivered += 1;
-        // What the cap counts, kept with the position.
+        // What the recovery report counts as announced (every acknowledgement) and what the cap counts (an
+        // abandonment with a customer), kept with the position.
         const sentAbandonment = announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string';
-        await advance(sentAbandonment ? ['lifecycle_record_sent'] : [], { customer_id: announcement.customer_id as string | null, at_ms: Date.parse(announcement.at) }, seq);
+        await advance([...(sentAbandonment ? ['lifecycle_record_sent'] : []), 'lifecycle_record_acknowledged'], {
+          customer_id: announcement.customer_id as string | null,
+          at_ms: Date.parse(announcement.at),
+          id: announcement.id,
+          kind: announcement.kind,
+          acknowledged_at_ms: now(),
+        }, seq);
       } else {
         run.deadLettered += 1;
         await advance(['lifecycle_dead_letter'], { id: announcement.id, attempts: attempt, reason, at_ms: now() }, seq);

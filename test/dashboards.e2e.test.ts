@@ -5,7 +5,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AS_OF, shopEvents, T0 } from './fixtures/shop.ts';
 import { serveApp } from './support/app.ts';
-import { launchChromium } from './support/browser.ts';
+import { launchChromium, watchedPage } from './support/browser.ts';
 import { tempDuckDb } from './support/tempStore.ts';
 
 // The dashboards in Debian's chromium against the real app holding the worked example of docs/metrics.md.
@@ -44,12 +44,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  errors = [];
-  page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  ({ page, errors } = await watchedPage(context));
 });
 afterEach(async () => {
   await page.close();

@@ -2,8 +2,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CONTENT_SECURITY_POLICY } from '../api/http/securityHeaders.ts';
 import { DASHBOARDS_CONTENT_SECURITY_POLICY } from '../dashboards/server.ts';
+import { AnnouncementLog } from '../announce/log.ts';
 import type { CartEvent } from '../ingest/contract/events.ts';
-import type { Warehouse } from '../sql/warehouse.ts';
+import { lifecycleId, type Announcement } from '../projections/lifecycle.ts';
+import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { serveApp } from './support/app.ts';
 import { launchChromium } from './support/browser.ts';
 import { tempClickHouse } from './support/tempClickHouse.ts';
@@ -64,6 +66,23 @@ function hostileEvents(): CartEvent[] {
   ] as CartEvent[];
 }
 
+/**
+ * Lifecycle announcements as the log keeps them, with hostile channels and campaigns (the recovery page
+ * shows them): cart 1 abandoned, back through one hostile campaign and recovered; cart 2 recovered by an
+ * order of a hostile other cart through another.
+ */
+function hostileAnnouncements(): Announcement[] {
+  const day = 86_400_000;
+  const episode = (cart_id: string, channel: string) => ({ cart_id, episode: 1, customer_id: XSS.img, anonymous_id: null, channel, currency: 'EUR' });
+  return [
+    { ...episode(CART_1, XSS.attr), id: lifecycleId(CART_1, 1, 'cart.abandoned'), kind: 'cart.abandoned', at_ms: T0 + day, stage: 'checkout', campaign: XSS.img, value_minor: 3000 },
+    { ...episode(CART_1, XSS.attr), id: lifecycleId(CART_1, 1, 'cart.reactivated'), kind: 'cart.reactivated', at_ms: T0 + 2 * day, campaign: XSS.img, ms_since_abandoned: day },
+    { ...episode(CART_1, XSS.attr), id: lifecycleId(CART_1, 1, 'cart.recovered'), kind: 'cart.recovered', at_ms: T0 + 2 * day + 60_000, campaign: XSS.script, total_minor: 3000, ms_since_abandoned: day + 60_000 },
+    { ...episode(CART_2, XSS.rich), id: lifecycleId(CART_2, 1, 'cart.abandoned'), kind: 'cart.abandoned', at_ms: T0 + day, stage: 'cart', campaign: null, value_minor: 1000 },
+    { ...episode(CART_2, XSS.rich), id: lifecycleId(CART_2, 1, 'cart.recovered'), kind: 'cart.recovered', at_ms: T0 + 2 * day, campaign: XSS.alert, total_minor: 1000, ms_since_abandoned: day, via_cart_id: XSS.js },
+  ] as unknown as Announcement[];
+}
+
 const engines: Record<string, () => Promise<{ warehouse: Warehouse; cleanup: () => Promise<void> }>> = {
   duckdb: tempDuckDb,
   clickhouse: () => tempClickHouse('xss'),
@@ -84,6 +103,7 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
     const sent = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(hostileEvents()) });
     // Every hostile event is valid and stored: the pages below must have them to show.
     expect([sent.status, await sent.json()]).toEqual([202, { accepted: hostileEvents().length, rejected: [] }]);
+    await new AnnouncementLog(store.warehouse as Warehouse & NamedWriter).keep(hostileAnnouncements(), AS_OF);
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
   }, 120_000);
@@ -222,6 +242,14 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
     await page.click('#audience-table td[data-c="cart_id"] a >> nth=0');
     await page.waitForSelector('#cart-status');
     expect(await page.inputValue('#cart-form input[name="cart_id"]')).toBe(audience.carts[0].cart_id);
+
+    // recovery: hostile channels and campaigns (of the returns) in its tables
+    const recovery = await api(`/v1/funnels/recovery?${RANGE}`);
+    expect(recovery.by_campaign.map((c: any) => c.value).sort()).toEqual([XSS.img, XSS.alert].sort());
+    await open(`recovery?${RANGE}`);
+    expect(await text('#recovery-channel td[data-c="value"]')).toEqual(recovery.by_channel.map((c: any) => c.value));
+    expect(await text('#recovery-campaign td[data-c="value"]')).toEqual(recovery.by_campaign.map((c: any) => c.value));
+    expect(await page.$$('#view iframe, #view script, #view svg, #view img')).toHaveLength(0);
 
     // SQL console: hostile values and a hostile column alias, in the table, the pickers and the plot's tooltip
     const query = `SELECT product_name AS "${XSS.alert}", count(*) AS n FROM events WHERE type = 'cart.item_added' GROUP BY product_name ORDER BY n DESC, product_name`;

@@ -52,15 +52,16 @@ const ROUTES: [string, string, { body?: string; type?: string; accept?: string }
   ['GET', '/v1/stats', {}],
   ['GET', '/v1/lifecycle/announcements', {}],
   ['GET', '/v1/lifecycle/endpoints', {}],
+  ['GET', '/v1/funnels/recovery', {}],
 ];
 // Expected status per role, in ROUTES order (404: allowed, but cart A does not exist).
 const EXPECTED: Record<Who, number[]> = {
-  nobody: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
-  stranger: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
-  marketing: [200, 200, 200, 404, 403, 403, 403, 403, 200, 200, 200],
-  data: [200, 200, 200, 404, 200, 200, 200, 403, 200, 200, 200],
-  ingest: [403, 403, 403, 403, 403, 403, 403, 202, 200, 403, 403],
-  admin: [200, 200, 200, 404, 200, 200, 200, 202, 200, 200, 200],
+  nobody: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+  stranger: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+  marketing: [200, 200, 200, 404, 403, 403, 403, 403, 200, 200, 200, 200],
+  data: [200, 200, 200, 404, 200, 200, 200, 403, 200, 200, 200, 200],
+  ingest: [403, 403, 403, 403, 403, 403, 403, 202, 200, 403, 403, 403],
+  admin: [200, 200, 200, 404, 200, 200, 200, 202, 200, 200, 200, 200],
 };
 
 describe('API keys and roles', () => {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { abandonmentFunnel, quantityFunnel, removalFunnel, type AnalysisWindow } from '../../projections/analyses.ts';
 import { abandonedCartAudience, decodeCursor, InvalidCursorError } from '../../projections/audiences.ts';
+import { recoveryReport } from '../../projections/recovery.ts';
 import { DAY_MS, DEFAULT_ABANDON_AFTER, duration, instant, resolveWindow, timeWindow } from '../http/params.ts';
 import { defineRoute } from '../http/route.ts';
 import { ApiError } from '../problem.ts';
@@ -62,6 +63,24 @@ export function analysisRoutes({ warehouse }: RouteDeps) {
         limit: z.coerce.number().int().min(1).max(1_000).default(50).describe('most rows (default 50, at most 1,000)'),
       }),
       handler: async ({ query }) => quantityFunnel(warehouse, analysisWindow(query), query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/funnels/recovery',
+      summary: 'Recovery of abandoned carts: abandoned → announced → reactivated → recovered, recovered value per currency, median time to recovery',
+      description:
+        'The abandonment episodes whose abandonment instant is in [from, to), as the lifecycle announcement log knew them at as_of; ' +
+        'by stage, channel and the campaign of the event that brought the customer back, and recovered among announced vs not announced ' +
+        '(a comparison, not a controlled experiment). docs/metrics.md, "Recovery report".',
+      tags: ['funnels'],
+      roles: [...roles],
+      query: z.object({
+        ...timeWindow,
+        from: timeWindow.from.describe('episodes abandoned at or after this instant count (default: to − 30 days)'),
+        to: timeWindow.to.describe('… and before this one (default: as_of); returns and orders may come after it'),
+        as_of: timeWindow.as_of.describe('the report as the announcement log and the webhook acknowledgements stood at this instant (default: now)'),
+      }),
+      handler: async ({ query }) => recoveryReport(warehouse, resolveWindow(query, 'query')),
     }),
     defineRoute({
       method: 'get',

@@ -389,7 +389,9 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter {
       for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
         const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
         for (const name of ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans', 'forget_lifecycle']) {
-          await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
+          for (const sql of statements(query('clickhouse', name))) {
+            await this.client.command({ query: sql, query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
+          }
         }
         // The chunk's spans again from the events that remain, once their old ones are gone.
         await this.client.command({ query: query('clickhouse', 'refill_spans'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });

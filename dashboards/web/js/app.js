@@ -9,9 +9,10 @@ import * as quantity from './pages/quantity.js';
 import * as funnel from './pages/funnel.js';
 import * as cart from './pages/cart.js';
 import * as audiences from './pages/audiences.js';
+import * as recovery from './pages/recovery.js';
 import * as sql from './pages/sql.js';
 
-const PAGES = { overview, removals, quantity, funnel, cart, audiences, sql };
+const PAGES = { overview, removals, quantity, funnel, cart, audiences, recovery, sql };
 const COMMON = ['from', 'to', 'as_of', 'abandon_after'];
 const REFRESH_MS = 15_000;
 
@@ -43,7 +44,7 @@ export function go(name, params = {}, { keepCommon = true } = {}) {
 }
 
 function renderNav(active) {
-  const labels = { overview: 'Overview', removals: 'Removals', quantity: 'Quantity changes', funnel: 'Funnel builder', cart: 'Cart explorer', audiences: 'Audiences', sql: 'SQL console' };
+  const labels = { overview: 'Overview', removals: 'Removals', quantity: 'Quantity changes', funnel: 'Funnel builder', cart: 'Cart explorer', audiences: 'Audiences', recovery: 'Recovery', sql: 'SQL console' };
   const keep = new URLSearchParams();
   const params = parseHash().params;
   for (const k of COMMON) if (params.get(k)) keep.set(k, params.get(k));

@@ -1,0 +1,148 @@
+import type { Warehouse } from '../sql/warehouse.ts';
+import { MAX_BREAKDOWN_VALUES } from './funnels/definition.ts';
+import { toInt, toIntOrNull, toNumOrNull, toStr } from './rows.ts';
+
+/**
+ * The recovery report for campaign managers (GET /v1/funnels/recovery; docs/metrics.md, "Recovery report"):
+ * the abandonment episodes of [from, to) as the announcement log knew them at as_of, abandoned → announced
+ * → reactivated → recovered, aggregated on the engine (recovery.sql) and shaped here.
+ */
+
+export interface RecoveryWindow {
+  from: number;
+  to: number;
+  as_of: number;
+}
+
+export interface CurrencyValue {
+  currency: string;
+  value_minor: number;
+  episodes: number;
+}
+
+interface Group {
+  episodes: number;
+  announced: number;
+  reactivated: number;
+  recovered: number;
+  via_other_cart: number;
+  median_ms_since_abandoned: number | null;
+  abandoned_value: CurrencyValue[];
+  recovered_value: CurrencyValue[];
+}
+
+const DIMS = ['all', 'stage', 'channel', 'announced', 'campaign'] as const;
+type Dim = (typeof DIMS)[number];
+
+const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
+const iso = (ms: number) => new Date(ms).toISOString();
+const emptyGroup = (): Group => ({ episodes: 0, announced: 0, reactivated: 0, recovered: 0, via_other_cart: 0, median_ms_since_abandoned: null, abandoned_value: [], recovered_value: [] });
+
+export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
+  const [rows, [cursor]] = await Promise.all([
+    warehouse.query('recovery', { from_ms: w.from, to_ms: w.to, as_of_ms: w.as_of, max_campaigns: MAX_BREAKDOWN_VALUES }),
+    warehouse.query('lifecycle_cursor'),
+  ]);
+  const groups = new Map<Dim, Map<string, Group>>(DIMS.map((d) => [d, new Map()]));
+  for (const r of rows) {
+    const byKey = groups.get(toStr(r.dim) as Dim)!;
+    const key = toStr(r.key);
+    let g = byKey.get(key);
+    if (!g) byKey.set(key, (g = emptyGroup()));
+    const part = toStr(r.part);
+    if (part === 'episodes') {
+      g.episodes = toInt(r.episodes);
+      g.announced = toInt(r.announced);
+      g.reactivated = toInt(r.reactivated);
+      g.recovered = toInt(r.recovered);
+      g.via_other_cart = toInt(r.via_other_cart);
+      g.median_ms_since_abandoned = toNumOrNull(r.median_ms_to_recovery);
+    } else {
+      // Rows come by currency in order; several currencies are never added up.
+      const value = { currency: toStr(r.currency), value_minor: toInt(r.value_minor), episodes: toInt(r.episodes) };
+      (part === 'abandoned_value' ? g.abandoned_value : g.recovered_value).push(value);
+    }
+  }
+  const all = groups.get('all')!.get('all') ?? emptyGroup();
+  const list = (dim: Dim) => [...groups.get(dim)!].map(([value, g]) => ({ value, ...g }));
+  const breakdown = (dim: 'stage' | 'channel') => list(dim).map(groupView);
+  const announcedSplit = (key: 'announced' | 'not_announced') => {
+    const g = groups.get('announced')!.get(key) ?? emptyGroup();
+    return { episodes: g.episodes, recovered: g.recovered, recovery_rate: ratio(g.recovered, g.episodes), recovered_value_by_currency: g.recovered_value };
+  };
+  const byCampaign = list('campaign').map((g) => ({
+    value: g.value,
+    reactivated: g.reactivated,
+    announced: g.announced,
+    recovered: g.recovered,
+    via_other_cart: g.via_other_cart,
+    recovered_value_by_currency: g.recovered_value,
+    median_ms_since_abandoned: g.median_ms_since_abandoned,
+  }));
+  const watermark = cursor ? toIntOrNull(cursor.watermark_ms) : null;
+  const json = {
+    as_of: iso(w.as_of),
+    from: iso(w.from),
+    to: iso(w.to),
+    // Where detection stands now: abandonments after this instant are not in the log yet.
+    settled_through: watermark === null ? null : iso(watermark),
+    steps: [
+      { step: 'abandoned', episodes: all.episodes, rate_from_abandoned: all.episodes > 0 ? 1 : null, value_by_currency: all.abandoned_value },
+      { step: 'announced', episodes: all.announced, rate_from_abandoned: ratio(all.announced, all.episodes) },
+      { step: 'reactivated', episodes: all.reactivated, rate_from_abandoned: ratio(all.reactivated, all.episodes) },
+      {
+        step: 'recovered',
+        episodes: all.recovered,
+        rate_from_abandoned: ratio(all.recovered, all.episodes),
+        via_other_cart: all.via_other_cart,
+        value_by_currency: all.recovered_value,
+        median_ms_since_abandoned: all.median_ms_since_abandoned,
+      },
+    ],
+    announced_vs_not: { announced: announcedSplit('announced'), not_announced: announcedSplit('not_announced') },
+    by_stage: breakdown('stage'),
+    by_channel: breakdown('channel'),
+    by_campaign: byCampaign,
+  };
+  return { json, table: { columns: [...COLUMNS], rows: tableRows(all, list) } };
+}
+
+function groupView(g: Group & { value: string }) {
+  return {
+    value: g.value,
+    abandoned: g.episodes,
+    announced: g.announced,
+    reactivated: g.reactivated,
+    recovered: g.recovered,
+    via_other_cart: g.via_other_cart,
+    recovery_rate: ratio(g.recovered, g.episodes),
+    abandoned_value_by_currency: g.abandoned_value,
+    recovered_value_by_currency: g.recovered_value,
+    median_ms_since_abandoned: g.median_ms_since_abandoned,
+  };
+}
+
+const COLUMNS = [
+  'breakdown', 'value', 'abandoned', 'announced', 'reactivated', 'recovered', 'via_other_cart', 'recovery_rate',
+  'median_ms_since_abandoned', 'abandoned_value', 'recovered_value',
+] as const;
+
+/** CSV and Arrow: the totals, then one row per breakdown value; amounts as "value currency; …", one per currency. */
+function tableRows(all: Group, list: (dim: Dim) => (Group & { value: string })[]) {
+  const amounts = (vs: CurrencyValue[]) => vs.map((v) => `${v.value_minor} ${v.currency}`).join('; ');
+  const row = (breakdown: Dim, g: Group & { value: string }) => ({
+    breakdown,
+    value: g.value,
+    // A campaign row holds only the episodes that came back (by the campaign of their return).
+    abandoned: breakdown === 'campaign' ? null : g.episodes,
+    announced: g.announced,
+    reactivated: g.reactivated,
+    recovered: g.recovered,
+    via_other_cart: g.via_other_cart,
+    recovery_rate: breakdown === 'campaign' ? null : ratio(g.recovered, g.episodes),
+    median_ms_since_abandoned: g.median_ms_since_abandoned,
+    abandoned_value: breakdown === 'campaign' ? null : amounts(g.abandoned_value),
+    recovered_value: amounts(g.recovered_value),
+  });
+  return [row('all', { ...all, value: 'all' }), ...(['stage', 'channel', 'announced', 'campaign'] as const).flatMap((d) => list(d).map((g) => row(d, g)))];
+}
