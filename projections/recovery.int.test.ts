@@ -18,8 +18,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const WINDOW = { from: T0, to: AS_OF };
 const eur = (value_minor: number, episodes: number) => ({ currency: 'EUR', value_minor, episodes });
 const chf = (value_minor: number, episodes: number) => ({ currency: 'CHF', value_minor, episodes });
-/** D: abandoned at day 2 08:00, ordered at day 5 08:20 (3 days 20 minutes); E: day 7 10:00 → AS_OF + 2 h (16 h). */
+/**
+ * D: abandoned at day 2 08:00, ordered at day 5 08:20 (3 days 20 minutes); B: abandoned at day 1 12:30,
+ * recovered by customer 2's order in F at day 7 09:05 (5 days 20 h 35 min); E: day 7 10:00 → AS_OF + 2 h (16 h).
+ */
 const D_MS = 3 * DAY + 20 * 60_000;
+const B_MS = 5 * DAY + 20 * HOUR + 35 * 60_000;
 const E_MS = 16 * HOUR;
 
 /**
@@ -28,7 +32,9 @@ const E_MS = 16 * HOUR;
  * marketplace, 1,497), H (cart, web, 2,599), E (cart, store, 3,316 CHF): 6 episodes, 26,283 EUR over 5
  * and 3,316 CHF over 1. Announced: E only (B and D were followed by their customers' orders, C and G
  * anonymous, H without consent). Back and recovered: D (a return at day 5 08:00, the order 20 minutes
- * later, 12,999 EUR, no campaign: "(none)"), 3 days 20 minutes after its abandonment.
+ * later, 12,999 EUR, no campaign: "(none)"), 3 days 20 minutes after its abandonment; and B, by its
+ * customer's order in F (another cart: 499 EUR, no campaign), 5 days 20 h 35 min after. Median of the
+ * two: their mean, 4 days 14 h 27 min 30 s.
  */
 const AT_AS_OF = {
   as_of: iso(AS_OF),
@@ -38,26 +44,26 @@ const AT_AS_OF = {
   steps: [
     { step: 'abandoned', episodes: 6, rate_from_abandoned: 1, value_by_currency: [chf(3316, 1), eur(26283, 5)] },
     { step: 'announced', episodes: 1, rate_from_abandoned: 1 / 6 },
-    { step: 'reactivated', episodes: 1, rate_from_abandoned: 1 / 6 },
-    { step: 'recovered', episodes: 1, rate_from_abandoned: 1 / 6, via_other_cart: 0, value_by_currency: [eur(12999, 1)], median_ms_since_abandoned: D_MS },
+    { step: 'reactivated', episodes: 2, rate_from_abandoned: 2 / 6 },
+    { step: 'recovered', episodes: 2, rate_from_abandoned: 2 / 6, via_other_cart: 1, value_by_currency: [eur(13498, 2)], median_ms_since_abandoned: (D_MS + B_MS) / 2 },
   ],
   announced_vs_not: {
     announced: { episodes: 1, recovered: 0, recovery_rate: 0, recovered_value_by_currency: [] },
-    not_announced: { episodes: 5, recovered: 1, recovery_rate: 0.2, recovered_value_by_currency: [eur(12999, 1)] },
+    not_announced: { episodes: 5, recovered: 2, recovery_rate: 0.4, recovered_value_by_currency: [eur(13498, 2)] },
   },
   by_stage: [
     // B, D, E, G, H: 15,598 + 1,599 + 1,497 + 2,599 = 21,293 EUR over 4.
-    { value: 'cart', abandoned: 5, announced: 1, reactivated: 1, recovered: 1, via_other_cart: 0, recovery_rate: 0.2, abandoned_value_by_currency: [chf(3316, 1), eur(21293, 4)], recovered_value_by_currency: [eur(12999, 1)], median_ms_since_abandoned: D_MS },
+    { value: 'cart', abandoned: 5, announced: 1, reactivated: 2, recovered: 2, via_other_cart: 1, recovery_rate: 0.4, abandoned_value_by_currency: [chf(3316, 1), eur(21293, 4)], recovered_value_by_currency: [eur(13498, 2)], median_ms_since_abandoned: (D_MS + B_MS) / 2 },
     { value: 'checkout', abandoned: 1, announced: 0, reactivated: 0, recovered: 0, via_other_cart: 0, recovery_rate: 0, abandoned_value_by_currency: [eur(4990, 1)], recovered_value_by_currency: [], median_ms_since_abandoned: null },
   ],
   by_channel: [
-    { value: 'app', abandoned: 1, announced: 0, reactivated: 0, recovered: 0, via_other_cart: 0, recovery_rate: 0, abandoned_value_by_currency: [eur(15598, 1)], recovered_value_by_currency: [], median_ms_since_abandoned: null },
+    { value: 'app', abandoned: 1, announced: 0, reactivated: 1, recovered: 1, via_other_cart: 1, recovery_rate: 1, abandoned_value_by_currency: [eur(15598, 1)], recovered_value_by_currency: [eur(499, 1)], median_ms_since_abandoned: B_MS },
     { value: 'marketplace', abandoned: 1, announced: 0, reactivated: 0, recovered: 0, via_other_cart: 0, recovery_rate: 0, abandoned_value_by_currency: [eur(1497, 1)], recovered_value_by_currency: [], median_ms_since_abandoned: null },
     { value: 'store', abandoned: 1, announced: 1, reactivated: 0, recovered: 0, via_other_cart: 0, recovery_rate: 0, abandoned_value_by_currency: [chf(3316, 1)], recovered_value_by_currency: [], median_ms_since_abandoned: null },
     // C, D, H: 4,990 + 1,599 + 2,599 = 9,188.
     { value: 'web', abandoned: 3, announced: 0, reactivated: 1, recovered: 1, via_other_cart: 0, recovery_rate: 1 / 3, abandoned_value_by_currency: [eur(9188, 3)], recovered_value_by_currency: [eur(12999, 1)], median_ms_since_abandoned: D_MS },
   ],
-  by_campaign: [{ value: '(none)', reactivated: 1, announced: 0, recovered: 1, via_other_cart: 0, recovered_value_by_currency: [eur(12999, 1)], median_ms_since_abandoned: D_MS }],
+  by_campaign: [{ value: '(none)', reactivated: 2, announced: 0, recovered: 2, via_other_cart: 1, recovered_value_by_currency: [eur(13498, 2)], median_ms_since_abandoned: (D_MS + B_MS) / 2 }],
 };
 
 describe.each(engines)('the recovery report on %s', (_engine, open) => {
@@ -67,14 +73,14 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
   beforeAll(async () => {
     store = await open();
     rx = await acknowledgingReceiver();
-    expect(await shopAtAsOf(store.warehouse, rx.url)).toEqual({ delivered: 3, deadLettered: 0, suppressed: { ordered_since: 2, anonymous: 2, no_consent: 1 } });
+    expect(await shopAtAsOf(store.warehouse, rx.url)).toEqual({ delivered: 4, deadLettered: 0, suppressed: { ordered_since: 2, anonymous: 2, no_consent: 1 } });
   }, 120_000);
   afterAll(async () => {
     await rx?.close();
     await store?.cleanup();
   });
 
-  it('gives the shop as of its end: 6 episodes, 1 announced, 1 back and recovered, values per currency', async () => {
+  it('gives the shop as of its end: 6 episodes, 1 announced, 2 back and recovered (1 by another cart), values per currency', async () => {
     expect(await report(AS_OF)).toEqual(AT_AS_OF);
   });
 
@@ -97,9 +103,9 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
     expect(now.steps).toEqual([
       AT_AS_OF.steps[0],
       AT_AS_OF.steps[1],
-      { step: 'reactivated', episodes: 2, rate_from_abandoned: 2 / 6 },
-      // D's 12,999 EUR and E's 3,790 CHF, never added; median of 16 h and 3 d 20 min: interpolated, their mean.
-      { step: 'recovered', episodes: 2, rate_from_abandoned: 2 / 6, via_other_cart: 0, value_by_currency: [chf(3790, 1), eur(12999, 1)], median_ms_since_abandoned: (E_MS + D_MS) / 2 },
+      { step: 'reactivated', episodes: 3, rate_from_abandoned: 3 / 6 },
+      // D's 12,999 and B's 499 EUR, E's 3,790 CHF, never added; median of 16 h, 3 d 20 min and 5 d 20 h 35 min: the middle one.
+      { step: 'recovered', episodes: 3, rate_from_abandoned: 3 / 6, via_other_cart: 1, value_by_currency: [chf(3790, 1), eur(13498, 2)], median_ms_since_abandoned: D_MS },
     ]);
     expect(now.announced_vs_not.announced).toEqual({ episodes: 1, recovered: 1, recovery_rate: 1, recovered_value_by_currency: [chf(3790, 1)] });
     expect(now.by_campaign).toEqual([
@@ -119,29 +125,30 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
     const detectedAt = AS_OF + 2 * DAY;
     await new AnnouncementLog(store.warehouse).keep(found, detectedAt);
     // Not known before it was kept.
-    expect((await report(AS_OF + DAY)).steps[3]!.episodes).toBe(2);
+    expect((await report(AS_OF + DAY)).steps[3]!.episodes).toBe(3);
     const r = await report(detectedAt);
-    // Three recoveries (16 h, 2 d, 3 d 20 min): the median is the middle one.
-    expect(r.steps[3]).toEqual({ step: 'recovered', episodes: 3, rate_from_abandoned: 3 / 7, via_other_cart: 1, value_by_currency: [chf(3790, 1), eur(18199, 2)], median_ms_since_abandoned: 2 * DAY });
-    expect(r.by_campaign.map((c) => [c.value, c.reactivated, c.recovered, c.via_other_cart])).toEqual([['(none)', 1, 1, 0], ['winback', 2, 2, 1]]);
+    // Four recoveries (16 h, 2 d, 3 d 20 min, 5 d 20 h 35 min): the median is the mean of the middle two.
+    expect(r.steps[3]).toEqual({ step: 'recovered', episodes: 4, rate_from_abandoned: 4 / 7, via_other_cart: 2, value_by_currency: [chf(3790, 1), eur(18698, 3)], median_ms_since_abandoned: (2 * DAY + D_MS) / 2 });
+    expect(r.by_campaign.map((c) => [c.value, c.reactivated, c.recovered, c.via_other_cart])).toEqual([['(none)', 2, 2, 1], ['winback', 2, 2, 1]]);
     // Past the most campaigns kept, the rest are one value, "(other)", with its own median.
     const capped = await store.warehouse.query('recovery', { from_ms: T0, to_ms: AS_OF, as_of_ms: detectedAt, max_campaigns: 1 });
     expect(capped.filter((row) => row.part === 'episodes' && row.dim === 'campaign').map((row) => [row.key, Number(row.recovered), Number(row.median_ms_to_recovery)])).toEqual([
-      ['(other)', 1, D_MS],
-      ['winback', 2, (E_MS + 2 * DAY) / 2],
+      // A tie (2 each) goes to the name: "(none)" sorts before "winback".
+      ['(none)', 2, (D_MS + B_MS) / 2],
+      ['(other)', 2, (E_MS + 2 * DAY) / 2],
     ]);
     expect(r.by_stage.find((s) => s.value === 'checkout')).toMatchObject({ abandoned: 2, recovered: 1, via_other_cart: 1, abandoned_value_by_currency: [eur(9990, 2)] });
   });
 
   it("forgets a customer's acknowledgements and the cap's rows with their announcements", async () => {
     const acknowledged = async () => (await store.rows('SELECT seq, kind FROM lifecycle_acknowledged ORDER BY seq')).map((r) => `${String(r.seq)} ${String(r.kind)}`);
-    // D's return and recovery (seqs 6, 7), E's abandonment (8), then E's return and recovery.
-    expect(await acknowledged()).toEqual(['6 cart.reactivated', '7 cart.recovered', '8 cart.abandoned', '9 cart.reactivated', '10 cart.recovered']);
+    // D's return and recovery (seqs 6, 7), B's recovery by F (8), E's abandonment (9), then E's return and recovery.
+    expect(await acknowledged()).toEqual(['6 cart.reactivated', '7 cart.recovered', '8 cart.recovered', '9 cart.abandoned', '10 cart.reactivated', '11 cart.recovered']);
     const sent = async () => (await store.rows('SELECT seq, customer_id FROM lifecycle_sent ORDER BY seq')).map((r) => `${String(r.seq)} ${String(r.customer_id)}`);
-    expect(await sent()).toEqual(['8 cust-1']);
+    expect(await sent()).toEqual(['9 cust-1']);
     // cust-1's carts are A and E: what was kept of E's announcements goes, the cap's row naming cust-1 too.
     await store.warehouse.forgetCustomer('cust-1');
-    expect(await acknowledged()).toEqual(['6 cart.reactivated', '7 cart.recovered']);
+    expect(await acknowledged()).toEqual(['6 cart.reactivated', '7 cart.recovered', '8 cart.recovered']);
     expect(await sent()).toEqual([]);
   });
 });

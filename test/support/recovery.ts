@@ -15,7 +15,7 @@ import { messagesOf } from './traffic.ts';
  * that the log's detected_at and the acknowledgements' times are known (docs/metrics.md, "Recovery report").
  */
 
-const DETECTION = { abandonAfterMs: 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS };
+const DETECTION = { abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS };
 const SETTINGS: DeliverySettings = { timeoutMs: 10_000, maxAttempts: 3, minBackoffMs: 1, maxBackoffMs: 10, horizonMs: 100 * 365 * 24 * HOUR };
 
 /** A receiver that acknowledges every request: close() when done. */
@@ -38,7 +38,7 @@ export async function storeDetectDeliver(warehouse: Warehouse & NamedWriter, eve
   return deliver(warehouse, { name: 'campaigns', url, secrets: [newSecret()] }, SETTINGS, { now: () => atMs });
 }
 
-/** The shop at AS_OF: 8 announcements, of which the endpoint acknowledges D's return and recovery and E's abandonment. */
+/** The shop at AS_OF: 9 announcements, of which the endpoint acknowledges D's return and recovery, B's recovery by F and E's abandonment. */
 export const shopAtAsOf = (warehouse: Warehouse & NamedWriter, url: string) => storeDetectDeliver(warehouse, shopEvents(), AS_OF, url);
 
 /**
