@@ -1,10 +1,10 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { AS_OF, CartBuilder, HOUR, shopEvents } from '../test/fixtures/shop.ts';
 import { tempClickHouse } from '../test/support/tempClickHouse.ts';
 import { tempDuckDb } from '../test/support/tempStore.ts';
+import { receiver } from '../test/support/receiver.ts';
 import { messagesOf } from '../test/support/traffic.ts';
 import { deadLetters, deliver, type DeliverySettings, type Endpoint } from './deliver.ts';
 import { DEFAULT_PAGE_CARTS } from './detect.ts';
@@ -19,34 +19,6 @@ const FAST: DeliverySettings = { timeoutMs: 10_000, maxAttempts: 8, minBackoffMs
  * D), C and G (anonymous), H (no consent). What is sent: seqs 6, 7, 8.
  */
 const SUPPRESSED = { ordered_since: 2, anonymous: 2, no_consent: 1 };
-
-interface Received {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-  status: number;
-}
-
-/** A real HTTP receiver: answers each request with what `answer` says for it (the n-th on its path). */
-async function receiver(answer: (path: string, n: number, body: string) => number) {
-  const got: Received[] = [];
-  const counts = new Map<string, number>();
-  const server: Server = createServer((req: IncomingMessage, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      const path = req.url ?? '/';
-      const n = (counts.get(path) ?? 0) + 1;
-      counts.set(path, n);
-      const status = answer(path, n, body);
-      got.push({ path, headers: req.headers as Record<string, string>, body, status });
-      res.writeHead(status).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  return { url: (path: string) => `http://127.0.0.1:${port}${path}`, got, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 const engines: [string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>][] = [
   ['DuckDB', tempDuckDb],

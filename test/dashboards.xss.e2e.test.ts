@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CONTENT_SECURITY_POLICY } from '../api/http/securityHeaders.ts';
 import { DASHBOARDS_CONTENT_SECURITY_POLICY } from '../dashboards/server.ts';
 import type { CartEvent } from '../ingest/contract/events.ts';
-import type { Warehouse } from '../sql/warehouse.ts';
+import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { serveApp } from './support/app.ts';
 import { launchChromium } from './support/browser.ts';
 import { tempClickHouse } from './support/tempClickHouse.ts';
@@ -64,13 +64,13 @@ function hostileEvents(): CartEvent[] {
   ] as CartEvent[];
 }
 
-const engines: Record<string, () => Promise<{ warehouse: Warehouse; cleanup: () => Promise<void> }>> = {
+const engines: Record<string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>> = {
   duckdb: tempDuckDb,
   clickhouse: () => tempClickHouse('xss'),
 };
 
 describe.each(Object.keys(engines))('dashboards with hostile stored input on %s', (engine) => {
-  let store: { warehouse: Warehouse; cleanup: () => Promise<void> };
+  let store: { warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> };
   let served: Awaited<ReturnType<typeof serveApp>>;
   let base: string;
   let browser: Browser;

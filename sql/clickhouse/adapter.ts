@@ -388,7 +388,7 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter {
       }
       for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
         const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
-        for (const name of ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans', 'forget_lifecycle']) {
+        for (const name of ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans', 'forget_lifecycle_replays', 'forget_lifecycle_dead_letters', 'forget_lifecycle_sent', 'forget_lifecycle']) {
           await this.client.command({ query: query('clickhouse', name), query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
         }
         // The chunk's spans again from the events that remain, once their old ones are gone.

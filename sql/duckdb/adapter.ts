@@ -181,7 +181,8 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter {
         const deleted = await this.writer.run(query('duckdb', 'forget_events'), p);
         const rejected = await this.writer.run(query('duckdb', 'forget_rejected'), { needle_hex: jsonStringHex(customerId) });
         await this.writer.run(query('duckdb', 'forget_replay'));
-        await this.writer.run(query('duckdb', 'forget_lifecycle'));
+        // What webhook delivery keeps of the carts' announcements goes first: it is found through them.
+        for (const name of ['forget_lifecycle_replays', 'forget_lifecycle_dead_letters', 'forget_lifecycle_sent', 'forget_lifecycle']) await this.writer.run(query('duckdb', name));
         await this.writer.run(query('duckdb', 'product_model_apply'));
         const marked = await this.writer.run(query('duckdb', 'forget_mark_dirty'));
         await this.writer.run('DROP TABLE forget_carts');

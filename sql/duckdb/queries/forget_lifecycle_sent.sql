@@ -1,0 +1,3 @@
+-- Before the announcements of the forgotten customer's carts go (forget_lifecycle.sql): what webhook
+-- delivery keeps of them in lifecycle_sent, found by their seq.
+DELETE FROM lifecycle_sent WHERE seq IN (SELECT seq FROM lifecycle_announcements WHERE cart_id IN (SELECT cart_id FROM forget_carts));
