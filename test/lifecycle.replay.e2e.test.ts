@@ -79,9 +79,15 @@ describe('replaying webhook dead letters', () => {
       expect((await replay('flow', { seqs: [8], url: 'http://elsewhere' })).status).toBe(400);
       expect((await status(server)).replays_requested).toBe(0);
 
-      // Once the receiver takes it, a replay of every dead letter (no body) delivers it once, same webhook-id.
+      // A body that is not JSON is refused, not read as "every dead letter".
+      const form = await fetch(`${server.url}/v1/lifecycle/endpoints/flow/replay`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'seqs=8' });
+      expect([form.status, ((await form.json()) as { code: string }).code]).toEqual([415, 'unsupported_media_type']);
+      expect((await fetch(`${server.url}/v1/lifecycle/endpoints/flow/replay`, { method: 'POST' })).status).toBe(415);
+      expect((await status(server)).replays_requested).toBe(0);
+
+      // Once the receiver takes it, a replay of every dead letter ({}) delivers it once, same webhook-id.
       state.refusing = false;
-      const queued = await replay('flow');
+      const queued = await replay('flow', {});
       expect([queued.status, await queued.json()]).toEqual([202, { endpoint: 'flow', queued: 1 }]);
       const counted = 'carrello_lifecycle_replayed_total{endpoint="flow",outcome="delivered"} 1';
       await until(async () => (await fetch(`${server.url}/metrics`)).text(), (m) => m.includes(counted), 'the replay counter');

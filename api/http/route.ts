@@ -138,7 +138,7 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { title: stri
       tags: r.tags,
       'x-roles': r.roles,
       parameters,
-      ...(r.body ? { requestBody: { required: !r.body.safeParse(undefined).success, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
       responses: {
         [String(r.status ?? 200)]: { description: r.status === 202 ? 'queued' : 'the answer', content },
         '400': { description: 'invalid request; problem+json naming the field', content: { 'application/problem+json': {} } },

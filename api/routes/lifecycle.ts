@@ -9,7 +9,7 @@ import type { RouteDeps } from './index.ts';
 const MAX_LIMIT = 1_000;
 const MAX_REPLAY_SEQS = 1_000;
 
-/** What to replay: every dead letter of the endpoint, or those seqs; of any reason, or of one. */
+/** What to replay: every dead letter of the endpoint (`{}`), or those seqs; of any reason, or of one. */
 const ReplayBody = z
   .object({
     seqs: z.array(z.number().int().min(1)).min(1).max(MAX_REPLAY_SEQS).optional().describe(`the dead letters' seqs (at most ${MAX_REPLAY_SEQS}); all when absent`),
@@ -64,8 +64,10 @@ export function lifecycleRoutes({ warehouse, webhooks = [] }: RouteDeps) {
       status: 202,
       formats: ['json'],
       params: z.object({ name: z.string().describe("the endpoint's name in CARRELLO_WEBHOOKS") }),
-      body: ReplayBody.optional().transform((b) => b ?? {}),
-      handler: async ({ params, body }) => {
+      body: ReplayBody,
+      handler: async ({ params, body }, req) => {
+        // JSON only, `{}` for every dead letter: a body of another type (curl's form default) must not read as "all".
+        if (!req.is('application/json')) throw new ApiError(415, 'unsupported_media_type', 'expected a JSON body (content-type: application/json); {} replays every dead letter');
         // The name only: the configured endpoints' URLs are never echoed.
         if (!webhooks.some((e) => e.name === params.name)) throw new ApiError(404, 'endpoint_not_found', `no webhook endpoint named ${JSON.stringify(params.name)} is configured`);
         const queued = await requestReplay(warehouse, params.name, body, Date.now());
