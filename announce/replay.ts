@@ -64,9 +64,7 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
   const requested = await replaysRequested(warehouse, endpoint.name);
   if (requested === 0) return run;
   const now = deps.now ?? Date.now;
-  // INVARIANT: the request goes in the same write as the outcome (DuckDB: one transaction; ClickHouse:
-  // after it), so a process stopped before it sends that dead letter once more, under the same webhook-id.
-  const settle = (names: string[], params: QueryParams) => warehouse.writeNamed([...names, 'lifecycle_replay_done'], { ...params, endpoint: endpoint.name });
+  const settle = (names: string[], params: QueryParams) => warehouse.writeNamed(names, { ...params, endpoint: endpoint.name });
   let taken = 0;
   for (let after = 0; ; ) {
     const page = await warehouse.query('lifecycle_replay_pending', { endpoint: endpoint.name, after, limit: PAGE });
@@ -75,6 +73,10 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
       const seq = toInt(row.seq);
       after = seq;
       taken += 1;
+      // INVARIANT: the request is taken before anything is sent. A store that cannot delete it (a ClickHouse
+      // cluster's Distributed table) then sends nothing, rather than the same again at every turn; a
+      // process stopped before the outcome is written leaves the dead letter as it was, to be asked again.
+      await settle(['lifecycle_replay_take'], { seq });
       if (typeof row.payload !== 'string' || row.payload === '') {
         run.notInLog += 1;
         await settle(['lifecycle_dead_letter_drop'], { seq });
