@@ -28,6 +28,8 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
   let ids: string[];
   /** How the receiver answers E's abandonment (seq 8); everything else it takes. */
   let answerE = 400;
+  /** Called on each request the receiver gets. */
+  let onE: (() => void) | undefined;
   const secret = newSecret();
   const endpoint = (name: string): Endpoint => ({ name, url: rx.url(`/${name}`), secrets: [secret] });
   const requests = (path: string) => rx.got.filter((g) => g.path === path);
@@ -42,7 +44,10 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
     await log.detect({ abandonAfterMs: 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS }, AS_OF);
     ids = (await log.after(0, 100)).map((l) => l.announcement.id);
     expect(ids).toHaveLength(8);
-    rx = await receiver((_path, _n, body) => (body.includes('"cart_id":"E"') ? answerE : 200));
+    rx = await receiver((_path, _n, body) => {
+      onE?.();
+      return body.includes('"cart_id":"E"') ? answerE : 200;
+    });
     // Given E's abandonment refused with 400 on every attempt, by three endpoints: dead-lettered, each gone on.
     for (const name of ['picky', 'late', 'forgetful']) {
       expect(await deliver(store.warehouse, endpoint(name), FAST)).toEqual({ delivered: 2, deadLettered: 1, suppressed: SUPPRESSED });
@@ -82,6 +87,18 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
     ]);
   });
 
+  it('asks again for a replay stopped between its attempts (a process stopping does not wait out a backoff)', async () => {
+    expect(await requestReplay(store.warehouse, 'picky', {}, AS_OF)).toEqual({ queued: 1 });
+    const stopping = new AbortController();
+    onE = () => stopping.abort();
+    const run = await replayDeadLetters(store.warehouse, endpoint('picky'), { ...FAST, minBackoffMs: 60_000, maxBackoffMs: 60_000 }, { signal: stopping.signal });
+    onE = undefined;
+    expect(run).toEqual({ delivered: 0, deadLettered: 0, suppressed: {}, notInLog: 0 });
+    expect(requests('/picky')).toHaveLength(8);
+    expect(await replaysRequested(store.warehouse, 'picky')).toBe(1);
+    expect(await deadLetters(store.warehouse, 'picky')).toEqual([{ seq: 8, id: ids[7], attempts: 2, reason: 'http_422' }]);
+  });
+
   it('delivers a replayed dead letter once, under the same webhook-id, and lets it go; the position does not move', async () => {
     answerE = 200;
     expect(await requestReplay(store.warehouse, 'picky', { seqs: [8] }, AS_OF)).toEqual({ queued: 1 });
@@ -100,7 +117,7 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
     expect(await requestReplay(store.warehouse, 'picky', { seqs: [8] }, AS_OF)).toEqual({ unknown_seqs: [8] });
     expect(await replayDeadLetters(store.warehouse, endpoint('picky'), FAST)).toEqual({ delivered: 0, deadLettered: 0, suppressed: {}, notInLog: 0 });
     expect(await deliver(store.warehouse, endpoint('picky'), FAST)).toEqual({ delivered: 0, deadLettered: 0, suppressed: {} });
-    expect(requests('/picky')).toHaveLength(8);
+    expect(requests('/picky')).toHaveLength(9);
   });
 
   it('lets a replayed dead letter go unsent when it is no longer to be sent: its customer ordered since', async () => {

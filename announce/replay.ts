@@ -92,7 +92,11 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
         continue;
       }
       const { reason, attempts } = await sendWithAttempts(endpoint, announcement, s, deps);
-      if (deps.signal?.aborted && reason !== '') return run;
+      if (deps.signal?.aborted && reason !== '') {
+        // Stopped between attempts: asked again, for the next start to take.
+        await settle(['lifecycle_request_replay'], { seqs: JSON.stringify([seq]), all_seqs: false, reason: '', requested_at_ms: now() });
+        return run;
+      }
       if (reason === '') {
         run.delivered += 1;
         const sentAbandonment = announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string';
