@@ -146,7 +146,7 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
  * campaign (consent, anonymous carts, a minimum value, an order placed since in any cart, the cap per
  * customer) apply to abandonments; returns and recoveries go to whoever asked for them.
  */
-async function suppression(warehouse: Warehouse, endpoint: Endpoint, a: WireAnnouncement, nowMs: number, horizonMs: number): Promise<Suppression | null> {
+export async function suppression(warehouse: Warehouse, endpoint: Endpoint, a: WireAnnouncement, nowMs: number, horizonMs: number): Promise<Suppression | null> {
   if (endpoint.kinds && !endpoint.kinds.includes(a.kind as LifecycleKind)) return 'kind_not_asked';
   if (Date.parse(a.at) < nowMs - horizonMs) return 'older_than_horizon';
   if (a.kind !== 'cart.abandoned') return null;
@@ -171,7 +171,7 @@ function truthy(v: unknown): boolean {
 }
 
 /** One attempt: '' when acknowledged, else why not. */
-async function send(doFetch: typeof fetch, endpoint: Endpoint, id: string, body: string, timestampSeconds: number, timeoutMs: number): Promise<string> {
+export async function send(doFetch: typeof fetch, endpoint: Endpoint, id: string, body: string, timestampSeconds: number, timeoutMs: number): Promise<string> {
   try {
     const res = await doFetch(endpoint.url, {
       method: 'POST',

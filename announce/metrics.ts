@@ -5,6 +5,7 @@ export interface LifecycleMetrics {
   delivered: Counter<'endpoint'>;
   deadLettered: Counter<'endpoint'>;
   suppressed: Counter<'endpoint' | 'reason'>;
+  replayed: Counter<'endpoint' | 'outcome'>;
 }
 
 export function lifecycleMetrics(registry: Registry): LifecycleMetrics {
@@ -20,6 +21,12 @@ export function lifecycleMetrics(registry: Registry): LifecycleMetrics {
       name: 'carrello_lifecycle_suppressed_total',
       help: 'Lifecycle announcements not sent to a webhook endpoint, by reason (no consent, anonymous, ordered since, …)',
       labelNames: ['endpoint', 'reason'],
+      registers: [registry],
+    }),
+    replayed: new Counter({
+      name: 'carrello_lifecycle_replayed_total',
+      help: 'Dead letters replayed to a webhook endpoint on request, by outcome (delivered, dead_lettered, suppressed, not_in_log)',
+      labelNames: ['endpoint', 'outcome'],
       registers: [registry],
     }),
   };

@@ -5,7 +5,7 @@ import { dashboardsRouter } from '../dashboards/server.ts';
 import { collectorRouter, type CollectorOptions } from '../ingest/collector.ts';
 import type { EventIngress } from '../ingest/ingress.ts';
 import type { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
-import type { Warehouse } from '../sql/warehouse.ts';
+import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { authenticate, KeyRing, requireRoles } from './auth.ts';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './config.ts';
@@ -17,7 +17,7 @@ import type { Endpoint } from '../announce/deliver.ts';
 import { allRoutes } from './routes/index.ts';
 
 export interface AppDeps {
-  warehouse: Warehouse;
+  warehouse: Warehouse & NamedWriter;
   /** The pipeline writing to `warehouse`; its totals show in /v1/stats. */
   pipeline: IngestPipeline;
   /** Where the collector hands events: the pipeline (default) or, in Kafka mode, the Kafka producer. */

@@ -8,6 +8,7 @@ import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
 import { CommandError } from './commandErrors.ts';
 import { start } from './start.ts';
+import { webhooksCommand } from './webhooksCommand.ts';
 
 const HELP = `carrello — cart event stream → customer-behaviour analytics
 
@@ -22,6 +23,13 @@ Usage:
   carrello dlq replay [--reason REASON] [--dry-run] [--brokers HOST:PORT,...] [--topic T]
       Sends the dead letters not replayed yet back to the event topic (original key, bytes and headers);
       those still refused go back to the dead-letter topic with a replay count. Each leaves once.
+  carrello webhooks replay --endpoint NAME [--seq N ...] [--reason REASON] [--store duckdb:PATH|clickhouse://...|chdb:PATH]
+      Asks for a replay of a webhook endpoint's dead letters (all, those seqs, or those kept with that reason):
+      the process that delivers (carrello start, CARRELLO_WEBHOOKS) sends them at its next turn, under the same
+      webhook-id. Prints {"endpoint","queued"}. On a DuckDB file, with carrello start stopped (while it runs:
+      POST /v1/lifecycle/endpoints/NAME/replay); on a ClickHouse server, any time.
+  carrello webhooks status [--store ...]
+      Each endpoint's position in the announcement log, how far behind, its dead letters, replays waiting.
   carrello simulate [--seed S] [--days N] [--end ISO] [--carts-per-day N]
                     [--live --rate EVENTS_PER_S [--duration S]]
                     [--to file|collector|kafka] [--out PATH|-] [--url URL]
@@ -50,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'dlq') return dlqCommand(rest, process.env);
   if (command === 'forget') return forgetCommand(rest, process.env);
   if (command === 'rebuild') return rebuildCommand(rest, process.env);
+  if (command === 'webhooks') return webhooksCommand(rest, process.env);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${HELP}\n`);
     return command === undefined ? 1 : 0;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describeStore, openWarehouse, type StoreConfig } from '../sql/open.ts';
-import type { Warehouse } from '../sql/warehouse.ts';
+import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { CommandError, networkCause } from './commandErrors.ts';
 
 /**
@@ -8,7 +8,7 @@ import { CommandError, networkCause } from './commandErrors.ts';
  * --store must not create an empty store and report that nothing was there). A DuckDB file or chdb folder
  * must exist; a ClickHouse server must answer and hold carrello's tables.
  */
-export async function openExistingWarehouse(store: StoreConfig): Promise<Warehouse> {
+export async function openExistingWarehouse(store: StoreConfig): Promise<Warehouse & NamedWriter> {
   const path = store.kind === 'duckdb' ? store.path : store.target.kind === 'chdb' ? store.target.path : null;
   if (path !== null && path !== ':memory:' && !existsSync(path)) {
     throw new CommandError(`no store at ${describeStore(store)}: ${path} does not exist (carrello start or ingest creates one)`);

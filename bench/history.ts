@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import type { Warehouse } from '../sql/warehouse.ts';
+import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { benchClickHouse } from './clickhouse.ts';
 import { BENCH_END, CACHE, HISTORY_SHIFT_DAYS, storeKey, storeLabel, type BenchStore } from './dataset.ts';
 import { openBenchDuckDb, request, serve } from './queries.ts';
@@ -26,7 +26,7 @@ export const historyStore = (simulated: number, copies: number): BenchStore => (
 export async function benchHistory(engine: 'duckdb' | 'clickhouse', long: BenchStore, runs: number, log: (s: string) => void): Promise<Result[]> {
   const short: BenchStore = { simulated: long.simulated, copies: 1, shiftDays: 0 };
   const open = engine === 'duckdb' ? (s: BenchStore) => openBenchDuckDb(s, log) : openChdb(long, log);
-  const stores: Warehouse[] = [];
+  const stores: (Warehouse & NamedWriter)[] = [];
   try {
     for (const s of [short, long]) {
       const { warehouse, buildSeconds } = await open(s);

@@ -4,7 +4,7 @@ import { createApp } from '../api/app.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import { query as namedQuery } from '../sql/loader.ts';
-import type { Warehouse } from '../sql/warehouse.ts';
+import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { BENCH_DAYS, BENCH_END, benchDuckDb, storeLabel, storeOf, type BenchStore } from './dataset.ts';
 import { timeExport } from './export.ts';
 import { percentile, timeIt, type Result } from './stats.ts';
@@ -38,7 +38,7 @@ export async function openBenchDuckDb(store: BenchStore, log: (s: string) => voi
 }
 
 /** carrello's API over `warehouse` on a free local port, as the bench's clients reach it. */
-export async function serve(warehouse: Warehouse): Promise<{ port: number; close: () => Promise<void> }> {
+export async function serve(warehouse: Warehouse & NamedWriter): Promise<{ port: number; close: () => Promise<void> }> {
   const pipeline = new IngestPipeline(warehouse);
   const app = createApp({ warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
   const server = await new Promise<Server>((r) => {

@@ -132,7 +132,7 @@ describe('read API', () => {
   it('publishes an OpenAPI document generated from the request schemas', async () => {
     const doc = (await (await get('/openapi.json')).json()) as { openapi: string; paths: Record<string, { get?: { parameters: { name: string }[] } }> };
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/v1/funnels/abandonment', '/v1/funnels/removal', '/v1/funnels/quantity', '/v1/carts/{cart_id}', '/v1/carts/{cart_id}/events', '/v1/audiences/abandoned-carts', '/v1/funnels/recovery']) {
+    for (const p of ['/v1/funnels/abandonment', '/v1/funnels/removal', '/v1/funnels/quantity', '/v1/carts/{cart_id}', '/v1/carts/{cart_id}/events', '/v1/audiences/abandoned-carts', '/v1/funnels/recovery', '/v1/lifecycle/endpoints/{name}/replay']) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
     expect(doc.paths['/v1/funnels/removal']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'abandon_after', 'group', 'min_adds', 'limit', 'breakdown', 'item', 'format']);

@@ -83,13 +83,13 @@ function hostileAnnouncements(): Announcement[] {
   ] as unknown as Announcement[];
 }
 
-const engines: Record<string, () => Promise<{ warehouse: Warehouse; cleanup: () => Promise<void> }>> = {
+const engines: Record<string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>> = {
   duckdb: tempDuckDb,
   clickhouse: () => tempClickHouse('xss'),
 };
 
 describe.each(Object.keys(engines))('dashboards with hostile stored input on %s', (engine) => {
-  let store: { warehouse: Warehouse; cleanup: () => Promise<void> };
+  let store: { warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> };
   let served: Awaited<ReturnType<typeof serveApp>>;
   let base: string;
   let browser: Browser;

@@ -28,7 +28,7 @@ import { createTopics, inProcessWorker, produce, readTopic, testKafka, topicSpec
 import { tempClickHouse } from './support/tempClickHouse.ts';
 import { tempDuckDb } from './support/tempStore.ts';
 import { messagesOf } from './support/traffic.ts';
-import { receiver } from './support/webhookReceiver.ts';
+import { receiver } from './support/receiver.ts';
 
 const brokers = inject('kafkaBrokers');
 const MINUTE = 60_000;

@@ -132,7 +132,7 @@ describe('carrello start delivering the announcements to a webhook', () => {
         }
         expect(metrics).toContain(counted);
         const status = (await (await fetch(`${second.url}/v1/lifecycle/endpoints`)).json()) as unknown;
-        expect(status).toEqual({ endpoints: [{ name: 'flow', kinds: null, delivered_seq: 9, behind: 0, dead_letters: [] }] });
+        expect(status).toEqual({ endpoints: [{ name: 'flow', kinds: null, delivered_seq: 9, behind: 0, dead_letters: [], replays_requested: 0 }] });
       } finally {
         second.child.kill('SIGTERM');
         await second.exited;

@@ -14,7 +14,7 @@ import { toRow } from '../ingest/pipeline/toRow.ts';
 import { validate } from '../ingest/pipeline/validate.ts';
 import { abandonmentFunnel } from '../projections/analyses.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
-import type { Warehouse } from '../sql/warehouse.ts';
+import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { tempClickHouse } from './support/tempClickHouse.ts';
 import { tempDuckDb } from './support/tempStore.ts';
 
@@ -67,7 +67,7 @@ const ENGINES = [
 ] as const;
 
 describe.each(ENGINES)('a %s store holding money beyond the bounds', (_engine, open, cartState) => {
-  let store: { warehouse: Warehouse; cleanup: () => Promise<void> };
+  let store: { warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> };
   let server: Server;
   let url: string;
 

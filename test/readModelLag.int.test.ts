@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
-import type { Warehouse } from '../sql/warehouse.ts';
+import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { cart, messages } from './support/cartEvents.ts';
 import { metricValue } from './support/kafkaTest.ts';
 import { tempClickHouse } from './support/tempClickHouse.ts';
@@ -18,7 +18,7 @@ const stores = {
 const FOLDED = { pending_carts: 0, oldest_pending_at: null, lag_seconds: 0 };
 
 describe.each(Object.entries(stores))('read-model lag on %s', (_engine, open) => {
-  let store: { warehouse: Warehouse; cleanup(): Promise<void> };
+  let store: { warehouse: Warehouse & NamedWriter; cleanup(): Promise<void> };
   let pipeline: IngestPipeline;
   let server: Server;
   let url: string;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newSecret } from '../announce/signature.ts';
 import { parseApiKeys } from '../api/auth.ts';
 import { validExamples } from '../ingest/contract/examples.ts';
 import { startCarrello, type CarrelloProcess } from './support/process.ts';
@@ -21,7 +22,12 @@ beforeAll(async () => {
   const file = join(dir, 'keys');
   const adminHash = createHash('sha256').update(KEYS.admin).digest('hex');
   writeFileSync(file, `# carrello keys\nmarketing:${KEYS.marketing}\ndata:${KEYS.data}\ningest:${KEYS.ingest}\nadmin:sha256:${adminHash}\n`);
-  server = await startCarrello(['--no-demo', '--store', `duckdb:${join(dir, 's.duckdb')}`], { CARRELLO_API_KEYS_FILE: file, CARRELLO_COLLECTOR_RATE_LIMIT: '5' });
+  server = await startCarrello(['--no-demo', '--store', `duckdb:${join(dir, 's.duckdb')}`], {
+    CARRELLO_API_KEYS_FILE: file,
+    CARRELLO_COLLECTOR_RATE_LIMIT: '5',
+    // An endpoint to ask a replay of (the log is empty: nothing is ever sent to it).
+    CARRELLO_WEBHOOKS: JSON.stringify([{ name: 'flow', url: 'http://127.0.0.1:9/hook', secrets: [newSecret()] }]),
+  });
 });
 afterAll(async () => {
   server?.child.kill('SIGTERM');
@@ -53,15 +59,16 @@ const ROUTES: [string, string, { body?: string; type?: string; accept?: string }
   ['GET', '/v1/lifecycle/announcements', {}],
   ['GET', '/v1/lifecycle/endpoints', {}],
   ['GET', '/v1/funnels/recovery', {}],
+  ['POST', '/v1/lifecycle/endpoints/flow/replay', { body: '{}', type: 'application/json' }],
 ];
 // Expected status per role, in ROUTES order (404: allowed, but cart A does not exist).
 const EXPECTED: Record<Who, number[]> = {
-  nobody: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
-  stranger: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
-  marketing: [200, 200, 200, 404, 403, 403, 403, 403, 200, 200, 200, 200],
-  data: [200, 200, 200, 404, 200, 200, 200, 403, 200, 200, 200, 200],
-  ingest: [403, 403, 403, 403, 403, 403, 403, 202, 200, 403, 403, 403],
-  admin: [200, 200, 200, 404, 200, 200, 200, 202, 200, 200, 200, 200],
+  nobody: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+  stranger: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+  marketing: [200, 200, 200, 404, 403, 403, 403, 403, 200, 200, 200, 200, 403],
+  data: [200, 200, 200, 404, 200, 200, 200, 403, 200, 200, 200, 200, 403],
+  ingest: [403, 403, 403, 403, 403, 403, 403, 202, 200, 403, 403, 403, 403],
+  admin: [200, 200, 200, 404, 200, 200, 200, 202, 200, 200, 200, 200, 202],
 };
 
 describe('API keys and roles', () => {

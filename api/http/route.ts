@@ -20,6 +20,8 @@ export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends A
   query?: Q;
   body?: B;
   params?: P;
+  /** The status of an answer (default 200; 202 for a request queued, done later). */
+  status?: 200 | 202;
   /** Which representations the answer has (default json, csv, arrow when it returns a table). */
   formats?: ('json' | 'csv' | 'arrow')[];
   /** Media types of a route that streams its own answer; its query schema then owns `format`, if any. */
@@ -53,6 +55,7 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
       const query = parse(route.query, rawQuery, 'query');
       const body = route.body ? parse(route.body, req.body, 'body') : undefined;
       const answer = await route.handler({ query, body, params }, req, res);
+      if (route.status) res.status(route.status);
       if (answer) send(req, res, answer, format ?? undefined);
     });
   }
@@ -137,7 +140,7 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { title: stri
       parameters,
       ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
       responses: {
-        '200': { description: 'the answer', content },
+        [String(r.status ?? 200)]: { description: r.status === 202 ? 'queued' : 'the answer', content },
         '400': { description: 'invalid request; problem+json naming the field', content: { 'application/problem+json': {} } },
         ...(r.contentTypes ? {} : { '406': { description: 'no offered representation matches Accept; problem+json not_acceptable', content: { 'application/problem+json': {} } } }),
       },

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import type { Endpoint } from '../../announce/deliver.ts';
-import type { Warehouse } from '../../sql/warehouse.ts';
+import type { NamedWriter, Warehouse } from '../../sql/warehouse.ts';
 import type { ApiLimits } from '../config.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { analysisRoutes } from './analyses.ts';
@@ -11,7 +11,7 @@ import { funnelRoutes } from './funnels.ts';
 import { lifecycleRoutes } from './lifecycle.ts';
 
 export interface RouteDeps {
-  warehouse: Warehouse;
+  warehouse: Warehouse & NamedWriter;
   limits: ApiLimits;
   /** Where routes register their gauges (export slots in use), when the process serves /metrics. */
   metrics?: Registry;

@@ -181,6 +181,7 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter {
         const deleted = await this.writer.run(query('duckdb', 'forget_events'), p);
         const rejected = await this.writer.run(query('duckdb', 'forget_rejected'), { needle_hex: jsonStringHex(customerId) });
         await this.writer.run(query('duckdb', 'forget_replay'));
+        // What webhook delivery keeps of the carts' announcements goes first: it is found through them.
         await this.writer.run(query('duckdb', 'forget_lifecycle'));
         await this.writer.run(query('duckdb', 'product_model_apply'));
         const marked = await this.writer.run(query('duckdb', 'forget_mark_dirty'));

@@ -4,12 +4,12 @@ import { createApp } from '../../api/app.ts';
 import { KeyRing } from '../../api/auth.ts';
 import { apiLimits, parseConfig } from '../../api/config.ts';
 import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
-import type { Warehouse } from '../../sql/warehouse.ts';
+import type { NamedWriter, Warehouse } from '../../sql/warehouse.ts';
 import { tempDuckDb } from './tempStore.ts';
 
 /** A store owned by one test: a fresh DuckDB file by default, or tempClickHouse(). */
 interface TempStore {
-  warehouse: Warehouse;
+  warehouse: Warehouse & NamedWriter;
   cleanup(): Promise<void>;
 }
 
@@ -17,7 +17,7 @@ interface TempStore {
  * The real app (createApp, default limits, no keys) on a warehouse the caller owns, listening on a free
  * port. stop() closes the server and the pipeline; the caller cleans up its store.
  */
-export async function serveApp(warehouse: Warehouse) {
+export async function serveApp(warehouse: Warehouse & NamedWriter) {
   const pipeline = new IngestPipeline(warehouse);
   const app = createApp({ warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
   const { url, close } = await listen(app);

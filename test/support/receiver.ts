@@ -27,3 +27,5 @@ export async function receiver(answer: (path: string, n: number, body: string) =
   const port = (server.address() as { port: number }).port;
   return { url: (path: string) => `http://127.0.0.1:${port}${path}`, got, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
+
+export type Receiver = Awaited<ReturnType<typeof receiver>>;

@@ -1,0 +1,2 @@
+-- A replayed dead letter the endpoint acknowledged (or no longer to be sent) goes.
+DELETE FROM lifecycle_dead_letters WHERE endpoint = {endpoint:String} AND seq = {seq:UInt64}
