@@ -1,30 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
-import { AS_OF, CartBuilder, HOUR, shopEvents } from '../test/fixtures/shop.ts';
-import { tempClickHouse } from '../test/support/tempClickHouse.ts';
-import { tempDuckDb } from '../test/support/tempStore.ts';
+import { CartBuilder, HOUR } from '../test/fixtures/shop.ts';
 import { receiver } from '../test/support/receiver.ts';
 import { messagesOf } from '../test/support/traffic.ts';
-import { deadLetters, deliver, type DeliverySettings, type Endpoint } from './deliver.ts';
+import { deadLetters, deliver, type Endpoint } from './deliver.ts';
 import { DEFAULT_PAGE_CARTS } from './detect.ts';
 import { AnnouncementLog } from './log.ts';
 import { newSecret, verifyDelivery } from './signature.ts';
+import { FAST_DELIVERY, lifecycleEngines, SHOP_SUPPRESSED, shopDetected } from '../test/support/lifecycleShop.ts';
 
-/** Short waits (a test may shorten the backoff): what is tested is the order of what happens, not timing. */
-const FAST: DeliverySettings = { timeoutMs: 10_000, maxAttempts: 8, minBackoffMs: 1, maxBackoffMs: 20, horizonMs: 100 * 365 * 24 * HOUR };
-/**
- * Of the shop's 9 announcements (seq order: B, D, C, G, H abandoned; D reactivated, recovered; B recovered
- * by customer 2's order in F; E abandoned), the abandonments a campaign must not get: B and D (their
- * customers ordered since: cust-2 in F, cust-3 in D), C and G (anonymous), H (no consent). What is sent:
- * seqs 6 to 9.
- */
-const SUPPRESSED = { ordered_since: 2, anonymous: 2, no_consent: 1 };
-
-const engines: [string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>][] = [
-  ['DuckDB', tempDuckDb],
-  ['ClickHouse', () => tempClickHouse('lifecycledeliver')],
-];
+const FAST = FAST_DELIVERY;
+const SUPPRESSED = SHOP_SUPPRESSED;
+const engines = lifecycleEngines('lifecycledeliver');
 
 describe.each(engines)('webhook delivery on %s', (_engine, open) => {
   let store: { warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> };
@@ -36,12 +24,7 @@ describe.each(engines)('webhook delivery on %s', (_engine, open) => {
 
   beforeAll(async () => {
     store = await open();
-    const pipeline = new IngestPipeline(store.warehouse);
-    await pipeline.ingest(messagesOf(shopEvents(), AS_OF));
-    await pipeline.close();
-    const log = new AnnouncementLog(store.warehouse);
-    await log.detect({ abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS }, AS_OF);
-    ids = (await log.after(0, 100)).map((l) => l.announcement.id);
+    ids = await shopDetected(store.warehouse);
     expect(ids).toHaveLength(9);
     rx = await receiver((path, n, body) => {
       if (path === '/flaky') return n <= 3 ? 503 : 200;

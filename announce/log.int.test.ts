@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
-import { AS_OF, HOUR, shopEvents } from '../test/fixtures/shop.ts';
-import { tempClickHouse } from '../test/support/tempClickHouse.ts';
-import { tempDuckDb } from '../test/support/tempStore.ts';
+import { AS_OF, shopEvents } from '../test/fixtures/shop.ts';
 import { messagesOf } from '../test/support/traffic.ts';
-import { DEFAULT_PAGE_CARTS } from './detect.ts';
 import { AnnouncementLog } from './log.ts';
+import { lifecycleEngines, SHOP_DETECTION } from '../test/support/lifecycleShop.ts';
 
-const SETTINGS = { abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS };
+const SETTINGS = SHOP_DETECTION;
 
-const engines: [string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>][] = [
-  ['DuckDB', tempDuckDb],
-  ['ClickHouse', () => tempClickHouse('lifecyclelog')],
-];
+const engines = lifecycleEngines('lifecyclelog');
 
 describe.each(engines)('the announcement log on %s', (_engine, open) => {
   let store: { warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> };

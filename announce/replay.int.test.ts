@@ -1,26 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
-import { AS_OF, CartBuilder, HOUR, shopEvents } from '../test/fixtures/shop.ts';
-import { tempClickHouse } from '../test/support/tempClickHouse.ts';
-import { tempDuckDb } from '../test/support/tempStore.ts';
+import { AS_OF, CartBuilder, HOUR } from '../test/fixtures/shop.ts';
 import { receiver, type Receiver } from '../test/support/receiver.ts';
 import { messagesOf } from '../test/support/traffic.ts';
 import { deadLetters, deliver, type DeliverySettings, type Endpoint } from './deliver.ts';
-import { DEFAULT_PAGE_CARTS } from './detect.ts';
-import { AnnouncementLog } from './log.ts';
 import { replayDeadLetters, replaysRequested, requestReplay } from './replay.ts';
 import { newSecret, verifyDelivery } from './signature.ts';
 import { deliveryStatus } from './status.ts';
+import { FAST_DELIVERY, lifecycleEngines, SHOP_SUPPRESSED, shopDetected } from '../test/support/lifecycleShop.ts';
 
-const FAST: DeliverySettings = { timeoutMs: 10_000, maxAttempts: 3, minBackoffMs: 1, maxBackoffMs: 20, horizonMs: 100 * 365 * 24 * HOUR };
+const FAST: DeliverySettings = { ...FAST_DELIVERY, maxAttempts: 3 };
 /** What a first delivery passes over of the shop (deliver.int.test.ts): sent are seqs 6, 7, 8 (B's recovery by F) and 9 (E's abandonment). */
-const SUPPRESSED = { ordered_since: 2, anonymous: 2, no_consent: 1 };
-
-const engines: [string, () => Promise<{ warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> }>][] = [
-  ['DuckDB', tempDuckDb],
-  ['ClickHouse', () => tempClickHouse('lifecyclereplay')],
-];
+const SUPPRESSED = SHOP_SUPPRESSED;
+const engines = lifecycleEngines('lifecyclereplay');
 
 describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) => {
   let store: { warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void> };
@@ -37,12 +30,7 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
 
   beforeAll(async () => {
     store = await open();
-    const pipeline = new IngestPipeline(store.warehouse);
-    await pipeline.ingest(messagesOf(shopEvents(), AS_OF));
-    await pipeline.close();
-    const log = new AnnouncementLog(store.warehouse);
-    await log.detect({ abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS }, AS_OF);
-    ids = (await log.after(0, 100)).map((l) => l.announcement.id);
+    ids = await shopDetected(store.warehouse);
     expect(ids).toHaveLength(9);
     rx = await receiver((_path, _n, body) => {
       onE?.();

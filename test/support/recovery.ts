@@ -1,6 +1,5 @@
 import { createServer } from 'node:http';
 import { deliver, type DeliverySettings } from '../../announce/deliver.ts';
-import { DEFAULT_PAGE_CARTS } from '../../announce/detect.ts';
 import { AnnouncementLog } from '../../announce/log.ts';
 import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
 import type { CartEvent } from '../../ingest/contract/events.ts';
@@ -8,6 +7,7 @@ import type { NamedWriter, Warehouse } from '../../sql/warehouse.ts';
 import { AS_OF, CartBuilder, HOUR, shopEvents } from '../fixtures/shop.ts';
 import { newSecret } from '../../announce/signature.ts';
 import { messagesOf } from './traffic.ts';
+import { SHOP_DETECTION } from './lifecycleShop.ts';
 
 /**
  * The hand-made shop's lifecycle as the recovery report reads it: its events, detected into the log and
@@ -15,7 +15,7 @@ import { messagesOf } from './traffic.ts';
  * that the log's detected_at and the acknowledgements' times are known (docs/metrics.md, "Recovery report").
  */
 
-const DETECTION = { abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS };
+const DETECTION = SHOP_DETECTION;
 const SETTINGS: DeliverySettings = { timeoutMs: 10_000, maxAttempts: 3, minBackoffMs: 1, maxBackoffMs: 10, horizonMs: 100 * 365 * 24 * HOUR };
 
 /** A receiver that acknowledges every request: close() when done. */
