@@ -32,6 +32,8 @@ export interface AppDeps {
   limits?: ApiLimits;
   /** The webhook endpoints announcements are delivered to (for their status route). */
   webhooks?: readonly Endpoint[];
+  /** The shop's time zone (CARRELLO_TIMEZONE), default UTC. */
+  timezone?: string;
   /** API keys; none configured means no authentication (and a loopback-only listener, see start.ts). */
   keys?: KeyRing;
   /** Collector requests per second per API key (or per client address without keys); 0 = unlimited. */
@@ -87,7 +89,7 @@ export function createApp(deps: AppDeps): Express {
     res.json({ ...stats, read_models: readModels, ingest: deps.pipeline.totals });
   });
 
-  const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS, metrics: deps.metrics, webhooks: deps.webhooks ?? [] });
+  const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS, metrics: deps.metrics, webhooks: deps.webhooks ?? [], timezone: deps.timezone ?? 'UTC' });
   app.use(mountRoutes(routes));
   const openapi = openApiDocument(routes, { title: 'carrello API', version: '1' });
   app.get(['/openapi.json', '/v1/openapi.json'], (_req, res) => {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseStore, type StoreConfig } from '../sql/open.ts';
 import { parseApiKeys } from './auth.ts';
+import { timeZone } from './http/params.ts';
 import { parseEndpoints } from '../announce/endpoints.ts';
 import type { ReadOnlyLimits } from '../sql/warehouse.ts';
 import { FAILPOINTS } from '../ingest/kafka/runner.ts';
@@ -134,6 +135,8 @@ export const Config = z.object({
   lifecycle_abandon_after_ms: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
   /** Kafka mode: the topic the announcement log is published to ('' for none; docs/lifecycle.md). */
   lifecycle_topic: z.string().default('carrello.cart-lifecycle.v1'),
+  /** The shop's time zone (IANA): the local days of answers by day, and of dates in from/to (docs/metrics.md). */
+  timezone: timeZone.default('UTC'),
   /** An order of the customer in another cart within this long after an abandonment recovers it (7 days). */
   lifecycle_recovery_window_ms: z.coerce.number().int().min(0).default(7 * 86_400_000),
   /** Webhook endpoints the announcement log is delivered to (env CARRELLO_WEBHOOKS, a JSON array; docs/lifecycle.md). */
@@ -219,6 +222,7 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     lifecycle_abandon_after_ms: env.CARRELLO_LIFECYCLE_ABANDON_AFTER_MS,
     lifecycle_recovery_window_ms: env.CARRELLO_LIFECYCLE_RECOVERY_WINDOW_MS,
     lifecycle_topic: env.CARRELLO_LIFECYCLE_TOPIC,
+    timezone: env.CARRELLO_TIMEZONE,
     webhooks: env.CARRELLO_WEBHOOKS,
     webhook_timeout_ms: env.CARRELLO_WEBHOOK_TIMEOUT_MS,
     webhook_max_attempts: env.CARRELLO_WEBHOOK_MAX_ATTEMPTS,

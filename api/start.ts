@@ -91,6 +91,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     collector: { maxBodyBytes: config.collector_max_body_bytes, maxEvents: config.collector_max_events },
     limits: apiLimits(config),
     webhooks: config.webhooks,
+    timezone: config.timezone,
     keys,
     collectorRateLimit: config.collector_rate_limit,
     stopping: () => stopping,

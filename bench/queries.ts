@@ -121,9 +121,9 @@ export function readEndpoints(
   const exportRow: Endpoint = [`export ${days} as NDJSON`, `/v1/export/events?from=${new Date(BENCH_END - exportDays * DAY).toISOString()}&to=${asOf}&format=ndjson`, null];
   if (exportOnly) return [exportRow];
   return [
-    ['abandonment', `/v1/funnels/abandonment?${range}`, bare('abandonment', { ...params, breakdown: 'none' })],
-    ['abandonment by day', `/v1/funnels/abandonment?${range}&breakdown=day`, bare('abandonment', { ...params, breakdown: 'day' })],
-    ['removal by product', `/v1/funnels/removal?${range}`, bare('removal', { ...params, group: 'product', breakdown: 'none', item: '' })],
+    ['abandonment', `/v1/funnels/abandonment?${range}`, bare('abandonment', { ...params, breakdown: 'none', tz: 'UTC' })],
+    ['abandonment by day', `/v1/funnels/abandonment?${range}&breakdown=day`, bare('abandonment', { ...params, breakdown: 'day', tz: 'UTC' })],
+    ['removal by product', `/v1/funnels/removal?${range}`, bare('removal', { ...params, group: 'product', breakdown: 'none', item: '', tz: 'UTC' })],
     ['quantity by category', `/v1/funnels/quantity?${range}&group=category`, bare('quantity', { ...params, group: 'category' })],
     ['cart as of', `/v1/carts/${cart}?as_of=${asOf}`, null],
     ['cart timeline', `/v1/carts/${cart}/events?as_of=${asOf}`, null],

@@ -49,9 +49,9 @@ function questions(): [string, string, Record<string, string | number>][] {
   for (const days of [BENCH_DAYS, 7]) {
     const p = { as_of_ms: BENCH_END, abandon_ms: DAY, from_ms: BENCH_END - days * DAY, to_ms: BENCH_END };
     out.push(
-      [`abandonment ${days}d`, 'abandonment', { ...p, breakdown: 'none' }],
-      [`abandonment by day ${days}d`, 'abandonment', { ...p, breakdown: 'day' }],
-      [`removal by product ${days}d`, 'removal', { ...p, group: 'product', breakdown: 'none', item: '' }],
+      [`abandonment ${days}d`, 'abandonment', { ...p, breakdown: 'none', tz: 'UTC' }],
+      [`abandonment by day ${days}d`, 'abandonment', { ...p, breakdown: 'day', tz: 'UTC' }],
+      [`removal by product ${days}d`, 'removal', { ...p, group: 'product', breakdown: 'none', item: '', tz: 'UTC' }],
       [`quantity by category ${days}d`, 'quantity', { ...p, group: 'category' }],
     );
   }

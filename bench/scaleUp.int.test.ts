@@ -160,8 +160,8 @@ async function openStore(path: string): Promise<DuckDbWarehouse> {
 async function answers(w: DuckDbWarehouse): Promise<{ models: { carts: number; lines: number }; funnels: Record<string, unknown>[][] }> {
   const window = { as_of_ms: AS_OF, abandon_ms: DAY, from_ms: 0, to_ms: AS_OF };
   const funnels = [
-    await w.query('abandonment', { ...window, breakdown: 'channel' }),
-    await w.query('removal', { ...window, group: 'product', breakdown: 'none', item: '' }),
+    await w.query('abandonment', { ...window, breakdown: 'channel', tz: 'UTC' }),
+    await w.query('removal', { ...window, group: 'product', breakdown: 'none', item: '', tz: 'UTC' }),
     await w.query('quantity', { ...window, group: 'category' }),
   ];
   const [counts] = await w.all(query('duckdb', 'read_model_counts'));

@@ -9,13 +9,15 @@ export interface AnalysisWindow {
   to: number;
   as_of: number;
   abandon_ms: number;
+  /** The time zone of the answer's days (breakdown `day`): IANA, default UTC. */
+  tz?: string;
 }
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function header(w: AnalysisWindow) {
-  return { as_of: iso(w.as_of), from: iso(w.from), to: iso(w.to), abandon_after_seconds: w.abandon_ms / 1000 };
+  return { as_of: iso(w.as_of), from: iso(w.from), to: iso(w.to), tz: w.tz ?? 'UTC', abandon_after_seconds: w.abandon_ms / 1000 };
 }
 
 function params(w: AnalysisWindow) {
@@ -56,7 +58,7 @@ function abandonmentView(g: AbandonmentGroup) {
 
 /** Carts started → checkout started → ordered, with what became of the rest. */
 export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow, breakdown: AbandonmentBreakdown) {
-  const rows = await warehouse.query('abandonment', { ...params(w), breakdown });
+  const rows = await warehouse.query('abandonment', { ...params(w), breakdown, tz: w.tz ?? 'UTC' });
   const groups = new Map<string, AbandonmentGroup>();
   const total = emptyGroup('all');
   for (const r of rows) {
@@ -146,7 +148,7 @@ export type RemovalBreakdown = 'none' | 'day';
 
 /**
  * Per cart line first added in range: added → removed (before / after checkout) → re-added; kept →
- * purchased / abandoned / open. By product or category, or with breakdown 'day' per UTC day of the first
+ * purchased / abandoned / open. By product or category, or with breakdown 'day' per local day (w.tz) of the first
  * add; `item` keeps the lines of one product (or category) only.
  */
 export async function removalFunnel(
@@ -156,7 +158,7 @@ export async function removalFunnel(
 ) {
   const breakdown = opts.breakdown ?? 'none';
   const item = opts.item ?? null;
-  const rows = await warehouse.query('removal', { ...params(w), group: opts.group, breakdown, item: item ?? '' });
+  const rows = await warehouse.query('removal', { ...params(w), group: opts.group, breakdown, item: item ?? '', tz: w.tz ?? 'UTC' });
   const overall = rows.find((r) => r.key === null);
   const totals = overall ? removalRow(overall) : removalRow(Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, 0])));
   if (breakdown === 'day') {

@@ -135,7 +135,7 @@ describe('read API', () => {
     for (const p of ['/v1/funnels/abandonment', '/v1/funnels/removal', '/v1/funnels/quantity', '/v1/carts/{cart_id}', '/v1/carts/{cart_id}/events', '/v1/audiences/abandoned-carts', '/v1/funnels/recovery', '/v1/lifecycle/endpoints/{name}/replay']) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
-    expect(doc.paths['/v1/funnels/removal']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'abandon_after', 'group', 'min_adds', 'limit', 'breakdown', 'item', 'format']);
-    expect(doc.paths['/v1/funnels/recovery']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'format']);
+    expect(doc.paths['/v1/funnels/removal']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'tz', 'abandon_after', 'group', 'min_adds', 'limit', 'breakdown', 'item', 'format']);
+    expect(doc.paths['/v1/funnels/recovery']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'tz', 'format']);
   });
 });

@@ -146,7 +146,7 @@ describe.each(ENGINES)('read models on %s', (_engine, open) => {
 });
 
 async function readSomething(w: Warehouse, asOf: number): Promise<void> {
-  await w.query('abandonment', { as_of_ms: asOf, abandon_ms: DAY, from_ms: START, to_ms: asOf, breakdown: 'none' });
+  await w.query('abandonment', { as_of_ms: asOf, abandon_ms: DAY, from_ms: START, to_ms: asOf, breakdown: 'none', tz: 'UTC' });
 }
 
 function shuffled<T>(items: T[], rng: Rng): T[] {

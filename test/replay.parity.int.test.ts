@@ -88,7 +88,7 @@ describe('SQL cart model = evolve()', () => {
     for (let i = 0; i < sent.length; i += 2_000) {
       await pipeline.ingest(sent.slice(i, i + 2_000).map((e) => ({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: START })));
       // Read in between, so that the materialised replay is refreshed incrementally, cart by cart.
-      if (i % 6_000 === 0) await warehouse.query('abandonment', { as_of_ms: START + DAY, abandon_ms: DAY, from_ms: START, to_ms: START + DAY, breakdown: 'none' });
+      if (i % 6_000 === 0) await warehouse.query('abandonment', { as_of_ms: START + DAY, abandon_ms: DAY, from_ms: START, to_ms: START + DAY, breakdown: 'none', tz: 'UTC' });
     }
     await pipeline.close();
   });

@@ -1,3 +1,4 @@
+import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { ApiError } from '../problem.ts';
 
@@ -33,17 +34,64 @@ export const duration = z
 
 export const DEFAULT_ABANDON_AFTER = '24h';
 
-/** `from`, `to` (carts started in [from, to)) and `as_of`; defaults: as_of = now, to = as_of, from = to − 30 days. */
+/** An IANA time zone (`Europe/Rome`, `UTC`, `Pacific/Tongatapu`): the days of an answer are its local days. */
+export const timeZone = z
+  .string()
+  .max(64)
+  .refine((s) => IANAZone.isValidZone(s), 'expected an IANA time zone such as Europe/Rome, America/New_York or UTC')
+  .describe('IANA time zone whose local days the answer uses (default: the shop’s, CARRELLO_TIMEZONE, else UTC)');
+
+/**
+ * A point in time as a client may write it: an instant with a zone, a date (`2026-11-01`: that day's
+ * local midnight), `today` or `yesterday` (the local midnight of as_of's day, or the one before), `-Nd`
+ * (N local days before today's midnight). Dates and days are resolved in the answer's time zone.
+ */
+export type TimeSpec = { instant: number } | { date: string } | { daysBack: number };
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DAYS_BACK = /^-(\d{1,3})d$/;
+
+export const when = z
+  .string()
+  .max(40)
+  .transform((s, ctx): TimeSpec => {
+    if (s === 'today') return { daysBack: 0 };
+    if (s === 'yesterday') return { daysBack: 1 };
+    const back = DAYS_BACK.exec(s);
+    if (back && Number(back[1]) <= MAX_DURATION_DAYS) return { daysBack: Number(back[1]) };
+    if (DATE.test(s) && DateTime.fromISO(s, { zone: 'UTC' }).isValid) return { date: s };
+    const parsed = instant.safeParse(s);
+    if (parsed.success) return { instant: parsed.data };
+    ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 instant with a zone (2026-03-01T00:00:00Z), a date (2026-03-01), today, yesterday or -Nd (N days, at most ${MAX_DURATION_DAYS})` });
+    return z.NEVER;
+  })
+  .describe('an instant with a zone (2026-03-01T00:00:00Z), a date (2026-03-01: local midnight in tz), today, yesterday, or -7d (local midnight 7 days before as_of’s day)');
+
+/**
+ * `from`, `to` (carts started in [from, to)), `as_of` and `tz`; defaults: as_of = now, to = as_of,
+ * from = to − 30 days, tz = the shop's.
+ */
 export const timeWindow = {
-  from: instant.optional().describe('start of the range, inclusive (default: to − 30 days)'),
-  to: instant.optional().describe('end of the range, exclusive (default: as_of)'),
-  as_of: instant.optional().describe('the answer as it stood at this instant (default: now); events after it are ignored'),
+  from: when.optional().describe('start of the range, inclusive (default: to − 30 days): an instant, a date (local midnight), today, yesterday or -Nd'),
+  to: when.optional().describe('end of the range, exclusive (default: as_of): an instant, a date (local midnight), today, yesterday or -Nd'),
+  as_of: when.optional().describe('the answer as it stood at this instant (default: now); events after it are ignored. A date is its local midnight'),
+  tz: timeZone.optional(),
 };
 
 export interface ResolvedWindow {
   from: number;
   to: number;
   as_of: number;
+  /** The time zone of the answer's days and of the dates it was asked with. */
+  tz: string;
+}
+
+/** A point in time as epoch milliseconds: dates and days back in `tz`, days back counted from `base`'s local day. */
+export function resolveTime(t: TimeSpec | number, tz: string, base: number): number {
+  if (typeof t === 'number') return t;
+  if ('instant' in t) return t.instant;
+  if ('date' in t) return DateTime.fromISO(t.date, { zone: tz }).startOf('day').toMillis();
+  return DateTime.fromMillis(base, { zone: tz }).startOf('day').minus({ days: t.daysBack }).toMillis();
 }
 
 /** The longest range an answer covers: a client cannot make one read more than this many days of carts. */
@@ -54,10 +102,16 @@ export const MAX_RANGE_DAYS = 400;
  * and at most MAX_RANGE_DAYS between them (400 range_too_large, naming the limit). `where` says where
  * the client put the parameters (query string or body), as the problem's `errors[].in` reports it.
  */
-export function resolveWindow(q: { from?: number; to?: number; as_of?: number }, where: 'query' | 'body', now = Date.now()): ResolvedWindow {
-  const as_of = q.as_of ?? now;
-  const to = q.to ?? as_of;
-  const from = q.from ?? to - 30 * DAY_MS;
+export function resolveWindow(
+  q: { from?: TimeSpec | number; to?: TimeSpec | number; as_of?: TimeSpec | number; tz?: string },
+  where: 'query' | 'body',
+  now = Date.now(),
+  shopTz = 'UTC',
+): ResolvedWindow {
+  const tz = q.tz ?? shopTz;
+  const as_of = q.as_of === undefined ? now : resolveTime(q.as_of, tz, now);
+  const to = q.to === undefined ? as_of : resolveTime(q.to, tz, as_of);
+  const from = q.from === undefined ? to - 30 * DAY_MS : resolveTime(q.from, tz, as_of);
   if (!(from < to)) {
     throw new ApiError(400, 'invalid_request', `${where} from: must be before to`, {
       errors: [{ in: where, field: 'from', message: `from (${isoMs(from)}) must be before to (${isoMs(to)})` }],
@@ -70,7 +124,7 @@ export function resolveWindow(q: { from?: number; to?: number; as_of?: number },
       errors: [{ in: where, field: 'from', message: `range over ${MAX_RANGE_DAYS} days` }],
     });
   }
-  return { from, to, as_of };
+  return { from, to, as_of, tz };
 }
 
 export const isoMs = (ms: number): string => new Date(ms).toISOString();

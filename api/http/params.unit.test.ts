@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { decodeCursor, encodeCursor, InvalidCursorError } from '../../projections/audiences.ts';
 import { ApiError } from '../problem.ts';
-import { duration, instant, MAX_DURATION_DAYS, resolveWindow } from './params.ts';
+import { duration, instant, MAX_DURATION_DAYS, resolveWindow, when } from './params.ts';
 
 const NOW = Date.parse('2026-03-01T00:00:00.000Z');
 const DAY = 86_400_000;
@@ -26,8 +26,37 @@ describe('resolveWindow, shared by every endpoint that takes from / to / as_of',
   });
 
   it('fills the defaults (as_of now, to as_of, from 30 days before) and takes exactly 400 days', () => {
-    expect(resolveWindow({}, 'query', NOW)).toEqual({ from: NOW - 30 * DAY, to: NOW, as_of: NOW });
-    expect(resolveWindow({ from: NOW - 399 * DAY, as_of: NOW + DAY }, 'body', NOW)).toEqual({ from: NOW - 399 * DAY, to: NOW + DAY, as_of: NOW + DAY });
+    expect(resolveWindow({}, 'query', NOW)).toEqual({ from: NOW - 30 * DAY, to: NOW, as_of: NOW, tz: 'UTC' });
+    expect(resolveWindow({ from: NOW - 399 * DAY, as_of: NOW + DAY }, 'body', NOW)).toEqual({ from: NOW - 399 * DAY, to: NOW + DAY, as_of: NOW + DAY, tz: 'UTC' });
+  });
+
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const resolved = (q: Record<string, string>, shopTz = 'UTC', now = NOW) => {
+    const parsed = Object.fromEntries(Object.entries(q).map(([k, v]) => [k, k === 'tz' ? v : when.parse(v)]));
+    const w = resolveWindow(parsed, 'query', now, shopTz);
+    return [iso(w.from), iso(w.to), iso(w.as_of), w.tz];
+  };
+
+  it("takes a date as its local midnight in the answer's zone: 23 and 25 hours at Rome's changes, a day ahead at UTC+13", () => {
+    expect(resolved({ from: '2026-03-29', to: '2026-03-30', as_of: '2026-04-01' }, 'Europe/Rome')).toEqual(['2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z', '2026-03-31T22:00:00.000Z', 'Europe/Rome']);
+    expect(resolved({ from: '2026-10-25', to: '2026-10-26', as_of: '2026-11-01', tz: 'Europe/Rome' })).toEqual(['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z', '2026-10-31T23:00:00.000Z', 'Europe/Rome']);
+    expect(resolved({ from: '2026-06-01', to: '2026-06-02', as_of: '2026-07-01' }, 'Pacific/Tongatapu')).toEqual(['2026-05-31T11:00:00.000Z', '2026-06-01T11:00:00.000Z', '2026-06-30T11:00:00.000Z', 'Pacific/Tongatapu']);
+    // An instant with a zone stays that instant whatever the zone.
+    expect(resolved({ from: '2026-03-29T00:00:00Z', to: '2026-03-30T00:00:00+02:00', as_of: '2026-04-01T00:00:00Z' }, 'Europe/Rome').slice(0, 2)).toEqual(['2026-03-29T00:00:00.000Z', '2026-03-29T22:00:00.000Z']);
+  });
+
+  it('counts today, yesterday and -Nd in local days back from as_of (or now), across a change', () => {
+    // as_of 2026-03-30 10:00 in Rome (CEST): today is 03-30 00:00 CEST, -1d 03-29 00:00 CET (a 23-hour day back), -7d 03-23.
+    const asOf = '2026-03-30T08:00:00Z';
+    expect(resolved({ from: '-1d', to: 'today', as_of: asOf }, 'Europe/Rome').slice(0, 2)).toEqual(['2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z']);
+    expect(resolved({ from: '-7d', as_of: asOf }, 'Europe/Rome').slice(0, 2)).toEqual(['2026-03-22T23:00:00.000Z', '2026-03-30T08:00:00.000Z']);
+    expect(resolved({ from: 'yesterday', to: 'today' }, 'UTC', Date.parse(asOf)).slice(0, 2)).toEqual(['2026-03-29T00:00:00.000Z', '2026-03-30T00:00:00.000Z']);
+  });
+
+  it.each(['2026-02-30', '2026-13-01', '-401d', '-1w', 'tomorrow', '2026-03-01T00:00:00', '26-03-01'])('refuses %s as a point in time, saying what it takes', (value) => {
+    const r = when.safeParse(value);
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0]!.message).toContain('a date (2026-03-01), today, yesterday or -Nd');
   });
 });
 

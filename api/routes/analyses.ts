@@ -13,11 +13,11 @@ const DEFAULT_LOOKBACK_DAYS = 30;
 const MAX_LOOKBACK_DAYS = 400;
 const lineGroup = z.enum(['product', 'category']).default('product').describe('rank products or categories');
 
-function analysisWindow(q: { from?: number; to?: number; as_of?: number; abandon_after: number }): AnalysisWindow {
-  return { ...resolveWindow(q, 'query'), abandon_ms: q.abandon_after };
-}
-
-export function analysisRoutes({ warehouse }: RouteDeps) {
+export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
+  const analysisWindow = (q: Parameters<typeof resolveWindow>[0] & { abandon_after: number }): AnalysisWindow => ({
+    ...resolveWindow(q, 'query', Date.now(), timezone),
+    abandon_ms: q.abandon_after,
+  });
   const roles = ['marketing', 'data', 'admin'] as const;
   return [
     defineRoute({
@@ -29,7 +29,7 @@ export function analysisRoutes({ warehouse }: RouteDeps) {
       query: z.object({
         ...timeWindow,
         abandon_after: abandonAfter,
-        breakdown: z.enum(['none', 'channel', 'campaign', 'day']).default('none').describe('split the funnel by the cart’s first channel, its campaign, or the UTC day it started'),
+        breakdown: z.enum(['none', 'channel', 'campaign', 'day']).default('none').describe('split the funnel by the cart’s first channel, its campaign, or the local day (in tz) it started'),
       }),
       handler: async ({ query }) => abandonmentFunnel(warehouse, analysisWindow(query), query.breakdown),
     }),
@@ -45,7 +45,7 @@ export function analysisRoutes({ warehouse }: RouteDeps) {
         group: lineGroup,
         min_adds: z.coerce.number().int().min(1).default(5).describe('leave out products or categories with fewer lines added than this (default 5)'),
         limit: z.coerce.number().int().min(1).max(1_000).default(50).describe('most rows (default 50, at most 1,000)'),
-        breakdown: z.enum(['none', 'day']).default('none').describe('day: one row per UTC day of the first add (days), instead of per product or category; min_adds and limit do not apply'),
+        breakdown: z.enum(['none', 'day']).default('none').describe('day: one row per local day (in tz) of the first add (days), instead of per product or category; min_adds and limit do not apply'),
         item: z.string().min(1).max(200).optional().describe('only the lines of this product id (or category, with group=category)'),
       }),
       handler: async ({ query }) => removalFunnel(warehouse, analysisWindow(query), query),
@@ -80,7 +80,7 @@ export function analysisRoutes({ warehouse }: RouteDeps) {
         to: timeWindow.to.describe('… and before this one (default: as_of); returns and orders may come after it'),
         as_of: timeWindow.as_of.describe('the report as the announcement log and the webhook acknowledgements stood at this instant (default: now)'),
       }),
-      handler: async ({ query }) => recoveryReport(warehouse, resolveWindow(query, 'query')),
+      handler: async ({ query }) => recoveryReport(warehouse, resolveWindow(query, 'query', Date.now(), timezone)),
     }),
     defineRoute({
       method: 'get',

@@ -62,7 +62,7 @@ const COLUMNS = [
   'median_seconds_from_previous', 'average_seconds_from_previous',
 ] as const;
 
-export function funnelRoutes({ warehouse }: RouteDeps) {
+export function funnelRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
   return [
     defineRoute({
       method: 'post',
@@ -75,7 +75,7 @@ export function funnelRoutes({ warehouse }: RouteDeps) {
       roles: ['marketing', 'data', 'admin'],
       body: FunnelRequest,
       async handler({ body }) {
-        const { from, to, as_of } = resolveWindow(body, 'body');
+        const { from, to, as_of } = resolveWindow(body, 'body', Date.now(), timezone);
         const definition: FunnelDefinition = {
           steps: body.steps,
           windowMs: body.window_seconds * 1000,

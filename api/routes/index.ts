@@ -17,6 +17,8 @@ export interface RouteDeps {
   metrics?: Registry;
   /** Webhook endpoints of the lifecycle announcements (their delivery status route). */
   webhooks?: readonly Endpoint[];
+  /** The shop's time zone (CARRELLO_TIMEZONE): the default `tz` of every answer with days or dates. */
+  timezone?: string;
 }
 
 /** Every /v1 read route; /openapi.json is generated from this list. */

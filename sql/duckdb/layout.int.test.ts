@@ -54,7 +54,7 @@ beforeAll(async () => {
 afterAll(async () => cleanup?.());
 
 function window(asOf: number, breakdown: string) {
-  return { as_of_ms: asOf, abandon_ms: DAY, from_ms: asOf - 7 * DAY, to_ms: asOf, breakdown };
+  return { as_of_ms: asOf, abandon_ms: DAY, from_ms: asOf - 7 * DAY, to_ms: asOf, breakdown, tz: 'UTC' };
 }
 
 /** Every table scan of the query's plan, with its pushed filters and the columns it reads. */

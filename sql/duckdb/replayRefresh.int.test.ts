@@ -33,7 +33,7 @@ describe('cart_replay is refreshed only for queries that read it', () => {
     // when: a cart's timeline is read, then the abandonment funnel
     const timeline = await store.warehouse.query('cart_events', { cart_id: String(cart!.id), as_of_ms: AS_OF });
     const afterTimeline = await folded();
-    await store.warehouse.query('abandonment', { as_of_ms: AS_OF, abandon_ms: 86_400_000, from_ms: 0, to_ms: AS_OF, breakdown: 'none' });
+    await store.warehouse.query('abandonment', { as_of_ms: AS_OF, abandon_ms: 86_400_000, from_ms: 0, to_ms: AS_OF, breakdown: 'none', tz: 'UTC' });
 
     // then: the timeline answered from events without folding; the funnel folded every event first
     expect(timeline.length).toBeGreaterThan(0);

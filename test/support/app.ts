@@ -17,9 +17,9 @@ interface TempStore {
  * The real app (createApp, default limits, no keys) on a warehouse the caller owns, listening on a free
  * port. stop() closes the server and the pipeline; the caller cleans up its store.
  */
-export async function serveApp(warehouse: Warehouse & NamedWriter) {
+export async function serveApp(warehouse: Warehouse & NamedWriter, over: { timezone?: string } = {}) {
   const pipeline = new IngestPipeline(warehouse);
-  const app = createApp({ warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
+  const app = createApp({ warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false, ...over });
   const { url, close } = await listen(app);
   return {
     url,

@@ -1,11 +1,12 @@
 -- Carts started in [from, to), as of as_of, by breakdown key and currency (counts add up across currencies).
+-- The day of breakdown 'day' is the local day of the start in {tz} (IANA).
 -- The key is nested if()s on the parameter, which the planner folds to the one branch asked (a multiIf on it
 -- was evaluated whole for every cart, the day's text included, and grouped on as a string: without a
 -- breakdown, 38 against 28 ms at 1M for the same rows).
 SELECT
   if({breakdown:String} = 'channel', toString(channel),
     if({breakdown:String} = 'campaign', ifNull(campaign, '(none)'),
-      if({breakdown:String} = 'day', formatDateTime(fromUnixTimestamp64Milli(assumeNotNull(started_at), 'UTC'), '%Y-%m-%d', 'UTC'),
+      if({breakdown:String} = 'day', formatDateTime(fromUnixTimestamp64Milli(assumeNotNull(started_at), 'UTC'), '%Y-%m-%d', {tz:String}),
         'all'))) AS key,
   currency,
   count() AS started,

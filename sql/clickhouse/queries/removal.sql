@@ -1,5 +1,5 @@
 -- Cart lines first added in [from, to), as of as_of, per product or category (or, with breakdown 'day', per
--- UTC day of the first add) and overall (key NULL); item ('' = all) keeps one product or category only.
+-- local day, in {tz}, of the first add) and overall (key NULL); item ('' = all) keeps one product or category only.
 -- Lines come from the kept line model (cart_line_state_asof: one row per line, laid out by first add).
 -- Name and category are maxima of an if() on the parameter, which the planner folds: by category they are
 -- NULL and product_name is not read (if(…, max(product_name), NULL) read and compared every line's name).
@@ -25,7 +25,7 @@ FROM (
     status, checkout_started_at, product_id, quantity, product_name, category, first_added_at,
     first_removed_at, first_removed_ord, last_added_ord, removals, units_added, units_removed,
     if({group:String} = 'category', ifNull(category, '(none)'), product_id) AS item_key,
-    if({breakdown:String} = 'day', formatDateTime(fromUnixTimestamp64Milli(assumeNotNull(first_added_at), 'UTC'), '%Y-%m-%d', 'UTC'), item_key) AS key
+    if({breakdown:String} = 'day', formatDateTime(fromUnixTimestamp64Milli(assumeNotNull(first_added_at), 'UTC'), '%Y-%m-%d', {tz:String}), item_key) AS key
   FROM cart_line_state_asof(as_of_ms = {as_of_ms:Int64}, abandon_ms = {abandon_ms:Int64})
   WHERE first_added_at >= {from_ms:Int64} AND first_added_at < {to_ms:Int64}
     AND ({item:String} = '' OR item_key = {item:String})

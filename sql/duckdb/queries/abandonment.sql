@@ -1,9 +1,10 @@
 -- Carts started in [from, to), as of as_of, by breakdown key and currency (counts add up across currencies).
+-- The day of breakdown 'day' is the local day of the start in $tz (IANA; ICU's time zones).
 SELECT
   CASE $breakdown
     WHEN 'channel' THEN channel
     WHEN 'campaign' THEN coalesce(campaign, '(none)')
-    WHEN 'day' THEN strftime(epoch_ms(started_at), '%Y-%m-%d')
+    WHEN 'day' THEN strftime(timezone($tz, epoch_ms(started_at) AT TIME ZONE 'UTC'), '%Y-%m-%d')
     ELSE 'all'
   END AS key,
   currency,

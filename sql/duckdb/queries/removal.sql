@@ -1,5 +1,5 @@
 -- Cart lines first added in [from, to), as of as_of, per product or category (or, with breakdown 'day', per
--- UTC day of the first add) and overall (key NULL); item ('' = all) keeps one product or category only.
+-- local day, in $tz, of the first add) and overall (key NULL); item ('' = all) keeps one product or category only.
 -- Aggregated in two steps: every line once into its product (and day), then the few product rows into the
 -- keys and the overall row. Counts and sums add up; the medians come from each product's list of times to
 -- removal, concatenated per key and overall, so they stay exact. Names and categories are the product's
@@ -23,7 +23,7 @@ WITH lines AS (
 per_product AS (
   SELECT
     product_id,
-    CASE $breakdown WHEN 'day' THEN strftime(epoch_ms(first_added_at), '%Y-%m-%d') END AS day,
+    CASE $breakdown WHEN 'day' THEN strftime(timezone($tz, epoch_ms(first_added_at) AT TIME ZONE 'UTC'), '%Y-%m-%d') END AS day,
     count(*) AS lines_added,
     count_if(removals > 0) AS lines_removed,
     count_if(removals > 0 AND (checkout_started_at IS NULL OR first_removed_at < checkout_started_at)) AS removed_before_checkout,
