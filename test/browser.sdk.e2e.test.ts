@@ -26,6 +26,7 @@ const shopPage = (sdkOrigin: string, endpoint: string) => `<!doctype html><meta 
   import { createCarrello } from '${sdkOrigin}/sdk/carrello.js';
   window.carrello = createCarrello({ endpoint: '${endpoint}', key: '${PUBLIC}', currency: 'EUR', consent: { marketing: false },
     batchSize: 50, flushMs: 600000, minBackoffMs: 50, onError: (e) => (window.errors ??= []).push(e) });
+  window.createCarrello = createCarrello; // for tests of the SDK's own behaviour
   document.title = 'ready';
 </script>`;
 
@@ -84,6 +85,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A fresh browser context on the page of `origin`, once its module script ran. */
+async function openPage(origin: string) {
+  const context = await browser.newContext();
+  const { page, errors } = await watchedPage(context);
+  await page.goto(origin);
+  await page.waitForFunction(() => document.title === 'ready');
+  return { context, page, errors };
+}
+
 const admin = (path: string, init: RequestInit = {}) => fetch(`${carrello.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...init.headers } });
 
 /** Waits (against a deadline, not as a trigger) until carrello holds `count` events of the cart. */
@@ -100,10 +110,7 @@ async function timeline(cartId: string, count: number) {
 
 describe('the browser SDK in chromium, from another origin', () => {
   it('sends adds, removals and quantity changes, retries a lost answer, beacons the rest on tab close: every event stored once, in order, with its consent', async () => {
-    const context = await browser.newContext();
-    const { page, errors } = await watchedPage(context);
-    await page.goto(shop.origin);
-    await page.waitForFunction(() => document.title === 'ready');
+    const { context, page, errors } = await openPage(shop.origin);
 
     // Given a cart filled, then sent: the first answer is lost (503 after the store took it), the SDK retries.
     const cart = 'browser-cart-1';
@@ -154,11 +161,68 @@ describe('the browser SDK in chromium, from another origin', () => {
     await context.close();
   });
 
+  it('retries network errors, 5xx and 429 honouring Retry-After, never another 4xx, and gives up after maxAttempts', async () => {
+    const { context, page } = await openPage(shop.origin);
+    // Each scenario is a list of answers the page's fetch gives, in order ('network' throws as fetch does offline).
+    const outcome = await page.evaluate(async () => {
+      const { createCarrello } = window as unknown as typeof import('../ingest/browser/carrello.ts');
+      const run = async (answers: (number | 'network')[], retryAfter: string | null, maxAttempts = 10) => {
+        const calls: { at: number; body: string }[] = [];
+        const errors: { code: string; status?: number }[] = [];
+        window.fetch = async (_url, init) => {
+          calls.push({ at: performance.now(), body: String(init?.body) });
+          const status = answers.shift() ?? 202;
+          if (status === 'network') throw new TypeError('Failed to fetch');
+          const headers: Record<string, string> = retryAfter === null ? {} : { 'retry-after': retryAfter };
+          return new Response(status === 202 ? '{"accepted":1,"rejected":[]}' : '{"code":"x","detail":"y"}', { status, headers });
+        };
+        const c = createCarrello({ endpoint: 'https://carrello.test', key: 'k', currency: 'EUR', minBackoffMs: 1, maxBackoffMs: 5_000, maxAttempts,
+          onError: (e) => errors.push({ code: e.code, ...(e.status === undefined ? {} : { status: e.status }) }) });
+        c.itemAdded('retry-cart', { product_id: 'P1', unit_price_minor: 100 });
+        await c.flush();
+        c.shutdown();
+        return { calls: calls.length, sameBody: new Set(calls.map((x) => x.body)).size === 1, waitedMs: calls.length > 1 ? calls[1]!.at - calls[0]!.at : 0, errors };
+      };
+      return {
+        transient: await run(['network', 503, 429, 500], '0'),
+        refused: await run([400], null),
+        unauthorized: await run([403], null),
+        gaveUp: await run([503, 503, 503], null, 3),
+        honoured: await run([429], '1'),
+        cookies: document.cookie,
+      };
+    });
+    expect(outcome.transient).toMatchObject({ calls: 5, sameBody: true, errors: [] });
+    expect(outcome.refused).toMatchObject({ calls: 1, errors: [{ code: 'refused', status: 400 }] });
+    expect(outcome.unauthorized).toMatchObject({ calls: 1, errors: [{ code: 'refused', status: 403 }] });
+    expect(outcome.gaveUp).toMatchObject({ calls: 3, sameBody: true, errors: [{ code: 'gave_up', status: 503 }] });
+    // Retry-After: 1 is waited for, though the backoff alone would have been a millisecond.
+    expect(outcome.honoured.calls).toBe(2);
+    expect(outcome.honoured.waitedMs).toBeGreaterThanOrEqual(990);
+    expect(outcome.cookies).toBe('');
+    await context.close();
+  });
+
+  it('keeps an anonymous id in localStorage only when asked', async () => {
+    const { context, page } = await openPage(shop.origin);
+    const stored = await page.evaluate(() => {
+      const { createCarrello } = window as unknown as typeof import('../ingest/browser/carrello.ts');
+      const keys = () => Object.keys(localStorage).sort();
+      const before = keys();
+      const plain = createCarrello({ endpoint: 'https://carrello.test', key: 'k', currency: 'EUR' }).itemAdded('a', { product_id: 'P', unit_price_minor: 1 });
+      const afterPlain = keys();
+      const asked = createCarrello({ endpoint: 'https://carrello.test', key: 'k', currency: 'EUR', anonymousId: 'local' });
+      const again = createCarrello({ endpoint: 'https://carrello.test', key: 'k', currency: 'EUR', anonymousId: 'local' });
+      const a = asked.itemAdded('b', { product_id: 'P', unit_price_minor: 1 });
+      const b = again.itemAdded('b', { product_id: 'P', unit_price_minor: 1 });
+      return { before, plain: plain.anonymous_id, afterPlain, asked: keys(), same: a.anonymous_id === b.anonymous_id && a.anonymous_id === localStorage.getItem('carrello:anonymous_id'), sequences: [a.sequence, b.sequence], cookies: document.cookie };
+    });
+    expect(stored).toEqual({ before: [], plain: null, afterPlain: [], asked: ['carrello:anonymous_id'], same: true, sequences: [0, 1], cookies: '' });
+    await context.close();
+  });
+
   it('refuses a page of an origin not listed: no preflight, and the public key is not taken from it', async () => {
-    const context = await browser.newContext();
-    const { page } = await watchedPage(context);
-    await page.goto(stranger.origin);
-    await page.waitForFunction(() => document.title === 'ready');
+    const { context, page } = await openPage(stranger.origin);
     const cart = 'stranger-cart';
     // A JSON post needs a preflight, which carrello refuses; a text/plain one goes, and the key is refused.
     const outcome = await page.evaluate(
