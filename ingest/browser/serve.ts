@@ -18,7 +18,8 @@ export interface BuiltSdk {
 let built: BuiltSdk | null = null;
 
 /**
- * The SDK as browsers get it: carrello.ts with its types erased and minified, made once per process.
+ * The SDK as browsers get it: carrello.ts with its types erased and minified, made once per process
+ * (a few milliseconds).
  * esbuild is the transformer tsx already runs every .ts file of carrello through, so serving the SDK
  * needs no build step and no file that could drift from its source: the served bytes are the source's.
  */
@@ -36,8 +37,9 @@ export function browserSdk(): BuiltSdk {
  */
 export function sdkRouter(): Router {
   const router = express.Router();
+  // Made when the app is built, so that an SDK that does not compile stops the start, not a shop's page.
+  const sdk = browserSdk();
   router.get(SDK_PATH, (req, res) => {
-    const sdk = browserSdk();
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
     res.setHeader('Cache-Control', 'public, max-age=300');
