@@ -7,7 +7,9 @@ import type { EventIngress } from '../ingest/ingress.ts';
 import type { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
-import { authenticate, KeyRing, requireRoles } from './auth.ts';
+import { authenticate, confinePublicKeys, KeyRing, requireRoles } from './auth.ts';
+import { corsForEvents } from './http/cors.ts';
+import { sdkRouter } from '../ingest/browser/serve.ts';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './config.ts';
 import { mountRoutes, openApiDocument } from './http/route.ts';
 import { registerReadModelMetrics } from './metrics.ts';
@@ -38,9 +40,21 @@ export interface AppDeps {
   keys?: KeyRing;
   /** Collector requests per second per API key (or per client address without keys); 0 = unlimited. */
   collectorRateLimit?: number;
+  /** Sending from browsers: CORS origins, the origins of public keys and their rate limits (default: none, no CORS). */
+  browser?: BrowserIngest;
   /** Reports whether the process is shutting down, so /healthz can say so to load balancers. */
   stopping: () => boolean;
 }
+
+export interface BrowserIngest {
+  corsOrigins: readonly string[];
+  publicOrigins: readonly string[];
+  /** Requests per second per public key (all addresses together), and per public key and client address. */
+  publicRateLimit: number;
+  publicRateLimitPerAddress: number;
+}
+
+const NO_BROWSER: BrowserIngest = { corsOrigins: [], publicOrigins: [], publicRateLimit: 1_000, publicRateLimitPerAddress: 10 };
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -61,26 +75,27 @@ export function createApp(deps: AppDeps): Express {
     app.get('/metrics', metricsHandler(deps.metrics));
   }
 
-  app.use('/v1', authenticate(deps.keys ?? new KeyRing([])));
+  const browser = deps.browser ?? NO_BROWSER;
+  // The browser SDK, open to every origin like any script a shop may include (it holds no secret).
+  app.use(sdkRouter());
+  // Before authentication: a preflight carries no key.
+  app.use(corsForEvents(browser.corsOrigins));
+  app.use('/v1', authenticate(deps.keys ?? new KeyRing([])), confinePublicKeys(browser.publicOrigins));
   const perSecond = deps.collectorRateLimit ?? 0;
+  const isPublic = (req: express.Request) => req.apiKey?.role === 'public';
   app.post(
     '/v1/events',
-    requireRoles(['ingest'], 'send events'),
-    ...(perSecond > 0
-      ? [
-          rateLimit({
-            windowMs: 1_000,
-            limit: perSecond,
-            standardHeaders: 'draft-8',
-            legacyHeaders: false,
-            keyGenerator: (req) => req.apiKey?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'),
-            handler: (_req, res, next) => {
-              res.setHeader('Retry-After', '1');
-              next(new ApiError(429, 'rate_limited', `more than ${perSecond} requests per second to the collector with this key; slow down and retry`));
-            },
-          }),
-        ]
-      : []),
+    requireRoles(['ingest', 'public'], 'send events'),
+    ...(perSecond > 0 ? [perSecondLimit(perSecond, (req) => req.apiKey?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'), 'with this key', (req) => isPublic(req))] : []),
+    // A public key is shared by every visitor of the shop: limited as a whole, and per client address so
+    // that one client (or one forging an Origin) cannot spend the shop's whole allowance.
+    perSecondLimit(browser.publicRateLimit, (req) => `public:${req.apiKey!.id}`, 'with this public key', (req) => !isPublic(req)),
+    perSecondLimit(
+      browser.publicRateLimitPerAddress,
+      (req) => `public:${req.apiKey!.id}:${ipKeyGenerator(req.ip ?? '0.0.0.0')}`,
+      'with this public key from this address',
+      (req) => !isPublic(req),
+    ),
   );
   app.use(collectorRouter(deps.ingress ?? deps.pipeline, deps.collector));
 
@@ -102,6 +117,22 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(problemHandler(deps.log));
   return app;
+}
+
+/** A limiter of requests per second under `key`; past it 429 rate_limited with Retry-After. */
+function perSecondLimit(limit: number, key: (req: express.Request) => string, whose: string, skip: (req: express.Request) => boolean) {
+  return rateLimit({
+    windowMs: 1_000,
+    limit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    skip,
+    keyGenerator: key,
+    handler: (_req, res, next) => {
+      res.setHeader('Retry-After', '1');
+      next(new ApiError(429, 'rate_limited', `more than ${limit} requests per second to the collector ${whose}; slow down and retry`));
+    },
+  });
 }
 
 /** GET /metrics: the registry in Prometheus text exposition format. */

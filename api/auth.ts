@@ -2,8 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ApiError } from './problem.ts';
 
-/** Who may call what: marketing reads funnels, carts and audiences; data also SQL and Arrow; ingest only sends. */
-export const ROLES = ['marketing', 'data', 'ingest', 'admin'] as const;
+/**
+ * Who may call what: marketing reads funnels, carts and audiences; data also SQL and Arrow; ingest only
+ * sends. `public` is the key a shop puts in its pages (the browser SDK): it is no secret, so it may only
+ * send events (POST /v1/events), only from its listed origins, under its own rate limits, and reads nothing.
+ */
+export const ROLES = ['marketing', 'data', 'ingest', 'public', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ApiKey {
@@ -67,11 +71,14 @@ declare module 'express-serve-static-core' {
   }
 }
 
-function presentedKey(req: Request): string | null {
+/** The key of a header, or of the `key` query parameter (what navigator.sendBeacon can send: it sets no header). */
+function presentedKey(req: Request): { key: string; inUrl: boolean } | null {
   const auth = req.headers.authorization;
-  if (auth && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim();
+  if (auth && /^Bearer\s+/i.test(auth)) return { key: auth.replace(/^Bearer\s+/i, '').trim(), inUrl: false };
   const header = req.headers['x-api-key'];
-  return typeof header === 'string' ? header.trim() : null;
+  if (typeof header === 'string') return { key: header.trim(), inUrl: false };
+  const query = req.query.key;
+  return typeof query === 'string' ? { key: query, inUrl: true } : null;
 }
 
 /** For every /v1 path: with keys configured, a valid key is required (401 otherwise). */
@@ -79,16 +86,41 @@ export function authenticate(ring: KeyRing) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!ring.enabled) return next();
     const presented = presentedKey(req);
-    if (!presented) {
+    if (!presented || !presented.key) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="carrello"');
       throw new ApiError(401, 'unauthenticated', 'an API key is required: send Authorization: Bearer <key> (or X-API-Key)');
     }
-    const key = ring.find(presented);
+    const key = ring.find(presented.key);
     if (!key) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="carrello", error="invalid_token"');
       throw new ApiError(401, 'unauthenticated', 'the API key is not valid');
     }
+    // URLs end up in access logs, proxies and browser history: only a key that is no secret may travel in one.
+    if (presented.inUrl && key.role !== 'public') {
+      throw new ApiError(401, 'unauthenticated', `a ${key.role} key may not be sent in the URL (?key=); send it as Authorization: Bearer <key>, and replace it: it may have been logged`);
+    }
     req.apiKey = key;
+    next();
+  };
+}
+
+/**
+ * For every /v1 path, after authenticate: a public key may POST /v1/events and nothing else (403 for any
+ * other route, known or not, so that no route added later is open to it by default), and only with an
+ * Origin among `origins`. The Origin check keeps other sites' pages from spending the key; a client that
+ * is not a browser can forge an Origin, which is why the key is also rate-limited per client address.
+ */
+export function confinePublicKeys(origins: readonly string[]) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (req.apiKey?.role !== 'public') return next();
+    if (req.method !== 'POST' || req.path !== '/events') {
+      throw new ApiError(403, 'forbidden', 'the public role may only send events (POST /v1/events); it reads nothing');
+    }
+    const origin = req.headers.origin;
+    if (typeof origin !== 'string' || !origins.includes(origin)) {
+      throw new ApiError(403, 'origin_not_allowed', `a public key is only taken from the origins of CARRELLO_PUBLIC_ORIGINS; this request's Origin is ${
+        typeof origin === 'string' ? JSON.stringify(origin.slice(0, 200)) : 'missing'}`);
+    }
     next();
   };
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseStore, type StoreConfig } from '../sql/open.ts';
 import { parseApiKeys } from './auth.ts';
 import { timeZone } from './http/params.ts';
+import { parseOrigins } from './http/cors.ts';
 import { parseEndpoints } from '../announce/endpoints.ts';
 import type { ReadOnlyLimits } from '../sql/warehouse.ts';
 import { FAILPOINTS } from '../ingest/kafka/runner.ts';
@@ -87,6 +88,14 @@ export const Config = z.object({
   api_keys: parsedWith(parseApiKeys),
   /** Collector requests per second per API key (per client address without keys); 0 turns it off (env CARRELLO_COLLECTOR_RATE_LIMIT). */
   collector_rate_limit: z.coerce.number().int().min(0).default(100),
+  /** Browser origins allowed to POST /v1/events across origins (env CARRELLO_CORS_ORIGINS, exact origins, comma-separated); none: no CORS. */
+  cors_origins: parsedWith(parseOrigins),
+  /** Origins a `public` key is taken from (env CARRELLO_PUBLIC_ORIGINS; unset: CARRELLO_CORS_ORIGINS); any other Origin is 403. */
+  public_origins: parsedWith(parseOrigins),
+  /** Requests per second one public key takes from all clients together; beyond it 429 (env CARRELLO_PUBLIC_RATE_LIMIT). */
+  public_rate_limit: num(1_000),
+  /** Requests per second one public key takes from one client address; beyond it 429 (env CARRELLO_PUBLIC_RATE_LIMIT_PER_ADDRESS). */
+  public_rate_limit_per_address: num(10),
 
   // Kafka mode: set KAFKA_BROKERS and the collector publishes to Kafka, workers consume it.
   /** Bootstrap brokers, comma-separated host:port (env KAFKA_BROKERS); unset = embedded mode, no Kafka. */
@@ -200,6 +209,10 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     export_deadline_ms: env.CARRELLO_EXPORT_DEADLINE_MS,
     api_keys: env.CARRELLO_API_KEYS ?? (env.CARRELLO_API_KEYS_FILE ? readKeyFile(env.CARRELLO_API_KEYS_FILE) : undefined),
     collector_rate_limit: env.CARRELLO_COLLECTOR_RATE_LIMIT,
+    cors_origins: env.CARRELLO_CORS_ORIGINS,
+    public_origins: env.CARRELLO_PUBLIC_ORIGINS ?? env.CARRELLO_CORS_ORIGINS,
+    public_rate_limit: env.CARRELLO_PUBLIC_RATE_LIMIT,
+    public_rate_limit_per_address: env.CARRELLO_PUBLIC_RATE_LIMIT_PER_ADDRESS,
     kafka_brokers: flags.brokers ?? env.KAFKA_BROKERS,
     kafka_client_id: env.CARRELLO_KAFKA_CLIENT_ID,
     kafka_topic: flags.topic ?? env.CARRELLO_KAFKA_TOPIC,
@@ -235,6 +248,10 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
   const parsed = Config.safeParse(input);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  }
+  // A public key is in every page of the shop: the only thing that confines it is the origins it is taken from.
+  if (parsed.data.api_keys.some((k) => k.role === 'public') && parsed.data.public_origins.length === 0) {
+    throw new ConfigError('public_origins: a public key is configured but no origin may use it; set CARRELLO_PUBLIC_ORIGINS (or CARRELLO_CORS_ORIGINS) to the shop\'s origins, e.g. https://shop.example');
   }
   return parsed.data;
 }

@@ -94,6 +94,12 @@ export async function start(config: Config, log: Logger): Promise<Running> {
     timezone: config.timezone,
     keys,
     collectorRateLimit: config.collector_rate_limit,
+    browser: {
+      corsOrigins: config.cors_origins,
+      publicOrigins: config.public_origins,
+      publicRateLimit: config.public_rate_limit,
+      publicRateLimitPerAddress: config.public_rate_limit_per_address,
+    },
     stopping: () => stopping,
   });
   const server = await listen(app, config.port, config.host);

@@ -12,7 +12,11 @@ export interface CollectorOptions {
 
 export const DEFAULT_COLLECTOR: CollectorOptions = { maxBodyBytes: 1024 * 1024, maxEvents: 1_000 };
 
-const JSON_TYPES = ['application/json'];
+/**
+ * `text/plain` is what navigator.sendBeacon sends (and the one body type a page can POST across origins
+ * without a preflight): its body is read exactly as an `application/json` one, same limits, same errors.
+ */
+const JSON_TYPES = ['application/json', 'text/plain'];
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
 /** An error the API edge turns into problem+json; `code` is stable, `status` is the HTTP status. */
@@ -74,7 +78,7 @@ export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = 
     throw new CollectorError(
       415,
       'unsupported_media_type',
-      `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json (an array of events) or application/x-ndjson`,
+      `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json (an array of events; text/plain is read the same way) or application/x-ndjson`,
     );
   }
 }

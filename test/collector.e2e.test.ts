@@ -50,6 +50,24 @@ describe('POST /v1/events', () => {
     expect(await res.json()).toMatchObject({ status: 400, code: 'invalid_json' });
   });
 
+  it.each([
+    ['a mixed array', () => JSON.stringify([JSON.parse(validExamples()[0]!.text), JSON.parse(invalidExamples().find((e) => e.name === 'unknown_currency')!.text)])],
+    ['one object', () => validExamples()[1]!.text],
+    ['a broken array', () => '[{"event_id": '],
+    ['an empty body', () => ''],
+    ['bytes after the array', () => '[] x'],
+    ['1,001 events', () => JSON.stringify(Array(1_001).fill({}))],
+    ['a body over 1 MiB', () => `[${' '.repeat(1024 * 1024)}]`],
+  ])('reads a text/plain body (what sendBeacon sends) exactly as application/json: %s', async (_name, body) => {
+    const answer = async (type: string) => {
+      const res = await post(body(), type);
+      const { instance: _instance, ...json } = (await res.json()) as Record<string, unknown>;
+      return [res.status, json];
+    };
+    const asJson = await answer('application/json');
+    expect(await answer('text/plain;charset=UTF-8')).toEqual(asJson);
+  });
+
   it('refuses another content type with 415', async () => {
     const res = await post('event_id=1', 'application/x-www-form-urlencoded');
     expect(res.status).toBe(415);

@@ -1,5 +1,7 @@
-// The producer SDK's public surface for commerce services.
+// The producer SDK's public surface for commerce services (`carrello/producer`): Kafka and HTTP.
 export { CartEventProducer, type CartEventProducerOptions } from './producer.ts';
+export { CollectorClient, CollectorRequestError, type CollectorClientOptions, type SendResult } from './http.ts';
 export { EventRefusedError, KafkaUnavailableError, ProducerBackpressureError, ProducerClosedError } from '../kafka/errors.ts';
 export { DEFAULT_TOPIC } from '../kafka/topics.ts';
-export type { CartEvent } from '../contract/events.ts';
+export { CartEvent as CartEventSchema, EVENT_TYPES, SCHEMA_VERSION } from '../contract/events.ts';
+export type { CartEvent, CartEventOf, EventType, Item, OrderLine } from '../contract/events.ts';
