@@ -101,7 +101,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/v1/stats', requireRoles(['marketing', 'data', 'ingest'], 'read stats'), async (_req, res) => {
     const [stats, readModels] = await Promise.all([deps.warehouse.stats(), deps.warehouse.readModelLag()]);
-    res.json({ ...stats, read_models: readModels, ingest: deps.pipeline.totals });
+    // The shop's time zone: the dashboards show and take times in it.
+    res.json({ ...stats, timezone: deps.timezone ?? 'UTC', read_models: readModels, ingest: deps.pipeline.totals });
   });
 
   const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS, metrics: deps.metrics, webhooks: deps.webhooks ?? [], timezone: deps.timezone ?? 'UTC' });

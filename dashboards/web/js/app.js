@@ -1,7 +1,7 @@
 // The shell: hash routing (#/page?params, so every view has a URL that reproduces it), the common
 // controls (date range, as_of, abandon_after, API key), and a quiet refresh when new events arrive.
 import { apiKey, getJson } from './api.js';
-import { int, isoToLocalInput, localInputToIso, offsetLabel, shortDateTime } from './fmt.js';
+import { currentZone, int, isoToLocalInput, localInputToIso, setZone, shortDateTime } from './fmt.js';
 import { chartOption, errorBox, h } from './ui.js';
 import * as overview from './pages/overview.js';
 import * as removals from './pages/removals.js';
@@ -68,7 +68,7 @@ function renderControls(name, params) {
     field('as_of', 'As of (empty = now, live)', dt('as_of')),
     field('abandon_after', 'Abandon after', h('input', { name: 'abandon_after', size: 6, placeholder: '24h', value: params.get('abandon_after') ?? '', title: 'e.g. 90m, 24h, 2d, or seconds' })),
     used.length ? h('button', { type: 'submit', name: 'apply' }, 'Apply') : null,
-    used.length ? h('span', { class: 'tz' }, `times in your zone, ${offsetLabel()}`) : null,
+    used.length ? h('span', { class: 'tz' }, `times in the shop's zone, ${currentZone()}`) : null,
     h('details', { class: 'key' }, h('summary', {}, apiKey.get() ? 'API key ✓' : 'API key'),
       h('label', {}, 'Bearer key (kept in this browser)', keyInput),
       h('button', { type: 'button', class: 'secondary', onclick: () => { apiKey.set(keyInput.value.trim()); render(); } }, 'Save key')),
@@ -137,6 +137,11 @@ async function poll() {
 
 window.addEventListener('hashchange', () => render());
 window.addEventListener('resize', () => current.charts.forEach((c) => c.resize()));
-render();
-poll();
-setInterval(poll, REFRESH_MS);
+// The shop's time zone first (the answers' days are its days), then the page.
+getJson('/v1/stats')
+  .then((stats) => setZone(stats.timezone ?? 'UTC'), () => undefined)
+  .finally(() => {
+    render();
+    poll();
+    setInterval(poll, REFRESH_MS);
+  });

@@ -1,4 +1,5 @@
-// Formatting in the browser's locale and time zone. Money is integer minor units with its currency.
+// Formatting in the browser's locale and the shop's time zone (setZone: CARRELLO_TIMEZONE, told by
+// /v1/stats; UTC until then). Money is integer minor units with its currency.
 
 const locale = navigator.language || 'en';
 const intFmt = new Intl.NumberFormat(locale);
@@ -28,16 +29,33 @@ export const pct = (r) => (r == null ? '–' : pctFmt.format(r));
 /** Several currencies are never added up: one amount per currency. */
 export const moneyList = (byCurrency) => (byCurrency?.length ? byCurrency.map((v) => money(v.value_minor, v.currency)).join(' · ') : '0');
 
-const dtFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
+let zone = 'UTC';
+let dtFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone: zone });
+let shortFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short', timeZone: zone });
+
+/** Times are shown, and typed, in this IANA zone (the shop's). */
+export function setZone(tz) {
+  zone = tz;
+  dtFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone: zone });
+  shortFmt = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short', timeZone: zone });
+}
+export const currentZone = () => zone;
+
+/** The zone's offset from UTC at an instant, in minutes (Rome: 60 in winter, 120 in summer). */
+function offsetMinutes(ms) {
+  const part = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName');
+  const m = /GMT([+-])(\d{2}):(\d{2})/.exec(part?.value ?? '');
+  return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
+}
 export function offsetLabel(date = new Date()) {
-  const m = -date.getTimezoneOffset();
+  const m = offsetMinutes(date.getTime());
   const sign = m >= 0 ? '+' : '−';
   const a = Math.abs(m);
   return `UTC${sign}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
 }
-/** An ISO instant from the API, shown in the browser's time zone with its offset. */
+/** An ISO instant from the API, shown in the shop's time zone with its offset. */
 export const dateTime = (iso) => (iso ? `${dtFmt.format(new Date(iso))} (${offsetLabel(new Date(iso))})` : '–');
-export const shortDateTime = (iso) => (iso ? new Date(iso).toLocaleString(locale, { dateStyle: 'short', timeStyle: 'short' }) : '–');
+export const shortDateTime = (iso) => (iso ? shortFmt.format(new Date(iso)) : '–');
 
 export function seconds(s) {
   if (s == null) return '–';
@@ -47,15 +65,19 @@ export function seconds(s) {
   return `${(s / 86_400).toFixed(1)} d`;
 }
 
-/** ISO → value of an <input type=datetime-local> in local time (seconds kept), and back. */
+/** ISO → value of an <input type=datetime-local> in the shop's time (seconds kept), and back. */
 export function isoToLocalInput(iso) {
   if (!iso) return '';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return '';
-  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 19);
+  const ms = new Date(iso).getTime();
+  if (Number.isNaN(ms)) return '';
+  return new Date(ms + offsetMinutes(ms) * 60_000).toISOString().slice(0, 19);
 }
 export function localInputToIso(v) {
   if (!v) return '';
-  const d = new Date(v);
-  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
+  const wall = Date.parse(`${v.length === 16 ? `${v}:00` : v}Z`);
+  if (Number.isNaN(wall)) return '';
+  // The offset at the instant itself: twice, so a wall time just after a change takes the new offset.
+  let ms = wall - offsetMinutes(wall) * 60_000;
+  ms = wall - offsetMinutes(ms) * 60_000;
+  return new Date(ms).toISOString();
 }
