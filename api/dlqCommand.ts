@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { str, type CommandValues } from './commandValues.ts';
 import { createKafka } from '../ingest/kafka/client.ts';
 import { replayDeadLetters } from '../ingest/kafka/replay.ts';
 import { REJECT_REASONS } from '../ingest/pipeline/outcome.ts';
@@ -11,28 +11,19 @@ import { assertReachable } from './commandErrors.ts';
  * one reason) back to the event topic, those still refused back to the dead-letter topic with their replay
  * count, each once (ingest/kafka/replay.ts), and prints a JSON report.
  */
-export async function dlqCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'replay') {
-    process.stderr.write('usage: carrello dlq replay [--reason REASON] [--dry-run] [--brokers HOST:PORT,...] [--topic T]\n');
-    return 2;
-  }
-  const { values } = parseArgs({
-    args: rest,
-    options: { reason: { type: 'string' }, 'dry-run': { type: 'boolean' }, brokers: { type: 'string' }, topic: { type: 'string' } },
-    strict: true,
-  });
-  if (values.reason !== undefined && !(REJECT_REASONS as readonly string[]).includes(values.reason)) {
+export async function dlqCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
+  const reason = str(values, 'reason');
+  if (reason !== undefined && !(REJECT_REASONS as readonly string[]).includes(reason)) {
     throw new ConfigError(`--reason: expected one of ${REJECT_REASONS.join(', ')}`);
   }
-  const config = parseConfig({ brokers: values.brokers, topic: values.topic }, env);
+  const config = parseConfig({ brokers: str(values, 'brokers'), topic: str(values, 'topic') }, env);
   if (!config.kafka_brokers) throw new ConfigError('kafka_brokers: carrello dlq needs KAFKA_BROKERS (or --brokers host:port,...)');
   await assertReachable('Kafka', config.kafka_brokers);
   const kafka = createKafka(kafkaConnection(config, config.kafka_brokers));
   const report = await replayDeadLetters(kafka, {
     deadLetterTopic: deadLetterTopic(config),
     targetTopic: config.kafka_topic,
-    reason: values.reason,
+    reason,
     dryRun: values['dry-run'] === true,
     maxEventBytes: config.max_event_bytes,
   });

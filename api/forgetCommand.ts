@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { str, type CommandValues } from './commandValues.ts';
 import { openExistingWarehouse } from './existingStore.ts';
 import { ConfigError, parseConfig } from './config.ts';
 
@@ -12,17 +12,12 @@ import { ConfigError, parseConfig } from './config.ts';
 /** Exit code when nothing held the customer's id (1 is an error, 2 a usage error). */
 export const NOT_FOUND = 3;
 
-export async function forgetCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { customer: { type: 'string' }, 'anonymous-id': { type: 'string' }, store: { type: 'string' }, 'dry-run': { type: 'boolean' } },
-    strict: true,
-  });
-  const customer = values.customer?.trim();
-  const anonymous = values['anonymous-id']?.trim();
+export async function forgetCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
+  const customer = str(values, 'customer')?.trim();
+  const anonymous = str(values, 'anonymous-id')?.trim();
   if (!customer === !anonymous) throw new ConfigError('customer: carrello forget needs one of --customer ID or --anonymous-id ID');
   const dryRun = values['dry-run'] === true;
-  const config = parseConfig({ store: values.store }, env);
+  const config = parseConfig({ store: str(values, 'store') }, env);
   const warehouse = await openExistingWarehouse(config.store);
   try {
     await warehouse.migrate();

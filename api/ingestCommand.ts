@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import type { CommandValues } from './commandValues.ts';
 import { startWorker } from '../ingest/kafka/worker.ts';
 import { describeStore, openWarehouse } from '../sql/open.ts';
 import { startDerivedRefresh } from '../sql/derivedRefresh.ts';
@@ -19,18 +19,7 @@ const STOP_GRACE_MS = 20_000;
  * `carrello ingest`: one Kafka consumer-group worker writing to the store, with /healthz and /metrics on
  * --port. Exits 0 after SIGTERM/SIGINT, 1 when the consumer failed for good (a supervisor restarts it).
  */
-export async function ingestCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      port: { type: 'string' },
-      store: { type: 'string' },
-      brokers: { type: 'string' },
-      topic: { type: 'string' },
-      group: { type: 'string' },
-    },
-    strict: true,
-  });
+export async function ingestCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
   const config = parseConfig({ ...values, port: undefined, 'worker-port': values.port }, env);
   if (!config.kafka_brokers) throw new ConfigError('kafka_brokers: carrello ingest needs KAFKA_BROKERS (or --brokers host:port,...)');
   const log = createLogger(config.log_level);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { str, type CommandValues } from './commandValues.ts';
 import { openExistingWarehouse } from './existingStore.ts';
 import { parseConfig } from './config.ts';
 
@@ -8,9 +8,8 @@ import { parseConfig } from './config.ts';
  * fix to the fold, or to lay a store out again in start order. A DuckDB file or chdb directory must not
  * be open in another process (stop `carrello start`/`ingest` first). The store must exist.
  */
-export async function rebuildCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({ args, options: { store: { type: 'string' } }, strict: true });
-  const config = parseConfig({ store: values.store }, env);
+export async function rebuildCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
+  const config = parseConfig({ store: str(values, 'store') }, env);
   const warehouse = await openExistingWarehouse(config.store);
   try {
     await warehouse.migrate();

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { backfill, cartsPerDayFor, streamLive } from '../ingest/simulator/feed.ts';
 import { DEFAULT_SIMULATION, Simulation } from '../ingest/simulator/simulation.ts';
@@ -8,6 +7,7 @@ import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
 import { ensureTopics } from '../ingest/kafka/topics.ts';
 import { CommandError, UnreachableError, assertReachable, networkCause } from './commandErrors.ts';
 import { ConfigError, parseConfig } from './config.ts';
+import type { CommandValues } from './commandValues.ts';
 import { kafkaConnection, publisherOptions, topicSpec } from './kafkaOptions.ts';
 
 const DAY = 86_400_000;
@@ -31,14 +31,7 @@ const SimulateArgs = z.object({
 });
 
 /** `carrello simulate`: deterministic shop traffic to a file, stdout or a collector. */
-export async function simulateCommand(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: Object.fromEntries(
-      Object.keys(SimulateArgs.shape).map((k) => [k, { type: k === 'live' ? ('boolean' as const) : ('string' as const) }]),
-    ),
-    strict: true,
-  });
+export async function simulateCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = SimulateArgs.safeParse(values);
   if (!parsed.success) {
     process.stderr.write(`carrello simulate: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n`);

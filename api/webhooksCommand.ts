@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { str, type CommandValues } from './commandValues.ts';
 import { requestReplay } from '../announce/replay.ts';
 import { deliveryStatus } from '../announce/status.ts';
 import { describeStore } from '../sql/open.ts';
@@ -17,28 +17,19 @@ const USAGE = 'usage: carrello webhooks replay --endpoint NAME [--seq N ...] [--
  * endpoints are those of CARRELLO_WEBHOOKS, as `carrello start` is given them. Exit codes: 0 done, 1 a
  * failure (an endpoint not configured, seqs that are not its dead letters, a store in use), 2 usage.
  */
-export async function webhooksCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub !== 'replay' && sub !== 'status') return usage();
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: { endpoint: { type: 'string' }, seq: { type: 'string', multiple: true }, reason: { type: 'string' }, store: { type: 'string' } },
-      strict: true,
-    }));
-  } catch (err) {
-    return usage((err as Error).message);
-  }
-  const seqs = values.seq?.map(Number);
+export async function webhooksCommand(sub: 'replay' | 'status', values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
+  const given = Array.isArray(values.seq) ? values.seq : undefined;
+  const seqs = given?.map(Number);
+  const endpoint = str(values, 'endpoint');
+  const reason = str(values, 'reason');
   if (sub === 'replay') {
-    if (!values.endpoint) return usage('--endpoint NAME is required');
-    if (seqs?.some((n) => !Number.isSafeInteger(n) || n < 1)) return usage(`--seq: expected positive integers, got ${values.seq!.join(' ')}`);
-    if (values.reason === '') return usage('--reason: expected a reason (http_400, timeout, …)');
-  } else if (values.endpoint || seqs || values.reason !== undefined) return usage('status takes only --store');
-  const config = parseConfig({ store: values.store }, env);
+    if (!endpoint) return usage('--endpoint NAME is required');
+    if (seqs?.some((n) => !Number.isSafeInteger(n) || n < 1)) return usage(`--seq: expected positive integers, got ${given!.join(' ')}`);
+    if (reason === '') return usage('--reason: expected a reason (http_400, timeout, …)');
+  }
+  const config = parseConfig({ store: str(values, 'store') }, env);
   if (config.webhooks.length === 0) throw new CommandError('no webhook endpoint is configured: set CARRELLO_WEBHOOKS as for the carrello start that delivers');
-  const name = values.endpoint;
+  const name = endpoint;
   if (name !== undefined && !config.webhooks.some((e) => e.name === name)) {
     throw new CommandError(`no webhook endpoint named ${JSON.stringify(name)} in CARRELLO_WEBHOOKS (configured: ${config.webhooks.map((e) => e.name).join(', ')})`);
   }
@@ -55,7 +46,7 @@ export async function webhooksCommand(args: string[], env: NodeJS.ProcessEnv): P
       process.stdout.write(`${JSON.stringify({ endpoints: await deliveryStatus(warehouse, config.webhooks) })}\n`);
       return 0;
     }
-    const queued = await requestReplay(warehouse, name!, { seqs, reason: values.reason }, Date.now());
+    const queued = await requestReplay(warehouse, name!, { seqs, reason }, Date.now());
     if ('unknown_seqs' in queued) throw new CommandError(`not dead letters of ${name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`);
     process.stdout.write(`${JSON.stringify({ endpoint: name, queued: queued.queued })}\n`);
     // Never a silent success: nothing to replay is said so.
