@@ -6,6 +6,8 @@ import { collectorRouter, type CollectorOptions } from '../ingest/collector.ts';
 import type { EventIngress } from '../ingest/ingress.ts';
 import type { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
+import type { SnapshotIngest } from '../ingest/snapshots/ingest.ts';
+import { shopifyRouter, snapshotsRouter } from '../ingest/snapshots/router.ts';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { authenticate, KeyRing, requireRoles } from './auth.ts';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './config.ts';
@@ -36,6 +38,13 @@ export interface AppDeps {
   keys?: KeyRing;
   /** Collector requests per second per API key (or per client address without keys); 0 = unlimited. */
   collectorRateLimit?: number;
+  /**
+   * Cart snapshots in (POST /v1/cart-snapshots): derived events are written through `pipeline`, to this
+   * process's store, in Kafka mode too (a cart's derivation reads what is stored). Absent: not mounted.
+   */
+  snapshots?: SnapshotIngest;
+  /** Shopify's webhooks (POST /v1/shopify/webhooks), with `snapshots`: mounted only with the shop's secret. */
+  shopify?: { secret: string; currency: string | null } | null;
   /** Reports whether the process is shutting down, so /healthz can say so to load balancers. */
   stopping: () => boolean;
 }
@@ -59,6 +68,9 @@ export function createApp(deps: AppDeps): Express {
     app.get('/metrics', metricsHandler(deps.metrics));
   }
 
+  // Before the API keys: Shopify signs its webhooks with the shop's secret and sends no key.
+  if (deps.snapshots && deps.shopify) app.use(shopifyRouter(deps.snapshots, { ...deps.shopify, maxBodyBytes: deps.collector.maxBodyBytes }));
+
   app.use('/v1', authenticate(deps.keys ?? new KeyRing([])));
   const perSecond = deps.collectorRateLimit ?? 0;
   app.post(
@@ -81,6 +93,10 @@ export function createApp(deps: AppDeps): Express {
       : []),
   );
   app.use(collectorRouter(deps.ingress ?? deps.pipeline, deps.collector));
+  if (deps.snapshots) {
+    app.post('/v1/cart-snapshots', requireRoles(['ingest'], 'send cart snapshots'));
+    app.use(snapshotsRouter(deps.snapshots, deps.collector));
+  }
 
   app.get('/v1/stats', requireRoles(['marketing', 'data', 'ingest'], 'read stats'), async (_req, res) => {
     const [stats, readModels] = await Promise.all([deps.warehouse.stats(), deps.warehouse.readModelLag()]);

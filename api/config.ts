@@ -87,6 +87,11 @@ export const Config = z.object({
   /** Collector requests per second per API key (per client address without keys); 0 turns it off (env CARRELLO_COLLECTOR_RATE_LIMIT). */
   collector_rate_limit: z.coerce.number().int().min(0).default(100),
 
+  /** Shopify's webhook signing secret: POST /v1/shopify/webhooks is mounted only with it (env CARRELLO_SHOPIFY_SECRET). */
+  shopify_secret: z.string().min(1).optional().transform((s) => s ?? null),
+  /** The shop's ISO 4217 currency, for Shopify payloads that name none (env CARRELLO_SHOPIFY_CURRENCY; none by default). */
+  shopify_currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR').optional().transform((s) => s ?? null),
+
   // Kafka mode: set KAFKA_BROKERS and the collector publishes to Kafka, workers consume it.
   /** Bootstrap brokers, comma-separated host:port (env KAFKA_BROKERS); unset = embedded mode, no Kafka. */
   kafka_brokers: z
@@ -197,6 +202,8 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     export_deadline_ms: env.CARRELLO_EXPORT_DEADLINE_MS,
     api_keys: env.CARRELLO_API_KEYS ?? (env.CARRELLO_API_KEYS_FILE ? readKeyFile(env.CARRELLO_API_KEYS_FILE) : undefined),
     collector_rate_limit: env.CARRELLO_COLLECTOR_RATE_LIMIT,
+    shopify_secret: emptyToUndefined(env.CARRELLO_SHOPIFY_SECRET),
+    shopify_currency: emptyToUndefined(env.CARRELLO_SHOPIFY_CURRENCY),
     kafka_brokers: flags.brokers ?? env.KAFKA_BROKERS,
     kafka_client_id: env.CARRELLO_KAFKA_CLIENT_ID,
     kafka_topic: flags.topic ?? env.CARRELLO_KAFKA_TOPIC,
