@@ -89,6 +89,17 @@ describe.each(ENGINES)('cart snapshots on %s', (_engine, make) => {
     expect((await fromSnapshots.warehouse.stats()).events_stored).toBe(16);
   });
 
+  it('forgets a customer\'s snapshots with their events: a later snapshot of the cart cannot derive them again', async () => {
+    // Run last on this store: cust-3's cart D goes.
+    expect((await fromSnapshots.warehouse.forgetCustomer('cust-3')).events_deleted).toBe(5);
+    expect(await fromSnapshots.warehouse.query('cart_snapshots_of', { cart_id: 'D' })).toEqual([]);
+    const [, , , , d5] = shopSnapshots().D;
+    // An anonymous snapshot of the same cart afterwards: diffed from nothing, not from the forgotten ones.
+    const after = await fromSnapshots.send([{ ...d5!, snapshot_id: 'D-after', customer_id: null, anonymous_id: 'anon-1' }]);
+    expect(after).toEqual({ accepted: 1, duplicates: 0, events_derived: 2, events_retracted: 0 });
+    expect((await cartEvents(fromSnapshots.warehouse, 'D', AS_OF)).map((e) => e.customer_id)).toEqual([null, null]);
+  });
+
   it('re-derives the span of a late snapshot: the result equals in-order arrival', async () => {
     const late = await open(make);
     try {
