@@ -9,12 +9,14 @@ import type { CartEvent } from '../ingest/contract/events.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { InboundMessage } from '../ingest/pipeline/message.ts';
 import { SnapshotIngest } from '../ingest/snapshots/ingest.ts';
+import { parseShopify, shopifySnapshot } from '../ingest/snapshots/shopify.ts';
 import { CartSnapshot } from '../ingest/snapshots/snapshot.ts';
 import { abandonmentFunnel, quantityFunnel, removalFunnel, type AnalysisWindow } from '../projections/analyses.ts';
 import { cartEvents } from '../projections/carts.ts';
 import type { DerivedRetractor, NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { AS_OF, DAY, shopCarts, T0 } from './fixtures/shop.ts';
 import { shopSnapshots } from './fixtures/snapshots.ts';
+import { CART_TOKEN, CART_UPDATES, CHECKOUT, MUG, ORDER, SHIRT, shopifyBody } from './fixtures/shopify.ts';
 import { tempClickHouse } from './support/tempClickHouse.ts';
 import { tempDuckDb } from './support/tempStore.ts';
 
@@ -87,6 +89,22 @@ describe.each(ENGINES)('cart snapshots on %s', (_engine, make) => {
     expect(again).toEqual({ accepted: 0, duplicates: 9, events_derived: 0, events_retracted: 0 });
     expect(await funnels(fromSnapshots.warehouse)).toEqual(before);
     expect((await fromSnapshots.warehouse.stats()).events_stored).toBe(16);
+  });
+
+  it('turns recorded Shopify webhooks into the cart\'s history', async () => {
+    const hooks: [string, object][] = [...CART_UPDATES.map((p): [string, object] => ['carts/update', p]), ['checkouts/create', CHECKOUT], ['orders/create', ORDER]];
+    const mapped = hooks.map(([topic, p], i) => shopifySnapshot(topic, parseShopify(shopifyBody(p)), { currency: null, webhookId: `w${i + 1}` }));
+    expect(await fromSnapshots.send(mapped)).toEqual({ accepted: 6, duplicates: 0, events_derived: 6, events_retracted: 0 });
+    const events = await cartEvents(fromSnapshots.warehouse, CART_TOKEN, AS_OF);
+    expect(events.map((e) => [e.type, e.product_id, e.quantity ?? e.to_quantity, e.unit_price_minor, e.customer_id])).toEqual([
+      ['cart.item_added', SHIRT, 1, 1999, null],
+      ['cart.item_added', MUG, 1, 850, null],
+      ['cart.item_quantity_changed', MUG, 3, 850, null],
+      ['cart.item_removed', SHIRT, 1, 1999, null],
+      ['cart.checkout_started', null, null, null, '6073849283'],
+      ['order.placed', null, null, null, '6073849283'],
+    ]);
+    expect(events.at(-1)).toMatchObject({ order_id: '820982911946154508', total_minor: 2550 });
   });
 
   it('forgets a customer\'s snapshots with their events: a later snapshot of the cart cannot derive them again', async () => {
