@@ -49,7 +49,11 @@ export class SnapshotIngest {
     return this.lock.run(async () => {
       const result: SnapshotResult = { accepted: 0, duplicates: 0, events_derived: 0, events_retracted: 0 };
       const byCart = new Map<string, KeptSnapshot[]>();
-      for (const s of snapshots.map(withId)) byCart.set(s.cart_id, [...(byCart.get(s.cart_id) ?? []), s]);
+      for (const s of snapshots.map(withId)) {
+        const of = byCart.get(s.cart_id);
+        if (of) of.push(s);
+        else byCart.set(s.cart_id, [s]);
+      }
       for (const [cartId, incoming] of byCart) {
         const stored = await this.storedSnapshots(cartId);
         const fresh = new Map<string, KeptSnapshot>();

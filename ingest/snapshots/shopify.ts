@@ -1,6 +1,6 @@
 /**
  * Shopify's cart webhooks as cart snapshots: `carts/create` and `carts/update` (an open cart), `checkouts/create`
- * and `checkouts/update` (status 'checkout'), `orders/create` (status 'ordered'), mapped from the payload
+ * (status 'checkout'), `orders/create` (status 'ordered'), mapped from the payload
  * format Shopify documents (Admin REST webhooks: id/token, line_items[].{variant_id, product_id, quantity,
  * price, title, sku, vendor}, currency, customer, updated_at). Every request is signed: X-Shopify-Hmac-Sha256
  * is the base64 HMAC-SHA256 of the raw body with the shop's webhook secret, checked before anything is read.
@@ -10,12 +10,15 @@ import type { CartSnapshot } from './snapshot.ts';
 
 export const SHOPIFY_SOURCE = 'shopify';
 
-/** The topics mapped to snapshots, and the status each gives; others are acknowledged and ignored. */
+/**
+ * The topics mapped to snapshots, and the status each gives; others are acknowledged and ignored.
+ * Not checkouts/update: Shopify sends it when the checkout completes too, possibly after orders/create,
+ * and a 'checkout' snapshot after the order would derive a checkout that never started again.
+ */
 export const SHOPIFY_TOPICS: Readonly<Record<string, 'open' | 'checkout' | 'ordered'>> = {
   'carts/create': 'open',
   'carts/update': 'open',
   'checkouts/create': 'checkout',
-  'checkouts/update': 'checkout',
   'orders/create': 'ordered',
 };
 
