@@ -54,43 +54,48 @@ export class SnapshotIngest {
         if (of) of.push(s);
         else byCart.set(s.cart_id, [s]);
       }
+      const carts: { cartId: string; all: KeptSnapshot[] }[] = [];
+      const fresh: KeptSnapshot[] = [];
       for (const [cartId, incoming] of byCart) {
         const stored = await this.storedSnapshots(cartId);
-        const fresh = new Map<string, KeptSnapshot>();
+        const own = new Map<string, KeptSnapshot>();
         for (const s of incoming) {
-          if (stored.has(s.snapshot_id) || fresh.has(s.snapshot_id)) result.duplicates += 1;
-          else fresh.set(s.snapshot_id, s);
+          if (stored.has(s.snapshot_id) || own.has(s.snapshot_id)) result.duplicates += 1;
+          else own.set(s.snapshot_id, s);
         }
-        // INVARIANT: snapshots are durable before any event derived from them, so that a request that fails
-        // after this point, sent again, finds them and derives the same events (the derivation always runs,
-        // even when every snapshot is a duplicate, and brings the cart's events to what they should be).
-        for (const s of fresh.values()) await this.store.writeNamed(['cart_snapshot_insert'], rowOf(s, source, receivedAtMs));
-        result.accepted += fresh.size;
-        const { added, retracted } = await this.settle(cartId, [...stored.values(), ...fresh.values()], receivedAtMs);
-        result.events_derived += added;
-        result.events_retracted += retracted;
+        fresh.push(...own.values());
+        carts.push({ cartId, all: [...stored.values(), ...own.values()] });
       }
+      // INVARIANT: snapshots are durable before any event derived from them, so that a request that fails
+      // after this point, sent again, finds them and derives the same events (the derivation always runs,
+      // even when every snapshot is a duplicate, and brings the cart's events to what they should be).
+      for (const chunk of chunks(fresh.map((s) => rowOf(s, source, receivedAtMs)))) {
+        await this.store.writeNamed(['cart_snapshot_insert'], { rows: JSON.stringify(chunk) });
+      }
+      result.accepted = fresh.length;
+      // Every cart's derivation against what is stored, then the missing events in one hand-over (one batch).
+      const missing: DerivedEvent[] = [];
+      const stale: { cartId: string; ids: string[] }[] = [];
+      for (const { cartId, all } of carts) {
+        const derived = deriveCart(all);
+        const have = new Set((await this.store.query('snapshot_derived_ids', { cart_id: cartId })).map((r) => String(r.event_id)));
+        missing.push(...derived.filter((e) => !have.has(e.event_id)));
+        const want = new Set(derived.map((e) => e.event_id));
+        stale.push({ cartId, ids: [...have].filter((id) => !want.has(id)) });
+      }
+      if (missing.length > 0) {
+        const written = await this.events.ingest(missing.map((e) => messageOf(e, receivedAtMs)));
+        if (written.rejected.length > 0) {
+          const r = written.rejected[0]!;
+          throw Object.assign(new Error(`a derived event was refused (${r.reason}: ${r.detail})`), { code: 'derived_refused' });
+        }
+      }
+      result.events_derived = missing.length;
+      // Retracted after the new ones are written: a failure in between leaves a cart with both until the
+      // request is sent again, never with neither.
+      for (const { cartId, ids } of stale) result.events_retracted += await this.store.retractDerived(cartId, ids);
       return result;
     });
-  }
-
-  /** Brings the cart's stored derived events to exactly those its snapshots give: missing ones written, stale ones retracted. */
-  private async settle(cartId: string, snapshots: readonly KeptSnapshot[], receivedAtMs: number): Promise<{ added: number; retracted: number }> {
-    const derived = deriveCart(snapshots);
-    const have = new Set((await this.store.query('snapshot_derived_ids', { cart_id: cartId })).map((r) => String(r.event_id)));
-    const missing = derived.filter((e) => !have.has(e.event_id));
-    if (missing.length > 0) {
-      const written = await this.events.ingest(missing.map((e) => messageOf(e, receivedAtMs)));
-      if (written.rejected.length > 0) {
-        const r = written.rejected[0]!;
-        throw Object.assign(new Error(`a derived event was refused (${r.reason}: ${r.detail})`), { code: 'derived_refused' });
-      }
-    }
-    // Written before the stale ones go: a failure in between leaves the cart with both until the request is sent again.
-    const want = new Set(derived.map((e) => e.event_id));
-    const stale = [...have].filter((id) => !want.has(id));
-    const retracted = await this.store.retractDerived(cartId, stale);
-    return { added: missing.length, retracted };
   }
 
   private async storedSnapshots(cartId: string): Promise<Map<string, KeptSnapshot>> {
@@ -100,6 +105,27 @@ export class SnapshotIngest {
       return [s.snapshot_id, s];
     }));
   }
+}
+
+/** Rows in inserts of at most ~256 KiB of JSON: a ClickHouse server takes parameters in the URL, whose size it bounds. */
+const INSERT_CHUNK_CHARS = 256 * 1024;
+
+function chunks<T>(rows: readonly T[]): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let size = 0;
+  for (const row of rows) {
+    const n = JSON.stringify(row).length;
+    if (current.length > 0 && size + n > INSERT_CHUNK_CHARS) {
+      out.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(row);
+    size += n;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 function rowOf(s: KeptSnapshot, source: string, receivedAtMs: number) {
