@@ -11,23 +11,15 @@ import { AS_OF } from './fixtures/shop.ts';
 import { CART_TOKEN, CART_UPDATES, CHECKOUT, MUG, ORDER, SHOPIFY_SECRET, shopifyBody, shopifyHeaders } from './fixtures/shopify.ts';
 import { shopSnapshots } from './fixtures/snapshots.ts';
 import { startCarrello, type CarrelloProcess } from './support/process.ts';
+import { clickHouseStoreArg } from './support/tempClickHouse.ts';
 
 const KEYS = { ingest: 'ing-0123456789abcdef', marketing: 'mkt-0123456789abcdef' };
 const dir = mkdtempSync(join(tmpdir(), 'carrello-snapshots-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `chdb:PATH` in a folder of this test; or, when CLICKHOUSE_URL names a server, a database of its own there. */
-function clickhouse(): string {
-  const url = process.env.CLICKHOUSE_URL;
-  if (!url) return `chdb:${join(dir, 'chdb')}`;
-  const u = new URL(url);
-  u.pathname = `/carrello_snapshots_${process.pid}_${Date.now()}`;
-  return u.toString();
-}
-
 describe.each([
   ['DuckDB', () => `duckdb:${join(dir, 's.duckdb')}`],
-  ['ClickHouse', clickhouse],
+  ['ClickHouse', () => clickHouseStoreArg(dir, 'snapshots')],
 ])('snapshots through carrello on %s', (_engine, store) => {
   let server: CarrelloProcess;
 
