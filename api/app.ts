@@ -73,10 +73,9 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/v1', authenticate(deps.keys ?? new KeyRing([])));
   const perSecond = deps.collectorRateLimit ?? 0;
-  app.post(
-    '/v1/events',
-    requireRoles(['ingest'], 'send events'),
-    ...(perSecond > 0
+  // One budget per key for everything sent in: events and cart snapshots.
+  const collectorLimit =
+    perSecond > 0
       ? [
           rateLimit({
             windowMs: 1_000,
@@ -90,11 +89,11 @@ export function createApp(deps: AppDeps): Express {
             },
           }),
         ]
-      : []),
-  );
+      : [];
+  app.post('/v1/events', requireRoles(['ingest'], 'send events'), ...collectorLimit);
   app.use(collectorRouter(deps.ingress ?? deps.pipeline, deps.collector));
   if (deps.snapshots) {
-    app.post('/v1/cart-snapshots', requireRoles(['ingest'], 'send cart snapshots'));
+    app.post('/v1/cart-snapshots', requireRoles(['ingest'], 'send cart snapshots'), ...collectorLimit);
     app.use(snapshotsRouter(deps.snapshots, deps.collector));
   }
 
