@@ -27,6 +27,7 @@ describe.each([
     server = await startCarrello(['--no-demo', '--store', store()], {
       CARRELLO_API_KEYS: `ingest:${KEYS.ingest},marketing:${KEYS.marketing}`,
       CARRELLO_SHOPIFY_SECRET: SHOPIFY_SECRET,
+      CARRELLO_COLLECTOR_MAX_EVENTS: '20',
     }, { startTimeoutMs: 60_000 });
   }, 90_000);
   afterAll(async () => {
@@ -77,6 +78,16 @@ describe.each([
       expect(story.timeline.map((e: { type: string; product_id: string; quantity: number | null; to_quantity: number | null }) => `${e.type} ${e.product_id} ${e.quantity ?? e.to_quantity}`)).toEqual([
         'cart.item_added P1 1', 'cart.item_added P2 4', 'cart.item_quantity_changed P2 2',
       ]);
+    });
+
+    it('is bounded like the collector: too many snapshots is 413, another content type 415, nothing stored', async () => {
+      const before = await stored();
+      const many = Array.from({ length: 21 }, (_, i) => JSON.stringify({ ...shopSnapshots().C[0], snapshot_id: `many-${i}` })).join('\n');
+      const tooMany = await snapshots(many);
+      expect(tooMany.status).toBe(413);
+      expect(await tooMany.json()).toMatchObject({ code: 'too_many_snapshots', limit: 20, limit_name: 'collector_max_events' });
+      expect((await snapshots(JSON.stringify(shopSnapshots().C[0]), KEYS.ingest, 'text/plain')).status).toBe(415);
+      expect(await stored()).toBe(before);
     });
 
     it('is for the ingest role (and admin): marketing may not send', async () => {
