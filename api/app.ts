@@ -6,6 +6,8 @@ import { collectorRouter, type CollectorOptions } from '../ingest/collector.ts';
 import type { EventIngress } from '../ingest/ingress.ts';
 import type { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
+import type { SnapshotIngest } from '../ingest/snapshots/ingest.ts';
+import { shopifyRouter, snapshotsRouter } from '../ingest/snapshots/router.ts';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { authenticate, confinePublicKeys, KeyRing, requireRoles } from './auth.ts';
 import { corsForEvents } from './http/cors.ts';
@@ -42,6 +44,13 @@ export interface AppDeps {
   collectorRateLimit?: number;
   /** Sending from browsers: CORS origins, the origins of public keys and their rate limits (default: none, no CORS). */
   browser?: BrowserIngest;
+  /**
+   * Cart snapshots in (POST /v1/cart-snapshots): derived events are written through `pipeline`, to this
+   * process's store, in Kafka mode too (a cart's derivation reads what is stored). Absent: not mounted.
+   */
+  snapshots?: SnapshotIngest;
+  /** Shopify's webhooks (POST /v1/shopify/webhooks), with `snapshots`: mounted only with the shop's secret. */
+  shopify?: { secret: string; currency: string | null } | null;
   /** Reports whether the process is shutting down, so /healthz can say so to load balancers. */
   stopping: () => boolean;
 }
@@ -76,6 +85,8 @@ export function createApp(deps: AppDeps): Express {
   }
 
   const browser = deps.browser ?? NO_BROWSER;
+  // Before the API keys: Shopify signs its webhooks with the shop's secret and sends no key.
+  if (deps.snapshots && deps.shopify) app.use(shopifyRouter(deps.snapshots, { ...deps.shopify, maxBodyBytes: deps.collector.maxBodyBytes }));
   // The browser SDK, open to every origin like any script a shop may include (it holds no secret).
   app.use(sdkRouter());
   // Before authentication: a preflight carries no key.
@@ -83,10 +94,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', authenticate(deps.keys ?? new KeyRing([])), confinePublicKeys(browser.publicOrigins));
   const perSecond = deps.collectorRateLimit ?? 0;
   const isPublic = (req: express.Request) => req.apiKey?.role === 'public';
+  // One budget per key for everything sent in: events and cart snapshots (a public key has its own, below).
+  const collectorLimit = perSecond > 0 ? [perSecondLimit(perSecond, (req) => req.apiKey?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'), 'with this key', (req) => isPublic(req))] : [];
   app.post(
     '/v1/events',
     requireRoles(['ingest', 'public'], 'send events'),
-    ...(perSecond > 0 ? [perSecondLimit(perSecond, (req) => req.apiKey?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'), 'with this key', (req) => isPublic(req))] : []),
+    ...collectorLimit,
     // A public key is shared by every visitor of the shop: limited as a whole, and per client address so
     // that one client (or one forging an Origin) cannot spend the shop's whole allowance.
     perSecondLimit(browser.publicRateLimit, (req) => `public:${req.apiKey!.id}`, 'with this public key', (req) => !isPublic(req)),
@@ -98,6 +111,10 @@ export function createApp(deps: AppDeps): Express {
     ),
   );
   app.use(collectorRouter(deps.ingress ?? deps.pipeline, deps.collector));
+  if (deps.snapshots) {
+    app.post('/v1/cart-snapshots', requireRoles(['ingest'], 'send cart snapshots'), ...collectorLimit);
+    app.use(snapshotsRouter(deps.snapshots, deps.collector));
+  }
 
   app.get('/v1/stats', requireRoles(['marketing', 'data', 'ingest'], 'read stats'), async (_req, res) => {
     const [stats, readModels] = await Promise.all([deps.warehouse.stats(), deps.warehouse.readModelLag()]);

@@ -97,6 +97,11 @@ export const Config = z.object({
   /** Requests per second one public key takes from one client address; beyond it 429 (env CARRELLO_PUBLIC_RATE_LIMIT_PER_ADDRESS). */
   public_rate_limit_per_address: num(10),
 
+  /** Shopify's webhook signing secret: POST /v1/shopify/webhooks is mounted only with it (env CARRELLO_SHOPIFY_SECRET). */
+  shopify_secret: z.string().min(1).optional().transform((s) => s ?? null),
+  /** The shop's ISO 4217 currency, for Shopify payloads that name none (env CARRELLO_SHOPIFY_CURRENCY; none by default). */
+  shopify_currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR').optional().transform((s) => s ?? null),
+
   // Kafka mode: set KAFKA_BROKERS and the collector publishes to Kafka, workers consume it.
   /** Bootstrap brokers, comma-separated host:port (env KAFKA_BROKERS); unset = embedded mode, no Kafka. */
   kafka_brokers: z
@@ -213,6 +218,8 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     public_origins: env.CARRELLO_PUBLIC_ORIGINS ?? env.CARRELLO_CORS_ORIGINS,
     public_rate_limit: env.CARRELLO_PUBLIC_RATE_LIMIT,
     public_rate_limit_per_address: env.CARRELLO_PUBLIC_RATE_LIMIT_PER_ADDRESS,
+    shopify_secret: emptyToUndefined(env.CARRELLO_SHOPIFY_SECRET),
+    shopify_currency: emptyToUndefined(env.CARRELLO_SHOPIFY_CURRENCY),
     kafka_brokers: flags.brokers ?? env.KAFKA_BROKERS,
     kafka_client_id: env.CARRELLO_KAFKA_CLIENT_ID,
     kafka_topic: flags.topic ?? env.CARRELLO_KAFKA_TOPIC,

@@ -8,6 +8,7 @@ import { startWorker, type IngestWorker } from '../ingest/kafka/worker.ts';
 import { withWriteOutage } from '../sql/failingWarehouse.ts';
 import { backfill, cartsPerDayFor, streamLive } from '../ingest/simulator/feed.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
+import { SnapshotIngest } from '../ingest/snapshots/ingest.ts';
 import { Simulation } from '../ingest/simulator/simulation.ts';
 import { ingressSink } from '../ingest/simulator/sinks.ts';
 import { describeStore, openWarehouse } from '../sql/open.ts';
@@ -100,6 +101,8 @@ export async function start(config: Config, log: Logger): Promise<Running> {
       publicRateLimit: config.public_rate_limit,
       publicRateLimitPerAddress: config.public_rate_limit_per_address,
     },
+    snapshots: new SnapshotIngest(warehouse, pipeline),
+    shopify: config.shopify_secret === null ? null : { secret: config.shopify_secret, currency: config.shopify_currency },
     stopping: () => stopping,
   });
   const server = await listen(app, config.port, config.host);

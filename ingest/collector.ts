@@ -16,8 +16,8 @@ export const DEFAULT_COLLECTOR: CollectorOptions = { maxBodyBytes: 1024 * 1024, 
  * `text/plain` is what navigator.sendBeacon sends (and the one body type a page can POST across origins
  * without a preflight): its body is read exactly as an `application/json` one, same limits, same errors.
  */
-const JSON_TYPES = ['application/json', 'text/plain'];
-const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
+export const JSON_TYPES = ['application/json', 'text/plain'];
+export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
 /** An error the API edge turns into problem+json; `code` is stable, `status` is the HTTP status. */
 export class CollectorError extends Error {
@@ -40,17 +40,7 @@ export class CollectorError extends Error {
  */
 export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = DEFAULT_COLLECTOR): Router {
   const router = express.Router();
-  const readBody = express.raw({ type: () => true, limit: opts.maxBodyBytes });
-  const raw = (req: Request, res: Response, next: (err?: unknown) => void): void =>
-    readBody(req, res, (err?: unknown) => {
-      if ((err as { type?: unknown } | undefined)?.type !== 'entity.too.large') return next(err);
-      next(
-        new CollectorError(413, 'body_too_large', `the request body is larger than the limit of ${opts.maxBodyBytes} bytes (collector_max_body_bytes); send fewer events per request`, {}, {
-          limit: opts.maxBodyBytes,
-          limit_name: 'collector_max_body_bytes',
-        }),
-      );
-    });
+  const raw = rawBody(opts.maxBodyBytes);
 
   router.post('/v1/events', checkContentType, raw, async (req: Request, res: Response) => {
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -83,8 +73,23 @@ export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = 
   }
 }
 
+/** Reads the body as bytes, up to the collector's limit (413 body_too_large beyond it). */
+export function rawBody(maxBodyBytes: number) {
+  const readBody = express.raw({ type: () => true, limit: maxBodyBytes });
+  return (req: Request, res: Response, next: (err?: unknown) => void): void =>
+    readBody(req, res, (err?: unknown) => {
+      if ((err as { type?: unknown } | undefined)?.type !== 'entity.too.large') return next(err);
+      next(
+        new CollectorError(413, 'body_too_large', `the request body is larger than the limit of ${maxBodyBytes} bytes (collector_max_body_bytes); send fewer events per request`, {}, {
+          limit: maxBodyBytes,
+          limit_name: 'collector_max_body_bytes',
+        }),
+      );
+    });
+}
+
 /** Every failure to hand a request over is a 503 with Retry-After: the producer must send it again. */
-function unavailable(err: unknown): CollectorError {
+export function unavailable(err: unknown): CollectorError {
   const code = (err as { code?: unknown }).code;
   const message = (err as Error).message;
   if (code === 'overloaded' || code === 'producer_backpressure') {
@@ -98,7 +103,7 @@ function unavailable(err: unknown): CollectorError {
   return new CollectorError(503, 'store_unavailable', `events could not be stored, none was accepted: ${message}`, { 'Retry-After': '5' });
 }
 
-function mediaType(req: Request): string {
+export function mediaType(req: Request): string {
   return (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 }
 

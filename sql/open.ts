@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { ClickHouseWarehouse } from './clickhouse/adapter.ts';
 import { describeTarget, parseClickHouseUrl, type ClickHouseTarget } from './clickhouse/client.ts';
 import { DuckDbWarehouse } from './duckdb/adapter.ts';
-import type { NamedWriter, Warehouse } from './warehouse.ts';
+import type { DerivedRetractor, NamedWriter, Warehouse } from './warehouse.ts';
 
 /** Where events are stored: a DuckDB file, or ClickHouse (a server, or chdb in-process). */
 export type StoreConfig = { kind: 'duckdb'; path: string } | { kind: 'clickhouse'; target: ClickHouseTarget };
@@ -29,6 +29,6 @@ export function describeStore(store: StoreConfig): string {
 }
 
 /** Opens the configured warehouse (not yet migrated). */
-export async function openWarehouse(store: StoreConfig): Promise<Warehouse & NamedWriter> {
+export async function openWarehouse(store: StoreConfig): Promise<Warehouse & NamedWriter & DerivedRetractor> {
   return store.kind === 'duckdb' ? DuckDbWarehouse.open(store.path) : ClickHouseWarehouse.open(store.target);
 }

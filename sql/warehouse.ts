@@ -99,6 +99,19 @@ export interface NamedWriter {
   writeNamed(names: readonly string[], params: QueryParams): Promise<void>;
 }
 
+/**
+ * What the cart snapshots' ingest (ingest/snapshots/ingest.ts) needs besides named reads and writes: taking
+ * back events derived from a cart's snapshots that its snapshots no longer give (a late snapshot changed
+ * the diff of its span).
+ */
+export interface DerivedRetractor {
+  /**
+   * Deletes those of the cart's snapshot-derived events (source 'cart-snapshot') whose ids are given, and
+   * folds the cart again from the events that remain. Resolves once durable; returns how many were deleted.
+   */
+  retractDerived(cartId: string, eventIds: readonly string[]): Promise<number>;
+}
+
 export interface TimeRange {
   fromMs: number;
   toMs: number;

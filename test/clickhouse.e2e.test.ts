@@ -4,18 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AS_OF, shopEvents, T0 } from './fixtures/shop.ts';
 import { startCarrello } from './support/process.ts';
+import { clickHouseStoreArg } from './support/tempClickHouse.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'carrello-chdb-e2e-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `chdb:PATH` in a folder of this test; or, when CLICKHOUSE_URL names a server, a database of its own there. */
-function store(): string {
-  const url = process.env.CLICKHOUSE_URL;
-  if (!url) return `chdb:${join(dir, 'chdb')}`;
-  const u = new URL(url);
-  u.pathname = `/carrello_e2e_${process.pid}_${Date.now()}`;
-  return u.toString();
-}
+const store = () => clickHouseStoreArg(dir, 'e2e');
 
 describe('carrello start on ClickHouse', () => {
   it('answers from ClickHouse, keeps what it acknowledged through a SIGKILL, and serves it after a restart', async () => {

@@ -4,7 +4,7 @@ import { finished } from 'node:stream/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { migrations, query, statements, views } from '../loader.ts';
 import { readModelLag, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
-import type { Columns, EventExport, ExportFormat, ExportOptions, NamedWriter, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
+import type { Columns, DerivedRetractor, EventExport, ExportFormat, ExportOptions, NamedWriter, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
 import { forgetParams, type ForgetOptions } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget, type RawInsert } from './client.ts';
 import { ClickHouseSandbox } from './sandbox/sandbox.ts';
@@ -48,7 +48,7 @@ export function readsFolds(sql: string): boolean {
  * 3. events is a ReplacingMergeTree on (cart_id, event_id) and every read uses FINAL, so copies that
  *    slip past both (two workers writing differently cut batches at once) never count twice.
  */
-export class ClickHouseWarehouse implements Warehouse, NamedWriter {
+export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetractor {
   readonly engine = 'clickhouse' as const;
   private readonly writeLock = new Mutex();
   private readonly foldLock = new Mutex();
@@ -383,22 +383,43 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter {
       };
       if (opts.dryRun) return counts;
       const carts = (await this.rows(query('clickhouse', 'forget_carts'), params)).map((r) => String(r.cart_id));
-      for (const name of ['forget_events', 'forget_rejected']) {
+      for (const name of ['forget_events', 'forget_rejected', 'forget_snapshots']) {
         await this.client.command({ query: query('clickhouse', name), query_params: params, clickhouse_settings: { mutations_sync: '2' } });
       }
-      for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
-        const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
-        for (const name of ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans', 'forget_lifecycle']) {
-          for (const sql of statements(query('clickhouse', name))) {
-            await this.client.command({ query: sql, query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
-          }
-        }
-        // The chunk's spans again from the events that remain, once their old ones are gone.
-        await this.client.command({ query: query('clickhouse', 'refill_spans'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
-      }
-      await this.foldCarts(carts);
+      await this.refoldAfterDelete(carts, ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans', 'forget_lifecycle']);
       return counts;
     })));
+  }
+
+  /**
+   * Deletes snapshot-derived events of one cart (a mutation, waited for), then its kept folds, lines,
+   * orders and span, and keeps them again from the events that remain, as the right to erasure does.
+   * The cart's lifecycle announcements stay: they were true of what was known when they were made.
+   */
+  retractDerived(cartId: string, eventIds: readonly string[]): Promise<number> {
+    if (eventIds.length === 0) return Promise.resolve(0);
+    return this.writeLock.run(() => this.foldLock.run(() => this.writingFolds(async () => {
+      const params = { cart_id: cartId, event_ids: eventIds };
+      const [row] = await this.rows(query('clickhouse', 'retract_count'), params);
+      await this.client.command({ query: query('clickhouse', 'retract_events'), query_params: params, clickhouse_settings: { mutations_sync: '2' } });
+      await this.refoldAfterDelete([cartId], ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans']);
+      return Number(row?.n ?? 0);
+    })));
+  }
+
+  /** After events of these carts were deleted: their kept rows go (the named mutations), then are kept again. */
+  private async refoldAfterDelete(carts: readonly string[], forget: readonly string[]): Promise<void> {
+    for (let i = 0; i < carts.length; i += LOOKUP_CHUNK) {
+      const chunk = { carts: carts.slice(i, i + LOOKUP_CHUNK) };
+      for (const name of forget) {
+        for (const sql of statements(query('clickhouse', name))) {
+          await this.client.command({ query: sql, query_params: chunk, clickhouse_settings: { mutations_sync: '2' } });
+        }
+      }
+      // The chunk's spans again from the events that remain, once their old ones are gone.
+      await this.client.command({ query: query('clickhouse', 'refill_spans'), query_params: chunk, clickhouse_settings: FOLD_SETTINGS });
+    }
+    await this.foldCarts(carts);
   }
 
   async close(): Promise<void> {

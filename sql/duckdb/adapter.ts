@@ -10,6 +10,7 @@ import type {
   ExportFormat,
   ExportOptions,
   NamedWriter,
+  DerivedRetractor,
   QueryParams,
   ReadOnlyLimits,
   ReadOnlyResult,
@@ -28,7 +29,7 @@ export class StoreLockedError extends Error {
   readonly code = 'store_locked';
 }
 
-export class DuckDbWarehouse implements Warehouse, NamedWriter {
+export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor {
   readonly engine = 'duckdb' as const;
   private readonly writeLock = new Mutex();
   /** New events not yet folded into cart_replay; the next read query refreshes it first. */
@@ -180,6 +181,7 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter {
         const carts = await this.writer.runAndReadAll('SELECT count(*)::INT AS n FROM forget_carts');
         const deleted = await this.writer.run(query('duckdb', 'forget_events'), p);
         const rejected = await this.writer.run(query('duckdb', 'forget_rejected'), { needle_hex: jsonStringHex(customerId) });
+        await this.writer.run(query('duckdb', 'forget_snapshots'), p);
         await this.writer.run(query('duckdb', 'forget_replay'));
         // What webhook delivery keeps of the carts' announcements goes first: it is found through them.
         await this.writer.run(query('duckdb', 'forget_lifecycle'));
@@ -207,6 +209,27 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter {
 
   refreshDerived(): Promise<void> {
     return this.refreshReplay();
+  }
+
+  /**
+   * Deletes snapshot-derived events of one cart and its folds in one transaction, as the right to erasure
+   * does (the same statements), and marks the cart to be folded again from the events that remain.
+   */
+  async retractDerived(cartId: string, eventIds: readonly string[]): Promise<number> {
+    if (eventIds.length === 0) return 0;
+    return this.writeLock.run(async () => {
+      let deleted = 0;
+      await this.inTransaction(async () => {
+        await this.writer.run(query('duckdb', 'retract_carts'), { cart_id: cartId });
+        deleted = (await this.writer.run(query('duckdb', 'retract_events'), { cart_id: cartId, event_ids: JSON.stringify(eventIds) })).rowsChanged;
+        await this.writer.run(query('duckdb', 'forget_replay'));
+        await this.writer.run(query('duckdb', 'product_model_apply'));
+        await this.writer.run(query('duckdb', 'forget_mark_dirty'));
+        await this.writer.run('DROP TABLE forget_carts');
+      });
+      this.replayDirty = true;
+      return deleted;
+    });
   }
 
   writeNamed(names: readonly string[], params: QueryParams): Promise<void> {

@@ -46,6 +46,18 @@ export function tempClickHouseTarget(label: string): ClickHouseTarget {
   return { kind: 'chdb', path: chdbPath(), database };
 }
 
+/**
+ * The `--store` of a carrello process under test: `chdb:PATH` in the test's folder `dir`; or, when
+ * CLICKHOUSE_URL names a server, a database of its own there (`carrello_<label>_…`).
+ */
+export function clickHouseStoreArg(dir: string, label: string): string {
+  const url = process.env.CLICKHOUSE_URL;
+  if (!url) return `chdb:${join(dir, 'chdb')}`;
+  const u = new URL(url);
+  u.pathname = `/carrello_${label}_${process.pid}_${Date.now()}`;
+  return u.toString();
+}
+
 /** A migrated ClickHouse warehouse in a database of its own, dropped on cleanup. */
 export async function tempClickHouse(label = 't'): Promise<{ warehouse: ClickHouseWarehouse; target: ClickHouseTarget; cleanup: () => Promise<void> }> {
   const target = tempClickHouseTarget(label);
