@@ -56,7 +56,8 @@ export function snapshotsRouter(ingest: SnapshotIngest, opts: CollectorOptions):
 
   function checkContentType(req: Request, _res: Response, next: () => void): void {
     const type = mediaType(req);
-    if (JSON_TYPES.includes(type) || NDJSON_TYPES.includes(type)) return next();
+    // Not text/plain: that is the browser's way in for events only; snapshots come from servers.
+    if ((type !== 'text/plain' && JSON_TYPES.includes(type)) || NDJSON_TYPES.includes(type)) return next();
     throw new CollectorError(415, 'unsupported_media_type', `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json or application/x-ndjson`);
   }
 }
