@@ -143,7 +143,7 @@ function allCommands(c: Command): Command[] {
 
 async function startCommand(values: CommandValues): Promise<number> {
   const config = parseConfig({ ...values, demo: values.demo === true }, process.env);
-  const log = createLogger(config.log_level);
+  const log = createLogger(config.log_level, 'carrello', config.log_format);
   // Node ends the process on an unhandled rejection. Every stream path settles its own promises (an
   // export dropped at any moment is tested on both engines), so one reaching here is a bug; but dying of
   // it would drop every other client's request and the events the in-process queue holds, for a promise

@@ -57,6 +57,8 @@ export const Config = z.object({
   demo_seed: z.string().default('carrello-demo'),
   /** pino level (env LOG_LEVEL). */
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** auto: readable lines on a terminal, JSON lines otherwise; json or pretty to choose. */
+  log_format: z.enum(['auto', 'json', 'pretty']).default('auto'),
   batch_max_events: num(5_000),
   batch_max_wait_ms: num(20),
   ingest_max_pending: num(100_000),
@@ -197,6 +199,7 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
     demo_live_events_per_second: env.CARRELLO_DEMO_LIVE_RATE,
     demo_seed: flags.seed ?? env.CARRELLO_DEMO_SEED,
     log_level: env.LOG_LEVEL,
+    log_format: env.CARRELLO_LOG_FORMAT,
     batch_max_events: env.CARRELLO_BATCH_MAX_EVENTS,
     batch_max_wait_ms: env.CARRELLO_BATCH_MAX_WAIT_MS,
     ingest_max_pending: env.CARRELLO_INGEST_MAX_PENDING,

@@ -22,7 +22,7 @@ const STOP_GRACE_MS = 20_000;
 export async function ingestCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
   const config = parseConfig({ ...values, port: undefined, 'worker-port': values.port }, env);
   if (!config.kafka_brokers) throw new ConfigError('kafka_brokers: carrello ingest needs KAFKA_BROKERS (or --brokers host:port,...)');
-  const log = createLogger(config.log_level);
+  const log = createLogger(config.log_level, 'carrello', config.log_format);
   const metrics = createMetrics();
   const warehouse = await openWarehouse(config.store);
   const applied = await warehouse.migrate();

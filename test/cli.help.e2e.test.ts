@@ -1,5 +1,7 @@
 /** The command line's help, suggestions and exit codes (docs/operations.md, "Exit codes and failures"). */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -48,4 +50,31 @@ describe('carrello --help, per command, with suggestions and exit codes', () => 
     const missing = await cli('forget', '--store');
     expect([missing.code, missing.stderr.split('\n')[0]]).toEqual([2, "carrello: option '--store <url>' argument missing"]);
   });
+});
+
+describe('logs', () => {
+  it('are readable lines with CARRELLO_LOG_FORMAT=pretty (the default on a terminal), JSON lines otherwise', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'carrello-logs-'));
+    const firstLines = (format: string) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, [BIN, 'start', '--no-demo', '--port', '0', '--store', `duckdb:${join(dir, `${format}.duckdb`)}`], {
+          env: { ...process.env, CARRELLO_LOG_FORMAT: format, LOG_LEVEL: 'info' },
+        });
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('carrello is listening')) child.kill('SIGTERM');
+        });
+        child.on('exit', () => resolve(out));
+        child.on('error', reject);
+      });
+    try {
+      const pretty = (await firstLines('pretty')).split('\n').find((l) => l.includes('carrello is listening'))!;
+      expect(pretty).toMatch(/^\[\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z\] .*INFO.*: .*carrello is listening on http:\/\/127\.0\.0\.1:\d+/);
+      const json = (await firstLines('json')).split('\n').find((l) => l.includes('carrello is listening'))!;
+      expect(JSON.parse(json)).toMatchObject({ level: 'info', service: 'carrello', msg: expect.stringMatching(/^carrello is listening on /) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
