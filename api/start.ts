@@ -165,7 +165,13 @@ async function runDemo(config: Config, ingress: EventIngress, warehouse: Warehou
   if (existing === 0) {
     log.info({ days: config.demo_days, carts_per_day: config.demo_carts_per_day }, 'demo: loading simulated history');
     const t0 = Date.now();
-    const sent = await backfill(sim, now, sink, { chunk: 5_000 });
+    // A progress line on a terminal (stderr, rewritten in place); nothing of it in a log file.
+    const tty = process.stderr.isTTY === true;
+    const sent = await backfill(sim, now, sink, {
+      chunk: 5_000,
+      onProgress: tty ? (p) => process.stderr.write(`\rdemo: ${p.sent.toLocaleString('en')} events, simulated up to ${new Date(p.simulatedAt).toISOString()}`) : undefined,
+    });
+    if (tty) process.stderr.write('\n');
     log.info({ events: sent, ms: Date.now() - t0 }, 'demo: history loaded');
   } else {
     log.info({ events_stored: existing }, 'demo: store already holds events; continuing with live traffic only');
