@@ -4,6 +4,7 @@ import type { NamedWriter, QueryParams, Warehouse } from '../sql/warehouse.ts';
 import { announcementsAfter } from './log.ts';
 import type { WireAnnouncement } from './wire.ts';
 import { signDelivery } from './signature.ts';
+import { sleep as abortableSleep } from '../ingest/sleep.ts';
 
 /**
  * Webhook delivery of the announcement log (docs/lifecycle.md): each endpoint takes the log in seq order,
@@ -74,11 +75,8 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const signal = deps.signal;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-    });
+  // The shared sleep removes its abort listener when the wait ends: a long run of retries leaves none behind.
+  const sleep = (ms: number) => (signal ? abortableSleep(ms, signal) : new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const run: DeliveryRun = { delivered: 0, deadLettered: 0, suppressed: {} };
   // Suppressed announcements move the position without a write of their own: it is written with the next
   // send's, or once at the end of the page (a restart before that evaluates them again, which only ever

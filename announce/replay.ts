@@ -2,6 +2,7 @@ import { toInt } from '../projections/rows.ts';
 import type { NamedWriter, QueryParams, Warehouse } from '../sql/warehouse.ts';
 import { backoff, send, suppression, type DeliveryDeps, type DeliverySettings, type Endpoint, type Suppression } from './deliver.ts';
 import type { WireAnnouncement } from './wire.ts';
+import { sleep } from '../ingest/sleep.ts';
 
 /**
  * Replays of webhook dead letters (docs/lifecycle.md, "Replaying dead letters"). An operator's request is
@@ -134,8 +135,5 @@ async function sendWithAttempts(endpoint: Endpoint, a: WireAnnouncement, s: Deli
 }
 
 function abortableSleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
+  return signal ? sleep(ms, signal) : new Promise<void>((resolve) => setTimeout(resolve, ms));
 }
