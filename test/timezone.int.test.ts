@@ -100,6 +100,9 @@ describe.each(lifecycleEngines('timezone'))('local days on %s', (_engine, open) 
       expect([rel.from, rel.to, rel.funnel[0]!.carts]).toEqual(['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z', 2]);
       const yesterday = await get('from=yesterday&to=today&as_of=2026-10-26T11:00:00Z');
       expect(yesterday.from).toBe('2026-10-24T22:00:00.000Z');
+      // The raw export takes the same forms: Rome's 25-hour 10-25 holds A2's and A3's events.
+      const exported = await (await fetch(`${served.url}/v1/export/events?from=2026-10-25&to=2026-10-26`)).text();
+      expect(exported.trim().split('\n').map((l) => (JSON.parse(l) as { cart_id: string }).cart_id)).toEqual(['A2', 'A3']);
       // A zone that does not exist, and a date that does not: 400 naming the parameter.
       const bad = await fetch(`${served.url}/v1/funnels/abandonment?tz=Europe/Atlantis`);
       expect([bad.status, JSON.stringify(await bad.json())]).toEqual([400, expect.stringContaining('tz')]);

@@ -2,14 +2,14 @@ import { pipeline } from 'node:stream/promises';
 import { Gauge } from 'prom-client';
 import { z } from 'zod';
 import { Gate } from '../http/gate.ts';
-import { DAY_MS, instant, isoMs } from '../http/params.ts';
+import { DAY_MS, isoMs, resolveTime, timeZone, when } from '../http/params.ts';
 import { defineRoute } from '../http/route.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
 
 const EXTENSIONS = { ndjson: 'ndjson', arrow: 'arrows', parquet: 'parquet' } as const;
 
-export function exportRoutes({ warehouse, limits, metrics }: RouteDeps) {
+export function exportRoutes({ warehouse, limits, metrics, timezone = 'UTC' }: RouteDeps) {
   const slots = new Gate(limits.export.maxConcurrent, 'too_many_exports', 'exports', {
     max: limits.export.maxPerKey,
     code: 'too_many_exports_for_key',
@@ -42,13 +42,16 @@ export function exportRoutes({ warehouse, limits, metrics }: RouteDeps) {
       roles: ['data', 'admin'],
       contentTypes: ['application/x-ndjson', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet'],
       query: z.object({
-        from: instant.optional().describe('start of the range, inclusive, by occurred_at (default: to − 24 h)'),
-        to: instant.optional().describe('end of the range, exclusive (default: now)'),
+        from: when.optional().describe('start of the range, inclusive, by occurred_at (default: to − 24 h): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
+        to: when.optional().describe('end of the range, exclusive (default: now): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
+        tz: timeZone.optional(),
         format: z.enum(['ndjson', 'arrow', 'parquet']).default('ndjson').describe('ndjson (default), arrow (IPC stream) or parquet'),
       }),
       async handler({ query }, req, res) {
-        const to = query.to ?? Date.now();
-        const from = query.from ?? to - DAY_MS;
+        const now = Date.now();
+        const tz = query.tz ?? timezone;
+        const to = query.to === undefined ? now : resolveTime(query.to, tz, now);
+        const from = query.from === undefined ? to - DAY_MS : resolveTime(query.from, tz, now);
         if (from >= to) throw new ApiError(400, 'invalid_range', `from (${isoMs(from)}) must be before to (${isoMs(to)})`, { from: isoMs(from), to: isoMs(to) });
         const leave = slots.enter(req.apiKey?.id ?? req.ip ?? '');
         // One signal stops the engine and the transfer, whoever ends the export: the client going away
