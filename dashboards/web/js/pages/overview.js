@@ -86,7 +86,8 @@ export async function render(root, ctx) {
     yAxis: [{ type: 'value', name: 'abandoned value' }, { type: 'value', name: 'rate', max: 1, axisLabel: { formatter: (v) => pct(v) } }, { type: 'value', show: false, minInterval: 1 }],
     series: [
       ...currencies.map((cur, i) => ({
-        name: `abandoned ${cur}`, type: 'bar', stack: 'value', itemStyle: { color: PALETTE[(i + 1) % PALETTE.length] },
+        // One bar per currency, side by side: amounts of different currencies are never stacked into one sum.
+        name: `abandoned ${cur}`, type: 'bar', itemStyle: { color: PALETTE[(i + 1) % PALETTE.length] },
         data: days.map((d) => toMajor(d.abandoned.value_by_currency.find((v) => v.currency === cur)?.value_minor ?? 0, cur)),
         tooltip: { valueFormatter: (v) => moneyMajor(v, cur) },
       })),
