@@ -72,8 +72,8 @@ describe('a 7-day window on a store of four months reads the partition of its mo
   });
 
   it.each([
-    ['abandonment', 'cart_folds', { breakdown: 'none' }],
-    ['removal', 'cart_line_folds', { group: 'product', breakdown: 'none', item: '' }],
+    ['abandonment', 'cart_folds', { breakdown: 'none', tz: 'UTC' }],
+    ['removal', 'cart_line_folds', { group: 'product', breakdown: 'none', item: '', tz: 'UTC' }],
     ['quantity', 'cart_line_folds', { group: 'category' }],
   ])('%s reads of %s the parts of March only', async (name, table, extra) => {
     const held = await parts(w, table);
