@@ -1,5 +1,6 @@
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_BREAKDOWN_VALUES, OTHER } from './funnels/definition.ts';
+import { currencyColumns } from './currencyColumns.ts';
 import { addValues } from './replay.ts';
 import { toInt, toNumOrNull, toStr } from './rows.ts';
 
@@ -72,6 +73,7 @@ export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow,
     }
   }
   const breakdownRows = breakdown === 'none' ? [] : capped(breakdown, [...groups.values()]);
+  const abandonedValue = currencyColumns('abandoned_value_minor', [total.abandoned_value]);
   return {
     json: {
       ...header(w),
@@ -85,7 +87,7 @@ export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow,
         ...Object.fromEntries(ABANDONMENT_COUNTS.map((c) => [c, g[c]])),
         conversion_rate: ratio(g.ordered, g.started),
         abandonment_rate: ratio(g.abandoned, g.started),
-        abandoned_value: g.abandoned_value.map((v) => `${v.value_minor} ${v.currency}`).join('; '),
+        ...abandonedValue(g.abandoned_value),
       })),
     },
   };

@@ -1,6 +1,7 @@
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_BREAKDOWN_VALUES } from './funnels/definition.ts';
 import { toInt, toIntOrNull, toNumOrNull, toStr } from './rows.ts';
+import { currencyColumns } from './currencyColumns.ts';
 
 /**
  * The recovery report for campaign managers (GET /v1/funnels/recovery; docs/metrics.md, "Recovery report"):
@@ -104,7 +105,7 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
     by_channel: breakdown('channel'),
     by_campaign: byCampaign,
   };
-  return { json, table: { columns: [...COLUMNS], rows: tableRows(all, list) } };
+  return { json, table: tableRows(all, list) };
 }
 
 function groupView(g: Group & { value: string }) {
@@ -124,12 +125,14 @@ function groupView(g: Group & { value: string }) {
 
 const COLUMNS = [
   'breakdown', 'value', 'abandoned', 'announced', 'reactivated', 'recovered', 'via_other_cart', 'recovery_rate',
-  'median_ms_since_abandoned', 'abandoned_value', 'recovered_value',
+  'median_ms_since_abandoned',
 ] as const;
 
-/** CSV and Arrow: the totals, then one row per breakdown value; amounts as "value currency; …", one per currency. */
+/** CSV and Arrow: the totals, then one row per breakdown value; amounts in one column per currency. */
 function tableRows(all: Group, list: (dim: Dim) => (Group & { value: string })[]) {
-  const amounts = (vs: CurrencyValue[]) => vs.map((v) => `${v.value_minor} ${v.currency}`).join('; ');
+  const abandonedValue = currencyColumns('abandoned_value_minor', [all.abandoned_value]);
+  const recoveredValue = currencyColumns('recovered_value_minor', [all.recovered_value]);
+  const columns = [...COLUMNS, ...Object.keys(abandonedValue([])), ...Object.keys(recoveredValue([]))];
   const row = (breakdown: Dim, g: Group & { value: string }) => ({
     breakdown,
     value: g.value,
@@ -141,8 +144,8 @@ function tableRows(all: Group, list: (dim: Dim) => (Group & { value: string })[]
     via_other_cart: g.via_other_cart,
     recovery_rate: breakdown === 'campaign' ? null : ratio(g.recovered, g.episodes),
     median_ms_since_abandoned: g.median_ms_since_abandoned,
-    abandoned_value: breakdown === 'campaign' ? null : amounts(g.abandoned_value),
-    recovered_value: amounts(g.recovered_value),
+    ...abandonedValue(breakdown === 'campaign' ? null : g.abandoned_value),
+    ...recoveredValue(g.recovered_value),
   });
-  return [row('all', { ...all, value: 'all' }), ...(['stage', 'channel', 'announced', 'campaign'] as const).flatMap((d) => list(d).map((g) => row(d, g)))];
+  return { columns, rows: [row('all', { ...all, value: 'all' }), ...(['stage', 'channel', 'announced', 'campaign'] as const).flatMap((d) => list(d).map((g) => row(d, g)))] };
 }

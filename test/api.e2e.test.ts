@@ -44,7 +44,9 @@ describe('read API', () => {
     const csv = await get(`/v1/funnels/abandonment?${range}&breakdown=channel&format=csv`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\n');
-    expect(lines[0]).toBe('key,started,checkout_started,ordered,abandoned,abandoned_at_cart,abandoned_at_checkout,open,emptied,recovered,anomalies,conversion_rate,abandonment_rate,abandoned_value');
+    expect(lines[0]).toBe('key,started,checkout_started,ordered,abandoned,abandoned_at_cart,abandoned_at_checkout,open,emptied,recovered,anomalies,conversion_rate,abandonment_rate,abandoned_value_minor_CHF,abandoned_value_minor_EUR');
+    // One column per currency, never one cell adding or listing them: store's E is CHF; web's C and H (4,990 + 2,599) EUR.
+    expect(lines.slice(1).map((l) => l.split(',').slice(-2).join(','))).toEqual(['0,15598', '0,1497', '3316,0', '0,7589']);
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['app,2,1,1', 'marketplace,1,0,0', 'store,1,0,0', 'web,6,3,2']);
 
     const arrow = await get(`/v1/funnels/abandonment?${range}&breakdown=channel`, { accept: 'application/vnd.apache.arrow.stream' });

@@ -87,8 +87,8 @@ describe('the recovery page', () => {
     expect(await page.locator('#unsettled').count()).toBe(0);
     const csv = await (await fetch(`${served.url}/v1/funnels/recovery?${RANGE}&format=csv`)).text();
     expect(csv.split('\n').slice(0, 2)).toEqual([
-      'breakdown,value,abandoned,announced,reactivated,recovered,via_other_cart,recovery_rate,median_ms_since_abandoned,abandoned_value,recovered_value',
-      'all,all,6,1,2,2,1,0.3333333333333333,383250000,3316 CHF; 26283 EUR,13498 EUR',
+      'breakdown,value,abandoned,announced,reactivated,recovered,via_other_cart,recovery_rate,median_ms_since_abandoned,abandoned_value_minor_CHF,abandoned_value_minor_EUR,recovered_value_minor_EUR',
+      'all,all,6,1,2,2,1,0.3333333333333333,383250000,3316,26283,13498',
     ]);
     const arrow = await fetch(`${served.url}/v1/funnels/recovery?${RANGE}&format=arrow`);
     expect(arrow.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
