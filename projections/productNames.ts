@@ -1,0 +1,30 @@
+import type { Warehouse } from '../sql/warehouse.ts';
+import { toStr } from './rows.ts';
+
+export interface ProductLabel {
+  product_name: string | null;
+  category: string | null;
+}
+
+/**
+ * The products' names and categories as every answer shows them (docs/metrics.md, "Product names"): the
+ * catalogue's when it has the product, else those of the product's latest event at or before as_of that
+ * carries one, across all carts. For answers folded here rather than in SQL (a cart, its timeline).
+ */
+export async function productNames(warehouse: Warehouse, productIds: Iterable<string>, asOfMs: number): Promise<Map<string, ProductLabel>> {
+  const ids = [...new Set(productIds)];
+  const names = new Map<string, ProductLabel>();
+  if (ids.length === 0) return names;
+  for (const r of await warehouse.query('product_names', { as_of_ms: asOfMs, product_ids: JSON.stringify(ids) })) {
+    names.set(toStr(r.product_id), { product_name: (r.product_name as string | null) ?? null, category: (r.category as string | null) ?? null });
+  }
+  return names;
+}
+
+/** Lines (of a fold of events) with the products' names instead of those their own events carried. */
+export function labelled<L extends { product_id: string } & ProductLabel>(lines: readonly L[], names: ReadonlyMap<string, ProductLabel>): L[] {
+  return lines.map((l) => {
+    const label = names.get(l.product_id);
+    return label === undefined ? l : { ...l, product_name: label.product_name, category: label.category };
+  });
+}
