@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from './config.ts';
 import { dlqCommand } from './dlqCommand.ts';
 import { forgetCommand } from './forgetCommand.ts';
 import { ingestCommand } from './ingestCommand.ts';
+import { productsCommand } from './productsCommand.ts';
 import { rebuildCommand } from './rebuildCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
@@ -43,6 +44,11 @@ Usage:
   carrello rebuild [--store duckdb:PATH|clickhouse://...|chdb:PATH]
       Rebuilds the read models (cart and line models, per-event replay) from the stored events and prints
       {"carts":N,"lines":N} (a DuckDB file must not be in use by another process; DuckDB only for now).
+  carrello products load FILE.csv [--store duckdb:PATH|clickhouse://...|chdb:PATH]
+      Upserts the file's products into the catalogue (a header row: id, name, category, brand, url, image_url,
+      price_minor, currency, updated_at; id and name required), as PUT /v1/products does: answers name products
+      by it. One invalid row refuses the file. Prints {"received":N,"products":N}. On a DuckDB file, with
+      carrello start stopped (while it runs: PUT /v1/products).
   carrello help
 
 Every command but start and ingest refuses a store that does not exist. A failure prints one line,
@@ -59,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'forget') return forgetCommand(rest, process.env);
   if (command === 'rebuild') return rebuildCommand(rest, process.env);
   if (command === 'webhooks') return webhooksCommand(rest, process.env);
+  if (command === 'products') return productsCommand(rest, process.env);
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(`${HELP}\n`);
     return command === undefined ? 1 : 0;

@@ -1,4 +1,5 @@
 import type { Warehouse } from '../sql/warehouse.ts';
+import type { Announcement } from './lifecycle.ts';
 import { toStr } from './rows.ts';
 
 export interface ProductLabel {
@@ -27,4 +28,24 @@ export function labelled<L extends { product_id: string } & ProductLabel>(lines:
     const label = names.get(l.product_id);
     return label === undefined ? l : { ...l, product_name: label.product_name, category: label.category };
   });
+}
+
+/**
+ * Announcements with the products' names (productNames) in an abandonment's lines and removed products,
+ * instead of those the cart's own events carried (the fold of projections/lifecycle.ts). The names are
+ * those as of `asOfMs`, the detection's watermark: an announcement is stored as first found, names included.
+ */
+export async function withProductNames(warehouse: Warehouse, announcements: readonly Announcement[], asOfMs: number): Promise<Announcement[]> {
+  const ids = announcements.flatMap((a) => (a.kind === 'cart.abandoned' ? [...a.lines, ...a.removed].map((l) => l.product_id) : []));
+  if (ids.length === 0) return [...announcements];
+  const names = await productNames(warehouse, ids, asOfMs);
+  return announcements.map((a) =>
+    a.kind !== 'cart.abandoned'
+      ? a
+      : {
+          ...a,
+          lines: labelled(a.lines, names),
+          removed: a.removed.map((r) => ({ ...r, product_name: names.get(r.product_id)?.product_name ?? r.product_name })),
+        },
+  );
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectAnnouncements, FIRST_DETECTION } from '../announce/detect.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { upsertProducts } from '../ingest/products.ts';
 import { quantityFunnel, removalFunnel, type AnalysisWindow } from '../projections/analyses.ts';
@@ -92,6 +93,16 @@ describe.each(Object.entries(stores))('product names on %s', (_engine, open) => 
     expect(before['removal categories']).toEqual([['(none)', 1], ['garden', 2]]);
     expect(before['cart A P1']).toEqual(['Hose', 'garden']);
     expect(before['timeline A']).toEqual(['P1:Hose', 'P2:null']);
+  });
+
+  it('names the products of a webhook payload (cart.abandoned lines) by the same rule, as of the detection', async () => {
+    // Given cart A abandoned on day 2, detected with the watermark at B's last event (day 3), after the rename
+    const found = await detectAnnouncements(store.warehouse, FIRST_DETECTION, { abandonAfterMs: DAY, recoveryWindowMs: 7 * DAY, latenessMs: 0, receivedMarginMs: 0, pageCarts: 100 });
+    const abandoned = found.announcements.filter((a) => a.kind === 'cart.abandoned');
+    // then its lines carry the new name, which cart A's own events never did.
+    expect(abandoned.map((a) => [a.cart_id, a.lines.map((l) => [l.product_id, l.product_name, l.category])])).toEqual([
+      ['A', [['P1', 'Hose 25 m', 'garden tools'], ['P2', null, null]]],
+    ]);
   });
 
   it("takes the catalogue's name and category wherever it has the product", async () => {

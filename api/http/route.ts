@@ -126,8 +126,9 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: 'query' | '
   if (result.success) return result.data;
   const errors = result.error.issues.map((i) => ({
     in: where,
-    field: i.code === 'unrecognized_keys' ? i.keys.join(',') : i.path.map(String).join('.'),
-    message: i.code === 'unrecognized_keys' ? `unknown parameter(s): ${i.keys.join(', ')}` : i.message,
+    // An unknown key is named where it is (`3.colour` in an array body), as any other field.
+    field: i.code === 'unrecognized_keys' ? [...i.path.map(String), i.keys.join(',')].join('.') : i.path.map(String).join('.'),
+    message: i.code === 'unrecognized_keys' ? `unknown ${where === 'body' ? 'field' : 'parameter'}(s): ${i.keys.join(', ')}` : i.message,
   }));
   const first = errors[0]!;
   throw new ApiError(400, 'invalid_request', `${where} ${first.field || '(body)'}: ${first.message}`, { errors });
