@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../sql/warehouse.ts';
 import type { AbandonedLine } from './lifecycle.ts';
+import { lineValue } from './replay.ts';
 import { toInt, toIntOrNull, toStr } from './rows.ts';
 
 export interface AudienceQuery {
@@ -119,8 +120,8 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
       category: (l.category as string | null) ?? null,
       quantity,
       unit_price_minor: unitPrice,
-      // Exact: the contract bounds a line's quantity × unit price to 10^15 (docs/metrics.md, "Money values").
-      value_minor: quantity * unitPrice,
+      // Saturated at 2^53 - 1 as every value (docs/metrics.md, "Money values").
+      value_minor: lineValue({ quantity, unit_price_minor: unitPrice }),
     });
   }
   const carts = rows.map((r) => ({

@@ -93,6 +93,14 @@ describe.each(Object.entries(stores))('product names on %s', (_engine, open) => 
     expect(before['removal categories']).toEqual([['(none)', 1], ['garden', 2]]);
     expect(before['cart A P1']).toEqual(['Hose', 'garden']);
     expect(before['timeline A']).toEqual(['P1:Hose', 'P2:null']);
+    // Between B's two events (day 3, 10:02), the new name was used by then and again after it: the
+    // names kept per product do not settle it, the events up to then do.
+    const between = await names(store.warehouse, Date.parse(day(3, '10:02')));
+    expect([between['removal P1'], between['audience A P1'], between['cart A P1']]).toEqual([
+      ['Hose 25 m', 'garden tools'],
+      ['Hose 25 m', 'garden tools'],
+      ['Hose 25 m', 'garden tools'],
+    ]);
   });
 
   it('names the products of a webhook payload (cart.abandoned lines) by the same rule, as of the detection', async () => {
