@@ -151,4 +151,14 @@ describe.each(Object.entries(stores))('product names on %s', (_engine, open) => 
     await upsertProducts(store.warehouse, [{ id: 'P9', name: 'Newer', category: 'x', updated_at: new Date(t + 2).toISOString() }, { id: 'P9', name: 'Older', updated_at: new Date(t + 1).toISOString() }], t);
     expect(await rows()).toEqual([{ name: 'Newer', category: 'x' }]);
   });
+
+  it('stores a large request whole, in several statements', async () => {
+    const many = Array.from({ length: 3_000 }, (_, i) => ({ id: `B${i}`, name: `Bulk product number ${i} with a name long enough to fill statements` }));
+    expect(await upsertProducts(store.warehouse, many, AS_OF)).toEqual({ received: 3_000, products: 3_000 });
+    const sql = "SELECT count() AS n, max(name) AS last FROM products WHERE id LIKE 'B%'";
+    const [row] = store.warehouse.engine === 'duckdb'
+      ? await (store.warehouse as unknown as { all(sql: string): Promise<Record<string, unknown>[]> }).all(sql.replace('count()', 'count(*)::INT'))
+      : await (store.warehouse as unknown as { rows(sql: string): Promise<Record<string, unknown>[]> }).rows(sql.replace('FROM products', 'FROM products FINAL'));
+    expect([Number(row!.n), row!.last]).toEqual([3_000, 'Bulk product number 999 with a name long enough to fill statements']);
+  });
 });
