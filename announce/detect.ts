@@ -1,6 +1,6 @@
 import { toCartEventRow, type CartEventRow } from '../projections/carts.ts';
 import { customerLifecycle, watermarkOf, type Announcement, type CartHistory } from '../projections/lifecycle.ts';
-import { withProductNames } from '../projections/productNames.ts';
+import { withCatalogueNames } from '../projections/productNames.ts';
 import { replayOrder } from '../projections/replay.ts';
 import { toIntOrNull, toStr } from '../projections/rows.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
@@ -94,8 +94,8 @@ export async function detectAnnouncements(
       const carts: CartHistory[] = group.filter((id) => byCart.has(id)).map((id) => ({ cartId: id, events: replayOrder(byCart.get(id)!) }));
       folded.push(...customerLifecycle(carts, watermark, rules));
     }
-    // Products named as every answer names them (docs/metrics.md, "Product names"), not by each cart's own events.
-    const found = await withProductNames(warehouse, folded, watermark);
+    // The catalogue's product names where it has them (docs/metrics.md, "Product names").
+    const found = await withCatalogueNames(warehouse, folded);
     looked += byCart.size;
     announcements.push(...found);
     if (onPage && found.length > 0) await onPage(found);

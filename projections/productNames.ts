@@ -31,21 +31,28 @@ export function labelled<L extends { product_id: string } & ProductLabel>(lines:
 }
 
 /**
- * Announcements with the products' names (productNames) in an abandonment's lines and removed products,
- * instead of those the cart's own events carried (the fold of projections/lifecycle.ts). The names are
- * those as of `asOfMs`, the detection's watermark: an announcement is stored as first found, names included.
+ * Announcements with the catalogue's names and categories (where it has the product and gives the field) in
+ * an abandonment's lines and removed products; otherwise those the cart's own events carried (the fold of
+ * projections/lifecycle.ts). Not the events' names across all carts, as answers take them: that costs a read
+ * of the product model at every detection (the detection suite took 3.6 times as long on both engines).
+ * An announcement is stored as first found, names included.
  */
-export async function withProductNames(warehouse: Warehouse, announcements: readonly Announcement[], asOfMs: number): Promise<Announcement[]> {
-  const ids = announcements.flatMap((a) => (a.kind === 'cart.abandoned' ? [...a.lines, ...a.removed].map((l) => l.product_id) : []));
+export async function withCatalogueNames(warehouse: Warehouse, announcements: readonly Announcement[]): Promise<Announcement[]> {
+  const ids = [...new Set(announcements.flatMap((a) => (a.kind === 'cart.abandoned' ? [...a.lines, ...a.removed].map((l) => l.product_id) : [])))];
   if (ids.length === 0) return [...announcements];
-  const names = await productNames(warehouse, ids, asOfMs);
+  const catalogue = new Map<string, ProductLabel>();
+  for (const r of await warehouse.query('catalogue_names', { product_ids: JSON.stringify(ids) })) {
+    catalogue.set(toStr(r.product_id), { product_name: toStr(r.product_name), category: (r.category as string | null) ?? null });
+  }
+  if (catalogue.size === 0) return [...announcements];
+  const name = (id: string, own: string | null) => catalogue.get(id)?.product_name ?? own;
   return announcements.map((a) =>
     a.kind !== 'cart.abandoned'
       ? a
       : {
           ...a,
-          lines: labelled(a.lines, names),
-          removed: a.removed.map((r) => ({ ...r, product_name: names.get(r.product_id)?.product_name ?? r.product_name })),
+          lines: a.lines.map((l) => ({ ...l, product_name: name(l.product_id, l.product_name), category: catalogue.get(l.product_id)?.category ?? l.category })),
+          removed: a.removed.map((r) => ({ ...r, product_name: name(r.product_id, r.product_name) })),
         },
   );
 }
