@@ -1,5 +1,6 @@
 import { toCartEventRow, type CartEventRow } from '../projections/carts.ts';
 import { customerLifecycle, watermarkOf, type Announcement, type CartHistory } from '../projections/lifecycle.ts';
+import { withCatalogueNames } from '../projections/productNames.ts';
 import { replayOrder } from '../projections/replay.ts';
 import { toIntOrNull, toStr } from '../projections/rows.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
@@ -88,11 +89,13 @@ export async function detectAnnouncements(
       if (events === undefined) byCart.set(id, (events = []));
       events.push(toCartEventRow(r));
     }
-    const found: Announcement[] = [];
+    const folded: Announcement[] = [];
     for (const group of page) {
       const carts: CartHistory[] = group.filter((id) => byCart.has(id)).map((id) => ({ cartId: id, events: replayOrder(byCart.get(id)!) }));
-      found.push(...customerLifecycle(carts, watermark, rules));
+      folded.push(...customerLifecycle(carts, watermark, rules));
     }
+    // The catalogue's product names where it has them (docs/metrics.md, "Product names").
+    const found = await withCatalogueNames(warehouse, folded);
     looked += byCart.size;
     announcements.push(...found);
     if (onPage && found.length > 0) await onPage(found);

@@ -4,6 +4,7 @@ import { ConfigError, parseConfig } from './config.ts';
 import { dlqCommand } from './dlqCommand.ts';
 import { forgetCommand } from './forgetCommand.ts';
 import { ingestCommand } from './ingestCommand.ts';
+import { productsCommand } from './productsCommand.ts';
 import { rebuildCommand } from './rebuildCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
@@ -91,6 +92,17 @@ function program(run: (name: string, values: CommandValues) => Promise<number>):
     ['--dry-run', 'count, delete nothing'],
     ['--store <url>', `the store: ${STORE}`],
   ]);
+  const products = root.command('products').description('the product catalogue (names, categories: docs/metrics.md)').showSuggestionAfterError(true);
+  products
+    .command('load')
+    .argument('<file>', 'a CSV file: a header row naming the columns (id and name required; category, brand, url, image_url, price_minor with currency, updated_at optional), then one product per row')
+    .summary('upserts a CSV file of products into the catalogue, as PUT /v1/products does')
+    .description('upserts a CSV file of products into the catalogue, as PUT /v1/products does\n\nEvery row is validated before any is stored: one invalid row refuses the file, naming its row and field. Prints the counts. A DuckDB file must not be open in another process (while carrello start runs, PUT /v1/products instead).')
+    .option('--store <url>', `the store: ${STORE}`)
+    .showSuggestionAfterError(true)
+    .action(async (file: string, _opts, c: Command) => {
+      exitCode = await run('products load', { ...valuesOf(c), file });
+    });
   add(root, 'rebuild', 'rebuilds the read models from the stored events', 'Cart and line models, per-event replay; prints {"carts":N,"lines":N} (a DuckDB file must not be in use by another process; DuckDB only for now).', [['--store <url>', `the store: ${STORE}`]]);
   return root;
 }
@@ -117,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
     if (name === 'simulate') return simulateCommand(values, process.env);
     if (name === 'forget') return forgetCommand(values, process.env);
     if (name === 'rebuild') return rebuildCommand(values, process.env);
+    if (name === 'products load') return productsCommand(values, process.env);
     throw new Error(`no command ${name}`);
   });
   for (const c of [root, ...allCommands(root)]) {

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import type { Warehouse } from '../sql/warehouse.ts';
+import type { AbandonedLine } from './lifecycle.ts';
+import { lineValue } from './replay.ts';
 import { toInt, toIntOrNull, toStr } from './rows.ts';
 
 export interface AudienceQuery {
@@ -58,6 +60,32 @@ const DAY_MS = 86_400_000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** Separates a cart's lines within one CSV cell. */
+const SEP = '; ';
+
+/**
+ * A cart's lines as table columns (CSV, Arrow) a campaign tool or a person reads: `lines`, one phrase per
+ * line (`Garden hose × 2 = 59.98 EUR`, the product id without a name), and the same lines' product ids,
+ * names, quantities and values in parallel cells, each separated by "; ". JSON keeps the lines as objects.
+ */
+export function lineColumns(lines: readonly AbandonedLine[], currency: string) {
+  return {
+    lines: lines.map((l) => `${l.product_name ?? l.product_id} × ${l.quantity} = ${major(l.value_minor, currency)} ${currency}`).join(SEP),
+    product_ids: lines.map((l) => l.product_id).join(SEP),
+    product_names: lines.map((l) => l.product_name ?? '').join(SEP),
+    quantities: lines.map((l) => l.quantity).join(SEP),
+    line_values_minor: lines.map((l) => l.value_minor).join(SEP),
+  };
+}
+
+/** Minor units as the currency's major units, exactly (2 decimals for EUR, 0 for JPY, 3 for KWD). */
+function major(minor: number, currency: string): string {
+  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  if (digits === 0) return String(minor);
+  const text = String(Math.abs(minor)).padStart(digits + 1, '0');
+  return `${minor < 0 ? '-' : ''}${text.slice(0, -digits)}.${text.slice(-digits)}`;
+}
+
 /**
  * Abandoned carts a campaign may target, oldest abandonment first, one page at a time. The cursor
  * lets a campaign tool fetch only carts abandoned since its last call.
@@ -80,16 +108,20 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
   // Every cart of the page was last active at or after the earliest of them: a bound the stores' indexes reach.
   const activeFrom = Math.min(...rows.map((r) => toInt(r.last_activity_at)));
   const lineRows = ids.length === 0 ? [] : await warehouse.query('audience_lines', { as_of_ms: q.as_of, cart_ids: JSON.stringify(ids), active_from_ms: activeFrom });
-  const lines = new Map<string, { product_id: string; product_name: string | null; category: string | null; quantity: number; unit_price_minor: number }[]>();
+  const lines = new Map<string, AbandonedLine[]>();
   for (const l of lineRows) {
     const id = toStr(l.cart_id);
     if (!lines.has(id)) lines.set(id, []);
+    const quantity = toInt(l.quantity);
+    const unitPrice = toInt(l.unit_price_minor);
     lines.get(id)!.push({
       product_id: toStr(l.product_id),
       product_name: (l.product_name as string | null) ?? null,
       category: (l.category as string | null) ?? null,
-      quantity: toInt(l.quantity),
-      unit_price_minor: toInt(l.unit_price_minor),
+      quantity,
+      unit_price_minor: unitPrice,
+      // Saturated at 2^53 - 1 as every value (docs/metrics.md, "Money values").
+      value_minor: lineValue({ quantity, unit_price_minor: unitPrice }),
     });
   }
   const carts = rows.map((r) => ({
@@ -127,7 +159,7 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
       carts,
     },
     table: {
-      rows: carts.map(({ lines: l, ...c }) => ({ ...c, lines: l.map((x) => `${x.product_id}x${x.quantity}`).join(' ') })),
+      rows: carts.map(({ lines: l, ...c }) => ({ ...c, ...lineColumns(l, c.currency) })),
     },
   };
 }

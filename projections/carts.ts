@@ -1,5 +1,6 @@
 import type { Row, Warehouse } from '../sql/warehouse.ts';
 import { cartValue, EMPTY_CART, evolve, lineValue, replayOrder, statusOf, type CartState, type ReplayEvent } from './replay.ts';
+import { labelled, productNames, type ProductLabel } from './productNames.ts';
 import { toInt, toIntOrNull, toStr } from './rows.ts';
 
 export interface CartEventRow extends ReplayEvent {
@@ -71,13 +72,21 @@ export interface CartView {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function viewOf(cartId: string, events: readonly CartEventRow[], state: CartState, asOfMs: number, abandonMs: number): CartView {
+/** The cart as of asOfMs; `names` are the products' (productNames), else each line's own events' latest. */
+export function viewOf(
+  cartId: string,
+  events: readonly CartEventRow[],
+  state: CartState,
+  asOfMs: number,
+  abandonMs: number,
+  names: ReadonlyMap<string, ProductLabel> = new Map(),
+): CartView {
   const { status, stage } = statusOf(state, asOfMs, abandonMs);
   const last = <K extends keyof CartEventRow>(k: K) => {
     for (let i = events.length - 1; i >= 0; i--) if (events[i]![k] !== null) return events[i]![k];
     return null;
   };
-  const lines = [...state.lines.values()]
+  const lines = labelled([...state.lines.values()], names)
     .sort((a, b) => (a.product_id < b.product_id ? -1 : 1))
     .map((l) => ({ ...l, value_minor: lineValue(l) }));
   return {
@@ -108,18 +117,24 @@ export function viewOf(cartId: string, events: readonly CartEventRow[], state: C
 export async function cartAsOf(warehouse: Warehouse, cartId: string, asOfMs: number, abandonMs: number): Promise<CartView | null> {
   const events = await cartEvents(warehouse, cartId, asOfMs);
   if (events.length === 0) return null;
-  return viewOf(cartId, events, events.reduce(evolve, EMPTY_CART), asOfMs, abandonMs);
+  return viewOf(cartId, events, events.reduce(evolve, EMPTY_CART), asOfMs, abandonMs, await namesOf(warehouse, events, asOfMs));
+}
+
+/** The names of the cart's products as of the answer's as_of (one name per product in an answer). */
+function namesOf(warehouse: Warehouse, events: readonly CartEventRow[], asOfMs: number): Promise<Map<string, ProductLabel>> {
+  return productNames(warehouse, events.flatMap((e) => (e.product_id === null ? [] : [e.product_id])), asOfMs);
 }
 
 /** Every event of the cart with the cart right after it: the cart's story. */
 export async function cartTimeline(warehouse: Warehouse, cartId: string, asOfMs: number, abandonMs: number) {
   const events = await cartEvents(warehouse, cartId, asOfMs);
   if (events.length === 0) return null;
+  const names = await namesOf(warehouse, events, asOfMs);
   let state = EMPTY_CART;
   const timeline = events.map((e, i) => {
     const before = state.anomalies;
     state = evolve(state, e);
-    const view = viewOf(cartId, events.slice(0, i + 1), state, e.occurred_at_ms, abandonMs);
+    const view = viewOf(cartId, events.slice(0, i + 1), state, e.occurred_at_ms, abandonMs, names);
     return {
       position: i + 1,
       event_id: e.event_id,
@@ -135,5 +150,5 @@ export async function cartTimeline(warehouse: Warehouse, cartId: string, asOfMs:
       after: { items: view.items, units: view.units, value_minor: view.value_minor, lines: view.lines },
     };
   });
-  return { cart: viewOf(cartId, events, state, asOfMs, abandonMs), timeline };
+  return { cart: viewOf(cartId, events, state, asOfMs, abandonMs, names), timeline };
 }

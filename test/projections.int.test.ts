@@ -219,7 +219,7 @@ describe('abandoned-cart audience', () => {
       ['E', 'cart', 3316, 'CHF', iso(at(7, '10:00'))],
     ]);
     expect(json.audience).toEqual({ carts: 2, value_by_currency: [{ currency: 'CHF', carts: 1, value_minor: 3316 }, { currency: 'EUR', carts: 1, value_minor: 1497 }] });
-    expect(json.carts[0]!.lines).toEqual([{ product_id: 'P2', product_name: 'Wood Screws', category: 'fasteners', quantity: 3, unit_price_minor: 499 }]);
+    expect(json.carts[0]!.lines).toEqual([{ product_id: 'P2', product_name: 'Wood Screws', category: 'fasteners', quantity: 3, unit_price_minor: 499, value_minor: 1497 }]);
     const any = (await abandonedCartAudience(warehouse, { ...base, consent: 'any' })).json;
     expect(any.carts.map((c) => c.cart_id)).toEqual(['C', 'G', 'H', 'E']);
     const checkout = (await abandonedCartAudience(warehouse, { ...base, consent: 'any', stage: 'checkout' })).json;

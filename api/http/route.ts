@@ -10,7 +10,7 @@ type AnyObject = z.ZodObject<z.ZodRawShape>;
 export type { Role };
 
 export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends AnyObject> {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'put';
   /** Express path, e.g. `/v1/carts/:cart_id`. */
   path: string;
   summary: string;
@@ -20,6 +20,10 @@ export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends A
   query?: Q;
   body?: B;
   params?: P;
+  /** The largest body taken (default 256 kB; beyond it 413 body_too_large). */
+  bodyBytes?: number;
+  /** The body may also come as NDJSON (application/x-ndjson): its lines are validated as a JSON array's items. */
+  ndjson?: boolean;
   /** The status of an answer (default 200; 202 for a request queued, done later). */
   status?: 200 | 202;
   /** Which representations the answer has (default json, csv, arrow when it returns a table). */
@@ -43,7 +47,8 @@ export function defineRoute<Q extends AnyObject = AnyObject, B extends z.ZodType
 export function mountRoutes(routes: readonly AnyRoute[]): Router {
   const router = express.Router();
   for (const route of routes) {
-    const handlers = route.method === 'post' ? [express.json({ limit: '256kb' })] : [];
+    const limit = route.bodyBytes ?? 256 * 1024;
+    const handlers = route.method === 'get' ? [] : [express.json({ limit }), ...(route.ndjson ? [express.text({ type: NDJSON_TYPES, limit })] : [])];
     router[route.method](route.path, ...handlers, async (req: Request, res: Response) => {
       authorize(req, route.roles, `call ${route.method.toUpperCase()} ${route.path}`);
       // Negotiated before any work: a format not offered is refused here, not after the query ran.
@@ -53,7 +58,10 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
       const { format: _format, ...negotiated } = req.query as Record<string, unknown>;
       const rawQuery = route.query?.shape.format ? req.query : negotiated;
       const query = parse(route.query, rawQuery, 'query');
-      const body = route.body ? parse(route.body, req.body, 'body') : undefined;
+      if (route.ndjson && !req.is(['application/json', ...NDJSON_TYPES])) {
+        throw new ApiError(415, 'unsupported_media_type', 'expected a JSON array (content-type: application/json) or NDJSON (application/x-ndjson)');
+      }
+      const body = route.body ? parse(route.body, route.ndjson && typeof req.body === 'string' ? ndjsonItems(req.body) : req.body, 'body') : undefined;
       const answer = await route.handler({ query, body, params }, req, res);
       if (route.status) res.status(route.status);
       if (answer) send(req, res, answer, format ?? undefined);
@@ -61,6 +69,23 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
   }
   router.use(pathDecodeError(routes));
   return router;
+}
+
+const NDJSON_TYPES = ['application/x-ndjson', 'application/jsonl', 'application/ndjson'];
+
+/** An NDJSON body's non-blank lines as the items of an array; a line that is not JSON is a 400 naming it (1-based). */
+function ndjsonItems(text: string): unknown[] {
+  const items: unknown[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    try {
+      items.push(JSON.parse(line));
+    } catch (err) {
+      const message = `line ${i + 1} is not JSON: ${(err as Error).message}`;
+      throw new ApiError(400, 'invalid_json', `body ${message}`, { line: i + 1 });
+    }
+  }
+  return items;
 }
 
 /**
@@ -101,11 +126,18 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: 'query' | '
   if (result.success) return result.data;
   const errors = result.error.issues.map((i) => ({
     in: where,
-    field: i.code === 'unrecognized_keys' ? i.keys.join(',') : i.path.map(String).join('.'),
-    message: i.code === 'unrecognized_keys' ? `unknown parameter(s): ${i.keys.join(', ')}` : i.message,
+    // An unknown key is named where it is (`3.colour` in an array body), as any other field.
+    field: i.code === 'unrecognized_keys' ? [...i.path.map(String), i.keys.join(',')].join('.') : i.path.map(String).join('.'),
+    message: i.code === 'unrecognized_keys' ? `unknown ${where === 'body' ? 'field' : 'parameter'}(s): ${i.keys.join(', ')}` : i.message,
   }));
   const first = errors[0]!;
   throw new ApiError(400, 'invalid_request', `${where} ${first.field || '(body)'}: ${first.message}`, { errors });
+}
+
+function requestContent(r: AnyRoute): Record<string, unknown> {
+  const schema = z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) as { items?: unknown };
+  // NDJSON: one item of the array per line.
+  return { 'application/json': { schema }, ...(r.ndjson ? { 'application/x-ndjson': { schema: schema.items ?? {} } } : {}) };
 }
 
 /** OpenAPI 3.1 document built from the registered routes' zod schemas. */
@@ -138,7 +170,7 @@ export function openApiDocument(routes: readonly AnyRoute[], info: { title: stri
       tags: r.tags,
       'x-roles': r.roles,
       parameters,
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: requestContent(r) } } : {}),
       responses: {
         [String(r.status ?? 200)]: { description: r.status === 202 ? 'queued' : 'the answer', content },
         '400': { description: 'invalid request; problem+json naming the field', content: { 'application/problem+json': {} } },

@@ -9,6 +9,7 @@ import { exportRoutes } from './export.ts';
 import { sqlRoutes } from './sql.ts';
 import { funnelRoutes } from './funnels.ts';
 import { lifecycleRoutes } from './lifecycle.ts';
+import { productRoutes } from './products.ts';
 
 export interface RouteDeps {
   warehouse: Warehouse & NamedWriter;
@@ -21,7 +22,7 @@ export interface RouteDeps {
   timezone?: string;
 }
 
-/** Every /v1 read route; /openapi.json is generated from this list. */
+/** Every /v1 route but the collector's; /openapi.json is generated from this list. */
 export function allRoutes(deps: RouteDeps): AnyRoute[] {
-  return [...analysisRoutes(deps), ...cartRoutes(deps), ...funnelRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps), ...lifecycleRoutes(deps)];
+  return [...analysisRoutes(deps), ...cartRoutes(deps), ...funnelRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps), ...lifecycleRoutes(deps), ...productRoutes(deps)];
 }

@@ -46,7 +46,7 @@ describe('the cluster DDL', () => {
       .flatMap((m) => statements(m.sql))
       .map((sql) => /ALTER TABLE (\w+) ADD PROJECTION IF NOT EXISTS (\w+ \(.*\))\s*$/s.exec(sql.trim()))
       .filter((m) => m !== null);
-    expect(added.map((m) => m[1])).toEqual(['events']);
+    expect(added.map((m) => m[1])).toEqual(['events', 'events']);
     for (const [, name, projection] of added) {
       const local = cluster.find((c) => table(c) === `${name}_local`)!;
       expect(local).toContain(`PROJECTION ${projection}`);

@@ -18,6 +18,8 @@ export interface CartOptions {
 
 export interface EventOptions {
   product?: string;
+  /** The item's name as the event carries it (none by default). */
+  name?: string;
   category?: string;
   seq?: number;
   channel?: CartOptions['channel'];
@@ -52,6 +54,7 @@ export function cart(id: string, opts: CartOptions = {}): ToyCart {
   };
   const item = (o: EventOptions) => ({
     product_id: o.product ?? 'P1',
+    ...(o.name ? { name: o.name } : {}),
     ...(o.category ? { category: o.category } : {}),
     unit_price_minor: 1000,
   });

@@ -2,7 +2,7 @@
 -- per product or category and overall (key NULL).
 -- Aggregated in two steps, as removal.sql: every line once into its product and direction, then the few
 -- product rows into the keys and the overall rows (counts and sums add up), with the product's name and
--- category (products_asof) joined to those rows instead of to every line.
+-- category (product_names_asof: the catalogue's, else the events') joined to those rows instead of to every line.
 WITH lines AS (
   SELECT
     l.product_id, l.quantity, l.first_added_quantity, c.converted,
@@ -42,6 +42,6 @@ SELECT
   sum(units_delta) AS units_delta,
   sum(purchased)::BIGINT AS purchased
 FROM per_product pp
-LEFT JOIN products_asof($as_of_ms) p ON p.product_id = pp.product_id
+LEFT JOIN product_names_asof($as_of_ms) p ON p.product_id = pp.product_id
 GROUP BY GROUPING SETS ((key, direction), (direction))
 ORDER BY key NULLS FIRST, direction;

@@ -3,7 +3,7 @@
 -- Aggregated in two steps: every line once into its product (and day), then the few product rows into the
 -- keys and the overall row. Counts and sums add up; the medians come from each product's list of times to
 -- removal, concatenated per key and overall, so they stay exact. Names and categories are the product's
--- (products_asof), joined to those product rows instead of to every line.
+-- (product_names_asof: the catalogue's, else the events'), joined to those product rows instead of to every line.
 WITH lines AS (
   SELECT
     l.product_id, l.quantity, l.first_added_at, l.first_removed_at, l.first_removed_ord, l.last_added_ord,
@@ -43,7 +43,7 @@ keyed AS (
   SELECT pp.*, p.product_name, p.category,
     CASE $group WHEN 'category' THEN coalesce(p.category, '(none)') ELSE pp.product_id END AS item_key
   FROM per_product pp
-  LEFT JOIN products_asof($as_of_ms) p ON p.product_id = pp.product_id
+  LEFT JOIN product_names_asof($as_of_ms) p ON p.product_id = pp.product_id
 )
 SELECT
   CASE $breakdown WHEN 'day' THEN day ELSE item_key END AS key,
