@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS events_local ON CLUSTER '{cluster}' (
   INDEX event_id_bloom event_id TYPE bloom_filter(0.001) GRANULARITY 1,
   -- The export's lines by time, as migrations/006_events_by_time.sql adds it.
   PROJECTION events_by_time (SELECT occurred_at, event_id, payload ORDER BY occurred_at, event_id),
-  -- Each product's names and categories with their first and last use, as migrations/012_products.sql adds it.
+  -- Each product's names and categories with their first and last use, as migrations/013_products.sql adds it.
   PROJECTION product_namings (SELECT product_id, product_name, category, min(occurred_at), max(occurred_at) GROUP BY product_id, product_name, category)
 )
 -- Replicated tables deduplicate inserted blocks (and honour insert_deduplication_token) by default.

@@ -1,4 +1,4 @@
--- The cluster variant of migrations/012_products.sql (the product catalogue). Small and read whole by every
+-- The cluster variant of migrations/013_products.sql (the product catalogue). Small and read whole by every
 -- answer that names products: one shard (a constant sharding key), so that FINAL sees every version of a
 -- product together, replicated.
 

@@ -1,4 +1,4 @@
--- The product catalogue, as sql/duckdb/migrations/013_products.sql: one row per product once merged, the
+-- The product catalogue, as sql/duckdb/migrations/014_products.sql: one row per product once merged, the
 -- latest updated_at winning (the last inserted on a tie), and every read goes through FINAL.
 CREATE TABLE IF NOT EXISTS products (
   id          String,

@@ -1,11 +1,11 @@
 -- Each product's name and category as every answer shows them (docs/metrics.md, "Product names"), as
--- sql/duckdb/views/015_product_names.sql: the catalogue's (migrations/012_products.sql) when it has the
+-- sql/duckdb/views/015_product_names.sql: the catalogue's (migrations/013_products.sql) when it has the
 -- product and gives the field, else the events' as of the instant: those of the product's latest event at
 -- or before as_of that carries one, across all carts, the greater within a millisecond.
 --
 -- Read as DuckDB's products_asof reads its product model: every (product, name, category) the events
 -- carried, with the first and the last time, comes from the events' aggregate projection product_namings
--- (migrations/012_products.sql), a few rows per product whatever the history (a scan of the events' names
+-- (migrations/013_products.sql), a few rows per product whatever the history (a scan of the events' names
 -- cost seconds at 3M events). As of T, a product's name follows from those rows alone when a single name
 -- was used by T, or when none of the names used by T was used again after it (its last use is then its
 -- latest by T); only the products renamed around T are read from their events (`exact`, which reads

@@ -1,5 +1,5 @@
 -- Each product's name and category as every answer shows them (docs/metrics.md, "Product names"): the
--- catalogue's (migrations/013_products.sql) when it has the product and gives the field, else the events'
+-- catalogue's (migrations/014_products.sql) when it has the product and gives the field, else the events'
 -- as of the instant (products_asof, views/010_cart_model.sql: the product's latest event at or before
 -- as_of that carries one, across all carts; the greater within a millisecond).
 -- sql/clickhouse/views/015_product_names.sql is the same rule; the rename suite holds them equal.
