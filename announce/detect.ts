@@ -1,5 +1,6 @@
 import { toCartEventRow, type CartEventRow } from '../projections/carts.ts';
-import { customerLifecycle, watermarkOf, type Announcement, type CartHistory } from '../projections/lifecycle.ts';
+import { customerLifecycle, type CartHistory } from '../projections/customerLifecycle.ts';
+import { watermarkOf, type Announcement } from '../projections/lifecycle.ts';
 import { withCatalogueNames } from '../projections/productNames.ts';
 import { replayOrder } from '../projections/replay.ts';
 import { toIntOrNull, toStr } from '../projections/rows.ts';

@@ -6,7 +6,8 @@ import { Rng } from '../ingest/simulator/prng.ts';
 import { generateCart } from '../ingest/simulator/shopper.ts';
 import { AS_OF, at, CartBuilder, DAY, HOUR, shopCarts } from '../test/fixtures/shop.ts';
 import type { CartEventRow } from './carts.ts';
-import { cartLifecycle, customerLifecycle, lifecycleId, watermarkOf, type Announcement } from './lifecycle.ts';
+import { customerLifecycle } from './customerLifecycle.ts';
+import { cartLifecycle, lifecycleId, watermarkOf, type Announcement } from './lifecycle.ts';
 import { EMPTY_CART, evolve, replayOrder, statusOf } from './replay.ts';
 
 const RULES = { abandonAfterMs: DAY };
