@@ -34,7 +34,8 @@ interface FoldsSeen {
 
 /** Whether a query reads the cart model (a `…_asof(` view), whose kept folds must be refreshed first. */
 export function readsFolds(sql: string): boolean {
-  return /\b\w+_asof\s*\(/.test(sql.replace(/--[^\n]*/g, ''));
+  // product_names_asof reads the catalogue and the events' names (a projection), no fold.
+  return /\b(?!product_names_asof)\w+_asof\s*\(/.test(sql.replace(/--[^\n]*/g, ''));
 }
 
 /**
