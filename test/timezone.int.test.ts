@@ -1,7 +1,7 @@
 /**
  * The shop's time zone (issue 16): day buckets are local days, 23 and 25 hours long at Europe/Rome's
  * daylight-saving changes, and a day ahead of UTC in a UTC+13 zone; date-only from/to are local midnights,
- * today / yesterday / -Nd are local days counted from as_of. The same buckets on DuckDB and ClickHouse,
+ * today / yesterday / -Nd are local days counted from as_of; a +05:45 zone's days start on its quarter hour. The same buckets on DuckDB and ClickHouse,
  * through the projections and through the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,8 @@ const STARTS: [string, string][] = [
   ['A2', '2026-10-24T22:00:00.000Z'], // Rome 10-25 00:00 CEST: the first instant of the 25-hour day
   ['A3', '2026-10-25T22:59:59.999Z'], // Rome 10-25 23:59:59.999 CET: its last
   ['A4', '2026-10-25T23:00:00.000Z'], // Rome 10-26 00:00 CET
+  ['K1', '2026-01-10T18:14:59.999Z'], // Kathmandu (+05:45) 01-10 23:59:59.999
+  ['K2', '2026-01-10T18:15:00.000Z'], // Kathmandu 01-11 00:00: a local day that starts on a quarter hour
 ];
 const AS_OF = at('2026-11-01T00:00:00.000Z');
 
@@ -71,6 +73,20 @@ describe.each(lifecycleEngines('timezone'))('local days on %s', (_engine, open) 
       ['2026-03-30', 2],
       ['2026-10-25', 2],
       ['2026-10-26', 2],
+    ]);
+  });
+
+  it("names days from the quarter hour in a +05:45 zone: the last millisecond before Kathmandu's midnight and the first after", async () => {
+    const january = window('Asia/Kathmandu', '2026-01-01T00:00:00Z', '2026-02-01T00:00:00Z');
+    expect(await days(store, january)).toEqual([
+      ['2026-01-10', 1],
+      ['2026-01-11', 1],
+    ]);
+    expect(await days(store, { ...january, tz: 'UTC' })).toEqual([['2026-01-10', 2]]);
+    const { json } = await removalFunnel(store.warehouse, january, { group: 'product', min_adds: 1, limit: 50, breakdown: 'day' });
+    expect((json as unknown as { days: { day: string; lines_added: number }[] }).days.map((d) => [d.day, d.lines_added])).toEqual([
+      ['2026-01-10', 1],
+      ['2026-01-11', 1],
     ]);
   });
 
