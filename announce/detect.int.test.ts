@@ -32,7 +32,9 @@ function stream(): { events: CartEvent[]; batches: { receivedAtMs: number; event
   const byHour = new Map<number, CartEvent[]>();
   events.forEach((e, i) => {
     const hour = Math.floor(arrival(e, i) / HOUR) + 1;
-    byHour.set(hour, [...(byHour.get(hour) ?? []), e]);
+    const batch = byHour.get(hour);
+    if (batch) batch.push(e);
+    else byHour.set(hour, [e]);
   });
   const batches = [...byHour.entries()].sort(([a], [b]) => a - b).map(([hour, list]) => ({ receivedAtMs: hour * HOUR, events: list }));
   return { events, batches };
@@ -41,7 +43,11 @@ function stream(): { events: CartEvent[]; batches: { receivedAtMs: number; event
 /** Every announcement the whole stream gives as of a watermark, all carts at once: the reference. */
 function reference(events: readonly CartEvent[], watermarkMs: number): Map<string, Announcement> {
   const byCart = new Map<string, CartEvent[]>();
-  for (const e of events) byCart.set(e.cart_id, [...(byCart.get(e.cart_id) ?? []), e]);
+  for (const e of events) {
+    const cart = byCart.get(e.cart_id);
+    if (cart) cart.push(e);
+    else byCart.set(e.cart_id, [e]);
+  }
   const carts = [...byCart].map(([cartId, list]) => ({ cartId, events: replayOrder(list.map((e) => toRow(e, '', 'test', 0))) }));
   return new Map(customerLifecycle(carts, watermarkMs, SETTINGS).map((a) => [a.id, a]));
 }

@@ -144,7 +144,9 @@ async function customerGroups(warehouse: Warehouse, candidates: string[], comple
   const groups = new Map<string, string[]>();
   for (const cart of [...parent.keys()].sort()) {
     const r = root(cart);
-    groups.set(r, [...(groups.get(r) ?? []), cart]);
+    const group = groups.get(r);
+    if (group) group.push(cart);
+    else groups.set(r, [cart]);
   }
   return [...groups.values()];
 }

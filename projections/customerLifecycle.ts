@@ -52,7 +52,11 @@ export function customerLifecycle(carts: readonly CartHistory[], watermarkMs: nu
       if (a.kind === 'cart.abandoned') {
         const ep: Episode = { a, recoveredAt: null, by: null };
         episodes.set(`${a.cart_id}\n${a.episode}`, ep);
-        if (a.customer_id !== null) byCustomer.set(a.customer_id, [...(byCustomer.get(a.customer_id) ?? []), ep]);
+        if (a.customer_id !== null) {
+          const mine = byCustomer.get(a.customer_id);
+          if (mine) mine.push(ep);
+          else byCustomer.set(a.customer_id, [ep]);
+        }
       } else if (a.kind === 'cart.recovered') {
         ownRecovery.set(a.order_event_id, episodes.get(`${a.cart_id}\n${a.episode}`)!);
       }

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnnouncementLog } from '../announce/log.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { AS_OF, DAY, HOUR, T0 } from '../test/fixtures/shop.ts';
-import { acknowledgingReceiver, eComesBack, shopAtAsOf, storeDetectDeliver } from '../test/support/recovery.ts';
+import { eComesBack, shopAtAsOf, storeDetectDeliver } from '../test/support/recovery.ts';
+import { receiver, type Receiver } from '../test/support/receiver.ts';
 import { tempClickHouse } from '../test/support/tempClickHouse.ts';
 import { tempDuckDb } from '../test/support/tempStore.ts';
 import { lifecycleId, type Announcement } from './lifecycle.ts';
@@ -68,12 +69,12 @@ const AT_AS_OF = {
 
 describe.each(engines)('the recovery report on %s', (_engine, open) => {
   let store: Store;
-  let rx: Awaited<ReturnType<typeof acknowledgingReceiver>>;
+  let rx: Receiver;
   const report = async (asOf: number, w = WINDOW) => (await recoveryReport(store.warehouse, { ...w, as_of: asOf })).json;
   beforeAll(async () => {
     store = await open();
-    rx = await acknowledgingReceiver();
-    expect(await shopAtAsOf(store.warehouse, rx.url)).toEqual({ delivered: 4, deadLettered: 0, suppressed: { ordered_since: 2, anonymous: 2, no_consent: 1 } });
+    rx = await receiver(() => 204);
+    expect(await shopAtAsOf(store.warehouse, rx.url('/hooks'))).toEqual({ delivered: 4, deadLettered: 0, suppressed: { ordered_since: 2, anonymous: 2, no_consent: 1 } });
   }, 120_000);
   afterAll(async () => {
     await rx?.close();
@@ -97,7 +98,7 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
   it('gives the same answer as of AS_OF after detection and delivery moved on; the later as_of sees E come back through a campaign', async () => {
     const later = AS_OF + DAY;
     // E's return and order, detected and delivered a day later.
-    expect(await storeDetectDeliver(store.warehouse, eComesBack(), later, rx.url)).toEqual({ delivered: 2, deadLettered: 0, suppressed: {} });
+    expect(await storeDetectDeliver(store.warehouse, eComesBack(), later, rx.url('/hooks'))).toEqual({ delivered: 2, deadLettered: 0, suppressed: {} });
     expect(await report(AS_OF)).toEqual({ ...AT_AS_OF, settled_through: iso(AS_OF + 2 * HOUR) });
     const now = await report(later);
     expect(now.steps).toEqual([

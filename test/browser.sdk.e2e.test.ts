@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CartEvent } from '../ingest/browser/carrello.ts';
 import { launchChromium, watchedPage } from './support/browser.ts';
 import { startCarrello, type CarrelloProcess } from './support/process.ts';
+import { waitForProgress } from './support/wait.ts';
 
 const ADMIN = 'adm-0123456789abcdef';
 const PUBLIC = 'pub-0123456789abcdef';
@@ -96,16 +97,15 @@ async function openPage(origin: string) {
 
 const admin = (path: string, init: RequestInit = {}) => fetch(`${carrello.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...init.headers } });
 
-/** Waits (against a deadline, not as a trigger) until carrello holds `count` events of the cart. */
+/** carrello's timeline of the cart once it holds `count` events (waited for while the count moves, not timed). */
 async function timeline(cartId: string, count: number) {
   type Timeline = { cart: { consent_marketing: boolean | null }; timeline: { event_id: string; sequence: number; type: string }[] };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
+  const read = async () => {
     const res = await admin(`/v1/carts/${cartId}/events`);
-    const body = res.status === 200 ? ((await res.json()) as Timeline) : (await res.arrayBuffer(), null);
-    if ((body && body.timeline.length >= count) || Date.now() > deadline) return body;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return res.status === 200 ? ((await res.json()) as Timeline) : (await res.arrayBuffer(), null);
+  };
+  await waitForProgress(`${count} events of cart ${cartId}`, async () => (await read())?.timeline.length ?? 0, count);
+  return read();
 }
 
 describe('the browser SDK in chromium, from another origin', () => {

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { shopEvents } from './fixtures/shop.ts';
 import { newSecret, verifyDelivery } from '../announce/signature.ts';
 import { startCarrello } from './support/process.ts';
+import { waitFor, waitForProgress } from './support/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'carrello-lifecycle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,13 +28,9 @@ describe('carrello start with lifecycle detection switched on', () => {
       const res = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shopEvents()) });
       expect(res.status).toBe(202);
 
-      // then a detection finds its 9 announcements (a deadline against a hang, not a timing check).
-      const deadline = Date.now() + 60_000;
-      let all = await feed();
-      while (all.announcements.length < 9 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        all = await feed();
-      }
+      // then a detection finds its 9 announcements (waited for while the count moves, not timed).
+      await waitForProgress('the 9 announcements', async () => (await feed()).announcements.length, 9);
+      const all = await feed();
       expect(all.announcements.map((a) => [a.seq, a.cart_id, a.kind, a.at])).toEqual([
         [1, 'B', 'cart.abandoned', '2026-03-03T12:30:00.000Z'],
         [2, 'D', 'cart.abandoned', '2026-03-04T08:00:00.000Z'],
@@ -116,8 +113,7 @@ describe('carrello start delivering the announcements to a webhook', () => {
       // Then a restart sends the 2nd again, the 3rd and the 4th, and not the 1st.
       const second = await startCarrello(['--no-demo', '--store', store], env);
       try {
-        const deadline = Date.now() + 60_000;
-        while (got.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        await waitForProgress('5 deliveries at the receiver', () => got.length, 5);
         const feed = (await (await fetch(`${second.url}/v1/lifecycle/announcements`)).json()) as Feed;
         const ids = feed.announcements.map((a) => a.id);
         expect(ids).toHaveLength(9);
@@ -125,11 +121,10 @@ describe('carrello start delivering the announcements to a webhook', () => {
         for (const g of got) expect(verifyDelivery(secret, g.headers, g.body, Number(g.headers['webhook-timestamp']))).toEqual({ ok: true });
         // The counters move when the delivery run ends, after its last acknowledgement: waited for, not timed.
         const counted = 'carrello_lifecycle_delivered_total{endpoint="flow"} 3';
-        let metrics = await (await fetch(`${second.url}/metrics`)).text();
-        while (!metrics.includes(counted) && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 50));
-          metrics = await (await fetch(`${second.url}/metrics`)).text();
-        }
+        const metrics = await waitFor('the delivered counter', async () => {
+          const text = await (await fetch(`${second.url}/metrics`)).text();
+          return text.includes(counted) && text;
+        });
         expect(metrics).toContain(counted);
         const status = (await (await fetch(`${second.url}/v1/lifecycle/endpoints`)).json()) as unknown;
         expect(status).toEqual({ endpoints: [{ name: 'flow', kinds: null, delivered_seq: 9, behind: 0, dead_letters: [], replays_requested: 0 }] });

@@ -7,6 +7,7 @@ import type { EndpointStatus } from '../announce/status.ts';
 import { shopEvents } from './fixtures/shop.ts';
 import { runCarrello, startCarrello, type CarrelloProcess } from './support/process.ts';
 import { receiver, type Receiver } from './support/receiver.ts';
+import { waitFor, waitForProgress } from './support/wait.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'carrello-replay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,20 +40,11 @@ async function status(server: CarrelloProcess): Promise<EndpointStatus> {
   return body.endpoints[0]!;
 }
 
-/** Polls until `done` holds (a deadline against a hang, not a timing check). */
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (let v = await read(); ; v = await read()) {
-    if (done(v)) return v;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 async function deadLettered(server: CarrelloProcess) {
   const res = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shopEvents()) });
   expect(res.status).toBe(202);
-  const s = await until(() => status(server), (s) => s.delivered_seq === 9, 'the delivery to reach seq 9');
+  await waitForProgress('the delivery to reach seq 9', async () => (await status(server)).delivered_seq, 9);
+  const s = await status(server);
   expect(s.dead_letters).toEqual([{ seq: 9, id: expect.any(String), attempts: 2, reason: 'http_400' }]);
   return s.dead_letters[0]!.id;
 }
@@ -90,7 +82,7 @@ describe('replaying webhook dead letters', () => {
       const queued = await replay('flow', {});
       expect([queued.status, await queued.json()]).toEqual([202, { endpoint: 'flow', queued: 1 }]);
       const counted = 'carrello_lifecycle_replayed_total{endpoint="flow",outcome="delivered"} 1';
-      await until(async () => (await fetch(`${server.url}/metrics`)).text(), (m) => m.includes(counted), 'the replay counter');
+      await waitFor('the replay counter', async () => (await (await fetch(`${server.url}/metrics`)).text()).includes(counted));
       expect(await status(server)).toEqual({ name: 'flow', kinds: null, delivered_seq: 9, behind: 0, dead_letters: [], replays_requested: 0 });
       const e = rx.got.filter((g) => g.headers['webhook-id'] === id);
       expect(e.map((g) => g.status)).toEqual([400, 400, 200]);
@@ -146,7 +138,10 @@ describe('replaying webhook dead letters', () => {
     state.refusing = false;
     const second = await startCarrello(['--no-demo', '--store', store], env);
     try {
-      await until(() => status(second), (s) => s.dead_letters.length === 0 && s.replays_requested === 0, 'the replay');
+      await waitFor('the replay', async () => {
+        const s = await status(second);
+        return s.dead_letters.length === 0 && s.replays_requested === 0;
+      });
       expect(rx.got.filter((g) => g.headers['webhook-id'] === id).map((g) => g.status)).toEqual([400, 400, 200]);
       expect(rx.got.filter((g) => g.status === 200)).toHaveLength(4);
     } finally {

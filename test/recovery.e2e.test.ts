@@ -4,7 +4,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { AS_OF, DAY, HOUR, T0 } from './fixtures/shop.ts';
 import { serveApp } from './support/app.ts';
 import { launchChromium, watchedPage } from './support/browser.ts';
-import { acknowledgingReceiver, eComesBack, shopAtAsOf, storeDetectDeliver } from './support/recovery.ts';
+import { eComesBack, shopAtAsOf, storeDetectDeliver } from './support/recovery.ts';
+import { receiver, type Receiver } from './support/receiver.ts';
 import { tempDuckDb } from './support/tempStore.ts';
 
 // The recovery page in Debian's chromium against the real app holding the shop, detected into the
@@ -16,7 +17,7 @@ const RANGE = `from=${iso(T0)}&to=${iso(AS_OF)}&as_of=${iso(AS_OF)}`;
 
 let store: Awaited<ReturnType<typeof tempDuckDb>>;
 let served: Awaited<ReturnType<typeof serveApp>>;
-let rx: Awaited<ReturnType<typeof acknowledgingReceiver>>;
+let rx: Receiver;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -25,8 +26,8 @@ let errors: string[];
 beforeAll(async () => {
   store = await tempDuckDb();
   served = await serveApp(store.warehouse);
-  rx = await acknowledgingReceiver();
-  expect((await shopAtAsOf(store.warehouse, rx.url)).delivered).toBe(4);
+  rx = await receiver(() => 204);
+  expect((await shopAtAsOf(store.warehouse, rx.url('/hooks'))).delivered).toBe(4);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
 }, 120_000);
@@ -99,7 +100,7 @@ describe('the recovery page', () => {
 
   it('gives the same page as of AS_OF after E comes back, and the later as_of shows the campaign that brought it back', async () => {
     const later = AS_OF + DAY;
-    expect((await storeDetectDeliver(store.warehouse, eComesBack(), later, rx.url)).delivered).toBe(2);
+    expect((await storeDetectDeliver(store.warehouse, eComesBack(), later, rx.url('/hooks'))).delivered).toBe(2);
     await open(`recovery?${RANGE}`);
     expect(await Promise.all(['abandoned', 'announced', 'reactivated', 'recovered', 'recovered_value'].map(raw))).toEqual(['6', '1', '2', '2', 'EUR:13498']);
     await open(`recovery?from=${iso(T0)}&to=${iso(AS_OF)}&as_of=${iso(later)}`);

@@ -10,6 +10,8 @@ import type { IngestMetrics } from '../../ingest/metrics.ts';
 import { DEFAULT_INGEST } from '../../ingest/pipeline/pipeline.ts';
 import type { Warehouse } from '../../sql/warehouse.ts';
 
+export { metricValue, waitFor, waitForProgress } from './wait.ts';
+
 export const unique = (name: string): string => `t.${name}.${randomUUID().slice(0, 8)}`;
 
 export function testKafka(brokers: string): Kafka {
@@ -112,46 +114,3 @@ export function inProcessWorker(warehouse: Warehouse, opts: WorkerOptions, metri
   return startWorker(warehouse, opts, { log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), metrics });
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/**
- * Waits until measure() reaches target, for as long as it keeps moving: fails only when it has not grown
- * for stallMs (default 60 s). A deadline that scales with the work and with the machine's load, where a
- * fixed one fails a loaded machine that is merely slow.
- */
-export async function waitForProgress(what: string, measure: () => Promise<number | bigint> | number | bigint, target: number | bigint, stallMs = 60_000): Promise<void> {
-  let best: number | bigint | null = null;
-  let movedAt = Date.now();
-  for (;;) {
-    const value = await measure();
-    if (value >= target) return;
-    if (best === null || value > best) {
-      best = value;
-      movedAt = Date.now();
-    } else if (Date.now() - movedAt > stallMs) {
-      throw new Error(`waiting for ${what}: stuck at ${value} of ${target} for ${stallMs} ms`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** One counter or gauge value from Prometheus text, 0 when the series is absent. */
-export function metricValue(text: string, series: string): number {
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
-  }
-  return 0;
-}

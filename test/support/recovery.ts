@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import { deliver, type DeliverySettings } from '../../announce/deliver.ts';
 import { AnnouncementLog } from '../../announce/log.ts';
 import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
@@ -17,17 +16,6 @@ import { SHOP_DETECTION } from './lifecycleShop.ts';
 
 const DETECTION = SHOP_DETECTION;
 const SETTINGS: DeliverySettings = { timeoutMs: 10_000, maxAttempts: 3, minBackoffMs: 1, maxBackoffMs: 10, horizonMs: 100 * 365 * 24 * HOUR };
-
-/** A receiver that acknowledges every request: close() when done. */
-export async function acknowledgingReceiver() {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(204).end());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/hooks`, close: () => new Promise<void>((r) => server.close(() => r())) };
-}
 
 /** Stores events, detects and delivers them to the endpoint "campaigns" (default settings), all at `atMs`. */
 export async function storeDetectDeliver(warehouse: Warehouse & NamedWriter, events: readonly CartEvent[], atMs: number, url: string) {
