@@ -119,6 +119,13 @@ describe.each(lifecycleEngines('timezone'))('local days on %s', (_engine, open) 
       // The raw export takes the same forms: Rome's 25-hour 10-25 holds A2's and A3's events.
       const exported = await (await fetch(`${served.url}/v1/export/events?from=2026-10-25&to=2026-10-26`)).text();
       expect(exported.trim().split('\n').map((l) => (JSON.parse(l) as { cart_id: string }).cart_id)).toEqual(['A2', 'A3']);
+      // A cart and the audience take the same forms for as_of: 10-26 is Rome's midnight, 10-25 23:00 UTC.
+      const cart = (await (await fetch(`${served.url}/v1/carts/A2?as_of=2026-10-26`)).json()) as { as_of: string };
+      expect(cart.as_of).toBe('2026-10-25T23:00:00.000Z');
+      const timeline = (await (await fetch(`${served.url}/v1/carts/A2/events?as_of=2026-10-26&tz=UTC`)).json()) as { cart: { as_of: string } };
+      expect(timeline.cart.as_of).toBe('2026-10-26T00:00:00.000Z');
+      const audience = (await (await fetch(`${served.url}/v1/audiences/abandoned-carts?as_of=2026-10-26&consent=any`)).json()) as { as_of: string; carts: { cart_id: string }[] };
+      expect([audience.as_of, audience.carts.map((c) => c.cart_id)]).toEqual(['2026-10-25T23:00:00.000Z', ['A1', 'A2']]);
       // A zone that does not exist, and a date that does not: 400 naming the parameter.
       const bad = await fetch(`${served.url}/v1/funnels/abandonment?tz=Europe/Atlantis`);
       expect([bad.status, JSON.stringify(await bad.json())]).toEqual([400, expect.stringContaining('tz')]);

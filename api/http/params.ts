@@ -94,6 +94,19 @@ export function resolveTime(t: TimeSpec | number, tz: string, base: number): num
   return DateTime.fromMillis(base, { zone: tz }).startOf('day').minus({ days: t.daysBack }).toMillis();
 }
 
+/**
+ * `as_of` and `tz` of an answer about one instant (a cart, an audience): the same forms as a window's
+ * (an instant, a date's local midnight, today, yesterday, -Nd), resolved in tz (default: the shop's) from now.
+ */
+export const asOfQuery = {
+  as_of: when.optional(),
+  tz: timeZone.optional(),
+};
+
+export function resolveAsOf(q: { as_of?: TimeSpec; tz?: string }, now = Date.now(), shopTz = 'UTC'): number {
+  return q.as_of === undefined ? now : resolveTime(q.as_of, q.tz ?? shopTz, now);
+}
+
 /** The longest range an answer covers: a client cannot make one read more than this many days of carts. */
 export const MAX_RANGE_DAYS = 400;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { abandonmentFunnel, quantityFunnel, removalFunnel, type AnalysisWindow } from '../../projections/analyses.ts';
 import { abandonedCartAudience, decodeCursor, InvalidCursorError } from '../../projections/audiences.ts';
 import { recoveryReport } from '../../projections/recovery.ts';
-import { DAY_MS, DEFAULT_ABANDON_AFTER, duration, instant, resolveWindow, timeWindow } from '../http/params.ts';
+import { asOfQuery, DAY_MS, DEFAULT_ABANDON_AFTER, duration, resolveAsOf, resolveWindow, timeWindow } from '../http/params.ts';
 import { defineRoute } from '../http/route.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
@@ -90,7 +90,8 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
       roles: [...roles],
       formats: ['json', 'csv'],
       query: z.object({
-        as_of: instant.optional().describe('the audience as it stood at this instant (default: now)'),
+        as_of: asOfQuery.as_of.describe('the audience as it stood at this instant (default: now): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
+        tz: asOfQuery.tz,
         abandon_after: abandonAfter,
         lookback_days: z.coerce
           .number()
@@ -114,7 +115,7 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
           throw err;
         }
         return abandonedCartAudience(warehouse, {
-          as_of: query.as_of ?? Date.now(),
+          as_of: resolveAsOf(query, Date.now(), timezone),
           abandon_ms: query.abandon_after,
           lookback_ms: query.lookback_days * DAY_MS,
           stage: query.stage,

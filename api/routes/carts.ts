@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import { cartAsOf, cartTimeline } from '../../projections/carts.ts';
 import { defineRoute } from '../http/route.ts';
-import { DEFAULT_ABANDON_AFTER, duration, instant } from '../http/params.ts';
+import { asOfQuery, DEFAULT_ABANDON_AFTER, duration, resolveAsOf } from '../http/params.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
 
 const CartParams = z.object({ cart_id: z.string().min(1).max(128) });
 const CartQuery = z.object({
-  as_of: instant.optional().describe('the cart as it stood at this instant (default: now)'),
+  as_of: asOfQuery.as_of.describe('the cart as it stood at this instant (default: now): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
+  tz: asOfQuery.tz,
   abandon_after: duration.prefault(DEFAULT_ABANDON_AFTER).describe('inactivity after which a cart holding items is abandoned (default 24h)'),
 });
 
-export function cartRoutes({ warehouse }: RouteDeps) {
+export function cartRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
   return [
     defineRoute({
       method: 'get',
@@ -22,7 +23,7 @@ export function cartRoutes({ warehouse }: RouteDeps) {
       params: CartParams,
       query: CartQuery,
       async handler({ params, query }) {
-        const asOf = query.as_of ?? Date.now();
+        const asOf = resolveAsOf(query, Date.now(), timezone);
         const cart = await cartAsOf(warehouse, params.cart_id, asOf, query.abandon_after);
         if (!cart) throw notFound(params.cart_id, asOf);
         return { json: cart, table: { rows: cart.lines.map((l) => ({ cart_id: cart.cart_id, as_of: cart.as_of, status: cart.status, currency: cart.currency, ...l })) } };
@@ -37,7 +38,7 @@ export function cartRoutes({ warehouse }: RouteDeps) {
       params: CartParams,
       query: CartQuery,
       async handler({ params, query }) {
-        const asOf = query.as_of ?? Date.now();
+        const asOf = resolveAsOf(query, Date.now(), timezone);
         const story = await cartTimeline(warehouse, params.cart_id, asOf, query.abandon_after);
         if (!story) throw notFound(params.cart_id, asOf);
         return {
