@@ -148,7 +148,7 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
   const byCurrency = summary.map((s) => ({ currency: toStr(s.currency), carts: toInt(s.carts), value_minor: toInt(s.value_minor) }));
   return {
     json: {
-      as_of: iso(q.as_of),
+      as_of: new Date(q.as_of).toISOString(),
       abandon_after_seconds: q.abandon_ms / 1000,
       lookback_days: q.lookback_ms / DAY_MS,
       filters: { stage: q.stage, min_value_minor: q.min_value_minor, consent: q.consent },

@@ -9,9 +9,9 @@ export interface Tabular {
   rows: Record<string, unknown>[];
 }
 
-export interface Answer {
-  /** The JSON answer. */
-  json: unknown;
+export interface Answer<J = unknown> {
+  /** The JSON answer: what the route's `response` schema describes. */
+  json: J;
   /** The same answer as a table; endpoints without one answer JSON only. */
   table?: Tabular;
 }

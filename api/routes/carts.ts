@@ -4,6 +4,7 @@ import { defineRoute } from '../http/route.ts';
 import { DEFAULT_ABANDON_AFTER, duration, instant } from '../http/params.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
+import { CartAnswer, CartTimelineAnswer } from '../http/answers.ts';
 
 const CartParams = z.object({ cart_id: z.string().min(1).max(128) });
 const CartQuery = z.object({
@@ -16,6 +17,8 @@ export function cartRoutes({ warehouse }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/carts/:cart_id',
+      operationId: 'getCart',
+      response: CartAnswer,
       summary: 'A cart as of a time: lines, quantities, value, status and stage',
       tags: ['carts'],
       roles: ['marketing', 'data', 'admin'],
@@ -31,6 +34,8 @@ export function cartRoutes({ warehouse }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/carts/:cart_id/events',
+      operationId: 'getCartTimeline',
+      response: CartTimelineAnswer,
       summary: "A cart's timeline: every event with the cart's contents and value right after it",
       tags: ['carts'],
       roles: ['marketing', 'data', 'admin'],
