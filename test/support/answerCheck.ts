@@ -1,4 +1,5 @@
-import { afterEach } from 'vitest';
+import { appendFileSync } from 'node:fs';
+import { afterAll, afterEach, expect } from 'vitest';
 import type { ValidateFunction } from 'ajv';
 
 /**
@@ -134,4 +135,10 @@ install();
 afterEach(() => {
   const found = takeMismatches();
   if (found.length > 0) throw new Error(`answers that do not match /openapi.json:\n${found.join('\n')}`);
+});
+
+// ANSWER_CHECK_LOG=<file>: each suite appends how many answers it had validated (how the lead sees it runs).
+afterAll(() => {
+  const log = process.env.ANSWER_CHECK_LOG;
+  if (log) appendFileSync(log, `${expect.getState().testPath ?? '?'} ${answerCheck().validated}\n`);
 });
