@@ -342,3 +342,63 @@ export const HealthAnswer = z
   .object({ status: z.enum(['ok', 'stopping', 'degraded']), store: z.enum(['duckdb', 'clickhouse']) })
   .catchall(z.unknown())
   .describe("503 unless ok; in Kafka mode also the in-process worker's report");
+
+// ---------------------------------------------------------------- table columns (CSV, Arrow)
+// What gives each column of a table answer its Arrow type (api/http/formats.ts, arrowColumn): instants as
+// Timestamp(ms, UTC), days as Date32, lists as List, counts and money as Int64, rates as Float64.
+
+/** Amounts of a currency each in a column of its own, `<prefix>_<CUR>` (projections/currencyColumns.ts). */
+const CurrencyColumns = Minor.nullable();
+
+const ABANDONMENT_COUNT_NAMES = ['started', 'checkout_started', 'ordered', 'abandoned', 'abandoned_at_cart', 'abandoned_at_checkout', 'open', 'emptied', 'recovered', 'anomalies'] as const;
+
+export const AbandonmentRow = z
+  .object({ key: z.string(), ...Object.fromEntries(ABANDONMENT_COUNT_NAMES.map((c) => [c, Count])), conversion_rate: Rate, abandonment_rate: Rate })
+  .catchall(CurrencyColumns);
+
+export const RemovalRow = z.object({
+  product: z.string(),
+  category: z.string().nullable(),
+  name: z.string().nullable(),
+  day: z.iso.date(),
+  ...RemovalCounts,
+});
+
+export const QuantityRow = z.object({
+  product: z.string(),
+  category: z.string(),
+  name: z.string().nullable(),
+  direction: z.string(),
+  lines: Count,
+  units_delta: z.int(),
+  purchased: Count,
+  purchase_rate: Rate,
+});
+
+export const FunnelRow = z.object({ breakdown_value: z.string().nullable(), ...StepSummary.shape });
+
+export const RecoveryRow = z
+  .object({
+    breakdown: z.string(),
+    value: z.string(),
+    abandoned: Count.nullable(),
+    announced: Count,
+    reactivated: Count,
+    recovered: Count,
+    via_other_cart: Count,
+    recovery_rate: Rate,
+    median_ms_since_abandoned: z.number().nullable(),
+  })
+  .catchall(CurrencyColumns);
+
+export const AudienceRow = AudienceCart.omit({ lines: true }).extend({
+  lines: z.array(z.string()).describe('one phrase per line: `Garden hose × 2 = 59.98 EUR`'),
+  product_ids: z.array(z.string()),
+  product_names: z.array(z.string().nullable()),
+  quantities: z.array(Count),
+  line_values_minor: z.array(Minor),
+});
+
+export const CartRow = z.object({ cart_id: z.string(), as_of: Instant, status: z.string(), currency: Currency.nullable(), ...AbandonedLine.shape });
+
+export const TimelineRow = CartTimelineAnswer.shape.timeline.element.omit({ after: true }).extend({ items_after: Count, units_after: Count, value_minor_after: Minor });

@@ -2,7 +2,7 @@ import { ARROW_ROLES, authorize, type Role } from '../auth.ts';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../problem.ts';
-import { negotiate, send, type Answer } from './formats.ts';
+import { negotiate, send, type Answer, type TableRow } from './formats.ts';
 
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -30,6 +30,8 @@ export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends A
   formats?: ('json' | 'csv' | 'arrow')[];
   /** Media types of a route that streams its own answer; its query schema then owns `format`, if any. */
   contentTypes?: string[];
+  /** The columns of the CSV and Arrow answers, where their Arrow types matter (times, days, lists, counts). */
+  row?: TableRow;
   /** The operation's name in /openapi.json and in generated clients: camelCase, unique, never renamed. */
   operationId: string;
   /** The JSON answer (api/http/answers.ts); null for a route that answers no JSON (it streams `contentTypes`). */
@@ -69,7 +71,7 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
       const body = route.body ? parse(route.body, route.ndjson && typeof req.body === 'string' ? ndjsonItems(req.body) : req.body, 'body') : undefined;
       const answer = await route.handler({ query, body, params }, req, res);
       if (route.status) res.status(route.status);
-      if (answer) send(req, res, answer, format ?? undefined);
+      if (answer) send(req, res, answer, format ?? undefined, route.row);
     });
   }
   router.use(pathDecodeError(routes));

@@ -6,7 +6,7 @@ import { DAY_MS, DEFAULT_ABANDON_AFTER, duration, instant, resolveWindow, timeWi
 import { defineRoute } from '../http/route.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
-import { AbandonmentAnswer, AudienceAnswer, QuantityAnswer, RecoveryAnswer, RemovalAnswer } from '../http/answers.ts';
+import { AbandonmentAnswer, AbandonmentRow, AudienceAnswer, AudienceRow, QuantityAnswer, QuantityRow, RecoveryAnswer, RecoveryRow, RemovalAnswer, RemovalRow } from '../http/answers.ts';
 
 const abandonAfter = duration.prefault(DEFAULT_ABANDON_AFTER).describe('inactivity after which a cart holding items counts as abandoned (default 24h)');
 /** Audiences look back this many days by default, as campaign tools do, and at most MAX_LOOKBACK_DAYS. */
@@ -26,6 +26,7 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
       path: '/v1/funnels/abandonment',
       operationId: 'getAbandonmentFunnel',
       response: AbandonmentAnswer,
+      row: AbandonmentRow,
       summary: 'Abandonment funnel: carts started → checkout started → ordered; abandoned by stage, open, emptied, recovered',
       tags: ['funnels'],
       roles: [...roles],
@@ -41,6 +42,7 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
       path: '/v1/funnels/removal',
       operationId: 'getRemovalFunnel',
       response: RemovalAnswer,
+      row: RemovalRow,
       summary: 'Removal funnel per cart line: added → removed (before / after checkout) → re-added; kept → purchased / abandoned / open',
       tags: ['funnels'],
       roles: [...roles],
@@ -60,6 +62,7 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
       path: '/v1/funnels/quantity',
       operationId: 'getQuantityFunnel',
       response: QuantityAnswer,
+      row: QuantityRow,
       summary: 'Quantity changes per cart line: increased, decreased, unchanged (net) or removed; units delta and purchase rate',
       tags: ['funnels'],
       roles: [...roles],
@@ -76,6 +79,7 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
       path: '/v1/funnels/recovery',
       operationId: 'getRecoveryReport',
       response: RecoveryAnswer,
+      row: RecoveryRow,
       summary: 'Recovery of abandoned carts: abandoned → announced → reactivated → recovered, recovered value per currency, median time to recovery',
       description:
         'The abandonment episodes whose abandonment instant is in [from, to), as the lifecycle announcement log knew them at as_of; ' +
@@ -96,10 +100,10 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
       path: '/v1/audiences/abandoned-carts',
       operationId: 'getAbandonedCartAudience',
       response: AudienceAnswer,
+      row: AudienceRow,
       summary: 'Abandoned carts to target: contents, value, stage, consent; pages with a cursor that fetches only what is new',
       tags: ['audiences'],
       roles: [...roles],
-      formats: ['json', 'csv'],
       query: z.object({
         as_of: instant.optional().describe('the audience as it stood at this instant (default: now)'),
         abandon_after: abandonAfter,

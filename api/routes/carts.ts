@@ -4,7 +4,7 @@ import { defineRoute } from '../http/route.ts';
 import { DEFAULT_ABANDON_AFTER, duration, instant } from '../http/params.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
-import { CartAnswer, CartTimelineAnswer } from '../http/answers.ts';
+import { CartAnswer, CartRow, CartTimelineAnswer, TimelineRow } from '../http/answers.ts';
 
 const CartParams = z.object({ cart_id: z.string().min(1).max(128) });
 const CartQuery = z.object({
@@ -19,6 +19,7 @@ export function cartRoutes({ warehouse }: RouteDeps) {
       path: '/v1/carts/:cart_id',
       operationId: 'getCart',
       response: CartAnswer,
+      row: CartRow,
       summary: 'A cart as of a time: lines, quantities, value, status and stage',
       tags: ['carts'],
       roles: ['marketing', 'data', 'admin'],
@@ -36,6 +37,7 @@ export function cartRoutes({ warehouse }: RouteDeps) {
       path: '/v1/carts/:cart_id/events',
       operationId: 'getCartTimeline',
       response: CartTimelineAnswer,
+      row: TimelineRow,
       summary: "A cart's timeline: every event with the cart's contents and value right after it",
       tags: ['carts'],
       roles: ['marketing', 'data', 'admin'],
