@@ -68,24 +68,26 @@ const RemovalCounts = {
 
 const LineGroup = z.enum(['product', 'category']);
 
-export const RemovalAnswer = z.union([
-  z.object({
+const RemovalRanking = z.object({
     ...AnalysisHeader,
     group: LineGroup,
     min_adds: Count,
     totals: z.object(RemovalCounts),
     products: z.array(z.object({ key: z.string(), name: z.string().nullable().optional(), category: z.string().nullable().optional(), ...RemovalCounts })).optional().describe('with group=product'),
     categories: z.array(z.object({ key: z.string(), ...RemovalCounts })).optional().describe('with group=category'),
-  }),
-  z.object({
+});
+
+const RemovalByDay = z.object({
     ...AnalysisHeader,
     group: LineGroup,
     breakdown: z.literal('day'),
     item: z.string().nullable(),
     totals: z.object(RemovalCounts),
     days: z.array(z.object({ day: z.iso.date(), ...RemovalCounts })),
-  }),
-]);
+});
+
+/** Ranked by product or category, or (breakdown=day) one row per local day. */
+export const RemovalAnswer = z.union([RemovalRanking, RemovalByDay]);
 
 const DirectionStats = z.object({ lines: Count, units_delta: z.int(), purchased: Count, purchase_rate: Rate });
 const Directions = { increased: DirectionStats, decreased: DirectionStats, unchanged: DirectionStats, removed: DirectionStats };
@@ -402,3 +404,35 @@ export const AudienceRow = AudienceCart.omit({ lines: true }).extend({
 export const CartRow = z.object({ cart_id: z.string(), as_of: Instant, status: z.string(), currency: Currency.nullable(), ...AbandonedLine.shape });
 
 export const TimelineRow = CartTimelineAnswer.shape.timeline.element.omit({ after: true }).extend({ items_after: Count, units_after: Count, value_minor_after: Minor });
+
+// ---------------------------------------------------------------- the answers as TypeScript types
+
+type Out<S extends z.ZodType> = z.output<S>;
+
+/** The JSON answer of `GET path`: what the dashboards' getJson (dashboards/web/js/api.js) returns, by path. */
+export type GetAnswer<P extends string> = P extends '/v1/stats'
+  ? Out<typeof StatsAnswer>
+  : P extends '/v1/funnels/abandonment'
+    ? Out<typeof AbandonmentAnswer>
+    : P extends '/v1/funnels/removal'
+      ? Out<typeof RemovalAnswer>
+      : P extends '/v1/funnels/quantity'
+        ? Out<typeof QuantityAnswer>
+        : P extends '/v1/funnels/recovery'
+          ? Out<typeof RecoveryAnswer>
+          : P extends '/v1/audiences/abandoned-carts'
+            ? Out<typeof AudienceAnswer>
+            : P extends `/v1/carts/${string}/events`
+              ? Out<typeof CartTimelineAnswer>
+              : P extends `/v1/carts/${string}`
+                ? Out<typeof CartAnswer>
+                : unknown;
+
+/** The two forms of GET /v1/funnels/removal: ranked (the default), and breakdown=day. */
+export type RemovalRankingAnswer = Out<typeof RemovalRanking>;
+export type RemovalByDayAnswer = Out<typeof RemovalByDay>;
+/** A ranked product (with its name and category) or category. */
+export type RemovalGroup = NonNullable<RemovalRankingAnswer['products']>[number];
+
+/** The JSON answer of `POST path`. */
+export type PostAnswer<P extends string> = P extends '/v1/funnels' ? Out<typeof FunnelAnswer> : P extends '/v1/sql' ? Out<typeof SqlAnswer> : unknown;
