@@ -1,6 +1,7 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { z } from 'zod';
 import { dashboardsRouter } from '../dashboards/server.ts';
 import { collectorRouter, type CollectorOptions } from '../ingest/collector.ts';
 import type { EventIngress } from '../ingest/ingress.ts';
@@ -13,12 +14,15 @@ import { authenticate, confinePublicKeys, KeyRing, requireRoles } from './auth.t
 import { corsForEvents } from './http/cors.ts';
 import { sdkRouter } from '../ingest/browser/serve.ts';
 import { DEFAULT_API_LIMITS, type ApiLimits } from './config.ts';
-import { mountRoutes, openApiDocument } from './http/route.ts';
+import type { StatsAnswer } from './http/answers.ts';
+import { openApiDocument } from './http/openapi.ts';
+import { mountRoutes } from './http/route.ts';
 import { registerReadModelMetrics } from './metrics.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { ApiError, problemHandler } from './problem.ts';
 import type { Endpoint } from '../announce/deliver.ts';
 import { allRoutes } from './routes/index.ts';
+import { OUTSIDE_OPERATIONS } from './routes/outside.ts';
 
 export interface AppDeps {
   warehouse: Warehouse & NamedWriter;
@@ -119,12 +123,13 @@ export function createApp(deps: AppDeps): Express {
   app.get('/v1/stats', requireRoles(['marketing', 'data', 'ingest'], 'read stats'), async (_req, res) => {
     const [stats, readModels] = await Promise.all([deps.warehouse.stats(), deps.warehouse.readModelLag()]);
     // The shop's time zone: the dashboards show and take times in it.
-    res.json({ ...stats, timezone: deps.timezone ?? 'UTC', read_models: readModels, ingest: deps.pipeline.totals });
+    const answer: z.input<typeof StatsAnswer> = { ...stats, timezone: deps.timezone ?? 'UTC', read_models: readModels, ingest: deps.pipeline.totals };
+    res.json(answer);
   });
 
   const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS, metrics: deps.metrics, webhooks: deps.webhooks ?? [], timezone: deps.timezone ?? 'UTC' });
   app.use(mountRoutes(routes));
-  const openapi = openApiDocument(routes, { title: 'carrello API', version: '1' });
+  const openapi = openApiDocument(routes, OUTSIDE_OPERATIONS, { title: 'carrello API', version: '1' });
   app.get(['/openapi.json', '/v1/openapi.json'], (_req, res) => {
     res.json(openapi);
   });

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { QueryError, type QueryErrorCode } from '../sql/errors.ts';
 
 /** An error that carries its HTTP answer: a stable `code` and a `status`. */
@@ -113,3 +114,31 @@ export function problemHandler(log: Logger) {
     });
   };
 }
+
+/**
+ * The body of every error answer, as problemHandler writes it: described once here for /openapi.json (each
+ * operation's 4XX and 5XX answers) and for the suites that validate answers against it. `code` is the
+ * stable part; the extra members a code carries (the limit it went over, the fields at fault) are listed
+ * where known and allowed beyond.
+ */
+export const ProblemBody = z
+  .object({
+    type: z.string().describe('https://carrello.dev/problems/<code>'),
+    title: z.string().describe("the status's reason phrase"),
+    status: z.int().min(400).max(599),
+    code: z.string().describe('stable, snake_case: what a client branches on'),
+    detail: z.string().describe('for a person: what went wrong and how to fix it'),
+    instance: z.string().describe('the request path and query'),
+    errors: z
+      .array(
+        z.union([
+          z.object({ in: z.enum(['query', 'body', 'path']), field: z.string(), message: z.string() }),
+          z.object({ index: z.int(), field: z.string().nullable(), detail: z.string() }),
+        ]),
+      )
+      .optional()
+      .describe('each field at fault (invalid_request), or each refused snapshot (invalid_snapshot)'),
+    limit: z.number().optional().describe('the limit the request went over'),
+    limit_name: z.string().optional().describe('the setting that holds it'),
+  })
+  .catchall(z.unknown());

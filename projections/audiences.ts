@@ -60,21 +60,19 @@ const DAY_MS = 86_400_000;
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** Separates a cart's lines within one CSV cell. */
-const SEP = '; ';
-
 /**
  * A cart's lines as table columns (CSV, Arrow) a campaign tool or a person reads: `lines`, one phrase per
  * line (`Garden hose × 2 = 59.98 EUR`, the product id without a name), and the same lines' product ids,
- * names, quantities and values in parallel cells, each separated by "; ". JSON keeps the lines as objects.
+ * names, quantities and values in parallel lists: Arrow Lists, CSV cells with the items separated by "; "
+ * (api/http/formats.ts). JSON keeps the lines as objects.
  */
 export function lineColumns(lines: readonly AbandonedLine[], currency: string) {
   return {
-    lines: lines.map((l) => `${l.product_name ?? l.product_id} × ${l.quantity} = ${major(l.value_minor, currency)} ${currency}`).join(SEP),
-    product_ids: lines.map((l) => l.product_id).join(SEP),
-    product_names: lines.map((l) => l.product_name ?? '').join(SEP),
-    quantities: lines.map((l) => l.quantity).join(SEP),
-    line_values_minor: lines.map((l) => l.value_minor).join(SEP),
+    lines: lines.map((l) => `${l.product_name ?? l.product_id} × ${l.quantity} = ${major(l.value_minor, currency)} ${currency}`),
+    product_ids: lines.map((l) => l.product_id),
+    product_names: lines.map((l) => l.product_name),
+    quantities: lines.map((l) => l.quantity),
+    line_values_minor: lines.map((l) => l.value_minor),
   };
 }
 
@@ -148,7 +146,7 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
   const byCurrency = summary.map((s) => ({ currency: toStr(s.currency), carts: toInt(s.carts), value_minor: toInt(s.value_minor) }));
   return {
     json: {
-      as_of: iso(q.as_of),
+      as_of: new Date(q.as_of).toISOString(),
       abandon_after_seconds: q.abandon_ms / 1000,
       lookback_days: q.lookback_ms / DAY_MS,
       filters: { stage: q.stage, min_value_minor: q.min_value_minor, consent: q.consent },

@@ -32,10 +32,10 @@ describe('content negotiation: ?format= first, then Accept with its q-values', (
     ['?format=csv over Accept: application/json', FUNNEL, 'format=csv', 'application/json', 200, CSV_TYPE],
     ['Accept: application/xml alone', FUNNEL, '', 'application/xml', 406, PROBLEM],
     ['Accept: text/csv;q=0 (refused) alone', FUNNEL, '', 'text/csv;q=0', 406, PROBLEM],
-    ['Arrow from an endpoint that offers JSON and CSV only', AUDIENCE, '', 'application/vnd.apache.arrow.stream', 406, PROBLEM],
+    ['Arrow from the audience (its lines as Lists)', AUDIENCE, '', 'application/vnd.apache.arrow.stream', 200, ARROW_TYPE],
     ['?format=xml', FUNNEL, 'format=xml', undefined, 400, PROBLEM],
     ['?format=ndjson on an analysis', FUNNEL, 'format=ndjson', undefined, 400, PROBLEM],
-    ['?format=arrow where only JSON and CSV are offered', AUDIENCE, 'format=arrow', undefined, 400, PROBLEM],
+    ['?format=parquet where JSON, CSV and Arrow are offered', AUDIENCE, 'format=parquet', undefined, 400, PROBLEM],
     ['?format= empty', FUNNEL, 'format=', undefined, 400, PROBLEM],
   ])('%s', async (_what, path, query, accept, status, type) => {
     const res = await fetch(`${app.url}${path}${query ? `${sep(path)}${query}` : ''}`, { headers: accept === undefined ? {} : { accept } });
@@ -56,7 +56,7 @@ describe('content negotiation: ?format= first, then Accept with its q-values', (
 
   it.each([
     [FUNNEL, 'xml', ['json', 'csv', 'arrow']],
-    [AUDIENCE, 'arrow', ['json', 'csv']],
+    [AUDIENCE, 'parquet', ['json', 'csv', 'arrow']],
   ])('a 400 for %s&format=%s names the value and the formats offered', async (path, format, offered) => {
     const res = await fetch(`${app.url}${path}&format=${format}`);
     const message = `unknown format "${format}"; one of ${offered.join(', ')}`;

@@ -1,6 +1,7 @@
 import { stringify } from 'csv-stringify/sync';
-import { Bool, Float64, Int64, makeVector, Table, tableToIPC, Utf8, vectorFromArray, type Vector } from 'apache-arrow';
+import { Bool, DateDay, Field, Float64, Int64, List, makeVector, Table, tableToIPC, TimestampMillisecond, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { ApiError } from '../problem.ts';
 
 /** A tabular view of an answer, for CSV and Arrow. Column order is the order given (or of the first row). */
@@ -9,9 +10,15 @@ export interface Tabular {
   rows: Record<string, unknown>[];
 }
 
-export interface Answer {
-  /** The JSON answer. */
-  json: unknown;
+/**
+ * The columns of a route's table (CSV, Arrow), as zod: what gives each its Arrow type (see arrowColumn). A
+ * column the shape does not name takes the catchall's type, or else is typed from its values.
+ */
+export type TableRow = z.ZodObject<z.ZodRawShape>;
+
+export interface Answer<J = unknown> {
+  /** The JSON answer: what the route's `response` schema describes. */
+  json: J;
   /** The same answer as a table; endpoints without one answer JSON only. */
   table?: Tabular;
 }
@@ -49,7 +56,7 @@ export function negotiate(req: Request, offered: readonly Format[] = FORMATS): F
   return offered[types.indexOf(chosen)]!;
 }
 
-export function send(req: Request, res: Response, answer: Answer, format: Format = negotiate(req)): void {
+export function send(req: Request, res: Response, answer: Answer, format: Format = negotiate(req), row?: TableRow): void {
   if (format === 'json' || !answer.table) {
     res.json(answer.json);
     return;
@@ -59,7 +66,7 @@ export function send(req: Request, res: Response, answer: Answer, format: Format
     res.type('text/csv; charset=utf-8').send(toCsv(columns, answer.table.rows));
     return;
   }
-  res.type(ARROW_STREAM).send(Buffer.from(toArrowIpc(columns, answer.table.rows)));
+  res.type(ARROW_STREAM).send(Buffer.from(toArrowIpc(columns, answer.table.rows, row)));
 }
 
 /**
@@ -79,20 +86,66 @@ export function toCsv(columns: string[], rows: Record<string, unknown>[], typed:
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
+/** The items of a list cell (a cart's product ids, say), as one cell. */
+export const LIST_SEPARATOR = '; ';
+
 function csvCell(v: unknown, typed: boolean): unknown {
   if (v === null || v === undefined) return '';
-  const text = typeof v === 'object' ? JSON.stringify(v) : v;
+  const text = Array.isArray(v) ? v.map((x) => x ?? '').join(LIST_SEPARATOR) : typeof v === 'object' ? JSON.stringify(v) : v;
   return typeof text === 'string' && !typed && FORMULA_START.test(text) ? `'${text}` : text;
 }
 
 /**
- * Arrow IPC stream. Column types come from the values: integers (money, counts) become Int64,
- * other numbers Float64, booleans Bool, everything else Utf8 (objects as JSON text).
+ * Arrow IPC stream. A column `row` declares is typed by its declaration (arrowColumn: instants as
+ * Timestamp(ms, UTC), days as Date32, lists as List, integers as Int64), so an empty or all-null column
+ * keeps its type; any other from its values: integers (money, counts) Int64, other numbers Float64,
+ * booleans Bool, everything else Utf8 (objects as JSON text).
  */
-export function toArrowIpc(columns: string[], rows: Record<string, unknown>[]): Uint8Array {
+export function toArrowIpc(columns: string[], rows: Record<string, unknown>[], row?: TableRow): Uint8Array {
   const vectors: Record<string, Vector> = {};
-  for (const c of columns) vectors[c] = column(rows.map((r) => r[c]));
+  const catchall = row?._zod.def.catchall;
+  for (const c of columns) {
+    const declared = row?.shape[c] ?? (catchall && !(catchall instanceof z.ZodNever) ? catchall : undefined);
+    const typed = declared ? arrowColumn(declared as z.ZodType) : null;
+    const values = rows.map((r) => r[c]);
+    vectors[c] = typed ? vectorFromArray(values.map((v) => (v === null || v === undefined ? null : typed.value(v))), typed.type) : column(values);
+  }
   return tableToIPC(new Table(vectors), 'stream');
+}
+
+interface ArrowColumn {
+  type: DataType;
+  /** A JSON value of the column as the Arrow builder takes it. */
+  value: (v: unknown) => unknown;
+}
+
+/** The Arrow type of a zod declaration, or null for one Arrow has no better type for than the values'. */
+export function arrowColumn(schema: z.ZodType): ArrowColumn | null {
+  const def = schema._zod.def as { type: string; innerType?: z.ZodType; element?: z.ZodType; format?: string };
+  switch (def.type) {
+    case 'nullable':
+    case 'optional':
+    case 'default':
+      return arrowColumn(def.innerType!);
+    case 'boolean':
+      return { type: new Bool(), value: (v) => v };
+    case 'number':
+      return def.format === 'safeint' || def.format === 'int32' ? { type: new Int64(), value: (v) => BigInt(v as number) } : { type: new Float64(), value: (v) => v };
+    case 'string':
+      if (def.format === 'datetime') return { type: new TimestampMillisecond('UTC'), value: (v) => Date.parse(v as string) };
+      if (def.format === 'date') return { type: new DateDay(), value: (v) => Date.parse(`${v as string}T00:00:00Z`) };
+      return { type: new Utf8(), value: (v) => String(v) };
+    case 'enum':
+    case 'literal':
+      return { type: new Utf8(), value: (v) => String(v) };
+    case 'array': {
+      const item = arrowColumn(def.element!);
+      if (!item) return null;
+      return { type: new List(new Field('item', item.type, true)), value: (v) => (v as unknown[]).map((x) => (x === null || x === undefined ? null : item.value(x))) };
+    }
+    default:
+      return null;
+  }
 }
 
 function column(values: unknown[]): Vector {

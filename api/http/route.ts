@@ -2,14 +2,14 @@ import { ARROW_ROLES, authorize, type Role } from '../auth.ts';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { ApiError } from '../problem.ts';
-import { negotiate, send, type Answer } from './formats.ts';
+import { negotiate, send, type Answer, type TableRow } from './formats.ts';
 
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
 export type { Role };
 
-export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends AnyObject> {
+export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends AnyObject, R extends z.ZodType = z.ZodType> {
   method: 'get' | 'post' | 'put';
   /** Express path, e.g. `/v1/carts/:cart_id`. */
   path: string;
@@ -30,15 +30,22 @@ export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends A
   formats?: ('json' | 'csv' | 'arrow')[];
   /** Media types of a route that streams its own answer; its query schema then owns `format`, if any. */
   contentTypes?: string[];
-  handler: (input: { query: z.output<Q>; body: z.output<B>; params: z.output<P> }, req: Request, res: Response) => Promise<Answer | void>;
+  /** The columns of the CSV and Arrow answers, where their Arrow types matter (times, days, lists, counts). */
+  row?: TableRow;
+  /** The operation's name in /openapi.json and in generated clients: camelCase, unique, never renamed. */
+  operationId: string;
+  /** The JSON answer (api/http/answers.ts); null for a route that answers no JSON (it streams `contentTypes`). */
+  response: R | null;
+  handler: (input: { query: z.output<Q>; body: z.output<B>; params: z.output<P> }, req: Request, res: Response) => Promise<Answer<z.input<R>> | void>;
 }
 
 // Routes register themselves here, so /openapi.json is generated from the very schemas that validate.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteSpec<any, any, any>;
+export type AnyRoute = RouteSpec<any, any, any, any>;
 
-export function defineRoute<Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodUndefined, P extends AnyObject = AnyObject>(
-  spec: RouteSpec<Q, B, P>,
+/** A route; its handler's answer is type-checked against its `response` schema. */
+export function defineRoute<Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodUndefined, P extends AnyObject = AnyObject, R extends z.ZodType = z.ZodNever>(
+  spec: RouteSpec<Q, B, P, R>,
 ): AnyRoute {
   return spec as AnyRoute;
 }
@@ -64,7 +71,7 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
       const body = route.body ? parse(route.body, route.ndjson && typeof req.body === 'string' ? ndjsonItems(req.body) : req.body, 'body') : undefined;
       const answer = await route.handler({ query, body, params }, req, res);
       if (route.status) res.status(route.status);
-      if (answer) send(req, res, answer, format ?? undefined);
+      if (answer) send(req, res, answer, format ?? undefined, route.row);
     });
   }
   router.use(pathDecodeError(routes));
@@ -132,51 +139,4 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: 'query' | '
   }));
   const first = errors[0]!;
   throw new ApiError(400, 'invalid_request', `${where} ${first.field || '(body)'}: ${first.message}`, { errors });
-}
-
-function requestContent(r: AnyRoute): Record<string, unknown> {
-  const schema = z.toJSONSchema(r.body, { io: 'input', unrepresentable: 'any' }) as { items?: unknown };
-  // NDJSON: one item of the array per line.
-  return { 'application/json': { schema }, ...(r.ndjson ? { 'application/x-ndjson': { schema: schema.items ?? {} } } : {}) };
-}
-
-/** OpenAPI 3.1 document built from the registered routes' zod schemas. */
-export function openApiDocument(routes: readonly AnyRoute[], info: { title: string; version: string }): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const r of routes) {
-    const path = r.path.replace(/:(\w+)/g, '{$1}');
-    const parameters: unknown[] = [];
-    for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
-      if (!schema) continue;
-      const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, unknown>; required?: string[] };
-      for (const [name, s] of Object.entries(json.properties ?? {})) {
-        parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s, description: (s as { description?: string }).description });
-      }
-    }
-    const formats = r.formats ?? ['json', 'csv', 'arrow'];
-    const content: Record<string, unknown> = {};
-    if (r.contentTypes) {
-      for (const t of r.contentTypes) content[t] = {};
-    } else {
-      if (formats.length > 1) parameters.push({ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: formats } });
-      if (formats.includes('json')) content['application/json'] = {};
-      if (formats.includes('csv')) content['text/csv'] = {};
-      if (formats.includes('arrow')) content['application/vnd.apache.arrow.stream'] = {};
-    }
-    paths[path] ??= {};
-    paths[path][r.method] = {
-      summary: r.summary,
-      description: r.description,
-      tags: r.tags,
-      'x-roles': r.roles,
-      parameters,
-      ...(r.body ? { requestBody: { required: true, content: requestContent(r) } } : {}),
-      responses: {
-        [String(r.status ?? 200)]: { description: r.status === 202 ? 'queued' : 'the answer', content },
-        '400': { description: 'invalid request; problem+json naming the field', content: { 'application/problem+json': {} } },
-        ...(r.contentTypes ? {} : { '406': { description: 'no offered representation matches Accept; problem+json not_acceptable', content: { 'application/problem+json': {} } } }),
-      },
-    };
-  }
-  return { openapi: '3.1.0', info, paths };
 }

@@ -6,6 +6,7 @@ import { asOfQuery, DAY_MS, DEFAULT_ABANDON_AFTER, duration, resolveAsOf, resolv
 import { defineRoute } from '../http/route.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
+import { AbandonmentAnswer, AbandonmentRow, AudienceAnswer, AudienceRow, QuantityAnswer, QuantityRow, RecoveryAnswer, RecoveryRow, RemovalAnswer, RemovalRow } from '../http/answers.ts';
 
 const abandonAfter = duration.prefault(DEFAULT_ABANDON_AFTER).describe('inactivity after which a cart holding items counts as abandoned (default 24h)');
 /** Audiences look back this many days by default, as campaign tools do, and at most MAX_LOOKBACK_DAYS. */
@@ -23,6 +24,9 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/funnels/abandonment',
+      operationId: 'getAbandonmentFunnel',
+      response: AbandonmentAnswer,
+      row: AbandonmentRow,
       summary: 'Abandonment funnel: carts started → checkout started → ordered; abandoned by stage, open, emptied, recovered',
       tags: ['funnels'],
       roles: [...roles],
@@ -36,6 +40,9 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/funnels/removal',
+      operationId: 'getRemovalFunnel',
+      response: RemovalAnswer,
+      row: RemovalRow,
       summary: 'Removal funnel per cart line: added → removed (before / after checkout) → re-added; kept → purchased / abandoned / open',
       tags: ['funnels'],
       roles: [...roles],
@@ -53,6 +60,9 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/funnels/quantity',
+      operationId: 'getQuantityFunnel',
+      response: QuantityAnswer,
+      row: QuantityRow,
       summary: 'Quantity changes per cart line: increased, decreased, unchanged (net) or removed; units delta and purchase rate',
       tags: ['funnels'],
       roles: [...roles],
@@ -67,6 +77,9 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/funnels/recovery',
+      operationId: 'getRecoveryReport',
+      response: RecoveryAnswer,
+      row: RecoveryRow,
       summary: 'Recovery of abandoned carts: abandoned → announced → reactivated → recovered, recovered value per currency, median time to recovery',
       description:
         'The abandonment episodes whose abandonment instant is in [from, to), as the lifecycle announcement log knew them at as_of; ' +
@@ -85,10 +98,12 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/audiences/abandoned-carts',
+      operationId: 'getAbandonedCartAudience',
+      response: AudienceAnswer,
+      row: AudienceRow,
       summary: 'Abandoned carts to target: contents, value, stage, consent; pages with a cursor that fetches only what is new',
       tags: ['audiences'],
       roles: [...roles],
-      formats: ['json', 'csv'],
       query: z.object({
         as_of: asOfQuery.as_of.describe('the audience as it stood at this instant (default: now): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
         tz: asOfQuery.tz,

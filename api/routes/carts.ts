@@ -4,6 +4,7 @@ import { defineRoute } from '../http/route.ts';
 import { asOfQuery, DEFAULT_ABANDON_AFTER, duration, resolveAsOf } from '../http/params.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
+import { CartAnswer, CartRow, CartTimelineAnswer, TimelineRow } from '../http/answers.ts';
 
 const CartParams = z.object({ cart_id: z.string().min(1).max(128) });
 const CartQuery = z.object({
@@ -17,6 +18,9 @@ export function cartRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/carts/:cart_id',
+      operationId: 'getCart',
+      response: CartAnswer,
+      row: CartRow,
       summary: 'A cart as of a time: lines, quantities, value, status and stage',
       tags: ['carts'],
       roles: ['marketing', 'data', 'admin'],
@@ -32,6 +36,9 @@ export function cartRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/carts/:cart_id/events',
+      operationId: 'getCartTimeline',
+      response: CartTimelineAnswer,
+      row: TimelineRow,
       summary: "A cart's timeline: every event with the cart's contents and value right after it",
       tags: ['carts'],
       roles: ['marketing', 'data', 'admin'],

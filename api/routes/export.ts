@@ -30,6 +30,8 @@ export function exportRoutes({ warehouse, limits, metrics, timezone = 'UTC' }: R
     defineRoute({
       method: 'get',
       path: '/v1/export/events',
+      operationId: 'exportEvents',
+      response: null,
       summary: 'The raw events of a time range, streamed: NDJSON, Arrow IPC stream or Parquet',
       description:
         `Events with occurred_at in [from, to), ordered by occurred_at then event_id, from one consistent snapshot. ` +

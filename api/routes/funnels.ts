@@ -15,6 +15,7 @@ import type { StepSummary } from '../../projections/funnels/summary.ts';
 import { defineRoute } from '../http/route.ts';
 import { resolveWindow, timeWindow } from '../http/params.ts';
 import type { RouteDeps } from './index.ts';
+import { FunnelAnswer, FunnelRow } from '../http/answers.ts';
 
 const filter = {
   type: z.enum(EVENT_TYPES).describe('event type'),
@@ -67,6 +68,9 @@ export function funnelRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/funnels',
+      operationId: 'runFunnel',
+      response: FunnelAnswer,
+      row: FunnelRow,
       summary: 'A custom funnel: entities per step, conversion rates and times between steps',
       description:
         'Counts carts (or customers) through 2–20 steps, as PostHog funnels do; docs/funnels.md has the semantics. ' +

@@ -5,6 +5,7 @@ import { deliveryStatus } from '../../announce/status.ts';
 import { defineRoute } from '../http/route.ts';
 import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
+import { AnnouncementsAnswer, EndpointsAnswer, ReplayAnswer } from '../http/answers.ts';
 
 const MAX_LIMIT = 1_000;
 const MAX_REPLAY_SEQS = 1_000;
@@ -23,6 +24,8 @@ export function lifecycleRoutes({ warehouse, webhooks = [] }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/lifecycle/announcements',
+      operationId: 'listAnnouncements',
+      response: AnnouncementsAnswer,
       summary: 'Cart lifecycle announcements (cart.abandoned, cart.reactivated, cart.recovered) in the order found, after a seq',
       tags: ['lifecycle'],
       roles: ['marketing', 'data', 'admin'],
@@ -44,6 +47,8 @@ export function lifecycleRoutes({ warehouse, webhooks = [] }: RouteDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/lifecycle/endpoints',
+      operationId: 'listWebhookEndpoints',
+      response: EndpointsAnswer,
       summary: 'Webhook delivery status per endpoint: its position in the log, how far behind, and its dead letters',
       tags: ['lifecycle'],
       roles: ['marketing', 'data', 'admin'],
@@ -53,6 +58,8 @@ export function lifecycleRoutes({ warehouse, webhooks = [] }: RouteDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/lifecycle/endpoints/:name/replay',
+      operationId: 'replayDeadLetters',
+      response: ReplayAnswer,
       summary: "Asks the delivering process to send an endpoint's dead letters again (all, some seqs, or those of a reason)",
       description:
         'Queues a replay of the endpoint\'s dead letters; the process that delivers takes it at its next turn, before new ' +

@@ -1,6 +1,7 @@
 import { MAX_PRODUCTS, MAX_PRODUCTS_BYTES, Products, upsertProducts } from '../../ingest/products.ts';
 import { defineRoute } from '../http/route.ts';
 import type { RouteDeps } from './index.ts';
+import { ProductsAnswer } from '../http/answers.ts';
 
 /** The product catalogue (docs/metrics.md, "Product names"): upserted by id, read through every answer's names. */
 export function productRoutes({ warehouse }: RouteDeps) {
@@ -8,6 +9,8 @@ export function productRoutes({ warehouse }: RouteDeps) {
     defineRoute({
       method: 'put',
       path: '/v1/products',
+      operationId: 'upsertProducts',
+      response: ProductsAnswer,
       summary: 'Upserts products of the catalogue (id, name, category, brand, url, image_url, price_minor + currency)',
       description:
         `A JSON array of products, or NDJSON (one per line; content-type application/x-ndjson), at most ${MAX_PRODUCTS} and ` +

@@ -3,6 +3,7 @@ import { Gate } from '../http/gate.ts';
 import { sendResult } from '../http/resultAnswer.ts';
 import { defineRoute } from '../http/route.ts';
 import type { RouteDeps } from './index.ts';
+import { SqlAnswer } from '../http/answers.ts';
 
 /** Longest query text accepted (characters); the JSON body limit (256 KiB) bounds it too. */
 export const MAX_QUERY_CHARS = 100_000;
@@ -13,6 +14,8 @@ export function sqlRoutes({ warehouse, limits }: RouteDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/sql',
+      operationId: 'runSql',
+      response: SqlAnswer,
       summary: "The data team's ad-hoc, read-only SQL over the events and the cart model",
       description:
         'One read-only statement (SELECT, FROM, WITH, VALUES, DESCRIBE, SUMMARIZE) over events, rejected_events and the ' +

@@ -1,3 +1,4 @@
+// @ts-check
 // The dashboards' only way to the data: the /v1 HTTP API, with the optional API key from localStorage.
 
 const KEY_STORAGE = 'carrello.apiKey';
@@ -22,6 +23,7 @@ function headers(extra = {}) {
   return key ? { authorization: `Bearer ${key}`, ...extra } : extra;
 }
 
+/** @param {Record<string, unknown>} params */
 export function query(params) {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
@@ -34,7 +36,7 @@ async function send(path, init) {
   try {
     res = await fetch(path, { ...init, headers: headers(init.headers) });
   } catch (err) {
-    throw new ApiProblem(0, { detail: `the API did not answer (${err.message}); is carrello running?` });
+    throw new ApiProblem(0, { detail: `the API did not answer (${/** @type {Error} */ (err).message}); is carrello running?` });
   }
   if (!res.ok) {
     const text = await res.text();
@@ -49,16 +51,34 @@ async function send(path, init) {
   return res;
 }
 
+/**
+ * The JSON answer of GET `path`, typed by the API's own answer schemas (api/http/answers.ts).
+ * @template {string} P
+ * @param {P} path
+ * @param {Record<string, unknown>} [params]
+ * @returns {Promise<import('../../../api/http/answers.ts').GetAnswer<P>>}
+ */
 export async function getJson(path, params = {}) {
   return (await send(path + query(params), { method: 'GET' })).json();
 }
 
+/**
+ * @template {string} P
+ * @param {P} path
+ * @param {unknown} body
+ * @param {Record<string, unknown>} [params]
+ * @returns {Promise<import('../../../api/http/answers.ts').PostAnswer<P>>}
+ */
 export async function postJson(path, body, params = {}) {
   const res = await send(path + query(params), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return res.json();
 }
 
-/** Fetches with the API key (a plain link could not send it) and saves the answer as a file. */
+/**
+ * Fetches with the API key (a plain link could not send it) and saves the answer as a file.
+ * @param {string} path
+ * @param {{ method?: string, params?: Record<string, unknown>, body?: unknown, filename: string }} opts
+ */
 export async function download(path, { method = 'GET', params = {}, body, filename }) {
   const init = body === undefined ? { method } : { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
   const res = await send(path + query(params), init);

@@ -1,3 +1,4 @@
+// @ts-check
 // The shell: hash routing (#/page?params, so every view has a URL that reproduces it), the common
 // controls (date range, as_of, abandon_after, API key), and a quiet refresh when new events arrive.
 import { apiKey, getJson } from './api.js';
@@ -16,11 +17,18 @@ const PAGES = { overview, removals, quantity, funnel, cart, audiences, recovery,
 const COMMON = ['from', 'to', 'as_of', 'abandon_after'];
 const REFRESH_MS = 15_000;
 
-const view = document.getElementById('view');
-const controls = document.getElementById('controls');
-const nav = document.getElementById('nav');
-const status = document.getElementById('status');
+/** @typedef {{ dispose(): void, resize(): void, setOption(option: unknown): void }} Chart */
+/** @type {{ init(el: HTMLElement): Chart }} */
+// The global of vendor/echarts.min.js (index.html loads it first).
+const echarts = /** @type {any} */ (globalThis).echarts;
 
+// The shell's elements, in index.html.
+const view = /** @type {HTMLElement} */ (document.getElementById('view'));
+const controls = /** @type {HTMLFormElement} */ (document.getElementById('controls'));
+const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
+const status = /** @type {HTMLElement} */ (document.getElementById('status'));
+
+/** @type {{ name: string, token: number, charts: Chart[] }} */
 let current = { name: '', token: 0, charts: [] };
 
 export function parseHash() {
@@ -33,7 +41,7 @@ export function parseHash() {
 export function go(name, params = {}, { keepCommon = true } = {}) {
   const now = parseHash().params;
   const next = new URLSearchParams();
-  if (keepCommon) for (const k of COMMON) if (now.get(k)) next.set(k, now.get(k));
+  if (keepCommon) for (const k of COMMON) if (now.get(k)) next.set(k, now.get(k) ?? '');
   for (const [k, v] of Object.entries(params)) {
     if (v === undefined || v === null || v === '') next.delete(k);
     else next.set(k, String(v));
@@ -47,7 +55,7 @@ function renderNav(active) {
   const labels = { overview: 'Overview', removals: 'Removals', quantity: 'Quantity changes', funnel: 'Funnel builder', cart: 'Cart explorer', audiences: 'Audiences', recovery: 'Recovery', sql: 'SQL console' };
   const keep = new URLSearchParams();
   const params = parseHash().params;
-  for (const k of COMMON) if (params.get(k)) keep.set(k, params.get(k));
+  for (const k of COMMON) if (params.get(k)) keep.set(k, params.get(k) ?? '');
   const q = keep.toString() ? `?${keep}` : '';
   nav.replaceChildren(...Object.entries(labels).map(([name, label]) => h('a', { href: `#/${name}${q}`, class: name === active ? 'active' : null, dataset: { page: name } }, label)));
 }
@@ -131,7 +139,7 @@ async function poll() {
     lastStored = stats.events_stored;
     if (changed && !params.get('as_of') && PAGES[name].refresh !== false && !document.hidden && view.dataset.ready) render({ quiet: true });
   } catch (err) {
-    status.textContent = `status unavailable: ${err.message}`;
+    status.textContent = `status unavailable: ${/** @type {Error} */ (err).message}`;
   }
 }
 

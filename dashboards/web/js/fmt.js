@@ -1,3 +1,4 @@
+// @ts-check
 // Formatting in the browser's locale and the shop's time zone (setZone: CARRELLO_TIMEZONE, told by
 // /v1/stats; UTC until then). Money is integer minor units with its currency.
 

@@ -1,3 +1,4 @@
+// @ts-check
 // Small DOM helpers shared by the pages: elements, key figures, tables, messages and charts.
 // Every value from the API is shop input (an ingest key may send any product name, campaign or id):
 // it reaches the page only as text (text nodes, attribute values, the canvas of a chart), never as
@@ -21,7 +22,13 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
-/** A key figure; `id` lands in data-k (and the raw number in data-value) so tests can find it. */
+/**
+ * A key figure; `id` lands in data-k (and the raw number in data-value) so tests can find it.
+ * @param {string} id
+ * @param {string} label
+ * @param {unknown} value
+ * @param {{ raw?: unknown, note?: unknown }} [opts]
+ */
 export function kpi(id, label, value, { raw, note } = {}) {
   return h('div', { class: 'kpi', dataset: { k: id, ...(raw !== undefined ? { value: String(raw) } : {}) } },
     h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), note ? h('div', { class: 'note' }, note) : null);
@@ -30,6 +37,12 @@ export function kpi(id, label, value, { raw, note } = {}) {
 /**
  * A table. columns: [{ key, label, num?, fmt?(value, row) }]. onRow(row) makes rows clickable.
  * Only the first `max` rows are drawn so that a large answer keeps the page responsive.
+ */
+/**
+ * @template {object} R
+ * @param {{ key: string, label: string, num?: boolean, fmt?: (value: any, row: R) => unknown }[]} columns
+ * @param {R[]} rows
+ * @param {{ onRow?: (row: R, tr: HTMLElement) => void, max?: number, id?: string, rowKey?: (row: R) => unknown }} [opts]
  */
 export function table(columns, rows, { onRow, max = 500, id, rowKey } = {}) {
   const shown = rows.slice(0, max);

@@ -1,3 +1,4 @@
+// @ts-check
 // Audiences: abandoned carts to target, by stage, value and consent; count, total value, CSV.
 import { download, getJson } from '../api.js';
 import { dateTime, int, money, moneyList } from '../fmt.js';
@@ -25,7 +26,7 @@ export async function render(root, ctx) {
     try {
       await download('/v1/audiences/abandoned-carts', { params: { ...query, as_of: answer.as_of, limit: 10_000, format: 'csv' }, filename: `abandoned-carts-${answer.as_of.slice(0, 19).replace(/:/g, '')}.csv` });
     } catch (err) {
-      csvButton.after(h('span', { class: 'muted' }, ` download failed: ${err.message}`));
+      csvButton.after(h('span', { class: 'muted' }, ` download failed: ${/** @type {Error} */ (err).message}`));
     } finally {
       csvButton.disabled = false;
     }

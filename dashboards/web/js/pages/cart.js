@@ -1,3 +1,4 @@
+// @ts-check
 // Cart explorer: a cart's story, event by event, and its status as of any chosen time.
 import { getJson } from '../api.js';
 import { dateTime, int, money, shortDateTime } from '../fmt.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // Funnel builder: steps, window, order, entity and breakdown, all in the URL so a link reproduces it.
 import { postJson } from '../api.js';
 import { dateTime, int, pct, seconds } from '../fmt.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // Overview: where carts are lost. Funnel with drop-off, abandonment over time, and a breakdown.
 import { getJson } from '../api.js';
 import { dateTime, int, moneyList, moneyMajor, pct, toMajor } from '../fmt.js';

@@ -1,3 +1,4 @@
+// @ts-check
 // Quantity changes: lines whose quantity rose, fell or stayed, and how often each group is bought.
 import { getJson } from '../api.js';
 import { dateTime, int, pct } from '../fmt.js';

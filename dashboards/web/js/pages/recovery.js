@@ -1,3 +1,4 @@
+// @ts-check
 // Recovery: what became of the abandoned carts carrello announced (GET /v1/funnels/recovery): abandoned →
 // announced → reactivated → recovered, values per currency (never added up), by stage, channel and the
 // campaign that brought the customer back, and recovered among announced vs not announced.

@@ -1,3 +1,4 @@
+// @ts-check
 // Removals: which products (or categories) leave carts, when, and how fast; click one for its trend.
 import { getJson } from '../api.js';
 import { dateTime, int, pct, seconds } from '../fmt.js';
@@ -10,11 +11,11 @@ export async function render(root, ctx) {
   const minAdds = ctx.params.get('min_adds') || '5';
   const item = ctx.params.get('item');
   // The trend's per-day answer is asked for at once, beside the ranking, rather than after it.
-  const days = item ? getJson('/v1/funnels/removal', { ...ctx.common, group, breakdown: 'day', item }) : null;
+  const days = item ? /** @type {Promise<import('../../../../api/http/answers.ts').RemovalByDayAnswer>} */ (getJson('/v1/funnels/removal', { ...ctx.common, group, breakdown: 'day', item })) : null;
   days?.catch(() => {});
-  const answer = await getJson('/v1/funnels/removal', { ...ctx.common, group, min_adds: minAdds, limit: 50 });
+  const answer = /** @type {import('../../../../api/http/answers.ts').RemovalRankingAnswer} */ (await getJson('/v1/funnels/removal', { ...ctx.common, group, min_adds: minAdds, limit: 50 }));
   if (ctx.stale()) return;
-  const rows = answer.products ?? answer.categories ?? answer.rows ?? [];
+  const rows = /** @type {import('../../../../api/http/answers.ts').RemovalGroup[]} */ (answer.products ?? answer.categories ?? []);
   const t = answer.totals;
   root.append(
     h('h1', {}, 'Removals: what leaves the cart'),
@@ -82,12 +83,19 @@ export async function render(root, ctx) {
     grid: { left: 150, right: 30, top: 10, bottom: 30 },
     xAxis: { type: 'log', axisLabel: { formatter: seconds } },
     yAxis: { type: 'category', inverse: true, data: timed.map(label), axisLabel: { width: 140, overflow: 'truncate' } },
-    series: [{ type: 'bar', data: timed.map((r) => Math.max(1, r.median_seconds_to_removal)), itemStyle: { color: PALETTE[4] } }],
+    series: [{ type: 'bar', data: timed.map((r) => Math.max(1, r.median_seconds_to_removal ?? 0)), itemStyle: { color: PALETTE[4] } }],
   });
-  if (item) await renderTrend(trend, ctx, await days, item, rows.find((r) => r.key === item));
+  if (item && days) await renderTrend(trend, ctx, await days, item, rows.find((r) => r.key === item));
 }
 
-/** One product's (or category's) lines per UTC day of their first add, from the removal funnel's breakdown=day. */
+/**
+ * One product's (or category's) lines per UTC day of their first add, from the removal funnel's breakdown=day.
+ * @param {HTMLElement} box
+ * @param {any} ctx
+ * @param {import('../../../../api/http/answers.ts').RemovalByDayAnswer} answer
+ * @param {string} key
+ * @param {import('../../../../api/http/answers.ts').RemovalGroup | undefined} row
+ */
 async function renderTrend(box, ctx, answer, key, row) {
   if (ctx.stale()) return;
   const byDay = new Map(answer.days.map((d) => [d.day, d]));

@@ -1,3 +1,4 @@
+// @ts-check
 // SQL console: one read-only query, a table, CSV or Arrow out, and a plot of two columns.
 import { download, postJson } from '../api.js';
 import { int } from '../fmt.js';
