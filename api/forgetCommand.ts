@@ -1,6 +1,7 @@
 import { str, type CommandValues } from './commandValues.ts';
 import { openExistingWarehouse } from './existingStore.ts';
-import { ConfigError, parseConfig } from './config.ts';
+import { parseConfig } from './config.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 /**
  * `carrello forget --customer ID | --anonymous-id ID [--dry-run] [--store ...]`: deletes a customer's events, their refused messages and
@@ -15,7 +16,7 @@ export const NOT_FOUND = 3;
 export async function forgetCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
   const customer = str(values, 'customer')?.trim();
   const anonymous = str(values, 'anonymous-id')?.trim();
-  if (!customer === !anonymous) throw new ConfigError('customer: carrello forget needs one of --customer ID or --anonymous-id ID');
+  if (!customer === !anonymous) throw new CarrelloError('usage', 'carrello forget needs one of --customer ID or --anonymous-id ID');
   const dryRun = values['dry-run'] === true;
   const config = parseConfig({ store: str(values, 'store') }, env);
   const warehouse = await openExistingWarehouse(config.store);

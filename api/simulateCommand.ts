@@ -5,8 +5,9 @@ import { collectorSink, kafkaSink, ndjsonSink, type SimSink } from '../ingest/si
 import { createKafka } from '../ingest/kafka/client.ts';
 import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
 import { ensureTopics } from '../ingest/kafka/topics.ts';
-import { CommandError, UnreachableError, assertReachable, networkCause } from './commandErrors.ts';
-import { ConfigError, parseConfig } from './config.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
+import { assertReachable, networkCause, unreachable } from './commandErrors.ts';
+import { parseConfig } from './config.ts';
 import type { CommandValues } from './commandValues.ts';
 import { kafkaConnection, publisherOptions, topicSpec } from './kafkaOptions.ts';
 
@@ -61,8 +62,8 @@ export async function simulateCommand(values: CommandValues, env: NodeJS.Process
         : undefined,
     }).catch((err: unknown) => {
       // fetch's own words are `TypeError: fetch failed`; the operator needs the collector's address and why.
-      if (a.to === 'collector' && err instanceof TypeError) throw new UnreachableError('the collector', a.url, networkCause(err));
-      if (a.to === 'collector' && err instanceof Error) throw new CommandError(`${a.url}: ${err.message}`);
+      if (a.to === 'collector' && err instanceof TypeError) throw unreachable('the collector', a.url, networkCause(err));
+      if (a.to === 'collector' && err instanceof Error) throw new CarrelloError('command_failed', `${a.url}: ${err.message}`, {}, { cause: err });
       throw err;
     });
     await sink.close();
@@ -91,7 +92,7 @@ export async function simulateCommand(values: CommandValues, env: NodeJS.Process
 /** Publishes to the event topic (created when absent, as workers do), through the bounded idempotent producer. */
 async function openKafkaSink(brokers: string | undefined, topic: string | undefined, env: NodeJS.ProcessEnv): Promise<SimSink> {
   const config = parseConfig({ brokers, topic }, env);
-  if (!config.kafka_brokers) throw new ConfigError('--to kafka needs --brokers or KAFKA_BROKERS');
+  if (!config.kafka_brokers) throw new CarrelloError('usage', '--to kafka needs --brokers or KAFKA_BROKERS');
   await assertReachable('Kafka', config.kafka_brokers);
   const kafka = createKafka(kafkaConnection(config, config.kafka_brokers));
   const admin = kafka.admin();

@@ -15,11 +15,12 @@ import { describeStore, openWarehouse } from '../sql/open.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { createApp } from './app.ts';
 import { KeyRing } from './auth.ts';
-import { apiLimits, ConfigError, deadLetterTopic, isLoopback, type Config } from './config.ts';
+import { apiLimits, deadLetterTopic, isLoopback, type Config } from './config.ts';
 import { ingestOptions, kafkaConnection, publisherOptions, workerOptions } from './kafkaOptions.ts';
 import { startLifecycle } from './lifecycle.ts';
 import { listen } from './listen.ts';
 import { createMetrics } from './metrics.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 const DAY = 86_400_000;
 
@@ -38,7 +39,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   const keys = new KeyRing(config.api_keys);
   // INVARIANT: without API keys nothing is authenticated, so nothing may listen beyond this machine.
   if (!keys.enabled && !isLoopback(config.host)) {
-    throw new ConfigError(`host: refusing to listen on ${config.host} without API keys; set CARRELLO_API_KEYS (role:key,...) or listen on 127.0.0.1`);
+    throw new CarrelloError('invalid_config', `host: refusing to listen on ${config.host} without API keys; set CARRELLO_API_KEYS (role:key,...) or listen on 127.0.0.1`);
   }
   const metrics = createMetrics();
   const warehouse = await openWarehouse(config.store);
