@@ -1,6 +1,7 @@
 import { str, type CommandValues } from './commandValues.ts';
 import { openExistingWarehouse } from './existingStore.ts';
 import { parseConfig } from './config.ts';
+import { counted, progressLine, withProgress } from './progress.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
 
 /**
@@ -22,7 +23,12 @@ export async function forgetCommand(values: CommandValues, env: NodeJS.ProcessEn
   const warehouse = await openExistingWarehouse(config.store);
   try {
     await warehouse.migrate();
-    const result = await warehouse.forgetCustomer((customer ?? anonymous)!, { by: customer ? 'customer_id' : 'anonymous_id', dryRun });
+    const result = await withProgress(
+      progressLine('carrello forget'),
+      dryRun ? 'counting what would be deleted' : 'deleting',
+      () => warehouse.forgetCustomer((customer ?? anonymous)!, { by: customer ? 'customer_id' : 'anonymous_id', dryRun }),
+      (r) => `${counted(r.events_deleted, 'event')}, ${counted(r.rejected_deleted, 'refused message')} ${dryRun ? 'would be deleted' : 'deleted'}, of ${counted(r.carts, 'cart')}`,
+    );
     process.stdout.write(`${JSON.stringify(dryRun ? { ...result, dry_run: true } : result)}\n`);
     if (result.events_deleted === 0 && result.rejected_deleted === 0) {
       // Not an error (forgetting twice is fine), but never a silent success: a mistyped id deletes nothing.

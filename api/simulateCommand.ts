@@ -10,6 +10,7 @@ import { assertReachable, networkCause, unreachable } from './commandErrors.ts';
 import { parseConfig } from './config.ts';
 import type { CommandValues } from './commandValues.ts';
 import { kafkaConnection, publisherOptions, topicSpec } from './kafkaOptions.ts';
+import { count, progressLine, simulatedUpTo } from './progress.ts';
 
 const DAY = 86_400_000;
 
@@ -54,20 +55,19 @@ export async function simulateCommand(values: CommandValues, env: NodeJS.Process
     duplicateRate: a['duplicate-rate'],
     invalidRate: a['invalid-rate'],
   });
-  const tty = process.stderr.isTTY === true;
+  // A progress line on a terminal; the summary line below is written either way.
+  const line = progressLine('carrello simulate');
   if (!a.live) {
-    const sent = await backfill(sim, endMs, sink, {
-      onProgress: tty
-        ? (p) => process.stderr.write(`\r${p.sent.toLocaleString('en')} events, simulated up to ${new Date(p.simulatedAt).toISOString()}`)
-        : undefined,
-    }).catch((err: unknown) => {
+    const sent = await backfill(sim, endMs, sink, { onProgress: (p) => line.update(simulatedUpTo(p)) }).catch((err: unknown) => {
+      line.stop();
       // fetch's own words are `TypeError: fetch failed`; the operator needs the collector's address and why.
       if (a.to === 'collector' && err instanceof TypeError) throw unreachable('the collector', a.url, networkCause(err));
       if (a.to === 'collector' && err instanceof Error) throw new CarrelloError('command_failed', `${a.url}: ${err.message}`, {}, { cause: err });
       throw err;
     });
     await sink.close();
-    process.stderr.write(`${tty ? '\n' : ''}carrello simulate: ${sent} events from ${sim.cartsStarted} carts, ${new Date(startMs).toISOString()} → ${new Date(endMs).toISOString()}\n`);
+    line.stop();
+    process.stderr.write(`carrello simulate: ${sent} events from ${sim.cartsStarted} carts, ${new Date(startMs).toISOString()} → ${new Date(endMs).toISOString()}\n`);
     return 0;
   }
   const stop = new AbortController();
@@ -80,12 +80,16 @@ export async function simulateCommand(values: CommandValues, env: NodeJS.Process
     tickMs: 200,
     onSent: (n) => {
       total += n;
-      if (tty) process.stderr.write(`\r${total.toLocaleString('en')} events sent`);
+      line.update(`${count(total)} events sent`);
     },
-    onError: (err) => process.stderr.write(`\ncarrello simulate: send failed, retrying: ${(err as Error).message}\n`),
+    onError: (err) => {
+      line.stop();
+      process.stderr.write(`carrello simulate: send failed, retrying: ${(err as Error).message}\n`);
+    },
   });
   await sink.close();
-  process.stderr.write(`${tty ? '\n' : ''}carrello simulate: ${total} events sent live\n`);
+  line.stop();
+  process.stderr.write(`carrello simulate: ${total} events sent live\n`);
   return 0;
 }
 

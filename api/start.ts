@@ -20,6 +20,7 @@ import { ingestOptions, kafkaConnection, publisherOptions, workerOptions } from 
 import { startLifecycle } from './lifecycle.ts';
 import { listen } from './listen.ts';
 import { createMetrics } from './metrics.ts';
+import { progressLine, simulatedUpTo } from './progress.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
 
 const DAY = 86_400_000;
@@ -167,12 +168,8 @@ async function runDemo(config: Config, ingress: EventIngress, warehouse: Warehou
     log.info({ days: config.demo_days, carts_per_day: config.demo_carts_per_day }, 'demo: loading simulated history');
     const t0 = Date.now();
     // A progress line on a terminal (stderr, rewritten in place); nothing of it in a log file.
-    const tty = process.stderr.isTTY === true;
-    const sent = await backfill(sim, now, sink, {
-      chunk: 5_000,
-      onProgress: tty ? (p) => process.stderr.write(`\rdemo: ${p.sent.toLocaleString('en')} events, simulated up to ${new Date(p.simulatedAt).toISOString()}`) : undefined,
-    });
-    if (tty) process.stderr.write('\n');
+    const line = progressLine('demo');
+    const sent = await backfill(sim, now, sink, { chunk: 5_000, onProgress: (p) => line.update(simulatedUpTo(p)) }).finally(() => line.stop());
     log.info({ events: sent, ms: Date.now() - t0 }, 'demo: history loaded');
   } else {
     log.info({ events_stored: existing }, 'demo: store already holds events; continuing with live traffic only');

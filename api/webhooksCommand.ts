@@ -5,6 +5,7 @@ import { describeStore } from '../sql/open.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
 import { parseConfig } from './config.ts';
 import { openExistingWarehouse } from './existingStore.ts';
+import { counted, progressLine, withProgress } from './progress.ts';
 
 const USAGE = 'usage: carrello webhooks replay --endpoint NAME [--seq N ...] [--reason REASON] [--store ...]\n       carrello webhooks status [--store ...]\n';
 
@@ -46,7 +47,12 @@ export async function webhooksCommand(sub: 'replay' | 'status', values: CommandV
       process.stdout.write(`${JSON.stringify({ endpoints: await deliveryStatus(warehouse, config.webhooks) })}\n`);
       return 0;
     }
-    const queued = await requestReplay(warehouse, name!, { seqs, reason }, Date.now());
+    const queued = await withProgress(
+      progressLine('carrello webhooks replay'),
+      `finding the dead letters of ${name!}`,
+      () => requestReplay(warehouse, name!, { seqs, reason }, Date.now()),
+      (q) => ('unknown_seqs' in q ? 'nothing queued' : `${counted(q.queued, 'dead letter')} queued`),
+    );
     if ('unknown_seqs' in queued) throw new CarrelloError('command_failed', `not dead letters of ${name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`);
     process.stdout.write(`${JSON.stringify({ endpoint: name, queued: queued.queued })}\n`);
     // Never a silent success: nothing to replay is said so.
