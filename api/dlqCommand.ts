@@ -5,6 +5,7 @@ import { REJECT_REASONS } from '../ingest/pipeline/outcome.ts';
 import { deadLetterTopic, parseConfig } from './config.ts';
 import { kafkaConnection } from './kafkaOptions.ts';
 import { assertReachable } from './commandErrors.ts';
+import { count, progressLine } from './progress.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
 
 /**
@@ -21,13 +22,21 @@ export async function dlqCommand(values: CommandValues, env: NodeJS.ProcessEnv):
   if (!config.kafka_brokers) throw new CarrelloError('invalid_config', 'kafka_brokers: carrello dlq needs KAFKA_BROKERS (or --brokers host:port,...)');
   await assertReachable('Kafka', config.kafka_brokers);
   const kafka = createKafka(kafkaConnection(config, config.kafka_brokers));
+  const line = progressLine('carrello dlq replay');
+  const counts = (r: { read: number; replayed: number; still_invalid: number }) =>
+    `${count(r.read)} dead letters read, ${count(r.replayed)} replayed, ${count(r.still_invalid)} still invalid`;
   const report = await replayDeadLetters(kafka, {
     deadLetterTopic: deadLetterTopic(config),
     targetTopic: config.kafka_topic,
     reason,
     dryRun: values['dry-run'] === true,
     maxEventBytes: config.max_event_bytes,
+    onProgress: (r) => line.update(counts(r)),
+  }).catch((err: unknown) => {
+    line.stop();
+    throw err;
   });
+  line.done(counts(report));
   process.stdout.write(`${JSON.stringify(report)}\n`);
   return 0;
 }

@@ -1,42 +1,18 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openWarehouse, parseStore } from '../sql/open.ts';
 import { runCarrello } from './support/process.ts';
 import { ingestTexts, itemAdded } from './support/seed.ts';
+import { onTerminal, shown } from './support/terminal.ts';
 
 // Long commands show a progress line on a terminal, ended by their counts, and nothing when stderr is
 // not one (CI, pipes). The terminal is a real pseudo-terminal: util-linux's `script`.
-const BIN = fileURLToPath(new URL('../bin/carrello.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'carrello-progress-'));
 const store = `duckdb:${join(dir, 'store.duckdb')}`;
 const WEBHOOKS = { CARRELLO_WEBHOOKS: JSON.stringify([{ name: 'flow', url: 'http://127.0.0.1:9/hook', secrets: [`whsec_${Buffer.alloc(24, 7).toString('base64')}`] }]) };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/** The environment a child gets: none of the developer's carrello or Kafka settings. */
-const childEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'KAFKA_BROKERS' && !k.startsWith('CARRELLO_')));
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-/** Runs a carrello command with stdout and stderr on a pseudo-terminal; resolves with what it showed. */
-function onTerminal(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; screen: string }> {
-  const command = [process.execPath, BIN, ...args].map(quote).join(' ');
-  const child = spawn('script', ['-qec', command, '/dev/null'], { env: { ...childEnv(), LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let screen = '';
-  child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (screen += d.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, screen })));
-}
-
-/** The lines a terminal ends up showing: each `\r` rewrites its line, the erase-to-end codes dropped. */
-const shown = (screen: string) =>
-  screen
-    .replace(/\x1b\[K/g, '')
-    .split(/\r?\n/)
-    .map((l) => l.split('\r').filter((part) => part !== '').at(-1) ?? '')
-    .filter((l) => l !== '');
 
 beforeAll(async () => {
   // given a store of two carts: one of customer c-1 (two events), one of customer c-2
