@@ -17,7 +17,7 @@ export const NOT_FOUND = 3;
 export async function forgetCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
   const customer = str(values, 'customer')?.trim();
   const anonymous = str(values, 'anonymous-id')?.trim();
-  if (!customer === !anonymous) throw new CarrelloError('usage', 'carrello forget needs one of --customer ID or --anonymous-id ID');
+  if (!customer === !anonymous) throw new CarrelloError('usage', 'forget needs one of --customer ID or --anonymous-id ID');
   const dryRun = values['dry-run'] === true;
   const config = parseConfig({ store: str(values, 'store') }, env);
   const warehouse = await openExistingWarehouse(config.store);
