@@ -24,7 +24,7 @@ export interface ProblemBody {
   code: ErrorCode;
   detail: string;
   instance: string;
-  [detail: string]: unknown;
+  [extension: string]: unknown;
 }
 
 export function problemBody(code: ErrorCode, detail: string, instance: string, details: ErrorDetails = {}): ProblemBody {
