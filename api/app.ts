@@ -19,10 +19,11 @@ import { openApiDocument } from './http/openapi.ts';
 import { mountRoutes } from './http/route.ts';
 import { registerReadModelMetrics } from './metrics.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
-import { ApiError, problemHandler } from './problem.ts';
+import { problemHandler } from './problem.ts';
 import type { Endpoint } from '../announce/deliver.ts';
 import { allRoutes } from './routes/index.ts';
 import { OUTSIDE_OPERATIONS } from './routes/outside.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 export interface AppDeps {
   warehouse: Warehouse & NamedWriter;
@@ -136,13 +137,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(dashboardsRouter());
 
   app.use((req, _res, next) => {
-    next(Object.assign(new Error(`no route for ${req.method} ${req.path}`), { status: 404, code: 'not_found' }));
+    next(new CarrelloError('not_found', `no route for ${req.method} ${req.path}`));
   });
   app.use(problemHandler(deps.log));
   return app;
 }
 
-/** A limiter of requests per second under `key`; past it 429 rate_limited with Retry-After. */
+/** A limiter of requests per second under `key`; past it 429 rate_limited with Retry-After (errors/codes.ts). */
 function perSecondLimit(limit: number, key: (req: express.Request) => string, whose: string, skip: (req: express.Request) => boolean) {
   return rateLimit({
     windowMs: 1_000,
@@ -151,9 +152,8 @@ function perSecondLimit(limit: number, key: (req: express.Request) => string, wh
     legacyHeaders: false,
     skip,
     keyGenerator: key,
-    handler: (_req, res, next) => {
-      res.setHeader('Retry-After', '1');
-      next(new ApiError(429, 'rate_limited', `more than ${limit} requests per second to the collector ${whose}; slow down and retry`));
+    handler: (_req, _res, next) => {
+      next(new CarrelloError('rate_limited', `more than ${limit} requests per second to the collector ${whose}; slow down and retry`));
     },
   });
 }

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { ApiError } from './problem.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 /**
  * Who may call what: marketing reads funnels, carts and audiences; data also SQL and Arrow; ingest only
@@ -18,10 +18,6 @@ export interface ApiKey {
   id: string;
 }
 
-export class ApiKeyConfigError extends Error {
-  readonly code = 'invalid_api_keys';
-}
-
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
 /**
@@ -37,10 +33,10 @@ export function parseApiKeys(spec: string): ApiKey[] {
     const role = entry.slice(0, colon) as Role;
     const secret = entry.slice(colon + 1);
     if (colon < 0 || !ROLES.includes(role)) {
-      throw new ApiKeyConfigError(`API key entry ${JSON.stringify(entry.slice(0, colon < 0 ? 12 : colon))}…: expected role:key with a role among ${ROLES.join(', ')}`);
+      throw new CarrelloError('invalid_api_keys', `API key entry ${JSON.stringify(entry.slice(0, colon < 0 ? 12 : colon))}…: expected role:key with a role among ${ROLES.join(', ')}`);
     }
     const hashed = /^sha256:([0-9a-f]{64})$/i.exec(secret);
-    if (!hashed && secret.length < 16) throw new ApiKeyConfigError(`an API key for role ${role} is shorter than 16 characters`);
+    if (!hashed && secret.length < 16) throw new CarrelloError('invalid_api_keys', `an API key for role ${role} is shorter than 16 characters`);
     const hash = hashed ? Buffer.from(hashed[1]!, 'hex') : sha256(secret);
     keys.push({ role, hash, id: hash.toString('hex').slice(0, 12) });
   }
@@ -88,16 +84,16 @@ export function authenticate(ring: KeyRing) {
     const presented = presentedKey(req);
     if (!presented || !presented.key) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="carrello"');
-      throw new ApiError(401, 'unauthenticated', 'an API key is required: send Authorization: Bearer <key> (or X-API-Key)');
+      throw new CarrelloError('unauthenticated', 'an API key is required: send Authorization: Bearer <key> (or X-API-Key)');
     }
     const key = ring.find(presented.key);
     if (!key) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="carrello", error="invalid_token"');
-      throw new ApiError(401, 'unauthenticated', 'the API key is not valid');
+      throw new CarrelloError('unauthenticated', 'the API key is not valid');
     }
     // URLs end up in access logs, proxies and browser history: only a key that is no secret may travel in one.
     if (presented.inUrl && key.role !== 'public') {
-      throw new ApiError(401, 'unauthenticated', `a ${key.role} key may not be sent in the URL (?key=); send it as Authorization: Bearer <key>, and replace it: it may have been logged`);
+      throw new CarrelloError('unauthenticated', `a ${key.role} key may not be sent in the URL (?key=); send it as Authorization: Bearer <key>, and replace it: it may have been logged`);
     }
     req.apiKey = key;
     next();
@@ -114,11 +110,11 @@ export function confinePublicKeys(origins: readonly string[]) {
   return (req: Request, _res: Response, next: NextFunction): void => {
     if (req.apiKey?.role !== 'public') return next();
     if (req.method !== 'POST' || req.path !== '/events') {
-      throw new ApiError(403, 'forbidden', 'the public role may only send events (POST /v1/events); it reads nothing');
+      throw new CarrelloError('forbidden', 'the public role may only send events (POST /v1/events); it reads nothing');
     }
     const origin = req.headers.origin;
     if (typeof origin !== 'string' || !origins.includes(origin)) {
-      throw new ApiError(403, 'origin_not_allowed', `a public key is only taken from the origins of CARRELLO_PUBLIC_ORIGINS; this request's Origin is ${
+      throw new CarrelloError('origin_not_allowed', `a public key is only taken from the origins of CARRELLO_PUBLIC_ORIGINS; this request's Origin is ${
         typeof origin === 'string' ? JSON.stringify(origin.slice(0, 200)) : 'missing'}`);
     }
     next();
@@ -129,7 +125,7 @@ export function confinePublicKeys(origins: readonly string[]) {
 export function authorize(req: Request, roles: readonly Role[], what: string): void {
   const key = req.apiKey;
   if (!key || key.role === 'admin' || roles.includes(key.role)) return;
-  throw new ApiError(403, 'forbidden', `the ${key.role} role may not ${what}; roles allowed: ${[...new Set([...roles, 'admin'])].join(', ')}`);
+  throw new CarrelloError('forbidden', `the ${key.role} role may not ${what}; roles allowed: ${[...new Set([...roles, 'admin'])].join(', ')}`);
 }
 
 export function requireRoles(roles: readonly Role[], what: string) {

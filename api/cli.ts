@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CommandValues } from './commandValues.ts';
-import { ConfigError, parseConfig } from './config.ts';
+import { isCarrelloError, type ErrorCode } from '../errors/carrelloError.ts';
+import { parseConfig } from './config.ts';
 import { dlqCommand } from './dlqCommand.ts';
 import { forgetCommand } from './forgetCommand.ts';
 import { ingestCommand } from './ingestCommand.ts';
@@ -8,14 +9,23 @@ import { productsCommand } from './productsCommand.ts';
 import { rebuildCommand } from './rebuildCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
-import { CommandError } from './commandErrors.ts';
 import { start } from './start.ts';
 import { webhooksCommand } from './webhooksCommand.ts';
 
 const STORE = 'duckdb:PATH | clickhouse://… | chdb:PATH';
 
-/** Usage errors (an unknown command or option, a missing value) exit 2; help asked for exits 0. */
+/** Usage errors (an unknown command or option, a missing value, code `usage`) exit 2; help asked for exits 0. */
 const USAGE_EXIT = 2;
+
+/** The exit code of a failure by its code: 2 for a usage error, 1 for every other. */
+const exitCodeOf = (code: ErrorCode): number => (code === 'usage' ? USAGE_EXIT : 1);
+
+/** The one line a failure prints, by its code. */
+function failureLine(code: ErrorCode, message: string): string {
+  if (code === 'invalid_config' || code === 'invalid_api_keys') return `carrello: invalid configuration: ${message}\n`;
+  if (code === 'usage') return `carrello: ${message}\n(add --help for usage)\n`;
+  return `carrello: ${message}\n`;
+}
 
 /**
  * The command line (commander): each command with its options, descriptions and `--help`; a mistyped
@@ -179,9 +189,12 @@ async function startCommand(values: CommandValues): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    if (err instanceof ConfigError) process.stderr.write(`carrello: invalid configuration: ${err.message}\n`);
-    else if (err instanceof CommandError) process.stderr.write(`carrello: ${err.message}\n`);
-    else process.stderr.write(`carrello: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // carrello's own failures are one line; anything else is a bug, shown with its stack.
+    if (isCarrelloError(err)) {
+      process.stderr.write(failureLine(err.code, err.message));
+      process.exit(exitCodeOf(err.code));
+    }
+    process.stderr.write(`carrello: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     process.exit(1);
   },
 );

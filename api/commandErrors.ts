@@ -1,20 +1,13 @@
 import { connect } from 'node:net';
-
-/** A failure an operator can act on, printed by the CLI as one line, `carrello: <message>`, with exit code 1. */
-export class CommandError extends Error {}
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 /**
- * A network target that could not be reached: the CLI prints it as one line, `carrello: cannot reach
- * <what> at <where>: <cause>`, and exits 1, instead of a client library's stack after its retries.
+ * A network target that could not be reached (code `unreachable`): the CLI prints it as one line,
+ * `carrello: cannot reach <what> at <where>: <cause>`, and exits 1, instead of a client library's stack
+ * after its retries.
  */
-export class UnreachableError extends CommandError {
-  constructor(
-    readonly what: string,
-    readonly where: string,
-    readonly cause_: string,
-  ) {
-    super(`cannot reach ${what} at ${where}: ${cause_}`);
-  }
+export function unreachable(what: string, where: string, cause: string): CarrelloError<'unreachable'> {
+  return new CarrelloError('unreachable', `cannot reach ${what} at ${where}: ${cause}`, { what, where, cause });
 }
 
 /** The cause of a network error in a few words: its system code (ECONNREFUSED…) and message. */
@@ -28,7 +21,7 @@ export function networkCause(err: unknown): string {
 }
 
 /**
- * Resolves once one of the `host:port` brokers accepts a TCP connection; throws UnreachableError naming
+ * Resolves once one of the `host:port` brokers accepts a TCP connection; throws `unreachable` naming
  * them all when none does within timeoutMs. A quick first check: kafkajs would retry for seconds first.
  */
 export async function assertReachable(what: string, brokers: readonly string[], timeoutMs = 3_000): Promise<void> {
@@ -56,5 +49,5 @@ export async function assertReachable(what: string, brokers: readonly string[], 
     if (cause === null) return;
     causes.push(cause);
   }
-  throw new UnreachableError(what, brokers.join(','), [...new Set(causes)].join('; '));
+  throw unreachable(what, brokers.join(','), [...new Set(causes)].join('; '));
 }

@@ -9,6 +9,7 @@ import { parseEndpoints } from '../announce/endpoints.ts';
 import type { ReadOnlyLimits } from '../sql/warehouse.ts';
 import { FAILPOINTS } from '../ingest/kafka/runner.ts';
 import { DEFAULT_TOPIC, deadLetterTopicOf } from '../ingest/kafka/topics.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 /**
  * carrello's configuration: parsed once, at the composition root, from flags and the environment,
@@ -181,10 +182,6 @@ export type Config = z.infer<typeof Config>;
 /** Where the dead-letter copies go. */
 export const deadLetterTopic = (config: Config): string => config.kafka_dlq_topic ?? deadLetterTopicOf(config.kafka_topic);
 
-export class ConfigError extends Error {
-  readonly code = 'invalid_config';
-}
-
 const emptyToUndefined = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
 /** Flags win over the environment; unknown or malformed values stop the process with the field named. */
@@ -257,11 +254,11 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
   };
   const parsed = Config.safeParse(input);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    throw new CarrelloError('invalid_config', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   }
   // A public key is in every page of the shop: the only thing that confines it is the origins it is taken from.
   if (parsed.data.api_keys.some((k) => k.role === 'public') && parsed.data.public_origins.length === 0) {
-    throw new ConfigError('public_origins: a public key is configured but no origin may use it; set CARRELLO_PUBLIC_ORIGINS (or CARRELLO_CORS_ORIGINS) to the shop\'s origins, e.g. https://shop.example');
+    throw new CarrelloError('invalid_config', 'public_origins: a public key is configured but no origin may use it; set CARRELLO_PUBLIC_ORIGINS (or CARRELLO_CORS_ORIGINS) to the shop\'s origins, e.g. https://shop.example');
   }
   return parsed.data;
 }
@@ -276,7 +273,7 @@ function readKeyFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`api_keys: cannot read CARRELLO_API_KEYS_FILE ${path}: ${(err as Error).message}`);
+    throw new CarrelloError('invalid_config', `api_keys: cannot read CARRELLO_API_KEYS_FILE ${path}: ${(err as Error).message}`);
   }
 }
 

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { describeStore, openWarehouse, type StoreConfig } from '../sql/open.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
-import { CommandError, networkCause } from './commandErrors.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
+import { networkCause } from './commandErrors.ts';
 
 /**
  * Opens a store that must already exist: every command but `start` and `ingest` works on one (a typo in
@@ -11,7 +12,7 @@ import { CommandError, networkCause } from './commandErrors.ts';
 export async function openExistingWarehouse(store: StoreConfig): Promise<Warehouse & NamedWriter> {
   const path = store.kind === 'duckdb' ? store.path : store.target.kind === 'chdb' ? store.target.path : null;
   if (path !== null && path !== ':memory:' && !existsSync(path)) {
-    throw new CommandError(`no store at ${describeStore(store)}: ${path} does not exist (carrello start or ingest creates one)`);
+    throw new CarrelloError('store_not_found', `no store at ${describeStore(store)}: ${path} does not exist (carrello start or ingest creates one)`);
   }
   const warehouse = await openWarehouse(store);
   if (path === null) {
@@ -19,7 +20,7 @@ export async function openExistingWarehouse(store: StoreConfig): Promise<Warehou
       await warehouse.stats();
     } catch (err) {
       await warehouse.close().catch(() => undefined);
-      throw new CommandError(`no carrello store at ${describeStore(store)}: ${networkCause(err)}`);
+      throw new CarrelloError('store_not_found', `no carrello store at ${describeStore(store)}: ${networkCause(err)}`);
     }
   }
   return warehouse;

@@ -3,7 +3,7 @@ import { startWorker } from '../ingest/kafka/worker.ts';
 import { describeStore, openWarehouse } from '../sql/open.ts';
 import { startDerivedRefresh } from '../sql/derivedRefresh.ts';
 import { withWriteOutage } from '../sql/failingWarehouse.ts';
-import { ConfigError, parseConfig } from './config.ts';
+import { parseConfig } from './config.ts';
 import { createKafka } from '../ingest/kafka/client.ts';
 import { kafkaConnection, workerOptions } from './kafkaOptions.ts';
 import { startLifecycle } from './lifecycle.ts';
@@ -11,6 +11,7 @@ import { createLogger } from './logger.ts';
 import { listen } from './listen.ts';
 import { createMetrics, registerReadModelMetrics } from './metrics.ts';
 import { createWorkerApp } from './workerApp.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 /** How long a stopping worker waits for its batch in flight before it gives up on it (uncommitted). */
 const STOP_GRACE_MS = 20_000;
@@ -21,7 +22,7 @@ const STOP_GRACE_MS = 20_000;
  */
 export async function ingestCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
   const config = parseConfig({ ...values, port: undefined, 'worker-port': values.port }, env);
-  if (!config.kafka_brokers) throw new ConfigError('kafka_brokers: carrello ingest needs KAFKA_BROKERS (or --brokers host:port,...)');
+  if (!config.kafka_brokers) throw new CarrelloError('invalid_config', 'kafka_brokers: carrello ingest needs KAFKA_BROKERS (or --brokers host:port,...)');
   const log = createLogger(config.log_level, 'carrello', config.log_format);
   const metrics = createMetrics();
   const warehouse = await openWarehouse(config.store);

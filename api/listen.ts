@@ -1,8 +1,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { CommandError } from './commandErrors.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 /**
- * Listens on host:port, or throws a CommandError naming them. Not express's app.listen: in express 5 a
+ * Listens on host:port, or throws `command_failed` naming them. Not express's app.listen: in express 5 a
  * listen error reaches the callback as its argument, so a port already in use looked like a start that
  * worked (the process then ended with 0, having served nothing).
  */
@@ -17,7 +17,7 @@ export async function listen(handler: RequestListener, port: number, host: strin
   }).catch((err: NodeJS.ErrnoException) => {
     const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const why = err.code === 'EADDRINUSE' ? 'the port is already in use' : err.code === 'EACCES' ? 'permission denied' : err.message;
-    throw new CommandError(`cannot listen on ${where} (port ${port}): ${why}${err.code ? ` (${err.code})` : ''}`);
+    throw new CarrelloError('command_failed', `cannot listen on ${where} (port ${port}): ${why}${err.code ? ` (${err.code})` : ''}`);
   });
   return server;
 }

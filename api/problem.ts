@@ -1,60 +1,58 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { QueryError, type QueryErrorCode } from '../sql/errors.ts';
-
-/** An error that carries its HTTP answer: a stable `code` and a `status`. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
-interface HttpShaped {
-  status: number;
-  code: string;
-  message: string;
-  headers?: Record<string, string>;
-  extra?: Record<string, unknown>;
-}
-
-const TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  406: 'Not Acceptable',
-  413: 'Content Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  501: 'Not Implemented',
-  503: 'Service Unavailable',
-};
-
-/** A refused or stopped query is the client's to fix (400); an export too large to serve is 422. */
-const QUERY_STATUS: Partial<Record<QueryErrorCode, number>> = { export_too_large: 422, not_supported_on_engine: 501 };
+import { CarrelloError, ERROR_CODES, isCarrelloError, type ErrorCode, type ErrorDetails } from '../errors/carrelloError.ts';
 
 /**
  * Errors of express's body readers that the client caused: they carry a status and a `type` but no code.
- * Each gets a stable code of its own (the status stays theirs); without it they were answered as 500.
+ * Each gets a stable code of its own; without it they were answered as 500.
  */
-const BODY_ERROR_CODES: Record<string, string> = {
+const BODY_ERROR_CODES: Record<string, ErrorCode> = {
   'encoding.unsupported': 'unsupported_encoding',
   'charset.unsupported': 'unsupported_charset',
   'request.aborted': 'request_aborted',
   'request.size.invalid': 'invalid_content_length',
 };
 
-function httpShaped(err: unknown): err is HttpShaped {
-  const e = err as Partial<HttpShaped> | null;
-  return typeof e?.status === 'number' && typeof e.code === 'string' && typeof e.message === 'string';
+/**
+ * The problem+json body of every error answer (RFC 9457): `type`, `title`, `status`, `code`, `detail`,
+ * `instance`, then the error's details as extension members (snake_case, as every key).
+ */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: ErrorCode;
+  detail: string;
+  instance: string;
+  [extension: string]: unknown;
+}
+
+export function problemBody(code: ErrorCode, detail: string, instance: string, details: ErrorDetails = {}): ProblemBody {
+  const { status, title } = ERROR_CODES[code];
+  return { type: `https://carrello.dev/problems/${code}`, title, status, code, detail, instance, ...details };
+}
+
+/** Sends `err` (a CarrelloError whose code is not the process's own) as problem+json, with its Retry-After. */
+export function sendProblem(res: Response, err: CarrelloError, instance: string): void {
+  const entry: { status: number; retryAfterS?: number } = ERROR_CODES[err.code];
+  if (entry.retryAfterS !== undefined) res.setHeader('Retry-After', String(entry.retryAfterS));
+  res.status(entry.status).type('application/problem+json').json(problemBody(err.code, err.message, instance, err.details));
+}
+
+/** An error express or a library raised, as carrello's own when the client caused it; null otherwise. */
+function fromLibrary(err: unknown): CarrelloError | null {
+  const body = err as { type?: unknown; limit?: number; message?: string } | null;
+  if (body?.type === 'entity.too.large') {
+    return new CarrelloError('body_too_large', `the request body is larger than the limit of ${body.limit} bytes`, { limit: body.limit }, { cause: err });
+  }
+  if (body?.type === 'entity.parse.failed') return new CarrelloError('invalid_json', `the body is not JSON: ${body.message}`, {}, { cause: err });
+  if (typeof body?.type === 'string' && Object.hasOwn(BODY_ERROR_CODES, body.type)) {
+    return new CarrelloError(BODY_ERROR_CODES[body.type]!, `the request body could not be read: ${body.message}`, {}, { cause: err });
+  }
+  // A path that express could not percent-decode, outside the routes that name their parameters.
+  if (err instanceof URIError) return new CarrelloError('invalid_request', `the path is not valid percent-encoding: ${err.message}`, {}, { cause: err });
+  return null;
 }
 
 /** The one place where errors become RFC 9457 problem+json answers. */
@@ -67,51 +65,11 @@ export function problemHandler(log: Logger) {
       res.destroy();
       return;
     }
-    let status = 500;
-    let code = 'internal';
-    let detail = 'internal error; the server log has the details';
-    let extra: Record<string, unknown> = {};
-    const body = err as { type?: string; status?: number; limit?: number; message?: string };
-    if (err instanceof QueryError) {
-      status = QUERY_STATUS[err.code] ?? 400;
-      code = err.code;
-      detail = err.message;
-      extra = err.extra;
-    } else if (httpShaped(err)) {
-      ({ status, code } = err);
-      detail = err.message;
-      extra = err.extra ?? {};
-      for (const [k, v] of Object.entries(err.headers ?? {})) res.setHeader(k, v);
-    } else if (body?.type === 'entity.too.large') {
-      status = 413;
-      code = 'body_too_large';
-      detail = `the request body is larger than the limit of ${body.limit} bytes`;
-      extra = { limit: body.limit };
-    } else if (body?.type === 'entity.parse.failed') {
-      status = 400;
-      code = 'invalid_json';
-      detail = `the body is not JSON: ${body.message}`;
-    } else if (typeof body?.type === 'string' && BODY_ERROR_CODES[body.type] && typeof body.status === 'number') {
-      status = body.status;
-      code = BODY_ERROR_CODES[body.type]!;
-      detail = `the request body could not be read: ${body.message}`;
-    } else if (err instanceof URIError) {
-      // A path that express could not percent-decode, outside the routes that name their parameters.
-      status = 400;
-      code = 'invalid_request';
-      detail = `the path is not valid percent-encoding: ${err.message}`;
-    } else {
-      log.error({ err, path: req.path }, 'request failed');
-    }
-    res.status(status).type('application/problem+json').json({
-      type: `https://carrello.dev/problems/${code}`,
-      title: TITLES[status] ?? 'Error',
-      status,
-      code,
-      detail,
-      instance: req.originalUrl,
-      ...extra,
-    });
+    const known = isCarrelloError(err) ? err : fromLibrary(err);
+    // A code of status 500 is the process's own (a locked store, a refused insert): its message is for the log.
+    if (known && known.status !== 500) return sendProblem(res, known, req.originalUrl);
+    log.error({ err, path: req.path }, 'request failed');
+    sendProblem(res, new CarrelloError('internal', 'internal error; the server log has the details'), req.originalUrl);
   };
 }
 
@@ -124,9 +82,9 @@ export function problemHandler(log: Logger) {
 export const ProblemBody = z
   .object({
     type: z.string().describe('https://carrello.dev/problems/<code>'),
-    title: z.string().describe("the status's reason phrase"),
+    title: z.string().describe("the code's title (one per code: errors/codes.ts)"),
     status: z.int().min(400).max(599),
-    code: z.string().describe('stable, snake_case: what a client branches on'),
+    code: z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]).describe('stable, snake_case: what a client branches on'),
     detail: z.string().describe('for a person: what went wrong and how to fix it'),
     instance: z.string().describe('the request path and query'),
     errors: z

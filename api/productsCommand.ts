@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { MAX_PRODUCTS, Product, upsertProducts } from '../ingest/products.ts';
 import { describeStore } from '../sql/open.ts';
-import { CommandError } from './commandErrors.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 import { parseConfig } from './config.ts';
 import { openExistingWarehouse } from './existingStore.ts';
 import { str, type CommandValues } from './commandValues.ts';
@@ -19,12 +19,12 @@ const COLUMNS: ReadonlySet<string> = new Set(Object.keys(Product.shape));
  */
 export async function productsCommand(values: CommandValues, env: NodeJS.ProcessEnv): Promise<number> {
   const file = str(values, 'file')!;
-  if (!existsSync(file)) throw new CommandError(`no file at ${file}`);
+  if (!existsSync(file)) throw new CarrelloError('command_failed', `no file at ${file}`);
   const products = await readProductsCsv(file);
   const config = parseConfig({ store: str(values, 'store') }, env);
   const warehouse = await openExistingWarehouse(config.store).catch((err: unknown) => {
     if (config.store.kind === 'duckdb' && /lock/i.test((err as Error).message)) {
-      throw new CommandError(`the store at ${describeStore(config.store)} is in use by another process; while carrello start runs, send the products to it: PUT /v1/products (data or admin key)`);
+      throw new CarrelloError('store_locked', `the store at ${describeStore(config.store)} is in use by another process; while carrello start runs, send the products to it: PUT /v1/products (data or admin key)`);
     }
     throw err;
   });
@@ -64,13 +64,13 @@ export async function readProductsCsv(file: string): Promise<Product[]> {
     rows = result.getRowObjectsJS();
     columns = result.columnNames();
   } catch (err) {
-    throw new CommandError(`cannot read ${file} as CSV: ${(err as Error).message.split('\n')[0]}`);
+    throw new CarrelloError('command_failed', `cannot read ${file} as CSV: ${(err as Error).message.split('\n')[0]}`);
   } finally {
     instance.closeSync();
   }
   const unknown = columns.filter((c) => !COLUMNS.has(c));
-  if (unknown.length > 0) throw new CommandError(`${file}: unknown column(s) ${unknown.join(', ')} (known: ${[...COLUMNS].join(', ')})`);
-  if (rows.length === 0) throw new CommandError(`${file} holds no product rows (a header row, then one product per row)`);
+  if (unknown.length > 0) throw new CarrelloError('command_failed', `${file}: unknown column(s) ${unknown.join(', ')} (known: ${[...COLUMNS].join(', ')})`);
+  if (rows.length === 0) throw new CarrelloError('command_failed', `${file} holds no product rows (a header row, then one product per row)`);
   return rows.map((row, i) => {
     // An empty cell is an absent field; a price is an integer in minor units, refused by name otherwise.
     const fields = Object.fromEntries(
@@ -81,7 +81,7 @@ export async function readProductsCsv(file: string): Promise<Product[]> {
     const parsed = Product.safeParse(fields);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
-    throw new CommandError(`${file} row ${i + 1} (after the header), ${issue.path.map(String).join('.') || 'row'}: ${issue.message}; nothing was loaded`);
+    throw new CarrelloError('command_failed', `${file} row ${i + 1} (after the header), ${issue.path.map(String).join('.') || 'row'}: ${issue.message}; nothing was loaded`);
   });
 }
 

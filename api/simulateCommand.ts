@@ -5,10 +5,12 @@ import { collectorSink, kafkaSink, ndjsonSink, type SimSink } from '../ingest/si
 import { createKafka } from '../ingest/kafka/client.ts';
 import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
 import { ensureTopics } from '../ingest/kafka/topics.ts';
-import { CommandError, UnreachableError, assertReachable, networkCause } from './commandErrors.ts';
-import { ConfigError, parseConfig } from './config.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
+import { assertReachable, networkCause, unreachable } from './commandErrors.ts';
+import { parseConfig } from './config.ts';
 import type { CommandValues } from './commandValues.ts';
 import { kafkaConnection, publisherOptions, topicSpec } from './kafkaOptions.ts';
+import { count, progressLine, simulatedUpTo } from './progress.ts';
 
 const DAY = 86_400_000;
 
@@ -53,20 +55,19 @@ export async function simulateCommand(values: CommandValues, env: NodeJS.Process
     duplicateRate: a['duplicate-rate'],
     invalidRate: a['invalid-rate'],
   });
-  const tty = process.stderr.isTTY === true;
+  // A progress line on a terminal; the summary line below is written either way.
+  const line = progressLine('carrello simulate');
   if (!a.live) {
-    const sent = await backfill(sim, endMs, sink, {
-      onProgress: tty
-        ? (p) => process.stderr.write(`\r${p.sent.toLocaleString('en')} events, simulated up to ${new Date(p.simulatedAt).toISOString()}`)
-        : undefined,
-    }).catch((err: unknown) => {
+    const sent = await backfill(sim, endMs, sink, { onProgress: (p) => line.update(simulatedUpTo(p)) }).catch((err: unknown) => {
+      line.stop();
       // fetch's own words are `TypeError: fetch failed`; the operator needs the collector's address and why.
-      if (a.to === 'collector' && err instanceof TypeError) throw new UnreachableError('the collector', a.url, networkCause(err));
-      if (a.to === 'collector' && err instanceof Error) throw new CommandError(`${a.url}: ${err.message}`);
+      if (a.to === 'collector' && err instanceof TypeError) throw unreachable('the collector', a.url, networkCause(err));
+      if (a.to === 'collector' && err instanceof Error) throw new CarrelloError('command_failed', `${a.url}: ${err.message}`, {}, { cause: err });
       throw err;
     });
     await sink.close();
-    process.stderr.write(`${tty ? '\n' : ''}carrello simulate: ${sent} events from ${sim.cartsStarted} carts, ${new Date(startMs).toISOString()} → ${new Date(endMs).toISOString()}\n`);
+    line.stop();
+    process.stderr.write(`carrello simulate: ${sent} events from ${sim.cartsStarted} carts, ${new Date(startMs).toISOString()} → ${new Date(endMs).toISOString()}\n`);
     return 0;
   }
   const stop = new AbortController();
@@ -79,19 +80,23 @@ export async function simulateCommand(values: CommandValues, env: NodeJS.Process
     tickMs: 200,
     onSent: (n) => {
       total += n;
-      if (tty) process.stderr.write(`\r${total.toLocaleString('en')} events sent`);
+      line.update(`${count(total)} events sent`);
     },
-    onError: (err) => process.stderr.write(`\ncarrello simulate: send failed, retrying: ${(err as Error).message}\n`),
+    onError: (err) => {
+      line.stop();
+      process.stderr.write(`carrello simulate: send failed, retrying: ${(err as Error).message}\n`);
+    },
   });
   await sink.close();
-  process.stderr.write(`${tty ? '\n' : ''}carrello simulate: ${total} events sent live\n`);
+  line.stop();
+  process.stderr.write(`carrello simulate: ${total} events sent live\n`);
   return 0;
 }
 
 /** Publishes to the event topic (created when absent, as workers do), through the bounded idempotent producer. */
 async function openKafkaSink(brokers: string | undefined, topic: string | undefined, env: NodeJS.ProcessEnv): Promise<SimSink> {
   const config = parseConfig({ brokers, topic }, env);
-  if (!config.kafka_brokers) throw new ConfigError('--to kafka needs --brokers or KAFKA_BROKERS');
+  if (!config.kafka_brokers) throw new CarrelloError('usage', '--to kafka needs --brokers or KAFKA_BROKERS');
   await assertReachable('Kafka', config.kafka_brokers);
   const kafka = createKafka(kafkaConnection(config, config.kafka_brokers));
   const admin = kafka.admin();

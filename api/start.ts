@@ -15,11 +15,13 @@ import { describeStore, openWarehouse } from '../sql/open.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { createApp } from './app.ts';
 import { KeyRing } from './auth.ts';
-import { apiLimits, ConfigError, deadLetterTopic, isLoopback, type Config } from './config.ts';
+import { apiLimits, deadLetterTopic, isLoopback, type Config } from './config.ts';
 import { ingestOptions, kafkaConnection, publisherOptions, workerOptions } from './kafkaOptions.ts';
 import { startLifecycle } from './lifecycle.ts';
 import { listen } from './listen.ts';
 import { createMetrics } from './metrics.ts';
+import { progressLine, simulatedUpTo } from './progress.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 const DAY = 86_400_000;
 
@@ -38,7 +40,7 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   const keys = new KeyRing(config.api_keys);
   // INVARIANT: without API keys nothing is authenticated, so nothing may listen beyond this machine.
   if (!keys.enabled && !isLoopback(config.host)) {
-    throw new ConfigError(`host: refusing to listen on ${config.host} without API keys; set CARRELLO_API_KEYS (role:key,...) or listen on 127.0.0.1`);
+    throw new CarrelloError('invalid_config', `host: refusing to listen on ${config.host} without API keys; set CARRELLO_API_KEYS (role:key,...) or listen on 127.0.0.1`);
   }
   const metrics = createMetrics();
   const warehouse = await openWarehouse(config.store);
@@ -166,12 +168,8 @@ async function runDemo(config: Config, ingress: EventIngress, warehouse: Warehou
     log.info({ days: config.demo_days, carts_per_day: config.demo_carts_per_day }, 'demo: loading simulated history');
     const t0 = Date.now();
     // A progress line on a terminal (stderr, rewritten in place); nothing of it in a log file.
-    const tty = process.stderr.isTTY === true;
-    const sent = await backfill(sim, now, sink, {
-      chunk: 5_000,
-      onProgress: tty ? (p) => process.stderr.write(`\rdemo: ${p.sent.toLocaleString('en')} events, simulated up to ${new Date(p.simulatedAt).toISOString()}`) : undefined,
-    });
-    if (tty) process.stderr.write('\n');
+    const line = progressLine('demo');
+    const sent = await backfill(sim, now, sink, { chunk: 5_000, onProgress: (p) => line.update(simulatedUpTo(p)) }).finally(() => line.stop());
     log.info({ events: sent, ms: Date.now() - t0 }, 'demo: history loaded');
   } else {
     log.info({ events_stored: existing }, 'demo: store already holds events; continuing with live traffic only');

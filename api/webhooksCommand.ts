@@ -2,9 +2,10 @@ import { str, type CommandValues } from './commandValues.ts';
 import { requestReplay } from '../announce/replay.ts';
 import { deliveryStatus } from '../announce/status.ts';
 import { describeStore } from '../sql/open.ts';
-import { CommandError } from './commandErrors.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 import { parseConfig } from './config.ts';
 import { openExistingWarehouse } from './existingStore.ts';
+import { counted, progressLine, withProgress } from './progress.ts';
 
 const USAGE = 'usage: carrello webhooks replay --endpoint NAME [--seq N ...] [--reason REASON] [--store ...]\n       carrello webhooks status [--store ...]\n';
 
@@ -28,15 +29,15 @@ export async function webhooksCommand(sub: 'replay' | 'status', values: CommandV
     if (reason === '') return usage('--reason: expected a reason (http_400, timeout, …)');
   }
   const config = parseConfig({ store: str(values, 'store') }, env);
-  if (config.webhooks.length === 0) throw new CommandError('no webhook endpoint is configured: set CARRELLO_WEBHOOKS as for the carrello start that delivers');
+  if (config.webhooks.length === 0) throw new CarrelloError('command_failed', 'no webhook endpoint is configured: set CARRELLO_WEBHOOKS as for the carrello start that delivers');
   const name = endpoint;
   if (name !== undefined && !config.webhooks.some((e) => e.name === name)) {
-    throw new CommandError(`no webhook endpoint named ${JSON.stringify(name)} in CARRELLO_WEBHOOKS (configured: ${config.webhooks.map((e) => e.name).join(', ')})`);
+    throw new CarrelloError('command_failed', `no webhook endpoint named ${JSON.stringify(name)} in CARRELLO_WEBHOOKS (configured: ${config.webhooks.map((e) => e.name).join(', ')})`);
   }
   const warehouse = await openExistingWarehouse(config.store).catch((err: unknown) => {
     // A DuckDB file is locked by the process that has it open: the running carrello start takes the request itself.
     if (config.store.kind === 'duckdb' && /lock/i.test((err as Error).message)) {
-      throw new CommandError(`the store at ${describeStore(config.store)} is in use by another process; while carrello start runs, ask it: POST /v1/lifecycle/endpoints/${name ?? 'NAME'}/replay (admin)`);
+      throw new CarrelloError('store_locked', `the store at ${describeStore(config.store)} is in use by another process; while carrello start runs, ask it: POST /v1/lifecycle/endpoints/${name ?? 'NAME'}/replay (admin)`);
     }
     throw err;
   });
@@ -46,8 +47,13 @@ export async function webhooksCommand(sub: 'replay' | 'status', values: CommandV
       process.stdout.write(`${JSON.stringify({ endpoints: await deliveryStatus(warehouse, config.webhooks) })}\n`);
       return 0;
     }
-    const queued = await requestReplay(warehouse, name!, { seqs, reason }, Date.now());
-    if ('unknown_seqs' in queued) throw new CommandError(`not dead letters of ${name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`);
+    const queued = await withProgress(
+      progressLine('carrello webhooks replay'),
+      `finding the dead letters of ${name!}`,
+      () => requestReplay(warehouse, name!, { seqs, reason }, Date.now()),
+      (q) => ('unknown_seqs' in q ? 'nothing queued' : `${counted(q.queued, 'dead letter')} queued`),
+    );
+    if ('unknown_seqs' in queued) throw new CarrelloError('command_failed', `not dead letters of ${name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`);
     process.stdout.write(`${JSON.stringify({ endpoint: name, queued: queued.queued })}\n`);
     // Never a silent success: nothing to replay is said so.
     if (queued.queued === 0) process.stderr.write(`carrello webhooks replay: no dead letter of ${name} matched; nothing was queued\n`);

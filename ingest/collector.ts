@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { FramingError, jsonEvents, ndjsonEvents } from './framing.ts';
+import { CarrelloError, isCarrelloError } from '../errors/carrelloError.ts';
+import { jsonEvents, ndjsonEvents } from './framing.ts';
 import type { EventIngress } from './ingress.ts';
 import type { InboundMessage } from './pipeline/message.ts';
 
@@ -19,20 +20,6 @@ export const DEFAULT_COLLECTOR: CollectorOptions = { maxBodyBytes: 1024 * 1024, 
 export const JSON_TYPES = ['application/json', 'text/plain'];
 export const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl'];
 
-/** An error the API edge turns into problem+json; `code` is stable, `status` is the HTTP status. */
-export class CollectorError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly headers: Record<string, string> = {},
-    /** Facts for the client, e.g. the limit a request went over and its setting's name. */
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-  }
-}
-
 /**
  * `POST /v1/events`: a JSON array (or one object) or NDJSON. Answers 202 only once every event of
  * the request, stored or refused, is durable: in the warehouse (embedded mode), or acknowledged by
@@ -48,7 +35,7 @@ export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = 
     const isNdjson = NDJSON_TYPES.includes(mediaType(req));
     const messages = split(body, isNdjson, receivedAtMs);
     if (messages.length > opts.maxEvents) {
-      throw new CollectorError(413, 'too_many_events', `the request holds ${messages.length} events; the limit is ${opts.maxEvents} per request (collector_max_events)`, {}, {
+      throw new CarrelloError('too_many_events', `the request holds ${messages.length} events; the limit is ${opts.maxEvents} per request (collector_max_events)`, {
         limit: opts.maxEvents,
         limit_name: 'collector_max_events',
       });
@@ -65,9 +52,7 @@ export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = 
   function checkContentType(req: Request, _res: Response, next: () => void): void {
     const type = mediaType(req);
     if (JSON_TYPES.includes(type) || NDJSON_TYPES.includes(type)) return next();
-    throw new CollectorError(
-      415,
-      'unsupported_media_type',
+    throw new CarrelloError('unsupported_media_type',
       `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json (an array of events; text/plain is read the same way) or application/x-ndjson`,
     );
   }
@@ -80,7 +65,7 @@ export function rawBody(maxBodyBytes: number) {
     readBody(req, res, (err?: unknown) => {
       if ((err as { type?: unknown } | undefined)?.type !== 'entity.too.large') return next(err);
       next(
-        new CollectorError(413, 'body_too_large', `the request body is larger than the limit of ${maxBodyBytes} bytes (collector_max_body_bytes); send fewer events per request`, {}, {
+        new CarrelloError('body_too_large', `the request body is larger than the limit of ${maxBodyBytes} bytes (collector_max_body_bytes); send fewer events per request`, {
           limit: maxBodyBytes,
           limit_name: 'collector_max_body_bytes',
         }),
@@ -88,19 +73,14 @@ export function rawBody(maxBodyBytes: number) {
     });
 }
 
-/** Every failure to hand a request over is a 503 with Retry-After: the producer must send it again. */
-export function unavailable(err: unknown): CollectorError {
-  const code = (err as { code?: unknown }).code;
+/** Every failure to hand a request over is a 503 with Retry-After (errors/codes.ts): the producer must send it again. */
+export function unavailable(err: unknown): CarrelloError<'overloaded' | 'kafka_unavailable' | 'store_unavailable'> {
   const message = (err as Error).message;
-  if (code === 'overloaded' || code === 'producer_backpressure') {
-    return new CollectorError(503, 'overloaded', message, { 'Retry-After': '1' });
+  if (isCarrelloError(err, 'overloaded', 'producer_backpressure')) return new CarrelloError('overloaded', message, {}, { cause: err });
+  if (isCarrelloError(err, 'kafka_unavailable', 'producer_closed')) {
+    return new CarrelloError('kafka_unavailable', `events could not be handed to Kafka; send them again: ${message}`, {}, { cause: err });
   }
-  if (code === 'kafka_unavailable' || code === 'producer_closed') {
-    return new CollectorError(503, 'kafka_unavailable', `events could not be handed to Kafka; send them again: ${message}`, {
-      'Retry-After': '5',
-    });
-  }
-  return new CollectorError(503, 'store_unavailable', `events could not be stored, none was accepted: ${message}`, { 'Retry-After': '5' });
+  return new CarrelloError('store_unavailable', `events could not be stored, none was accepted: ${message}`, {}, { cause: err });
 }
 
 export function mediaType(req: Request): string {
@@ -113,8 +93,9 @@ function split(body: Buffer, isNdjson: boolean, receivedAtMs: number): InboundMe
   try {
     events = isNdjson ? ndjsonEvents(body) : jsonEvents(body);
   } catch (err) {
-    if (!(err instanceof FramingError)) throw err;
-    throw new CollectorError(400, 'invalid_json', `the body is not a JSON array of events: ${err.message} (byte ${err.offset}); nothing was stored`, {}, { offset: err.offset });
+    if (!isCarrelloError(err, 'invalid_json')) throw err;
+    const { offset } = err.details;
+    throw new CarrelloError('invalid_json', `the body is not a JSON array of events: ${err.message} (byte ${String(offset)}); nothing was stored`, { offset }, { cause: err });
   }
   return events.map((raw, index) => ({ raw, source: 'collector', sourceRef: `request#${index}`, receivedAtMs }));
 }

@@ -1,3 +1,5 @@
+import { CarrelloError } from '../errors/carrelloError.ts';
+
 /**
  * How a collector request body is cut into events. Framing only finds where each event's bytes start and
  * end; it never parses them: every event then goes through the pipeline's decode step (size, UTF-8, JSON,
@@ -6,14 +8,9 @@
  */
 
 /** The body is not a JSON array, object or NDJSON whose events could be told apart: nothing is taken. */
-export class FramingError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-  }
-}
+export type FramingError = CarrelloError<'invalid_json'> & { details: { offset: number } };
+
+const framingError = (message: string, offset: number): FramingError => new CarrelloError('invalid_json', message, { offset }) as FramingError;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -42,7 +39,7 @@ export function ndjsonEvents(body: Uint8Array): Uint8Array[] {
  * nested 30,000 deep is one element that decode refuses, not a stack overflow for the whole request.
  * An element that is broken inside (bad UTF-8, a bad literal, a mismatched bracket) is refused on its
  * own; a body whose elements cannot be told apart (unterminated string, unbalanced array, an empty
- * element, bytes after the closing bracket) throws FramingError.
+ * element, bytes after the closing bracket) throws invalid_json with the byte `offset`.
  */
 export function jsonEvents(body: Uint8Array): Uint8Array[] {
   // A UTF-8 byte order mark is skipped, as decode skips it on an NDJSON line: else `<BOM>[...]` would be one event.
@@ -50,7 +47,7 @@ export function jsonEvents(body: Uint8Array): Uint8Array[] {
   const first = skipSpace(body, bom);
   let last = body.length;
   while (last > first && isSpace(body[last - 1])) last -= 1;
-  if (first === last) throw new FramingError('the body is empty; send a JSON array of events or one event', 0);
+  if (first === last) throw framingError('the body is empty; send a JSON array of events or one event', 0);
   if (body[first] !== 0x5b) return [body.subarray(first, last)];
 
   const events: Uint8Array[] = [];
@@ -60,28 +57,28 @@ export function jsonEvents(body: Uint8Array): Uint8Array[] {
     const b = body[i]!;
     if (b === QUOTE) {
       i = stringEnd(body, i);
-      if (i === -1) throw new FramingError('a string is not terminated', body.length);
+      if (i === -1) throw framingError('a string is not terminated', body.length);
     } else if (b === 0x5b || b === 0x7b) {
       depth += 1;
     } else if (b === 0x5d || b === 0x7d) {
       depth -= 1;
       if (depth === 0) {
-        if (b !== 0x5d) throw new FramingError(`the array opened at byte ${first} is closed by "}"`, i);
+        if (b !== 0x5d) throw framingError(`the array opened at byte ${first} is closed by "}"`, i);
         const element = trim(body, start, i);
         if (element.length > 0) events.push(element);
-        else if (events.length > 0) throw new FramingError('an element is empty (a comma before "]")', i);
+        else if (events.length > 0) throw framingError('an element is empty (a comma before "]")', i);
         const after = skipSpace(body, i + 1);
-        if (after !== body.length) throw new FramingError(`bytes follow the array closed at byte ${i}`, after);
+        if (after !== body.length) throw framingError(`bytes follow the array closed at byte ${i}`, after);
         return events;
       }
     } else if (b === COMMA && depth === 1) {
       const element = trim(body, start, i);
-      if (element.length === 0) throw new FramingError('an element is empty (two commas, or a comma after "[")', i);
+      if (element.length === 0) throw framingError('an element is empty (two commas, or a comma after "[")', i);
       events.push(element);
       start = i + 1;
     }
   }
-  throw new FramingError(`the array opened at byte ${first} is not closed`, body.length);
+  throw framingError(`the array opened at byte ${first} is not closed`, body.length);
 }
 
 function skipSpace(body: Uint8Array, from: number): number {

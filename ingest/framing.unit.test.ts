@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FramingError, jsonEvents, ndjsonEvents } from './framing.ts';
+import { jsonEvents, ndjsonEvents } from './framing.ts';
 
 const texts = (events: Uint8Array[]) => events.map((e) => Buffer.from(e).toString('latin1'));
 
@@ -37,8 +37,7 @@ describe('jsonEvents: a JSON body cut into the bytes of each event, without pars
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(FramingError);
-    expect((caught as FramingError).offset).toBe(offset);
+    expect(caught).toMatchObject({ code: 'invalid_json', details: { offset } });
   });
 });
 

@@ -3,6 +3,7 @@ import type { Warehouse } from '../sql/warehouse.ts';
 import type { AbandonedLine } from './lifecycle.ts';
 import { lineValue } from './replay.ts';
 import { toInt, toIntOrNull, toStr } from './rows.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 export interface AudienceQuery {
   as_of: number;
@@ -27,10 +28,6 @@ export interface AudienceCursor {
 const MIN_CURSOR_MS = -62_167_219_200_000;
 const MAX_CURSOR_MS = 253_402_300_799_999;
 
-export class InvalidCursorError extends Error {
-  readonly code = 'invalid_cursor';
-}
-
 export function encodeCursor(c: AudienceCursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
@@ -53,7 +50,7 @@ export function decodeCursor(s: string): AudienceCursor {
   }
   const cursor = Cursor.safeParse(json);
   if (cursor.success) return cursor.data;
-  throw new InvalidCursorError('since_cursor is not a cursor this API returned');
+  throw new CarrelloError('invalid_cursor', 'since_cursor is not a cursor this API returned');
 }
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,8 @@
+import { CarrelloError } from '../errors/carrelloError.ts';
+
 /**
- * Why a warehouse refused or stopped a client's query or export. Codes are stable strings: the API
- * maps them to HTTP answers in one place (api/routes/sql.ts) and clients match on them.
+ * Why a warehouse refused or stopped a client's query or export: codes of carrello's one error
+ * (errors/codes.ts gives each its HTTP status); clients match on them.
  */
 export type QueryErrorCode =
   /** The text holds no statement. */
@@ -36,21 +38,12 @@ export type QueryErrorCode =
   /** This store's engine does not offer the feature yet (see docs/clickhouse.md). */
   | 'not_supported_on_engine';
 
-export class QueryError extends Error {
-  constructor(
-    readonly code: QueryErrorCode,
-    message: string,
-    /** Facts for the client: the limit, the function or table named, the position. */
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'QueryError';
-  }
-}
+/** A refused or stopped query or export (the type argument holds QueryErrorCode within carrello's codes). */
+export type QueryError = CarrelloError<QueryErrorCode>;
 
 /** A sandbox query stopped at its time limit, on either engine: 400 naming the limit and its setting. */
-export function queryTimeout(limits: { timeoutMs: number }): QueryError {
-  return new QueryError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
+export function queryTimeout(limits: { timeoutMs: number }): CarrelloError<'query_timeout'> {
+  return new CarrelloError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
     limit_ms: limits.timeoutMs,
     limit: limits.timeoutMs,
     limit_name: 'sql_timeout_ms',

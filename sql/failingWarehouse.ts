@@ -1,11 +1,7 @@
 import type { Logger } from 'pino';
 import type { Warehouse } from './warehouse.ts';
-import { InsertRefusedError } from './insertRefused.ts';
-
-/** What a write refused by the failpoint throws: the same shape as a store that cannot be reached. */
-export class WarehouseUnavailableError extends Error {
-  readonly code = 'warehouse_unavailable';
-}
+import { CarrelloError } from '../errors/carrelloError.ts';
+import { insertRefused } from './insertRefused.ts';
 
 type WriteBatch = Warehouse['writeBatch'];
 
@@ -35,7 +31,7 @@ export function withWriteOutage(inner: Warehouse, downMs: number, log: Logger): 
       until = now + downMs;
       log.warn({ failpoint: 'warehouse_down_ms', down_ms: downMs }, 'failpoint: warehouse down');
     }
-    if (now < until) throw new WarehouseUnavailableError(`failpoint: warehouse down for another ${until - now} ms`);
+    if (now < until) throw new CarrelloError('warehouse_unavailable', `failpoint: warehouse down for another ${until - now} ms`);
     if (!announcedEnd) {
       announcedEnd = true;
       log.warn({ failpoint: 'warehouse_down_ms' }, 'failpoint: warehouse back');
@@ -46,7 +42,7 @@ export function withWriteOutage(inner: Warehouse, downMs: number, log: Logger): 
 
 /**
  * Fault injection for tests that run a worker in-process: a write whose batch holds one of these event_ids
- * is refused as a store refuses a value its column cannot take (InsertRefusedError), every time. No
+ * is refused as a store refuses a value its column cannot take (insert_refused), every time. No
  * contract-valid event makes DuckDB or ClickHouse refuse an insert any more (the values found to do so
  * are refused by the contract: see decode.ts and events.ts), so the refusal is injected.
  */
@@ -54,7 +50,7 @@ export function withRefusedEvents(inner: Warehouse, eventIds: readonly string[])
   const refused = new Set(eventIds.map((id) => id.toLowerCase()));
   return withWrites(inner, (write) => async (events, rejected) => {
     if (events.some((e) => refused.has(e.event_id))) {
-      throw new InsertRefusedError('failpoint', 'REFUSED_EVENT', 'failpoint: the warehouse refuses an event of this batch');
+      throw insertRefused('failpoint', 'REFUSED_EVENT', 'failpoint: the warehouse refuses an event of this batch');
     }
     return write(events, rejected);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../api/config.ts';
-import { ClickHouseStoreError, loadChdb, parseClickHouseUrl } from './clickhouse/client.ts';
+import { parseConfig } from '../api/config.ts';
+import { loadChdb, parseClickHouseUrl } from './clickhouse/client.ts';
 import { describeStore, parseStore } from './open.ts';
+import { CarrelloError } from '../errors/carrelloError.ts';
 
 describe('store configuration', () => {
   it.each([
@@ -36,14 +37,14 @@ describe('store configuration', () => {
     expect(parseConfig({}, env).store).toMatchObject({ target: { kind: 'chdb', path: '/a' } });
     expect(parseConfig({}, { CLICKHOUSE_URL: 'http://h:8123/db' }).store).toMatchObject({ target: { kind: 'server', database: 'db' } });
     expect(parseConfig({}, {}).store).toMatchObject({ kind: 'duckdb' });
-    expect(() => parseConfig({ store: 'mysql://x' }, {})).toThrow(ConfigError);
+    expect(() => parseConfig({ store: 'mysql://x' }, {})).toThrow(expect.objectContaining({ code: 'invalid_config' }));
     expect(() => parseConfig({ store: 'mysql://x' }, {})).toThrow(/^store: unsupported store/);
   });
 
   it('says to install chdb when a chdb:PATH store is asked for without it', async () => {
     const missing = () => Promise.reject(Object.assign(new Error("Cannot find package 'chdb'"), { code: 'ERR_MODULE_NOT_FOUND' }));
     const err = await loadChdb(missing).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ClickHouseStoreError);
+    expect(err).toBeInstanceOf(CarrelloError);
     expect(err).toMatchObject({ code: 'chdb_missing', message: expect.stringContaining('npm i chdb') });
   });
 });

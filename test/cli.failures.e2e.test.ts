@@ -65,6 +65,15 @@ describe('a store that does not exist', () => {
   });
 });
 
+describe('a usage error found past the parser', () => {
+  it('carrello forget without an id exits 2 (code usage), naming what it needs, and opens no store', async () => {
+    const typo = join(dir, 'never', 'carrello.duckdb');
+    const r = await runCarrello(['forget', '--store', `duckdb:${typo}`]);
+    expect([r.code, lines(r.stderr), r.stdout]).toEqual([2, ['carrello: forget needs one of --customer ID or --anonymous-id ID', '(add --help for usage)'], '']);
+    expect(existsSync(typo)).toBe(false);
+  });
+});
+
 describe('a network target that does not answer', () => {
   it('carrello simulate --to collector names the collector and the cause in one line', async () => {
     const port = await closedPort();

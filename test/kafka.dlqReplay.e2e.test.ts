@@ -8,6 +8,7 @@ import { DLQ_HEADERS } from '../ingest/kafka/deadLetter.ts';
 import { REPLAY_COUNT, REPLAYED_FROM, replayGroupId } from '../ingest/kafka/replay.ts';
 import type { IngestWorker } from '../ingest/kafka/worker.ts';
 import { IngestMetrics } from '../ingest/metrics.ts';
+import { onTerminal, shown } from './support/terminal.ts';
 import {
   committedOffsets,
   createTopics,
@@ -63,9 +64,10 @@ describe.skipIf(brokers === null)('carrello dlq replay leaves each dead letter o
   const group = replayGroupId(spec.deadLetterTopic);
 
   const replay = async (...args: string[]) => {
-    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'dlq', 'replay', ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, 'dlq', 'replay', ...args], {
       env: { ...process.env, KAFKA_BROKERS: brokers!, CARRELLO_KAFKA_TOPIC: topic, LOG_LEVEL: 'warn' },
     });
+    expect(stderr).not.toContain('carrello dlq replay:');
     return JSON.parse(stdout) as Record<string, unknown>;
   };
   /** The dead letters not replayed yet: past the replay group's committed offset. */
@@ -132,6 +134,9 @@ describe.skipIf(brokers === null)('carrello dlq replay leaves each dead letter o
     // when the operator looks first, then replays again
     const dry = await replay('--dry-run');
     expect(dry).toMatchObject({ read: 4, replayed: 0, still_invalid: 4 });
+    // (at a terminal, a progress line ends with the same counts; piped as above, stderr has none of it)
+    const tty = await onTerminal(['dlq', 'replay', '--dry-run'], { KAFKA_BROKERS: brokers!, CARRELLO_KAFKA_TOPIC: topic });
+    expect(shown(tty.screen)).toContain('carrello dlq replay: 4 dead letters read, 0 replayed, 4 still invalid');
     const report = await replay();
 
     // then the four are read once more and are pending once, with replay count 2; nothing more reached the event topic

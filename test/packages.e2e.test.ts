@@ -33,7 +33,7 @@ const input: TrackInput = { type: 'cart.item_removed', cart_id: 'c', item: { pro
 const client = new CollectorClient({ url: process.argv[2]!, key: '${INGEST}' });
 const first = await client.send([event]);
 const again = await client.send([event]);
-const refused = await client.send([{ ...event, currency: 'XXX1' } as CartEvent]).catch((e: unknown) => e instanceof EventRefusedError && e.reason);
+const refused = await client.send([{ ...event, currency: 'XXX1' } as CartEvent]).catch((e: unknown) => e instanceof EventRefusedError && e.details.reason);
 console.log(JSON.stringify({
   first, again, refused, valid: CartEventSchema.safeParse(event).success,
   producer: typeof CartEventProducer.create, browser: typeof createCarrello, options: options.currency, input: input.type,

@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { ApiError } from '../problem.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 /** Most origins one setting may list: the list is compared on every request. */
 const MAX_ORIGINS = 100;
@@ -49,13 +49,13 @@ export function corsForEvents(allowed: readonly string[]): Router {
     const origin = listed(req);
     res.setHeader('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
     if (origin === null) {
-      throw new ApiError(403, 'cors_origin_not_allowed', allowed.length === 0
+      throw new CarrelloError('cors_origin_not_allowed', allowed.length === 0
         ? 'cross-origin requests are not enabled on this collector (CARRELLO_CORS_ORIGINS is empty)'
         : `the origin ${JSON.stringify(String(req.headers.origin ?? '').slice(0, 200))} is not among CARRELLO_CORS_ORIGINS`);
     }
     const method = req.headers['access-control-request-method'];
     if (method !== 'POST') {
-      throw new ApiError(403, 'cors_method_not_allowed', `only POST is allowed across origins on /v1/events, not ${JSON.stringify(String(method ?? '').slice(0, 20))}`);
+      throw new CarrelloError('cors_method_not_allowed', `only POST is allowed across origins on /v1/events, not ${JSON.stringify(String(method ?? '').slice(0, 20))}`);
     }
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Allow-Methods', 'POST');

@@ -2,7 +2,7 @@ import { stringify } from 'csv-stringify/sync';
 import { Bool, DateDay, Field, Float64, Int64, List, makeVector, Table, tableToIPC, TimestampMillisecond, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../problem.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 /** A tabular view of an answer, for CSV and Arrow. Column order is the order given (or of the first row). */
 export interface Tabular {
@@ -43,12 +43,12 @@ export function negotiate(req: Request, offered: readonly Format[] = FORMATS): F
     if (f) return f;
     const field = 'format';
     const message = `unknown format ${JSON.stringify(asked)}; one of ${offered.join(', ')}`;
-    throw new ApiError(400, 'invalid_request', `query ${field}: ${message}`, { errors: [{ in: 'query', field, message }], formats: offered });
+    throw new CarrelloError('invalid_request', `query ${field}: ${message}`, { errors: [{ in: 'query', field, message }], formats: offered });
   }
   const types = offered.map((f) => MEDIA_TYPES[f]);
   const chosen = req.accepts(types);
   if (chosen === false) {
-    throw new ApiError(406, 'not_acceptable', `no representation matches Accept: ${req.headers.accept}; this answer is offered as ${types.join(', ')}`, {
+    throw new CarrelloError('not_acceptable', `no representation matches Accept: ${req.headers.accept}; this answer is offered as ${types.join(', ')}`, {
       accept: req.headers.accept,
       offered: types,
     });

@@ -1,9 +1,9 @@
-import { ApiError } from '../problem.ts';
+import { CarrelloError, type ErrorCode } from '../../errors/carrelloError.ts';
 
 /** A bound on one client's share of a Gate: at most `max` places per key, refused with `code`. */
 export interface PerKeyBound {
   max: number;
-  code: string;
+  code: ErrorCode;
   /** The setting that holds `max`, named in the refusal. */
   setting: string;
 }
@@ -19,7 +19,7 @@ export class Gate {
 
   constructor(
     private readonly max: number,
-    private readonly code: string,
+    private readonly code: ErrorCode,
     private readonly what: string,
     private readonly perKey?: PerKeyBound,
   ) {}
@@ -34,13 +34,13 @@ export class Gate {
     const mine = this.byKey.get(key) ?? 0;
     // The per-key bound is checked first: a client over its own share is told so, not that the server is busy.
     if (this.perKey && mine >= this.perKey.max) {
-      throw tooMany(this.perKey.code, `this client already runs ${this.perKey.max} ${this.what}, the limit per key (${this.perKey.setting}); wait for one to finish`, {
+      throw new CarrelloError(this.perKey.code, `this client already runs ${this.perKey.max} ${this.what}, the limit per key (${this.perKey.setting}); wait for one to finish`, {
         limit: this.perKey.max,
         limit_name: this.perKey.setting,
       });
     }
     if (this.active >= this.max) {
-      throw tooMany(this.code, `${this.max} ${this.what} are already running, the limit; try again shortly`, { limit: this.max });
+      throw new CarrelloError(this.code, `${this.max} ${this.what} are already running, the limit; try again shortly`, { limit: this.max });
     }
     this.active++;
     if (this.perKey) this.byKey.set(key, mine + 1);
@@ -55,8 +55,4 @@ export class Gate {
       else this.byKey.set(key, n);
     };
   }
-}
-
-function tooMany(code: string, detail: string, extra: Record<string, unknown>): ApiError {
-  return Object.assign(new ApiError(429, code, detail, extra), { headers: { 'Retry-After': '1' } });
 }

@@ -1,6 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
-import { ApiError } from '../problem.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 /** Shared request parameters: one definition each, so every endpoint parses time the same way. */
 
@@ -126,12 +126,12 @@ export function resolveWindow(
   const to = q.to === undefined ? as_of : resolveTime(q.to, tz, as_of);
   const from = q.from === undefined ? to - 30 * DAY_MS : resolveTime(q.from, tz, as_of);
   if (!(from < to)) {
-    throw new ApiError(400, 'invalid_request', `${where} from: must be before to`, {
+    throw new CarrelloError('invalid_request', `${where} from: must be before to`, {
       errors: [{ in: where, field: 'from', message: `from (${isoMs(from)}) must be before to (${isoMs(to)})` }],
     });
   }
   if (to - from > MAX_RANGE_DAYS * DAY_MS) {
-    throw new ApiError(400, 'range_too_large', `${where} from/to: the range spans more than ${MAX_RANGE_DAYS} days (max_range_days); ask for it in parts`, {
+    throw new CarrelloError('range_too_large', `${where} from/to: the range spans more than ${MAX_RANGE_DAYS} days (max_range_days); ask for it in parts`, {
       limit: MAX_RANGE_DAYS,
       limit_name: 'max_range_days',
       errors: [{ in: where, field: 'from', message: `range over ${MAX_RANGE_DAYS} days` }],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { decodeCursor, encodeCursor, InvalidCursorError } from '../../projections/audiences.ts';
-import { ApiError } from '../problem.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
+import { decodeCursor, encodeCursor } from '../../projections/audiences.ts';
 import { duration, instant, MAX_DURATION_DAYS, resolveWindow, when } from './params.ts';
 
 const NOW = Date.parse('2026-03-01T00:00:00.000Z');
@@ -20,9 +20,9 @@ describe('resolveWindow, shared by every endpoint that takes from / to / as_of',
     } catch (err) {
       caught = err;
     }
-    expect(caught).toBeInstanceOf(ApiError);
-    const e = caught as ApiError;
-    expect({ status: e.status, code: e.code, ...('errors' in expected ? { errors: e.extra.errors } : {}), ...('extra' in expected ? { extra: e.extra } : {}) }).toMatchObject(expected);
+    expect(caught).toBeInstanceOf(CarrelloError);
+    const e = caught as CarrelloError;
+    expect({ status: e.status, code: e.code, ...('errors' in expected ? { errors: e.details.errors } : {}), ...('extra' in expected ? { extra: e.details } : {}) }).toMatchObject(expected);
   });
 
   it('fills the defaults (as_of now, to as_of, from 30 days before) and takes exactly 400 days', () => {
@@ -106,6 +106,6 @@ describe('decodeCursor accepts what encodeCursor wrote and nothing a store canno
     '{"a":1e308,"c":null}', '{"a":9007199254740993,"c":null}', '{"a":1.5,"c":null}', '{"a":"1","c":null}', '{"a":1}',
     '{"a":1,"c":""}', `{"a":1,"c":"${'x'.repeat(129)}"}`, '{"a":1,"c":null,"d":0}', 'null', '[1]', '1', 'not json', '',
   ])('refuses %s as invalid_cursor', (json) => {
-    expect(() => decodeCursor(b64(json))).toThrow(InvalidCursorError);
+    expect(() => decodeCursor(b64(json))).toThrow(expect.objectContaining({ code: 'invalid_cursor' }));
   });
 });

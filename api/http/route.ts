@@ -1,8 +1,8 @@
 import { ARROW_ROLES, authorize, type Role } from '../auth.ts';
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { ApiError } from '../problem.ts';
 import { negotiate, send, type Answer, type TableRow } from './formats.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -66,7 +66,7 @@ export function mountRoutes(routes: readonly AnyRoute[]): Router {
       const rawQuery = route.query?.shape.format ? req.query : negotiated;
       const query = parse(route.query, rawQuery, 'query');
       if (route.ndjson && !req.is(['application/json', ...NDJSON_TYPES])) {
-        throw new ApiError(415, 'unsupported_media_type', 'expected a JSON array (content-type: application/json) or NDJSON (application/x-ndjson)');
+        throw new CarrelloError('unsupported_media_type', 'expected a JSON array (content-type: application/json) or NDJSON (application/x-ndjson)');
       }
       const body = route.body ? parse(route.body, route.ndjson && typeof req.body === 'string' ? ndjsonItems(req.body) : req.body, 'body') : undefined;
       const answer = await route.handler({ query, body, params }, req, res);
@@ -89,7 +89,7 @@ function ndjsonItems(text: string): unknown[] {
       items.push(JSON.parse(line));
     } catch (err) {
       const message = `line ${i + 1} is not JSON: ${(err as Error).message}`;
-      throw new ApiError(400, 'invalid_json', `body ${message}`, { line: i + 1 });
+      throw new CarrelloError('invalid_json', `body ${message}`, { line: i + 1 });
     }
   }
   return items;
@@ -104,7 +104,7 @@ function pathDecodeError(routes: readonly AnyRoute[]) {
     if (!(err instanceof URIError)) return next(err);
     const field = undecodableParam(routes, req.path) ?? '(path)';
     const message = 'is not valid percent-encoding (a % must start an escape of a UTF-8 byte sequence, e.g. %25 for % itself)';
-    next(new ApiError(400, 'invalid_request', `path ${field}: ${message}`, { errors: [{ in: 'path', field, message }] }));
+    next(new CarrelloError('invalid_request', `path ${field}: ${message}`, { errors: [{ in: 'path', field, message }] }));
   };
 }
 
@@ -138,5 +138,5 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: 'query' | '
     message: i.code === 'unrecognized_keys' ? `unknown ${where === 'body' ? 'field' : 'parameter'}(s): ${i.keys.join(', ')}` : i.message,
   }));
   const first = errors[0]!;
-  throw new ApiError(400, 'invalid_request', `${where} ${first.field || '(body)'}: ${first.message}`, { errors });
+  throw new CarrelloError('invalid_request', `${where} ${first.field || '(body)'}: ${first.message}`, { errors });
 }

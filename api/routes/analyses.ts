@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { abandonmentFunnel, quantityFunnel, removalFunnel, type AnalysisWindow } from '../../projections/analyses.ts';
-import { abandonedCartAudience, decodeCursor, InvalidCursorError } from '../../projections/audiences.ts';
+import { abandonedCartAudience, decodeCursor } from '../../projections/audiences.ts';
 import { recoveryReport } from '../../projections/recovery.ts';
 import { asOfQuery, DAY_MS, DEFAULT_ABANDON_AFTER, duration, resolveAsOf, resolveWindow, timeWindow } from '../http/params.ts';
 import { defineRoute } from '../http/route.ts';
-import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
 import { AbandonmentAnswer, AbandonmentRow, AudienceAnswer, AudienceRow, QuantityAnswer, QuantityRow, RecoveryAnswer, RecoveryRow, RemovalAnswer, RemovalRow } from '../http/answers.ts';
+import { CarrelloError, isCarrelloError } from '../../errors/carrelloError.ts';
 
 const abandonAfter = duration.prefault(DEFAULT_ABANDON_AFTER).describe('inactivity after which a cart holding items counts as abandoned (default 24h)');
 /** Audiences look back this many days by default, as campaign tools do, and at most MAX_LOOKBACK_DAYS. */
@@ -126,7 +126,9 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
         try {
           cursor = query.since_cursor ? decodeCursor(query.since_cursor) : null;
         } catch (err) {
-          if (err instanceof InvalidCursorError) throw new ApiError(400, 'invalid_cursor', `query since_cursor: ${err.message}`, { errors: [{ in: 'query', field: 'since_cursor', message: err.message }] });
+          if (isCarrelloError(err, 'invalid_cursor')) {
+            throw new CarrelloError('invalid_cursor', `query since_cursor: ${err.message}`, { errors: [{ in: 'query', field: 'since_cursor', message: err.message }] }, { cause: err });
+          }
           throw err;
         }
         return abandonedCartAudience(warehouse, {

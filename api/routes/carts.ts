@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { cartAsOf, cartTimeline } from '../../projections/carts.ts';
 import { defineRoute } from '../http/route.ts';
 import { asOfQuery, DEFAULT_ABANDON_AFTER, duration, resolveAsOf } from '../http/params.ts';
-import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
 import { CartAnswer, CartRow, CartTimelineAnswer, TimelineRow } from '../http/answers.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 const CartParams = z.object({ cart_id: z.string().min(1).max(128) });
 const CartQuery = z.object({
@@ -59,6 +59,6 @@ export function cartRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
   ];
 }
 
-function notFound(cartId: string, asOf: number): ApiError {
-  return new ApiError(404, 'cart_not_found', `no event of cart ${JSON.stringify(cartId)} occurred at or before ${new Date(asOf).toISOString()}`);
+function notFound(cartId: string, asOf: number): CarrelloError {
+  return new CarrelloError('cart_not_found', `no event of cart ${JSON.stringify(cartId)} occurred at or before ${new Date(asOf).toISOString()}`);
 }

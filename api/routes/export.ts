@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { Gate } from '../http/gate.ts';
 import { DAY_MS, isoMs, resolveTime, timeZone, when } from '../http/params.ts';
 import { defineRoute } from '../http/route.ts';
-import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 const EXTENSIONS = { ndjson: 'ndjson', arrow: 'arrows', parquet: 'parquet' } as const;
 
@@ -54,7 +54,7 @@ export function exportRoutes({ warehouse, limits, metrics, timezone = 'UTC' }: R
         const tz = query.tz ?? timezone;
         const to = query.to === undefined ? now : resolveTime(query.to, tz, now);
         const from = query.from === undefined ? to - DAY_MS : resolveTime(query.from, tz, now);
-        if (from >= to) throw new ApiError(400, 'invalid_range', `from (${isoMs(from)}) must be before to (${isoMs(to)})`, { from: isoMs(from), to: isoMs(to) });
+        if (from >= to) throw new CarrelloError('invalid_range', `from (${isoMs(from)}) must be before to (${isoMs(to)})`, { from: isoMs(from), to: isoMs(to) });
         const leave = slots.enter(req.apiKey?.id ?? req.ip ?? '');
         // One signal stops the engine and the transfer, whoever ends the export: the client going away
         // (at any moment, even before this handler ran) or the deadline.
@@ -95,8 +95,8 @@ export function exportRoutes({ warehouse, limits, metrics, timezone = 'UTC' }: R
 
 const CLIENT_GONE = Symbol('client gone');
 
-function deadlineExceeded(ms: number): ApiError {
-  return new ApiError(503, 'export_deadline_exceeded', `the export did not finish within ${ms} ms (export_deadline_ms); narrow from/to and export in parts, and read as it streams`, {
+function deadlineExceeded(ms: number): CarrelloError {
+  return new CarrelloError('export_deadline_exceeded', `the export did not finish within ${ms} ms (export_deadline_ms); narrow from/to and export in parts, and read as it streams`, {
     limit: ms,
     limit_name: 'export_deadline_ms',
   });

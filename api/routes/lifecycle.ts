@@ -3,9 +3,9 @@ import { announcementsAfter } from '../../announce/log.ts';
 import { requestReplay } from '../../announce/replay.ts';
 import { deliveryStatus } from '../../announce/status.ts';
 import { defineRoute } from '../http/route.ts';
-import { ApiError } from '../problem.ts';
 import type { RouteDeps } from './index.ts';
 import { AnnouncementsAnswer, EndpointsAnswer, ReplayAnswer } from '../http/answers.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 const MAX_LIMIT = 1_000;
 const MAX_REPLAY_SEQS = 1_000;
@@ -74,12 +74,12 @@ export function lifecycleRoutes({ warehouse, webhooks = [] }: RouteDeps) {
       body: ReplayBody,
       handler: async ({ params, body }, req) => {
         // JSON only, `{}` for every dead letter: a body of another type (curl's form default) must not read as "all".
-        if (!req.is('application/json')) throw new ApiError(415, 'unsupported_media_type', 'expected a JSON body (content-type: application/json); {} replays every dead letter');
+        if (!req.is('application/json')) throw new CarrelloError('unsupported_media_type', 'expected a JSON body (content-type: application/json); {} replays every dead letter');
         // The name only: the configured endpoints' URLs are never echoed.
-        if (!webhooks.some((e) => e.name === params.name)) throw new ApiError(404, 'endpoint_not_found', `no webhook endpoint named ${JSON.stringify(params.name)} is configured`);
+        if (!webhooks.some((e) => e.name === params.name)) throw new CarrelloError('endpoint_not_found', `no webhook endpoint named ${JSON.stringify(params.name)} is configured`);
         const queued = await requestReplay(warehouse, params.name, body, Date.now());
         if ('unknown_seqs' in queued) {
-          throw new ApiError(404, 'dead_letter_not_found', `not dead letters of ${params.name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`, { unknown_seqs: queued.unknown_seqs });
+          throw new CarrelloError('dead_letter_not_found', `not dead letters of ${params.name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`, { unknown_seqs: queued.unknown_seqs });
         }
         return { json: { endpoint: params.name, queued: queued.queued } };
       },

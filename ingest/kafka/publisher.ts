@@ -1,7 +1,8 @@
 import type { Kafka, Message, Producer, TopicMessages } from 'kafkajs';
 import { IngestMetrics } from '../metrics.ts';
 import { ACKS_ALL, gateOf, producerConfig } from './client.ts';
-import { KafkaUnavailableError, ProducerBackpressureError, ProducerClosedError } from './errors.ts';
+import { isCarrelloError } from '../../errors/carrelloError.ts';
+import { kafkaUnavailable, producerBackpressure, producerClosed } from './errors.ts';
 
 /** One message to publish. */
 export interface OutRecord {
@@ -12,7 +13,7 @@ export interface OutRecord {
 }
 
 export interface PublisherOptions {
-  /** Messages waiting or in flight, at most (default 20,000). Beyond: ProducerBackpressureError. */
+  /** Messages waiting or in flight, at most (default 20,000). Beyond: `producer_backpressure`. */
   maxBufferedMessages: number;
   /** Bytes waiting or in flight, at most (default 64 MiB). */
   maxBufferedBytes: number;
@@ -22,7 +23,7 @@ export interface PublisherOptions {
   maxBatchBytes: number;
   /** Wait this long for more messages before a request that is not full (default 5 ms). */
   lingerMs: number;
-  /** A publish() not acknowledged within this time fails with KafkaUnavailableError (default 15 s). */
+  /** A publish() not acknowledged within this time fails with `kafka_unavailable` (default 15 s). */
   deliveryTimeoutMs: number;
   /** kafkajs retries of one produce request (default 5). */
   retries: number;
@@ -56,7 +57,7 @@ interface Call {
  * The transport under the producer SDK, the collector's Kafka path, the dead-letter writer and the
  * simulator: an idempotent kafkajs producer behind a bounded buffer that batches by count, size and time.
  * INVARIANT: publish() resolves only after Kafka acknowledged every message of the call with acks=all.
- * A call is taken whole or refused whole (ProducerBackpressureError): the buffer never grows past its
+ * A call is taken whole or refused whole (`producer_backpressure`): the buffer never grows past its
  * bounds, and nothing is silently dropped.
  */
 export class BufferedPublisher {
@@ -90,24 +91,24 @@ export class BufferedPublisher {
   connect(): Promise<void> {
     this.connecting ??= this.producer.connect().catch((err: unknown) => {
       this.connecting = null;
-      throw new KafkaUnavailableError(`cannot connect to Kafka: ${(err as Error).message}`, { cause: err });
+      throw kafkaUnavailable(`cannot connect to Kafka: ${(err as Error).message}`, err);
     });
     return this.connecting;
   }
 
   publish(records: readonly OutRecord[]): Promise<void> {
-    if (this.closed) return Promise.reject(new ProducerClosedError());
+    if (this.closed) return Promise.reject(producerClosed());
     if (records.length === 0) return Promise.resolve();
     const sizes = records.map(sizeOf);
     const bytes = sizes.reduce((a, b) => a + b, 0);
     if (this.bufferedMessages + records.length > this.opts.maxBufferedMessages) {
       this.metrics.publishErrors.inc({ code: 'producer_backpressure' }, records.length);
-      return Promise.reject(new ProducerBackpressureError(this.bufferedMessages, this.opts.maxBufferedMessages));
+      return Promise.reject(producerBackpressure(this.bufferedMessages, this.opts.maxBufferedMessages));
     }
     // A lone message larger than the whole byte budget still goes when the buffer is empty.
     if (this.bufferedBytes + bytes > this.opts.maxBufferedBytes && this.bufferedMessages > 0) {
       this.metrics.publishErrors.inc({ code: 'producer_backpressure' }, records.length);
-      return Promise.reject(new ProducerBackpressureError(this.bufferedBytes, this.opts.maxBufferedBytes, 'bytes'));
+      return Promise.reject(producerBackpressure(this.bufferedBytes, this.opts.maxBufferedBytes, 'bytes'));
     }
     return new Promise<void>((resolve, reject) => {
       const call: Call = { left: records.length, settled: false, resolve, reject };
@@ -116,7 +117,7 @@ export class BufferedPublisher {
       this.bufferedBytes += bytes;
       this.metrics.producerBuffered.inc(records.length);
       const deadline = setTimeout(() => {
-        fail(call, new KafkaUnavailableError(`Kafka did not acknowledge within ${this.opts.deliveryTimeoutMs} ms`));
+        fail(call, kafkaUnavailable(`Kafka did not acknowledge within ${this.opts.deliveryTimeoutMs} ms`));
         this.metrics.publishErrors.inc({ code: 'kafka_unavailable' });
       }, this.opts.deliveryTimeoutMs);
       deadline.unref();
@@ -176,8 +177,7 @@ export class BufferedPublisher {
         }
       }
     } catch (err) {
-      const failure =
-        err instanceof KafkaUnavailableError ? err : new KafkaUnavailableError(`Kafka did not take the messages: ${(err as Error).message}`, { cause: err });
+      const failure = isCarrelloError(err, 'kafka_unavailable') ? err : kafkaUnavailable(`Kafka did not take the messages: ${(err as Error).message}`, err);
       this.metrics.publishErrors.inc({ code: 'kafka_unavailable' }, batch.length);
       for (const p of batch) fail(p.call, failure);
     } finally {

@@ -14,6 +14,8 @@ export interface ReplayOptions {
   dryRun: boolean;
   /** The worker's largest event, so that a message is judged here as the worker would judge it. */
   maxEventBytes?: number;
+  /** Called with the counts so far after each batch is done (committed, unless a dry run). */
+  onProgress?: (report: Readonly<ReplayReport>) => void;
 }
 
 export interface ReplayReport {
@@ -132,6 +134,7 @@ export async function replayDeadLetters(kafka: Kafka, opts: ReplayOptions): Prom
                 throw err;
               }
             }
+            opts.onProgress?.(report);
           },
         })
         .catch(reject);

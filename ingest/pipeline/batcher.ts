@@ -1,5 +1,6 @@
 import type { WriteResult } from '../../sql/rows.ts';
 import type { AcceptedEvent, Processed, RejectedMessage } from './process.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 /** What a batch's write reports: the counts, and the valid events the warehouse refused (refused, not stored). */
 export interface BatchResult extends WriteResult {
@@ -18,13 +19,6 @@ export interface BatcherOptions {
 }
 
 export const DEFAULT_BATCHER: BatcherOptions = { maxBatch: 5_000, maxWaitMs: 20, maxPending: 100_000 };
-
-export class OverloadedError extends Error {
-  readonly code = 'overloaded';
-  constructor(pending: number, limit: number) {
-    super(`ingest queue is full (${pending} waiting, limit ${limit}); retry later`);
-  }
-}
 
 interface Waiter {
   items: readonly Processed[];
@@ -58,7 +52,8 @@ export class Batcher {
   submit(items: readonly Processed[]): Promise<BatchResult> {
     if (this.closed) return Promise.reject(new Error('ingest pipeline is closed'));
     if (this.waitingCount + items.length > this.opts.maxPending) {
-      return Promise.reject(new OverloadedError(this.waitingCount, this.opts.maxPending));
+      const message = `ingest queue is full (${this.waitingCount} waiting, limit ${this.opts.maxPending}); retry later`;
+      return Promise.reject(new CarrelloError('overloaded', message, { pending: this.waitingCount, limit: this.opts.maxPending }));
     }
     if (items.length === 0) return Promise.resolve({ inserted: 0, duplicates: 0, rejected: 0, refused: [] });
     return new Promise<BatchResult>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import type { WriteResult } from '../../sql/rows.ts';
-import { InsertRefusedError } from '../../sql/insertRefused.ts';
+import { isCarrelloError } from '../../errors/carrelloError.ts';
+import type { InsertRefused } from '../../sql/insertRefused.ts';
 import { rejected, type AcceptedEvent, type RejectedMessage } from './process.ts';
 
 export type EventWrite = (events: readonly AcceptedEvent[]) => Promise<WriteResult>;
@@ -12,7 +13,7 @@ export interface Isolated {
 }
 
 /**
- * Step 4 when the warehouse refuses a batch for what it holds (InsertRefusedError): the batch is halved
+ * Step 4 when the warehouse refuses a batch for what it holds (insert_refused): the batch is halved
  * and each half written on its own, down to single events, so that the events at fault are found and
  * refused while every other event of the batch is stored. k refused events among n cost about
  * 2·k·log2(n) writes. Any other error (the store unreachable, timeouts, too many parts) propagates
@@ -29,7 +30,7 @@ export async function writeIsolating(write: EventWrite, events: readonly Accepte
       stored.duplicates += r.duplicates;
       stored.rejected += r.rejected;
     } catch (err) {
-      if (!(err instanceof InsertRefusedError)) throw err;
+      if (!isCarrelloError(err, 'insert_refused')) throw err;
       if (part.length === 1) {
         refused.push(refusal(part[0]!, err));
         return;
@@ -43,10 +44,10 @@ export async function writeIsolating(write: EventWrite, events: readonly Accepte
   return { stored, refused };
 }
 
-function refusal(event: AcceptedEvent, err: InsertRefusedError): RejectedMessage {
+function refusal(event: AcceptedEvent, err: InsertRefused): RejectedMessage {
   return rejected(event.message, {
     reason: 'warehouse_rejected',
     field: null,
-    detail: `the warehouse refused to store this event: ${err.engine} ${err.engineCode}`,
+    detail: `the warehouse refused to store this event: ${String(err.details.engine)} ${String(err.details.engine_code)}`,
   });
 }

@@ -6,7 +6,7 @@ import { Batcher, DEFAULT_BATCHER, type BatchResult, type BatcherOptions } from 
 import { DEFAULT_MAX_EVENT_BYTES } from './decode.ts';
 import type { InboundMessage } from './message.ts';
 import type { RejectReason } from './outcome.ts';
-import { InsertRefusedError } from '../../sql/insertRefused.ts';
+import { isCarrelloError } from '../../errors/carrelloError.ts';
 import { writeIsolating } from './isolate.ts';
 import { processMessage, type AcceptedEvent, type RejectedMessage } from './process.ts';
 import type { RejectedSink } from './rejectedSink.ts';
@@ -113,7 +113,7 @@ function durableWrite(warehouse: Warehouse, sink: RejectedSink | undefined, metr
       try {
         result = { ...(await store(rows(events), rejected)), refused: [] };
       } catch (err) {
-        if (!(err instanceof InsertRefusedError)) throw err;
+        if (!isCarrelloError(err, 'insert_refused')) throw err;
         const { stored, refused } = await writeIsolating((part) => store(rows(part), []), events);
         const kept = await store([], [...rejected, ...refused]);
         result = { ...stored, rejected: kept.rejected, refused };

@@ -40,9 +40,9 @@ describe('CollectorClient (the producer SDK over HTTP)', () => {
     const { url, bodies } = await collector([[413, {}]]);
     const err = await new CollectorClient({ url, minBackoffMs: 1 }).send(events).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CollectorRequestError);
-    expect([(err as CollectorRequestError).code, (err as CollectorRequestError).status, (err as Error).message]).toEqual([
-      'status_413',
-      413,
+    expect([(err as CollectorRequestError).code, (err as CollectorRequestError).details, (err as Error).message]).toEqual([
+      'collector_refused',
+      { http_status: 413, collector_code: 'status_413' },
       'the collector refused the request: 413 status_413: as told',
     ]);
     expect(bodies).toHaveLength(1);

@@ -1,5 +1,6 @@
 import type { CartEvent } from '../contract/events.ts';
-import { EventRefusedError } from '../kafka/errors.ts';
+import { CarrelloError, codeGuard, isCarrelloError } from '../../errors/carrelloError.ts';
+import { eventRefused } from '../kafka/errors.ts';
 import { DEFAULT_MAX_EVENT_BYTES } from '../pipeline/decode.ts';
 import { processMessage } from '../pipeline/process.ts';
 
@@ -19,16 +20,13 @@ export interface CollectorClientOptions {
   timeoutMs?: number;
 }
 
-/** The collector refused the request (a 4xx other than 429) or never accepted it; nothing of the failed request is known stored. */
-export class CollectorRequestError extends Error {
-  constructor(
-    readonly code: string,
-    readonly status: number | null,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+/**
+ * The collector refused the request (`collector_refused`: a 4xx other than 429, with `details.http_status`
+ * and the collector's own `details.collector_code`) or never accepted it (`collector_gave_up`, after
+ * maxAttempts); nothing of the failed request is known stored. Also works with `instanceof`.
+ */
+export const CollectorRequestError = codeGuard('collector_refused', 'collector_gave_up');
+export type CollectorRequestError = CarrelloError<'collector_refused' | 'collector_gave_up'>;
 
 export interface SendResult {
   accepted: number;
@@ -52,7 +50,7 @@ export class CollectorClient {
     const bodies = events.map((e) => {
       const raw = Buffer.from(JSON.stringify(e) ?? 'null');
       const p = processMessage({ raw, source: 'producer', sourceRef: null, receivedAtMs: Date.now() }, DEFAULT_MAX_EVENT_BYTES);
-      if (p.kind === 'rejected') throw new EventRefusedError(p.rejection);
+      if (p.kind === 'rejected') throw eventRefused(p.rejection);
       return raw.toString('utf8');
     });
     const size = this.opts.batchSize ?? 1_000;
@@ -77,16 +75,18 @@ export class CollectorClient {
         if (res.status === 202) return (await res.json()) as SendResult;
         const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string };
         last = `${res.status} ${problem.code ?? ''}: ${problem.detail ?? ''}`;
-        if (res.status < 500 && res.status !== 429) throw new CollectorRequestError(problem.code ?? 'refused', res.status, `the collector refused the request: ${last}`);
+        if (res.status < 500 && res.status !== 429) {
+          throw new CarrelloError('collector_refused', `the collector refused the request: ${last}`, { http_status: res.status, collector_code: problem.code ?? null });
+        }
         const retryAfter = Number(res.headers.get('retry-after'));
         if (res.headers.has('retry-after') && Number.isFinite(retryAfter)) wait = retryAfter * 1_000;
       } catch (err) {
-        if (err instanceof CollectorRequestError) throw err;
+        if (isCarrelloError(err, 'collector_refused')) throw err;
         last = (err as Error).message;
       }
       if (attempt < maxAttempts) await new Promise((r) => setTimeout(r, wait ?? this.backoff(attempt)));
     }
-    throw new CollectorRequestError('gave_up', null, `no 202 after ${maxAttempts} attempts; the last: ${last}`);
+    throw new CarrelloError('collector_gave_up', `no 202 after ${maxAttempts} attempts; the last: ${last}`, { attempts: maxAttempts });
   }
 
   private backoff(attempt: number): number {

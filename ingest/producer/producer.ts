@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { CartEvent } from '../contract/events.ts';
 import { ACKS_ALL, createKafka, producerConfig } from '../kafka/client.ts';
-import { EventRefusedError } from '../kafka/errors.ts';
+import { eventRefused } from '../kafka/errors.ts';
 import { BufferedPublisher, type OutRecord, type PublisherOptions } from '../kafka/publisher.ts';
 import { DEFAULT_TOPIC } from '../kafka/topics.ts';
 import { IngestMetrics } from '../metrics.ts';
@@ -26,11 +26,11 @@ export interface CartEventProducerOptions {
 
 /**
  * The producer SDK for commerce services: `emit(event)` checks the event against contract v1 exactly as
- * the ingest workers will (a refused event is never sent: EventRefusedError with the contract's reason),
+ * the ingest workers will (a refused event is never sent: code `event_refused` with the contract's reason),
  * keys it by cart_id (murmur2, like the Java client, so a cart's events keep their order on one
  * partition), and resolves once Kafka acknowledged it with acks=all from an idempotent producer.
  * Events are batched behind a bounded buffer: when it is full, emit() rejects at once with
- * ProducerBackpressureError (code `producer_backpressure`) instead of growing without limit.
+ * code `producer_backpressure` instead of growing without limit.
  */
 export class CartEventProducer {
   readonly topic: string;
@@ -91,7 +91,7 @@ export class CartEventProducer {
     const value = Buffer.from(JSON.stringify(event) ?? 'null');
     // The same steps the worker runs, so that what emit() takes, the worker stores.
     const p = processMessage({ raw: value, source: 'producer', sourceRef: null, receivedAtMs: Date.now() }, this.maxEventBytes);
-    if (p.kind === 'rejected') throw new EventRefusedError(p.rejection);
+    if (p.kind === 'rejected') throw eventRefused(p.rejection);
     return { topic: this.topic, key: p.row.cart_id, value };
   }
 }

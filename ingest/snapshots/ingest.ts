@@ -15,6 +15,7 @@ import { Mutex } from '../../sql/mutex.ts';
 import type { InboundMessage } from '../pipeline/message.ts';
 import { deriveCart, SNAPSHOT_SOURCE, type DerivedEvent } from './derive.ts';
 import { canonicalJson, CartSnapshot, withId, type KeptSnapshot } from './snapshot.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 export type SnapshotStore = Pick<Warehouse, 'query'> & NamedWriter & DerivedRetractor;
 
@@ -87,7 +88,7 @@ export class SnapshotIngest {
         const written = await this.events.ingest(missing.map((e) => messageOf(e, receivedAtMs)));
         if (written.rejected.length > 0) {
           const r = written.rejected[0]!;
-          throw Object.assign(new Error(`a derived event was refused (${r.reason}: ${r.detail})`), { code: 'derived_refused' });
+          throw new CarrelloError('derived_refused', `a derived event was refused (${r.reason}: ${r.detail})`, { reason: r.reason, field: r.field });
         }
       }
       result.events_derived = missing.length;

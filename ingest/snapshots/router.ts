@@ -1,11 +1,12 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { z } from 'zod';
-import { CollectorError, JSON_TYPES, mediaType, NDJSON_TYPES, rawBody, unavailable, type CollectorOptions } from '../collector.ts';
-import { FramingError, jsonEvents, ndjsonEvents } from '../framing.ts';
+import { JSON_TYPES, mediaType, NDJSON_TYPES, rawBody, unavailable, type CollectorOptions } from '../collector.ts';
+import { jsonEvents, ndjsonEvents } from '../framing.ts';
 import { decode } from '../pipeline/decode.ts';
 import type { SnapshotIngest } from './ingest.ts';
-import { parseShopify, SHOPIFY_SOURCE, SHOPIFY_TOPICS, ShopifyPayloadError, shopifySnapshot, verifyShopifyHmac } from './shopify.ts';
+import { parseShopify, SHOPIFY_SOURCE, SHOPIFY_TOPICS, shopifySnapshot, verifyShopifyHmac } from './shopify.ts';
 import { CartSnapshot } from './snapshot.ts';
+import { CarrelloError, isCarrelloError } from '../../errors/carrelloError.ts';
 
 const MAX_ISSUES = 20;
 
@@ -31,11 +32,12 @@ export function snapshotsRouter(ingest: SnapshotIngest, opts: CollectorOptions):
     try {
       parts = NDJSON_TYPES.includes(mediaType(req)) ? ndjsonEvents(body) : jsonEvents(body);
     } catch (err) {
-      if (!(err instanceof FramingError)) throw err;
-      throw new CollectorError(400, 'invalid_json', `the body is not a JSON array of snapshots: ${err.message} (byte ${err.offset}); nothing was stored`, {}, { offset: err.offset });
+      if (!isCarrelloError(err, 'invalid_json')) throw err;
+      const { offset } = err.details;
+      throw new CarrelloError('invalid_json', `the body is not a JSON array of snapshots: ${err.message} (byte ${String(offset)}); nothing was stored`, { offset }, { cause: err });
     }
     if (parts.length > opts.maxEvents) {
-      throw new CollectorError(413, 'too_many_snapshots', `the request holds ${parts.length} snapshots; the limit is ${opts.maxEvents} per request (collector_max_events)`, {}, {
+      throw new CarrelloError('too_many_snapshots', `the request holds ${parts.length} snapshots; the limit is ${opts.maxEvents} per request (collector_max_events)`, {
         limit: opts.maxEvents,
         limit_name: 'collector_max_events',
       });
@@ -58,7 +60,7 @@ export function snapshotsRouter(ingest: SnapshotIngest, opts: CollectorOptions):
     const type = mediaType(req);
     // Not text/plain: that is the browser's way in for events only; snapshots come from servers.
     if ((type !== 'text/plain' && JSON_TYPES.includes(type)) || NDJSON_TYPES.includes(type)) return next();
-    throw new CollectorError(415, 'unsupported_media_type', `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json or application/x-ndjson`);
+    throw new CarrelloError('unsupported_media_type', `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json or application/x-ndjson`);
   }
 }
 
@@ -82,7 +84,7 @@ export function shopifyRouter(ingest: SnapshotIngest, opts: ShopifyWebhookOption
     const receivedAtMs = Date.now();
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!verifyShopifyHmac(body, header(req, 'x-shopify-hmac-sha256'), opts.secret)) {
-      throw new CollectorError(401, 'invalid_signature', 'X-Shopify-Hmac-Sha256 is missing or is not the HMAC-SHA256 of the body with the shop\'s secret; nothing was stored');
+      throw new CarrelloError('invalid_signature', 'X-Shopify-Hmac-Sha256 is missing or is not the HMAC-SHA256 of the body with the shop\'s secret; nothing was stored');
     }
     const topic = header(req, 'x-shopify-topic') ?? '';
     if (SHOPIFY_TOPICS[topic] === undefined) {
@@ -97,7 +99,7 @@ export function shopifyRouter(ingest: SnapshotIngest, opts: ShopifyWebhookOption
       if (!parsed.success) throw refused(parsed.error.issues.map((i) => issueOf(0, i)));
       snapshot = parsed.data;
     } catch (err) {
-      if (err instanceof ShopifyPayloadError) throw refused([{ index: 0, field: err.field, detail: err.message }]);
+      if (isCarrelloError(err, 'invalid_shopify_payload')) throw refused([{ index: 0, field: String(err.details.field), detail: err.message }]);
       if (err instanceof SyntaxError || err instanceof TypeError) throw refused([{ index: 0, field: null, detail: `the body is not JSON: ${err.message}` }]);
       throw err;
     }
@@ -124,13 +126,9 @@ function issueOf(index: number, i: z.core.$ZodIssue): SnapshotIssue {
   return { index, field, detail: `${field ?? '(snapshot)'}: ${i.message}` };
 }
 
-function refused(issues: SnapshotIssue[]): CollectorError {
+function refused(issues: SnapshotIssue[]): CarrelloError<'invalid_snapshot'> {
   const first = issues[0]!;
-  return new CollectorError(
-    400,
-    'invalid_snapshot',
-    `snapshot ${first.index}: ${first.detail}${issues.length > 1 ? ` (and ${issues.length - 1} more problems)` : ''}; nothing was stored`,
-    {},
-    { errors: issues.slice(0, MAX_ISSUES) },
-  );
+  return new CarrelloError('invalid_snapshot', `snapshot ${first.index}: ${first.detail}${issues.length > 1 ? ` (and ${issues.length - 1} more problems)` : ''}; nothing was stored`, {
+    errors: issues.slice(0, MAX_ISSUES),
+  });
 }

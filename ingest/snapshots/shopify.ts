@@ -7,6 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CartSnapshot } from './snapshot.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 export const SHOPIFY_SOURCE = 'shopify';
 
@@ -30,14 +31,9 @@ export function verifyShopifyHmac(body: Uint8Array, signature: string | undefine
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** A payload that cannot be a snapshot: which field, and why. */
-export class ShopifyPayloadError extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(`${field}: ${message}`);
-  }
+/** A payload that cannot be a snapshot (code `invalid_shopify_payload`): which field, and why. */
+function payloadError(field: string, message: string): CarrelloError<'invalid_shopify_payload'> {
+  return new CarrelloError('invalid_shopify_payload', `${field}: ${message}`, { field });
 }
 
 export interface ShopifyOptions {
@@ -56,23 +52,23 @@ const EXACT = /([{,]\s*"(?:id|variant_id|product_id|price|total_price)"\s*:\s*)(
 
 export function parseShopify(text: string): Record<string, unknown> {
   const value: unknown = JSON.parse(text.replace(EXACT, '$1"$2"'));
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ShopifyPayloadError('(payload)', 'expected a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw payloadError('(payload)', 'expected a JSON object');
   return value as Record<string, unknown>;
 }
 
 /** The snapshot a webhook's payload describes (validated afterwards as every snapshot is). */
 export function shopifySnapshot(topic: string, payload: Record<string, unknown>, opts: ShopifyOptions): CartSnapshot {
   const status = SHOPIFY_TOPICS[topic];
-  if (status === undefined) throw new ShopifyPayloadError('X-Shopify-Topic', `${JSON.stringify(topic)} is not mapped`);
+  if (status === undefined) throw payloadError('X-Shopify-Topic', `${JSON.stringify(topic)} is not mapped`);
   const lines = arrayOf(payload, 'line_items');
   const currency = text(payload.currency) ?? text(payload.presentment_currency) ?? lineCurrency(lines) ?? opts.currency;
-  if (currency === null) throw new ShopifyPayloadError('currency', 'the payload names no currency; set CARRELLO_SHOPIFY_CURRENCY to the shop\'s currency');
+  if (currency === null) throw payloadError('currency', 'the payload names no currency; set CARRELLO_SHOPIFY_CURRENCY to the shop\'s currency');
   // A cart's token is its id in every topic: checkouts and orders name it cart_token.
   const cartId = status === 'open' ? (text(payload.token) ?? text(payload.id)) : (text(payload.cart_token) ?? text(payload.token) ?? text(payload.checkout_token));
-  if (cartId === null) throw new ShopifyPayloadError(status === 'open' ? 'token' : 'cart_token', 'names no cart');
+  if (cartId === null) throw payloadError(status === 'open' ? 'token' : 'cart_token', 'names no cart');
   const when = status === 'ordered' ? (payload.processed_at ?? payload.created_at) : (payload.updated_at ?? payload.created_at);
   const ms = typeof when === 'string' ? Date.parse(when) : NaN;
-  if (Number.isNaN(ms)) throw new ShopifyPayloadError(status === 'ordered' ? 'processed_at' : 'updated_at', 'is not a date and time');
+  if (Number.isNaN(ms)) throw payloadError(status === 'ordered' ? 'processed_at' : 'updated_at', 'is not a date and time');
   const customer = typeof payload.customer === 'object' && payload.customer !== null ? (payload.customer as Record<string, unknown>) : null;
   const consent = customerConsent(customer);
   return {
@@ -97,9 +93,9 @@ function linesOf(items: readonly unknown[], currency: string): CartSnapshot['lin
   items.forEach((raw, i) => {
     const item = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
     const productId = text(item.variant_id) ?? text(item.product_id);
-    if (productId === null) throw new ShopifyPayloadError(`line_items.${i}.variant_id`, 'names no variant or product');
+    if (productId === null) throw payloadError(`line_items.${i}.variant_id`, 'names no variant or product');
     const quantity = item.quantity;
-    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 0) throw new ShopifyPayloadError(`line_items.${i}.quantity`, 'is not a whole number of units');
+    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 0) throw payloadError(`line_items.${i}.quantity`, 'is not a whole number of units');
     if (quantity === 0) return;
     const held = byProduct.get(productId);
     if (held) {
@@ -126,12 +122,12 @@ function linesOf(items: readonly unknown[], currency: string): CartSnapshot['lin
 export function minorUnits(amount: unknown, currency: string, field: string): number {
   const s = typeof amount === 'string' ? amount.trim() : '';
   const m = /^(\d+)(?:\.(\d+))?$/.exec(s);
-  if (!m) throw new ShopifyPayloadError(field, `${JSON.stringify(amount)} is not a decimal amount`);
+  if (!m) throw payloadError(field, `${JSON.stringify(amount)} is not a decimal amount`);
   const exponent = currencyExponent(currency);
   const fraction = (m[2] ?? '').padEnd(exponent, '0');
-  if (/[^0]/.test(fraction.slice(exponent))) throw new ShopifyPayloadError(field, `${s} has more decimals than ${currency} has (${exponent})`);
+  if (/[^0]/.test(fraction.slice(exponent))) throw payloadError(field, `${s} has more decimals than ${currency} has (${exponent})`);
   const minor = BigInt(m[1]!) * 10n ** BigInt(exponent) + BigInt(fraction.slice(0, exponent) || '0');
-  if (minor > BigInt(Number.MAX_SAFE_INTEGER)) throw new ShopifyPayloadError(field, `${s} is too large`);
+  if (minor > BigInt(Number.MAX_SAFE_INTEGER)) throw payloadError(field, `${s} is too large`);
   return Number(minor);
 }
 
@@ -162,7 +158,7 @@ function customerConsent(customer: Record<string, unknown> | null): boolean | nu
 function arrayOf(payload: Record<string, unknown>, key: string): unknown[] {
   const v = payload[key];
   if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new ShopifyPayloadError(key, 'is not an array');
+  if (!Array.isArray(v)) throw payloadError(key, 'is not an array');
   return v;
 }
 

@@ -1,4 +1,5 @@
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 /**
  * Where a ClickHouse warehouse lives: a server over HTTP(S), or the ClickHouse engine in-process (chdb)
@@ -7,15 +8,6 @@ import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@c
 export type ClickHouseTarget =
   | { kind: 'server'; url: string; username: string; password: string; database: string }
   | { kind: 'chdb'; path: string; database: string };
-
-export class ClickHouseStoreError extends Error {
-  constructor(
-    readonly code: 'chdb_missing' | 'chdb_path_in_use' | 'invalid_clickhouse_url',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 const DATABASE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -29,15 +21,15 @@ export function parseClickHouseUrl(s: string): Extract<ClickHouseTarget, { kind:
   try {
     u = new URL(s);
   } catch {
-    throw new ClickHouseStoreError('invalid_clickhouse_url', `not a URL: use clickhouse://user:pass@host:8123/db`);
+    throw new CarrelloError('invalid_clickhouse_url', `not a URL: use clickhouse://user:pass@host:8123/db`);
   }
   const scheme = { 'clickhouse:': 'http:', 'http:': 'http:', 'clickhouses:': 'https:', 'https:': 'https:' }[u.protocol];
   if (!scheme || !u.hostname) {
-    throw new ClickHouseStoreError('invalid_clickhouse_url', `unsupported ClickHouse URL scheme ${u.protocol}; use clickhouse://user:pass@host:8123/db`);
+    throw new CarrelloError('invalid_clickhouse_url', `unsupported ClickHouse URL scheme ${u.protocol}; use clickhouse://user:pass@host:8123/db`);
   }
   const database = decodeURIComponent(u.pathname.replace(/^\/+|\/+$/g, '')) || 'default';
   if (!DATABASE.test(database)) {
-    throw new ClickHouseStoreError('invalid_clickhouse_url', `database name ${JSON.stringify(database)} must match ${DATABASE.source}`);
+    throw new CarrelloError('invalid_clickhouse_url', `database name ${JSON.stringify(database)} must match ${DATABASE.source}`);
   }
   const port = u.port || (scheme === 'https:' ? '8443' : '8123');
   return {
@@ -150,7 +142,7 @@ export async function loadChdb(importer: () => Promise<unknown> = () => import('
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new ClickHouseStoreError(
+      throw new CarrelloError(
         'chdb_missing',
         'a chdb:PATH store runs ClickHouse in-process and needs the chdb package, which is not installed: run `npm i chdb` (or point carrello at a server with clickhouse://user:pass@host:8123/db)',
       );
@@ -164,7 +156,7 @@ async function chdbConnection(path: string): Promise<ClientConnection> {
   try {
     return mod.createChdbConnection({ path }) as unknown as ClientConnection;
   } catch (err) {
-    throw new ClickHouseStoreError(
+    throw new CarrelloError(
       'chdb_path_in_use',
       `chdb could not open ${path}: chdb binds one data directory per process, and this process may already use another. chdb said: ${(err as Error).message}`,
     );

@@ -8,8 +8,9 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleTexts, ingestTexts, itemAdded } from '../../test/support/seed.ts';
 import { tempClickHouse } from '../../test/support/tempClickHouse.ts';
-import { QueryError } from '../errors.ts';
+import type { QueryError } from '../errors.ts';
 import { query } from '../loader.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 const FROM = Date.parse('2026-03-10T00:00:00.000Z');
 const TO = Date.parse('2026-03-11T00:00:00.000Z');
@@ -115,8 +116,8 @@ describe('exportEvents on ClickHouse', () => {
   it('counts before streaming and refuses a range over the row limit', async () => {
     for (const format of ['ndjson', 'arrow', 'parquet'] as const) {
       const err = await exportOf(format, 3).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(QueryError);
-      expect([(err as QueryError).code, (err as QueryError).extra]).toEqual(['export_too_large', { rows: 4, limit: 3 }]);
+      expect(err).toBeInstanceOf(CarrelloError);
+      expect([(err as QueryError).code, (err as QueryError).details]).toEqual(['export_too_large', { rows: 4, limit: 3 }]);
     }
     await expect(exportOf('ndjson', 4)).resolves.toMatchObject({ rows: 4 });
   });

@@ -1,9 +1,9 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { Readable } from 'node:stream';
-import { QueryError } from '../errors.ts';
 import { exportSlices } from '../exportSlices.ts';
 import { query } from '../loader.ts';
 import type { EventExport, ExportFormat, ExportOptions, TimeRange } from '../warehouse.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: 'application/x-ndjson',
@@ -52,7 +52,7 @@ export async function exportEvents(client: ClickHouseClient, range: TimeRange, f
   });
   const rows = Number((await counted.json<{ n: string | number }>())[0]!.n);
   if (rows > opts.maxRows) {
-    throw new QueryError('export_too_large', `the range holds ${rows} events; an export takes at most ${opts.maxRows} (export_max_rows); narrow from/to and export in parts`, {
+    throw new CarrelloError('export_too_large', `the range holds ${rows} events; an export takes at most ${opts.maxRows} (export_max_rows); narrow from/to and export in parts`, {
       rows,
       limit: opts.maxRows,
     });

@@ -1,4 +1,4 @@
-import { InsertRefusedError } from '../insertRefused.ts';
+import { insertRefused } from '../insertRefused.ts';
 
 /**
  * ClickHouse errors that an insert gets because of the rows it carries: parsing a value into its column
@@ -36,10 +36,10 @@ function dataErrorName(err: unknown): string | null {
   return null;
 }
 
-/** The error as an InsertRefusedError when ClickHouse refused the rows, otherwise the error unchanged. */
+/** The error as an insert_refused error when ClickHouse refused the rows, otherwise the error unchanged. */
 export function asInsertRefusal(err: unknown): unknown {
   const name = dataErrorName(err);
   if (name === null) return err;
   const code = ` (${DATA_ERRORS.get(name)})`;
-  return new InsertRefusedError('clickhouse', `${name}${code}`, `ClickHouse refused the insert: ${name}${code}`, { cause: err });
+  return insertRefused('clickhouse', `${name}${code}`, `ClickHouse refused the insert: ${name}${code}`, err);
 }

@@ -24,10 +24,7 @@ import { asInsertRefusal } from './insertErrors.ts';
 import { DuckDbSandbox } from './sandbox/run.ts';
 import { readColumns } from './columns.ts';
 import { Mutex } from '../mutex.ts';
-
-export class StoreLockedError extends Error {
-  readonly code = 'store_locked';
-}
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor {
   readonly engine = 'duckdb' as const;
@@ -60,7 +57,8 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor
     } catch (err) {
       const message = (err as Error).message;
       if (/lock/i.test(message)) {
-        throw new StoreLockedError(
+        throw new CarrelloError(
+          'store_locked',
           `the DuckDB file ${path} is in use by another process (DuckDB allows one writer per file); ` +
             `stop that process or choose another file with --store duckdb:PATH. DuckDB said: ${message}`,
         );

@@ -7,7 +7,8 @@ import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleTexts, ingestTexts, itemAdded } from '../../test/support/seed.ts';
 import { tempDuckDb } from '../../test/support/tempStore.ts';
-import { QueryError } from '../errors.ts';
+import type { QueryError } from '../errors.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 const FROM = Date.parse('2026-03-10T00:00:00.000Z');
 const TO = Date.parse('2026-03-11T00:00:00.000Z');
@@ -109,8 +110,8 @@ describe('exportEvents on DuckDB', () => {
   it('counts before streaming and refuses a range over the row limit, writing nothing', async () => {
     for (const format of ['ndjson', 'arrow', 'parquet'] as const) {
       const err = await exportOf(format, 3).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(QueryError);
-      expect([(err as QueryError).code, (err as QueryError).extra]).toEqual(['export_too_large', { rows: 4, limit: 3 }]);
+      expect(err).toBeInstanceOf(CarrelloError);
+      expect([(err as QueryError).code, (err as QueryError).details]).toEqual(['export_too_large', { rows: 4, limit: 3 }]);
     }
     expect(readdirSync(store.warehouse.exportDir)).toEqual([]);
     await expect(exportOf('ndjson', 4)).resolves.toMatchObject({ rows: 4 });

@@ -5,11 +5,11 @@ import { Readable } from 'node:stream';
 import type { DuckDBBlobVector, DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { RecordBatch } from 'apache-arrow';
 import { arrowSchema, arrowStreamBytes, recordBatch } from '../arrow.ts';
-import { QueryError } from '../errors.ts';
 import { exportSlices } from '../exportSlices.ts';
 import { query } from '../loader.ts';
 import type { EventExport, ExportFormat, ExportOptions, TimeRange } from '../warehouse.ts';
 import { columnReader } from './values.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   ndjson: 'application/x-ndjson',
@@ -42,7 +42,7 @@ export class DuckDbExporter {
       await conn.run('BEGIN TRANSACTION READ ONLY');
       const rows = Number((await conn.runAndReadAll(query('duckdb', 'export_events_count'), params)).getRows()[0]![0]);
       if (rows > opts.maxRows) {
-        throw new QueryError(
+        throw new CarrelloError(
           'export_too_large',
           `the range holds ${rows} events; an export takes at most ${opts.maxRows} (export_max_rows); narrow from/to and export in parts`,
           { rows, limit: opts.maxRows },

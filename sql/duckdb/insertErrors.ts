@@ -1,4 +1,4 @@
-import { InsertRefusedError } from '../insertRefused.ts';
+import { insertRefused } from '../insertRefused.ts';
 
 /**
  * DuckDB errors that a write gets because of the rows it carries. DuckDB's Node API gives no numeric
@@ -9,10 +9,10 @@ import { InsertRefusedError } from '../insertRefused.ts';
  */
 const DATA_ERRORS: ReadonlySet<string> = new Set(['Conversion', 'Invalid Input', 'Out of Range']);
 
-/** The error as an InsertRefusedError when DuckDB refused the rows, otherwise the error unchanged. */
+/** The error as an insert_refused error when DuckDB refused the rows, otherwise the error unchanged. */
 export function asInsertRefusal(err: unknown): unknown {
   const message = err instanceof Error ? err.message : '';
   const type = /^([A-Za-z ]+) Error: /.exec(message)?.[1];
   if (type === undefined || !DATA_ERRORS.has(type)) return err;
-  return new InsertRefusedError('duckdb', type, `DuckDB refused the insert: ${type} Error`, { cause: err });
+  return insertRefused('duckdb', type, `DuckDB refused the insert: ${type} Error`, err);
 }

@@ -15,8 +15,8 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { QueryError } from '../errors.ts';
 import type { ColumnType } from '../warehouse.ts';
+import { CarrelloError } from '../../errors/carrelloError.ts';
 
 /** Reads one column's DuckDB values into the engine-neutral shapes of ReadOnlyResult (sql/warehouse.ts). */
 export interface ColumnReader {
@@ -104,7 +104,7 @@ export function columnReader(t: DuckDBType, column: string): ColumnReader {
 
 function int64(v: bigint, column: string, t: DuckDBType): bigint {
   if (v < INT64_MIN || v > INT64_MAX) {
-    throw new QueryError('sql_value_out_of_range', `column ${JSON.stringify(column)} (${t.toString()}) holds ${v}, beyond 64 bits; CAST it to VARCHAR or DOUBLE`, { column });
+    throw new CarrelloError('sql_value_out_of_range', `column ${JSON.stringify(column)} (${t.toString()}) holds ${v}, beyond 64 bits; CAST it to VARCHAR or DOUBLE`, { column });
   }
   return v;
 }

@@ -1,6 +1,7 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
-import { QueryError, queryTimeout } from '../../errors.ts';
+import { queryTimeout, type QueryError } from '../../errors.ts';
 import type { ReadOnlyLimits } from '../../warehouse.ts';
+import { CarrelloError } from '../../../errors/carrelloError.ts';
 
 /** Memory one data-team query may use inside ClickHouse when the caller sets no limit (1 GiB). */
 export const DEFAULT_MAX_MEMORY_BYTES = 1024 ** 3;
@@ -61,24 +62,24 @@ export function classify(err: unknown, limits: ReadOnlyLimits): unknown {
     case 394: // QUERY_WAS_CANCELLED
       return queryTimeout(limits);
     case 241: // MEMORY_LIMIT_EXCEEDED
-      return new QueryError(
+      return new CarrelloError(
         'query_out_of_memory',
         `the query needed more than the memory limit of ${memoryOf(limits)} bytes and was stopped; aggregate, or read fewer or narrower rows`,
         { limit: memoryOf(limits), limit_name: 'sql_max_memory_bytes' },
       );
     case 396: // TOO_MANY_ROWS_OR_BYTES (max_result_bytes; rows are capped by `limit`, which never raises)
-      return new QueryError(
+      return new CarrelloError(
         'query_result_too_large',
         `the result grew past ${resultBytesOf(limits)} bytes inside the engine (${RESULT_BYTES_HEADROOM} × sql_max_result_bytes, at least ${RESULT_WALL_MIN_BYTES}) and was stopped; aggregate, select fewer or narrower columns, or use the export`,
         { limit: resultBytesOf(limits), limit_name: 'sql_max_result_bytes' },
       );
     case 164: // READONLY
-      return new QueryError('sql_not_read_only', firstLine(e.message));
+      return new CarrelloError('sql_not_read_only', firstLine(e.message));
     case 497: // ACCESS_DENIED: a server user's grants refused what the check let through
-      return new QueryError('sql_forbidden_access', firstLine(e.message));
+      return new CarrelloError('sql_forbidden_access', firstLine(e.message));
     case 62: // SYNTAX_ERROR
-      return new QueryError('sql_syntax_error', firstLine(e.message));
+      return new CarrelloError('sql_syntax_error', firstLine(e.message));
     default:
-      return new QueryError('sql_error', firstLine(e.message));
+      return new CarrelloError('sql_error', firstLine(e.message));
   }
 }

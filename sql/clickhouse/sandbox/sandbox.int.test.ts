@@ -10,13 +10,14 @@ import { IngestPipeline } from '../../../ingest/pipeline/pipeline.ts';
 import { AS_OF, shopEvents, T0 } from '../../../test/fixtures/shop.ts';
 import { tempClickHouse } from '../../../test/support/tempClickHouse.ts';
 import { messagesOf } from '../../../test/support/traffic.ts';
-import { QueryError } from '../../errors.ts';
+import type { QueryError } from '../../errors.ts';
 import type { ReadOnlyLimits } from '../../warehouse.ts';
 import type { ClickHouseWarehouse } from '../adapter.ts';
 import { keptVariant } from '../keptModel.ts';
 import type { ClickHouseSandbox } from './sandbox.ts';
 import type { SandboxSessions } from './sessions.ts';
 import { checkQueryTree } from './tree.ts';
+import { CarrelloError, isCarrelloError } from '../../../errors/carrelloError.ts';
 
 const probe = mkdtempSync(join(tmpdir(), 'carrello-chsql-probe-'));
 // A time limit no check or quick query comes near on a loaded machine (a 1 s one stopped them at load 45);
@@ -49,7 +50,7 @@ async function codeOf(sql: string, limits = LIMITS): Promise<string> {
     await warehouse.runReadOnly(sql, limits);
     return 'ran';
   } catch (err) {
-    if (err instanceof QueryError) return err.code;
+    if (isCarrelloError(err)) return err.code;
     throw err;
   }
 }
@@ -133,18 +134,18 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
     ['remoteSecure()', "SELECT * FROM remoteSecure('127.0.0.1', system.one)", 'sql_forbidden_function', { function: 'remoteSecure' }],
   ])('refuses %s with the name it reaches', async (_, sql, code, extra) => {
     const err = await warehouse.runReadOnly(sql, LIMITS).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(QueryError);
-    expect(err).toMatchObject({ code, extra });
+    expect(err).toBeInstanceOf(CarrelloError);
+    expect(err).toMatchObject({ code, details: extra });
   });
 
   // The second wall on its own: whatever syntax named them, the analyzer's tree shows every table and
   // function resolved, and the tree check refuses those not exposed.
   it.each([
-    ['SELECT 1 IN (cart_folds)', { code: 'sql_forbidden_table', extra: { table: 'cart_folds' } }],
-    ["SELECT ('SYSTEM', 'Linux') IN system.build_options", { code: 'sql_forbidden_table', extra: { table: 'system.build_options' } }],
-    ['WITH s AS (SELECT * FROM schema_migrations) SELECT count() FROM s', { code: 'sql_forbidden_table', extra: { table: 'schema_migrations' } }],
-    ["SELECT * FROM merge('.*')", { code: 'sql_forbidden_function', extra: { function: 'merge' } }],
-    ['SELECT lower(fqdn())', { code: 'sql_forbidden_function', extra: { function: 'FQDN' } }],
+    ['SELECT 1 IN (cart_folds)', { code: 'sql_forbidden_table', details: { table: 'cart_folds' } }],
+    ["SELECT ('SYSTEM', 'Linux') IN system.build_options", { code: 'sql_forbidden_table', details: { table: 'system.build_options' } }],
+    ['WITH s AS (SELECT * FROM schema_migrations) SELECT count() FROM s', { code: 'sql_forbidden_table', details: { table: 'schema_migrations' } }],
+    ["SELECT * FROM merge('.*')", { code: 'sql_forbidden_function', details: { function: 'merge' } }],
+    ['SELECT lower(fqdn())', { code: 'sql_forbidden_function', details: { function: 'FQDN' } }],
   ])('the resolved query tree of %s is refused', async (sql, refusal) => {
     const rs = await warehouse.client.query({ query: `EXPLAIN QUERY TREE ${sql}`, format: 'TabSeparatedRaw' });
     const tree = await rs.text();
@@ -164,7 +165,7 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
     try {
       // when a query calls it, then it is refused by name
       const err = await warehouse.runReadOnly('SELECT sandbox_plus_one(number) FROM numbers(3)', LIMITS).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'sql_forbidden_function', extra: { function: 'sandbox_plus_one' } });
+      expect(err).toMatchObject({ code: 'sql_forbidden_function', details: { function: 'sandbox_plus_one' } });
     } finally {
       await warehouse.client.command({ query: 'DROP FUNCTION sandbox_plus_one' });
     }
@@ -188,7 +189,7 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
     'refuses SELECT %s with sql_forbidden_function',
     async (call) => {
       const err = await warehouse.runReadOnly(`SELECT ${call}`, LIMITS).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'sql_forbidden_function', extra: { function: call.slice(0, -2) } });
+      expect(err).toMatchObject({ code: 'sql_forbidden_function', details: { function: call.slice(0, -2) } });
     },
   );
 
@@ -199,8 +200,8 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
   ])('stops %s at the time limit with query_timeout', async (_, sql) => {
     const t0 = Date.now();
     const err = await warehouse.runReadOnly(sql, STOPS_AT_1S).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(QueryError);
-    expect(err).toMatchObject({ code: 'query_timeout', extra: { limit_ms: 1000 } });
+    expect(err).toBeInstanceOf(CarrelloError);
+    expect(err).toMatchObject({ code: 'query_timeout', details: { limit_ms: 1000 } });
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 
@@ -208,20 +209,20 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
   it('a query that needs more memory than the limit is stopped inside the engine: 400 query_out_of_memory naming it', async () => {
     const limits = { ...LIMITS, timeoutMs: 20_000, maxMemoryBytes: 64 * 1024 * 1024 };
     const err = await warehouse.runReadOnly("SELECT repeat(toString(number % 10), 1000000) AS s FROM numbers(3000)", limits).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'query_out_of_memory', extra: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_memory_bytes' } });
+    expect(err).toMatchObject({ code: 'query_out_of_memory', details: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_memory_bytes' } });
     // The code says which wall stopped it: a query that ran on would end in query_timeout instead.
   });
 
   it('a constant of GBs is stopped at the memory limit while the query is analysed', async () => {
     const limits = { ...LIMITS, timeoutMs: 20_000, maxMemoryBytes: 64 * 1024 * 1024 };
     const err = await warehouse.runReadOnly("SELECT length(arrayStringConcat(arrayMap(x -> repeat('x', 1000000), range(2000)))) AS n", limits).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'query_out_of_memory', extra: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_memory_bytes' } });
+    expect(err).toMatchObject({ code: 'query_out_of_memory', details: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_memory_bytes' } });
   });
 
   it('a result far past the byte limit is stopped inside the engine: 400 query_result_too_large naming it', async () => {
     const limits = { timeoutMs: 20_000, maxRows: 100_000, maxBytes: 1_000_000 };
     const err = await warehouse.runReadOnly("SELECT materialize(repeat('x', 1000)) AS s FROM numbers(100000)", limits).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'query_result_too_large', extra: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_result_bytes' } });
+    expect(err).toMatchObject({ code: 'query_result_too_large', details: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_result_bytes' } });
   });
 
   it('a constant column over many rows (written per row by the output format, outside the engine limits) is cut off at max_bytes, quickly', async () => {
@@ -234,7 +235,7 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
 
   it('the time limit is named like the other limits', async () => {
     const err = await warehouse.runReadOnly('SELECT count() FROM system.numbers', STOPS_AT_1S).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'query_timeout', extra: { limit_ms: 1000, limit: 1000, limit_name: 'sql_timeout_ms' } });
+    expect(err).toMatchObject({ code: 'query_timeout', details: { limit_ms: 1000, limit: 1000, limit_name: 'sql_timeout_ms' } });
   });
 
   it('leaves the database, its settings and the file system as they were', async () => {

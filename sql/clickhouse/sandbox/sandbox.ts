@@ -1,5 +1,4 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { QueryError } from '../../errors.ts';
 import { approxBytes } from '../../duckdb/values.ts';
 import type { ColumnType, ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
 import { queryTimeout } from '../../errors.ts';
@@ -8,6 +7,7 @@ import { deniedFunction, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE_FUNCTIONS, EXPOSED
 import type { SandboxSessions } from './sessions.ts';
 import { checkQueryTree, explainLines } from './tree.ts';
 import { KEPT_VIEWS } from '../keptModel.ts';
+import { CarrelloError, isCarrelloError } from '../../../errors/carrelloError.ts';
 
 /**
  * The warehouse's say on a checked statement before it runs (its folds refreshed first): the same query
@@ -48,7 +48,7 @@ export class ClickHouseSandbox {
 
   async run(sql: string, limits: ReadOnlyLimits, plan: KeptPlanner = async () => null): Promise<ReadOnlyResult> {
     const started = Date.now();
-    if (sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').replace(/[\s;]/g, '') === '') throw new QueryError('sql_empty', 'the query is empty');
+    if (sql.replace(/--[^\n]*|\/\*[\s\S]*?\*\//g, '').replace(/[\s;]/g, '') === '') throw new CarrelloError('sql_empty', 'the query is empty');
     const { statement, tables } = await this.canonical(sql);
     const viewCalls = await this.check(statement, tables);
     const kept = await plan(statement, viewCalls);
@@ -88,7 +88,7 @@ export class ClickHouseSandbox {
       // INVARIANT: the twins' answer stands only if no fold ended after its as_of while it was read.
       if (kept !== null && !(await kept.stillExact())) answer = await execute(statement);
     } catch (err) {
-      if (err instanceof QueryError) throw err;
+      if (isCarrelloError(err)) throw err;
       // chdb hands what a stopped query had written so far to the session's next query: the session
       // of a failed query is not lent again (sessions.ts).
       failed = true;
@@ -145,14 +145,14 @@ export class ClickHouseSandbox {
       if (/Multi-statements are not allowed/.test(message)) {
         // Several statements: say which kind of refusal a write among them is, as DuckDB's check does.
         const writes = sql.split(';').slice(1).some((s) => s.trim() !== '' && !/^\s*(\(?\s*(SELECT|WITH)\b)/i.test(s));
-        throw writes ? new QueryError('sql_not_read_only', 'only one read-only statement (SELECT) may run') : new QueryError('sql_multiple_statements', 'the query holds more than one statement; send exactly one');
+        throw writes ? new CarrelloError('sql_not_read_only', 'only one read-only statement (SELECT) may run') : new CarrelloError('sql_multiple_statements', 'the query holds more than one statement; send exactly one');
       }
       if ((err as { code?: string }).code === '62' || /Syntax error/.test(message)) {
         // Statements formatQuery does not know (SYSTEM, KILL, ...) are no reads either.
         if (/^\s*(SYSTEM|KILL|BACKUP|RESTORE|GRANT|REVOKE|USE|MOVE|UNDROP|EXCHANGE|RENAME|DETACH|ATTACH|INSTALL|LOAD)\b/i.test(sql)) {
-          throw new QueryError('sql_not_read_only', 'only a read-only query (SELECT) may run');
+          throw new CarrelloError('sql_not_read_only', 'only a read-only query (SELECT) may run');
         }
-        throw new QueryError('sql_syntax_error', firstLine(message));
+        throw new CarrelloError('sql_syntax_error', firstLine(message));
       }
       throw classify(err, { timeoutMs: 0, maxRows: 0, maxBytes: 0 });
     }
@@ -160,27 +160,27 @@ export class ClickHouseSandbox {
 
   /** Walks the statement's AST against policy.ts; returns how many calls of the cart-model views it holds. */
   private async check(statement: string, tables: ReadonlySet<string>): Promise<number> {
-    if (!/^\s*(SELECT|WITH|\()/i.test(statement)) throw new QueryError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${statement.trim().split(/\s/)[0]}`);
+    if (!/^\s*(SELECT|WITH|\()/i.test(statement)) throw new CarrelloError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${statement.trim().split(/\s/)[0]}`);
     let text: string;
     try {
       const rs = await this.checker.query({ query: `EXPLAIN AST ${statement}`, format: 'TabSeparatedRaw' });
       text = await rs.text();
     } catch (err) {
-      throw new QueryError('sql_syntax_error', firstLine((err as Error).message));
+      throw new CarrelloError('sql_syntax_error', firstLine((err as Error).message));
     }
     const nodes = explainLines(text).map((l) => ({ depth: l.length - l.trimStart().length, text: l.trim() }));
     const top = nodes[0];
     if (!top || top.depth !== 0 || !/^SelectWithUnionQuery\b/.test(top.text)) {
-      throw new QueryError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${top?.text.split(' ')[0] ?? 'nothing'}`);
+      throw new CarrelloError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${top?.text.split(' ')[0] ?? 'nothing'}`);
     }
     // Beside its ExpressionList, a SELECT's top node holds only what the client adds (FORMAT): INTO
     // OUTFILE (a file written by the engine) and anything else there is refused.
     for (const node of nodes) {
       if (node.depth === 1 && !/^(ExpressionList|Identifier TabSeparatedRaw$)/.test(node.text)) {
-        throw new QueryError('sql_not_read_only', `only a plain query may run; not ${node.text.split(' ')[0]} on it (INTO OUTFILE, FORMAT, ...)`);
+        throw new CarrelloError('sql_not_read_only', `only a plain query may run; not ${node.text.split(' ')[0]} on it (INTO OUTFILE, FORMAT, ...)`);
       }
     }
-    if (/\bINTO\s+OUTFILE\b/i.test(statement)) throw new QueryError('sql_not_read_only', 'INTO OUTFILE writes a file; only reads may run');
+    if (/\bINTO\s+OUTFILE\b/i.test(statement)) throw new CarrelloError('sql_not_read_only', 'INTO OUTFILE writes a file; only reads may run');
     const userFunctions = await this.userFunctions(nodes.flatMap((node, i) => {
       const fn = /^Function (\S+)/.exec(node.text);
       return fn && !parentOf(nodes, i)?.text.startsWith('TableExpression') ? [fn[1]!] : [];
@@ -189,13 +189,13 @@ export class ClickHouseSandbox {
       if (EXPOSED_TABLES.has(name) || EXPOSED_TABLES.has(name.replace(`${this.database}.`, '')) || EXPOSED_SYSTEM_TABLES.has(name)) return;
       // Not exposed: refused when it names a real table; otherwise it is a CTE of the query (or
       // nothing, which the engine then reports).
-      if (name.includes('.') || tables.has(name)) throw new QueryError('sql_forbidden_table', `table ${name} is not exposed; see docs/sql.md`, { table: name });
+      if (name.includes('.') || tables.has(name)) throw new CarrelloError('sql_forbidden_table', `table ${name} is not exposed; see docs/sql.md`, { table: name });
     };
     let viewCalls = 0;
     nodes.forEach((node, i) => {
       const parent = parentOf(nodes, i);
       if (node.text === 'Set' || node.text.startsWith('Set ')) {
-        throw new QueryError('sql_not_read_only', 'settings cannot be changed (SETTINGS clause)');
+        throw new CarrelloError('sql_not_read_only', 'settings cannot be changed (SETTINGS clause)');
       }
       const table = /^TableIdentifier (\S+)/.exec(node.text);
       if (table) return checkTable(table[1]!);
@@ -211,11 +211,11 @@ export class ClickHouseSandbox {
         const name = fn[1]!;
         if (parent?.text.startsWith('TableExpression')) {
           if (name.endsWith('_asof')) viewCalls++;
-          if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new QueryError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
+          if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new CarrelloError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
           return;
         }
         const denied = deniedFunction(name) ?? (userFunctions.has(name) ? 'is defined by a user of the server, not built into ClickHouse' : undefined);
-        if (denied !== undefined) throw new QueryError('sql_forbidden_function', `function ${name} is not allowed: it ${denied}`, { function: name });
+        if (denied !== undefined) throw new CarrelloError('sql_forbidden_function', `function ${name} is not allowed: it ${denied}`, { function: name });
       }
     });
     return viewCalls;

@@ -1,5 +1,5 @@
-import { QueryError } from '../../errors.ts';
 import { deniedFunction, EXPOSED_SYSTEM_TABLES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES } from './policy.ts';
+import { CarrelloError } from '../../../errors/carrelloError.ts';
 
 /**
  * The second wall of the sandbox: ClickHouse's analyzer resolves the statement (`EXPLAIN QUERY TREE`)
@@ -20,18 +20,18 @@ export function checkQueryTree(text: string, database: string, alsoExposed: Read
       const name = table[1]!;
       const local = name.startsWith(`${database}.`) ? name.slice(database.length + 1) : null;
       const exposed = (local !== null && (EXPOSED_TABLES.has(local) || EXPOSED_TABLE_FUNCTIONS.has(local) || alsoExposed.has(local))) || EXPOSED_SYSTEM_TABLES.has(name);
-      if (!exposed) throw new QueryError('sql_forbidden_table', `table ${local ?? name} is not exposed; see docs/sql.md`, { table: local ?? name });
+      if (!exposed) throw new CarrelloError('sql_forbidden_table', `table ${local ?? name} is not exposed; see docs/sql.md`, { table: local ?? name });
       continue;
     }
     const tableFunction = /^TABLE_FUNCTION id: \d+,.*\btable_function_name: ([^,\s]+)/.exec(line);
     if (tableFunction) {
       const name = tableFunction[1]!;
-      if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new QueryError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
+      if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new CarrelloError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
       continue;
     }
     const fn = /^FUNCTION id: \d+, function_name: ([^,\s]+)/.exec(line);
     const denied = fn ? deniedFunction(fn[1]!) : undefined;
-    if (denied !== undefined) throw new QueryError('sql_forbidden_function', `function ${fn![1]} is not allowed: it ${denied}`, { function: fn![1] });
+    if (denied !== undefined) throw new CarrelloError('sql_forbidden_function', `function ${fn![1]} is not allowed: it ${denied}`, { function: fn![1] });
   }
   return { constantBytes: projectedConstantBytes(lines) };
 }

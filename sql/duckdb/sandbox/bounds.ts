@@ -1,5 +1,6 @@
-import { QueryError } from '../../errors.ts';
+import type { QueryError } from '../../errors.ts';
 import { MAX_BUILT_LENGTH } from './policy.ts';
+import { CarrelloError } from '../../../errors/carrelloError.ts';
 
 /**
  * Bounds on the size arguments of built-in functions that build a value far larger than their inputs.
@@ -71,7 +72,7 @@ function formatWidths(name: string, arg: unknown): void {
 
 function within(name: string, length: number): void {
   if (length > MAX_BUILT_LENGTH) {
-    throw new QueryError(
+    throw new CarrelloError(
       'sql_value_too_large',
       `${name}() would build a value of ${length} characters or elements; at most ${MAX_BUILT_LENGTH} are built in one call`,
       { function: name, limit: MAX_BUILT_LENGTH, limit_name: 'sql_max_built_length' },
@@ -80,7 +81,7 @@ function within(name: string, length: number): void {
 }
 
 function notLiteral(name: string, why: string): QueryError {
-  return new QueryError('sql_value_too_large', `${name}() builds a value whose size must be known before it runs: ${why}`, {
+  return new CarrelloError('sql_value_too_large', `${name}() builds a value whose size must be known before it runs: ${why}`, {
     function: name,
     limit: MAX_BUILT_LENGTH,
     limit_name: 'sql_max_built_length',

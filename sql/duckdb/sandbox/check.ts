@@ -1,6 +1,7 @@
-import { QueryError } from '../../errors.ts';
+import type { QueryError } from '../../errors.ts';
 import { checkBuiltSize, SIZE_BOUNDED } from './bounds.ts';
 import { DENIED_FUNCTIONS, DENIED_PREFIXES, EXPOSED_TABLE_FUNCTIONS, EXPOSED_TABLES, PARSER_FUNCTIONS } from './policy.ts';
+import { CarrelloError } from '../../../errors/carrelloError.ts';
 
 /**
  * Checks one SELECT statement as DuckDB's own parser sees it: the JSON of `json_serialize_sql`, which
@@ -97,7 +98,7 @@ class Walk {
         if (!fn || fn.class !== 'FUNCTION') throw unsupported('table function');
         const name = qualifiedName(fn);
         if (!EXPOSED_TABLE_FUNCTIONS.has(name)) {
-          throw new QueryError('sql_forbidden_function', `table function ${name}() is not available; FROM takes ${list(EXPOSED_TABLES)} or ${list(EXPOSED_TABLE_FUNCTIONS, '()')}`, { function: name });
+          throw new CarrelloError('sql_forbidden_function', `table function ${name}() is not available; FROM takes ${list(EXPOSED_TABLES)} or ${list(EXPOSED_TABLE_FUNCTIONS, '()')}`, { function: name });
         }
         this.children(fn, scope, ['function_name']);
         return this.children(t, scope, ['function']);
@@ -123,9 +124,9 @@ class Walk {
   private scalarFunction(e: Obj): void {
     const name = qualifiedName(e);
     const denied = DENIED_FUNCTIONS.get(name) ?? (DENIED_PREFIXES.some((p) => name.startsWith(p)) ? 'reaches engine internals, the catalogue or files' : undefined);
-    if (denied) throw new QueryError('sql_forbidden_function', `function ${name}() is not available: it ${denied}`, { function: name });
+    if (denied) throw new CarrelloError('sql_forbidden_function', `function ${name}() is not available: it ${denied}`, { function: name });
     if (!this.builtins.has(name) && !PARSER_FUNCTIONS.has(name)) {
-      throw new QueryError('sql_forbidden_function', `function ${name}() is not a built-in function available here`, { function: name });
+      throw new CarrelloError('sql_forbidden_function', `function ${name}() is not a built-in function available here`, { function: name });
     }
     if (SIZE_BOUNDED.has(name)) checkBuiltSize(name, Array.isArray(e.children) ? e.children : []);
   }
@@ -137,17 +138,17 @@ function qualifiedName(fn: Obj): string {
   const catalog = String(fn.catalog ?? '');
   const schema = String(fn.schema ?? '').toLowerCase();
   if (catalog !== '' || !['', 'main', 'pg_catalog'].includes(schema)) {
-    throw new QueryError('sql_forbidden_function', `qualified function names are not available: ${[catalog, schema, name].filter(Boolean).join('.')}`, { function: name });
+    throw new CarrelloError('sql_forbidden_function', `qualified function names are not available: ${[catalog, schema, name].filter(Boolean).join('.')}`, { function: name });
   }
   return name;
 }
 
 function forbiddenTable(name: string): QueryError {
-  return new QueryError('sql_forbidden_table', `${JSON.stringify(name)} is not available; FROM takes ${list(EXPOSED_TABLES)} or ${list(EXPOSED_TABLE_FUNCTIONS, '()')}`, { table: name });
+  return new CarrelloError('sql_forbidden_table', `${JSON.stringify(name)} is not available; FROM takes ${list(EXPOSED_TABLES)} or ${list(EXPOSED_TABLE_FUNCTIONS, '()')}`, { table: name });
 }
 
 function unsupported(what: string): QueryError {
-  return new QueryError('sql_unsupported', `${what} is not supported by the read-only SQL endpoint`, { construct: what });
+  return new CarrelloError('sql_unsupported', `${what} is not supported by the read-only SQL endpoint`, { construct: what });
 }
 
 function list(names: ReadonlySet<string>, suffix = ''): string {

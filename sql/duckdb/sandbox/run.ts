@@ -1,11 +1,12 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { QueryError, queryTimeout } from '../../errors.ts';
+import { queryTimeout, type QueryError } from '../../errors.ts';
 import { query } from '../../loader.ts';
 import type { ReadOnlyLimits, ReadOnlyResult } from '../../warehouse.ts';
 import { approxBytes, columnReader } from '../values.ts';
 import { buildSandboxCatalog, SANDBOX_CATALOG } from './catalog.ts';
 import { checkSelect } from './check.ts';
 import { Slots } from './slots.ts';
+import { CarrelloError, isCarrelloError } from '../../../errors/carrelloError.ts';
 
 /**
  * Sandbox queries running at once (more wait their turn, first come first served, within their time
@@ -112,7 +113,7 @@ export class DuckDbSandbox {
         elapsedMs: Date.now() - started,
       };
     } catch (err) {
-      throw err instanceof QueryError ? err : classify(err, timedOut, limits);
+      throw isCarrelloError(err) ? err : classify(err, timedOut, limits);
     } finally {
       clearTimeout(timer);
       // Stops a query whose rows were cut off; the open READ ONLY transaction dies with the connection.
@@ -133,18 +134,18 @@ export class DuckDbSandbox {
     };
     if (parsed.error) {
       if (parsed.error_type !== 'not implemented') {
-        throw new QueryError('sql_syntax_error', parsed.error_message ?? 'the query does not parse', parsed.position ? { position: Number(parsed.position) } : {});
+        throw new CarrelloError('sql_syntax_error', parsed.error_message ?? 'the query does not parse', parsed.position ? { position: Number(parsed.position) } : {});
       }
       // INVARIANT: nothing but the parser sees text that is not a SELECT. (DuckDB's statement extraction
       // is not a parser only: it expands pragmas, and IMPORT DATABASE reads files while being extracted.)
       // So a text holding a write and a query (`SELECT 1; DROP TABLE events`) is refused as not read-only.
-      throw new QueryError(
+      throw new CarrelloError(
         'sql_not_read_only',
         'only read-only queries are accepted (SELECT, FROM, WITH, VALUES, DESCRIBE, SUMMARIZE); the text holds another statement: INSERT, UPDATE, DELETE, CREATE, DROP, COPY, ATTACH, INSTALL, LOAD, SET, PRAGMA, CALL, EXPLAIN, ... are refused',
       );
     }
     const statements = parsed.statements ?? [];
-    if (statements.length === 0) throw new QueryError('sql_empty', 'the query holds no statement');
+    if (statements.length === 0) throw new CarrelloError('sql_empty', 'the query holds no statement');
     if (statements.length > 1) throw multiple();
     checkSelect(statements[0], await this.builtinFunctions(conn));
   }
@@ -162,7 +163,7 @@ export class DuckDbSandbox {
 }
 
 function multiple(): QueryError {
-  return new QueryError('sql_multiple_statements', 'the query holds more than one statement; send exactly one');
+  return new CarrelloError('sql_multiple_statements', 'the query holds more than one statement; send exactly one');
 }
 
 /** DuckDB's errors read `<Type> Error: <message>`; the type decides the code. Anything else is ours: rethrown. */
@@ -175,15 +176,15 @@ function classify(err: unknown, timedOut: boolean, limits: ReadOnlyLimits): unkn
     case 'INTERRUPT':
       return queryTimeout(limits);
     case 'Permission':
-      return new QueryError('sql_forbidden_access', message);
+      return new CarrelloError('sql_forbidden_access', message);
     case 'Out of Memory':
-      return new QueryError('query_out_of_memory', message);
+      return new CarrelloError('query_out_of_memory', message);
     case 'Parser':
-      return new QueryError('sql_syntax_error', message);
+      return new CarrelloError('sql_syntax_error', message);
     case 'TransactionContext':
       // The READ ONLY transaction refused a write the check let through.
-      return /read-only/.test(message) ? new QueryError('sql_not_read_only', message) : new QueryError('sql_error', message);
+      return /read-only/.test(message) ? new CarrelloError('sql_not_read_only', message) : new CarrelloError('sql_error', message);
     default:
-      return new QueryError('sql_error', message);
+      return new CarrelloError('sql_error', message);
   }
 }
