@@ -10,6 +10,7 @@
  * The rates: on 03-09 one CHF is worth 0.9412 EUR (first sent as 0.95, then corrected); on 03-01 one EUR is
  * worth 1.125 USD. No CHF/USD rate.
  */
+import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertRates } from '../ingest/exchangeRates.ts';
 import { abandonmentFunnel, type AnalysisWindow } from '../projections/analyses.ts';
@@ -171,6 +172,10 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
     const [header, line] = csv.trim().split('\n');
     const cells = Object.fromEntries(header!.split(',').map((h, i) => [h, line!.split(',')[i]]));
     expect([cells.abandoned_value_minor_CHF, cells.abandoned_value_minor_EUR, cells.abandoned_value_converted_minor, cells.abandoned_value_converted_currency, cells.abandoned_value_unconverted_currencies]).toEqual(['3316', String(EUR_ABANDONED), '27770', 'USD', 'CHF']);
+    const arrow = tableFromIPC(new Uint8Array(await (await fetch(`${server.url}/v1/funnels/recovery?${QUERY}&currency=EUR&format=arrow`)).arrayBuffer()));
+    // The converted total as Int64 beside the per-currency columns; campaign rows hold no abandoned value (null).
+    expect([String(arrow.schema.fields.find((f) => f.name === 'abandoned_value_converted_minor')?.type), arrow.getChild('abandoned_value_converted_minor')?.get(0)]).toEqual(['Int64', 29404n]);
+    expect(arrow.getChild('abandoned_value_minor_CHF')?.get(0)).toBe(3316n);
     for (const bad of ['eur', 'XXY', 'EURO']) {
       const res = await get(`/v1/funnels/abandonment?${QUERY}&currency=${bad}`);
       expect([res.status, res.body.errors[0].field]).toEqual([400, 'currency']);
