@@ -181,4 +181,15 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
       expect([res.status, res.body.errors[0].field]).toEqual([400, 'currency']);
     }
   });
+
+  it('picks each amount’s rate by its local day in the answer’s tz', async () => {
+    // Given a CHF rate for 03-10 too: E's abandonment, 03-09 10:00 UTC, is 03-10 00:00 in Pacific/Kiritimati (UTC+14).
+    await upsertRates(store.warehouse, [{ date: '2026-03-10', base: 'CHF', quote: 'EUR', rate: '0.5' }], Date.now());
+    const kiritimati = (await abandonmentFunnel(store.warehouse, { ...W, currency: 'EUR', tz: 'Pacific/Kiritimati' }, 'none')).json.abandoned.value_converted;
+    // 3,316 × 0.5 = 1,658 there; in UTC still 03-09's 0.9412.
+    expect(kiritimati).toEqual({ currency: 'EUR', value_minor: EUR_ABANDONED + 1658, rates: [{ currency: 'CHF', rate_date: '2026-03-10', rate: '0.5' }], unconverted: [] });
+    expect((await abandonmentFunnel(store.warehouse, { ...W, currency: 'EUR' }, 'none')).json.abandoned.value_converted).toEqual(IN_EUR);
+    const api = await get(`/v1/funnels/abandonment?${QUERY}&currency=EUR&tz=Pacific/Kiritimati`);
+    expect(api.body.abandoned.value_converted.value_minor).toBe(EUR_ABANDONED + 1658);
+  });
 });
