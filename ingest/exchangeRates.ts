@@ -9,7 +9,7 @@ import { CheckoutStarted } from './contract/events.ts';
  * stored one. Answers asked with `currency=XXX` convert with them (projections/conversion.ts).
  */
 
-/** At most this many rates per PUT /v1/exchange-rates or per CSV file request. */
+/** At most this many rates per PUT /v1/exchange-rates (`carrello rates load` writes a file in parts of this many). */
 export const MAX_RATES = 10_000;
 /** At most this many bytes per PUT /v1/exchange-rates body (JSON or NDJSON). */
 export const MAX_RATES_BYTES = 2 * 1024 * 1024;
