@@ -6,6 +6,7 @@ import { dlqCommand } from './dlqCommand.ts';
 import { forgetCommand } from './forgetCommand.ts';
 import { ingestCommand } from './ingestCommand.ts';
 import { productsCommand } from './productsCommand.ts';
+import { ratesCommand } from './ratesCommand.ts';
 import { rebuildCommand } from './rebuildCommand.ts';
 import { createLogger } from './logger.ts';
 import { simulateCommand } from './simulateCommand.ts';
@@ -113,6 +114,17 @@ function program(run: (name: string, values: CommandValues) => Promise<number>):
     .action(async (file: string, _opts, c: Command) => {
       exitCode = await run('products load', { ...valuesOf(c), file });
     });
+  const rates = root.command('rates').description('daily exchange rates for answers in a reporting currency (docs/metrics.md)').showSuggestionAfterError(true);
+  rates
+    .command('load')
+    .argument('<file>', 'a CSV file: a header row date,base,quote,rate, then one rate per row (on date, one base is worth rate quote; e.g. 2026-03-01,CHF,EUR,0.9412)')
+    .summary('upserts a CSV file of daily exchange rates, as PUT /v1/exchange-rates does')
+    .description('upserts a CSV file of daily exchange rates, as PUT /v1/exchange-rates does\n\nA rate replaces the stored one of its date and pair. Every row is validated before any is stored: one invalid row refuses the file, naming its row and field. Prints the counts. A DuckDB file must not be open in another process (while carrello start runs, PUT /v1/exchange-rates instead).')
+    .option('--store <url>', `the store: ${STORE}`)
+    .showSuggestionAfterError(true)
+    .action(async (file: string, _opts, c: Command) => {
+      exitCode = await run('rates load', { ...valuesOf(c), file });
+    });
   add(root, 'rebuild', 'rebuilds the read models from the stored events', 'Cart and line models, per-event replay; prints {"carts":N,"lines":N} (a DuckDB file must not be in use by another process; DuckDB only for now).', [['--store <url>', `the store: ${STORE}`]]);
   return root;
 }
@@ -140,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
     if (name === 'forget') return forgetCommand(values, process.env);
     if (name === 'rebuild') return rebuildCommand(values, process.env);
     if (name === 'products load') return productsCommand(values, process.env);
+    if (name === 'rates load') return ratesCommand(values, process.env);
     throw new Error(`no command ${name}`);
   });
   for (const c of [root, ...allCommands(root)]) {

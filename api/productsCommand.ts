@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { MAX_PRODUCTS, Product, upsertProducts } from '../ingest/products.ts';
-import { describeStore } from '../sql/open.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
 import { parseConfig } from './config.ts';
-import { openExistingWarehouse } from './existingStore.ts';
+import { openStoreToLoad, readCsv } from './csvFile.ts';
 import { str, type CommandValues } from './commandValues.ts';
 
 
@@ -22,14 +20,8 @@ export async function productsCommand(values: CommandValues, env: NodeJS.Process
   if (!existsSync(file)) throw new CarrelloError('command_failed', `no file at ${file}`);
   const products = await readProductsCsv(file);
   const config = parseConfig({ store: str(values, 'store') }, env);
-  const warehouse = await openExistingWarehouse(config.store).catch((err: unknown) => {
-    if (config.store.kind === 'duckdb' && /lock/i.test((err as Error).message)) {
-      throw new CarrelloError('store_locked', `the store at ${describeStore(config.store)} is in use by another process; while carrello start runs, send the products to it: PUT /v1/products (data or admin key)`);
-    }
-    throw err;
-  });
+  const warehouse = await openStoreToLoad(config.store, 'PUT /v1/products', 'products');
   try {
-    await warehouse.migrate();
     const now = Date.now();
     let received = 0;
     let stored = 0;
@@ -46,30 +38,9 @@ export async function productsCommand(values: CommandValues, env: NodeJS.Process
   return 0;
 }
 
-/**
- * The file's rows as products, every one validated. Parsed by DuckDB's CSV reader (already carrello's
- * engine; in memory, apart from the store) with the dialect fixed: comma, double quotes escaped by
- * doubling, a header row; strict, so a broken quote or a row of the wrong width is refused, not guessed.
- */
+/** The file's rows as products, every one validated (the CSV dialect: api/csvFile.ts). */
 export async function readProductsCsv(file: string): Promise<Product[]> {
-  const instance = await DuckDBInstance.create(':memory:', { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' });
-  let rows: Record<string, unknown>[];
-  let columns: string[];
-  try {
-    const conn = await instance.connect();
-    const result = await conn.runAndReadAll(
-      `SELECT * FROM read_csv($path, header = true, all_varchar = true, delim = ',', quote = '"', escape = '"', strict_mode = true, null_padding = false)`,
-      { path: file },
-    );
-    rows = result.getRowObjectsJS();
-    columns = result.columnNames();
-  } catch (err) {
-    throw new CarrelloError('command_failed', `cannot read ${file} as CSV: ${(err as Error).message.split('\n')[0]}`);
-  } finally {
-    instance.closeSync();
-  }
-  const unknown = columns.filter((c) => !COLUMNS.has(c));
-  if (unknown.length > 0) throw new CarrelloError('command_failed', `${file}: unknown column(s) ${unknown.join(', ')} (known: ${[...COLUMNS].join(', ')})`);
+  const rows = await readCsv(file, COLUMNS);
   if (rows.length === 0) throw new CarrelloError('command_failed', `${file} holds no product rows (a header row, then one product per row)`);
   return rows.map((row, i) => {
     // An empty cell is an absent field; a price is an integer in minor units, refused by name otherwise.

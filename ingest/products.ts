@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { NamedWriter } from '../sql/warehouse.ts';
+import { writeInChunks } from './chunkedWrite.ts';
 import { CheckoutStarted, Item } from './contract/events.ts';
 
 /**
@@ -12,11 +13,6 @@ import { CheckoutStarted, Item } from './contract/events.ts';
 export const MAX_PRODUCTS = 10_000;
 /** At most this many bytes per PUT /v1/products body (JSON or NDJSON). */
 export const MAX_PRODUCTS_BYTES = 5 * 1024 * 1024;
-/**
- * Products are written in statements of at most about this much JSON (UTF-16 code units): percent-encoded in
- * a ClickHouse server's URL (1 MiB by default), a code unit takes at most 9 bytes.
- */
-const CHUNK_BYTES = 100_000;
 
 const webUrl = z
   .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
@@ -63,22 +59,7 @@ export async function upsertProducts(writer: NamedWriter, products: readonly Pro
     // As if they had come one after the other: a later row wins unless it is older.
     if (held === undefined || row.updated_at >= held.updated_at) byId.set(p.id, row);
   }
-  // In statements of about CHUNK_BYTES of JSON: a ClickHouse server takes parameters in the URL. Validated
-  // whole first; a write cut short leaves a prefix stored, and sending it again is safe.
-  let chunk: string[] = [];
-  let bytes = 0;
-  const flush = async () => {
-    if (chunk.length > 0) await writer.writeNamed(['products_upsert'], { products: `[${chunk.join(',')}]` });
-    chunk = [];
-    bytes = 0;
-  };
-  for (const row of byId.values()) {
-    const json = JSON.stringify(row);
-    if (bytes + json.length > CHUNK_BYTES) await flush();
-    chunk.push(json);
-    bytes += json.length;
-  }
-  await flush();
+  await writeInChunks(writer, 'products_upsert', 'products', [...byId.values()].map((row) => JSON.stringify(row)));
   return { received: products.length, products: byId.size };
 }
 

@@ -1,5 +1,6 @@
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_BREAKDOWN_VALUES, OTHER } from './funnels/definition.ts';
+import { convert, convertedColumns, DayAmounts, readRates, type Converted } from './conversion.ts';
 import { currencyColumns } from './currencyColumns.ts';
 import { addValues } from './replay.ts';
 import { toInt, toNumOrNull, toStr } from './rows.ts';
@@ -12,6 +13,8 @@ export interface AnalysisWindow {
   abandon_ms: number;
   /** The time zone of the answer's days (breakdown `day`): IANA, default UTC. */
   tz?: string;
+  /** A reporting currency (ISO 4217): money is also given converted into it (projections/conversion.ts). */
+  currency?: string;
 }
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
@@ -38,6 +41,10 @@ type AbandonmentCounts = Record<(typeof ABANDONMENT_COUNTS)[number], number>;
 export interface AbandonmentGroup extends AbandonmentCounts {
   key: string;
   abandoned_value: { currency: string; value_minor: number; carts: number }[];
+  /** The abandoned value per currency and local day of abandonment, when asked in a reporting currency. */
+  abandoned_days: DayAmounts;
+  /** ... and converted into it. */
+  abandoned_converted?: Converted;
 }
 
 function abandonmentView(g: AbandonmentGroup) {
@@ -49,7 +56,13 @@ function abandonmentView(g: AbandonmentGroup) {
     ],
     conversion_rate: ratio(g.ordered, g.started),
     abandonment_rate: ratio(g.abandoned, g.started),
-    abandoned: { carts: g.abandoned, at_cart: g.abandoned_at_cart, at_checkout: g.abandoned_at_checkout, value_by_currency: g.abandoned_value },
+    abandoned: {
+      carts: g.abandoned,
+      at_cart: g.abandoned_at_cart,
+      at_checkout: g.abandoned_at_checkout,
+      value_by_currency: g.abandoned_value,
+      ...(g.abandoned_converted ? { value_converted: g.abandoned_converted } : {}),
+    },
     open: g.open,
     emptied: g.emptied,
     recovered: g.recovered,
@@ -59,7 +72,11 @@ function abandonmentView(g: AbandonmentGroup) {
 
 /** Carts started → checkout started → ordered, with what became of the rest. */
 export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow, breakdown: AbandonmentBreakdown) {
-  const rows = await warehouse.query('abandonment', { ...params(w), breakdown, tz: w.tz ?? 'UTC' });
+  const query = { ...params(w), breakdown, tz: w.tz ?? 'UTC' };
+  const [rows, valueDays] = await Promise.all([
+    warehouse.query('abandonment', query),
+    w.currency === undefined ? [] : warehouse.query('abandonment_value_days', query),
+  ]);
   const groups = new Map<string, AbandonmentGroup>();
   const total = emptyGroup('all');
   for (const r of rows) {
@@ -72,7 +89,17 @@ export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow,
       if (carts > 0) addValue(target, toStr(r.currency), toInt(r.abandoned_value_minor), carts);
     }
   }
+  for (const r of valueDays) {
+    // The same carts as the counts' (both read as of as_of); a key not among them (events stored between the
+    // two reads) counts in the total only.
+    const g = groups.get(toStr(r.key));
+    for (const target of g ? [g, total] : [total]) target.abandoned_days.add(toStr(r.currency), toStr(r.day), toInt(r.abandoned_value_minor));
+  }
   const breakdownRows = breakdown === 'none' ? [] : capped(breakdown, [...groups.values()]);
+  if (w.currency !== undefined) {
+    const rates = await readRates(warehouse, w.currency, total.abandoned_days.list());
+    for (const g of [total, ...breakdownRows]) g.abandoned_converted = convert(g.abandoned_days.list(), rates);
+  }
   const abandonedValue = currencyColumns('abandoned_value_minor', [total.abandoned_value]);
   return {
     json: {
@@ -88,6 +115,7 @@ export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow,
         conversion_rate: ratio(g.ordered, g.started),
         abandonment_rate: ratio(g.abandoned, g.started),
         ...abandonedValue(g.abandoned_value),
+        ...convertedColumns('abandoned_value', g.abandoned_converted),
       })),
     },
   };
@@ -106,12 +134,13 @@ function capped(breakdown: AbandonmentBreakdown, groups: AbandonmentGroup[]): Ab
   for (const g of ranked.slice(MAX_BREAKDOWN_VALUES)) {
     for (const c of ABANDONMENT_COUNTS) other[c] += g[c];
     for (const v of g.abandoned_value) addValue(other, v.currency, v.value_minor, v.carts);
+    other.abandoned_days.addAll(g.abandoned_days);
   }
   return [...groups.filter((g) => keep.has(g)), other];
 }
 
 function emptyGroup(key: string): AbandonmentGroup {
-  const g = { key, abandoned_value: [] } as unknown as AbandonmentGroup;
+  const g = { key, abandoned_value: [], abandoned_days: new DayAmounts() } as unknown as AbandonmentGroup;
   for (const c of ABANDONMENT_COUNTS) g[c] = 0;
   return g;
 }

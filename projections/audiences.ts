@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { currencyExponent } from '../sql/currency.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import type { AbandonedLine } from './lifecycle.ts';
+import { convert, localDay, readRates, type Converted, type RateTable } from './conversion.ts';
 import { lineValue } from './replay.ts';
 import { toInt, toIntOrNull, toStr } from './rows.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
@@ -16,6 +18,10 @@ export interface AudienceQuery {
   limit: number;
   /** Where the previous call stopped; null for the whole audience. */
   cursor: AudienceCursor | null;
+  /** The time zone of the local days whose exchange rates convert (with `currency`): IANA, default UTC. */
+  tz?: string;
+  /** A reporting currency (ISO 4217): values are also given converted into it (projections/conversion.ts). */
+  currency?: string;
 }
 
 /** Position in (abandoned_at, cart_id) order; `c: null` means every cart abandoned at or before `a` was seen. */
@@ -75,7 +81,7 @@ export function lineColumns(lines: readonly AbandonedLine[], currency: string) {
 
 /** Minor units as the currency's major units, exactly (2 decimals for EUR, 0 for JPY, 3 for KWD). */
 function major(minor: number, currency: string): string {
-  const digits = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  const digits = currencyExponent(currency);
   if (digits === 0) return String(minor);
   const text = String(Math.abs(minor)).padStart(digits + 1, '0');
   return `${minor < 0 ? '-' : ''}${text.slice(0, -digits)}.${text.slice(-digits)}`;
@@ -96,7 +102,12 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
     after_at: q.cursor?.a ?? -1,
     after_cart: q.cursor?.c ?? null,
   };
-  const result = await warehouse.query('audience', { ...params, limit: q.limit });
+  const [result, valueDays] = await Promise.all([
+    warehouse.query('audience', { ...params, limit: q.limit }),
+    q.currency === undefined ? null : warehouse.query('audience_value_days', { ...params, tz: q.tz ?? 'UTC' }),
+  ]);
+  const amounts = (valueDays ?? []).map((r) => ({ currency: toStr(r.currency), day: toStr(r.day), value_minor: toInt(r.day_value_minor) }));
+  const rates = q.currency === undefined ? null : await readRates(warehouse, q.currency, amounts);
   const rows = result.filter((r) => r.kind === 'cart');
   const summary = result.filter((r) => r.kind === 'total');
   const ids = rows.map((r) => toStr(r.cart_id));
@@ -135,6 +146,7 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
     last_activity_at: iso(toIntOrNull(r.last_activity_at)),
     checkout_started_at: iso(toIntOrNull(r.checkout_started_at)),
     abandoned_at: iso(toIntOrNull(r.abandoned_at)),
+    ...(rates === null ? {} : { value_converted: cartConverted(toInt(r.value_minor), toStr(r.currency), toInt(r.abandoned_at), q.tz ?? 'UTC', rates) }),
     lines: lines.get(toStr(r.cart_id)) ?? [],
   }));
   const last = rows[rows.length - 1];
@@ -147,14 +159,29 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
       abandon_after_seconds: q.abandon_ms / 1000,
       lookback_days: q.lookback_ms / DAY_MS,
       filters: { stage: q.stage, min_value_minor: q.min_value_minor, consent: q.consent },
-      audience: { carts: byCurrency.reduce((s, c) => s + c.carts, 0), value_by_currency: byCurrency },
+      audience: {
+        carts: byCurrency.reduce((s, c) => s + c.carts, 0),
+        value_by_currency: byCurrency,
+        ...(rates === null ? {} : { value_converted: convert(amounts, rates) }),
+      },
       count: carts.length,
       has_more: full,
       next_cursor: encodeCursor(next),
       carts,
     },
     table: {
-      rows: carts.map(({ lines: l, ...c }) => ({ ...c, ...lineColumns(l, c.currency) })),
+      rows: carts.map(({ lines: l, value_converted: converted, ...c }) => ({
+        ...c,
+        ...(converted === undefined ? {} : { value_converted_minor: converted?.value_minor ?? null, value_converted_currency: converted?.currency ?? null }),
+        ...lineColumns(l, c.currency),
+      })),
     },
   };
+}
+
+/** One cart's value in the reporting currency, at the rate of its abandonment's local day; null without one. */
+function cartConverted(value: number, currency: string, abandonedAt: number, tz: string, rates: RateTable): (Pick<Converted, 'currency' | 'value_minor'> & { rate_date: string | null }) | null {
+  const c = convert([{ currency, day: localDay(abandonedAt, tz), value_minor: value }], rates);
+  if (c.unconverted.length > 0) return null;
+  return { currency: c.currency, value_minor: c.value_minor, rate_date: c.rates[0]?.rate_date ?? null };
 }

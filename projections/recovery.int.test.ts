@@ -132,7 +132,7 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
     expect(r.steps[3]).toEqual({ step: 'recovered', episodes: 4, rate_from_abandoned: 4 / 7, via_other_cart: 2, value_by_currency: [chf(3790, 1), eur(18698, 3)], median_ms_since_abandoned: (2 * DAY + D_MS) / 2 });
     expect(r.by_campaign.map((c) => [c.value, c.reactivated, c.recovered, c.via_other_cart])).toEqual([['(none)', 2, 2, 1], ['winback', 2, 2, 1]]);
     // Past the most campaigns kept, the rest are one value, "(other)", with its own median.
-    const capped = await store.warehouse.query('recovery', { from_ms: T0, to_ms: AS_OF, as_of_ms: detectedAt, max_campaigns: 1 });
+    const capped = await store.warehouse.query('recovery', { from_ms: T0, to_ms: AS_OF, as_of_ms: detectedAt, max_campaigns: 1, value_days: false, tz: 'UTC' });
     expect(capped.filter((row) => row.part === 'episodes' && row.dim === 'campaign').map((row) => [row.key, Number(row.recovered), Number(row.median_ms_to_recovery)])).toEqual([
       // A tie (2 each) goes to the name: "(none)" sorts before "winback".
       ['(none)', 2, (D_MS + B_MS) / 2],

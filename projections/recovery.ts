@@ -1,7 +1,9 @@
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_BREAKDOWN_VALUES } from './funnels/definition.ts';
 import { toInt, toIntOrNull, toNumOrNull, toStr } from './rows.ts';
+import { convert, convertedColumns, DayAmounts, readRates, type Converted } from './conversion.ts';
 import { currencyColumns } from './currencyColumns.ts';
+import { addValues } from './replay.ts';
 
 /**
  * The recovery report for campaign managers (GET /v1/funnels/recovery; docs/metrics.md, "Recovery report"):
@@ -13,6 +15,10 @@ export interface RecoveryWindow {
   from: number;
   to: number;
   as_of: number;
+  /** The time zone of the local days whose exchange rates convert (with `currency`): IANA, default UTC. */
+  tz?: string;
+  /** A reporting currency (ISO 4217): values are also given converted into it (projections/conversion.ts). */
+  currency?: string;
 }
 
 export interface CurrencyValue {
@@ -30,6 +36,11 @@ interface Group {
   median_ms_since_abandoned: number | null;
   abandoned_value: CurrencyValue[];
   recovered_value: CurrencyValue[];
+  /** The values per currency and local day, when asked in a reporting currency; and converted into it. */
+  abandoned_days: DayAmounts;
+  recovered_days: DayAmounts;
+  abandoned_converted?: Converted;
+  recovered_converted?: Converted;
 }
 
 const DIMS = ['all', 'stage', 'channel', 'announced', 'campaign'] as const;
@@ -37,11 +48,14 @@ type Dim = (typeof DIMS)[number];
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
 const iso = (ms: number) => new Date(ms).toISOString();
-const emptyGroup = (): Group => ({ episodes: 0, announced: 0, reactivated: 0, recovered: 0, via_other_cart: 0, median_ms_since_abandoned: null, abandoned_value: [], recovered_value: [] });
+const emptyGroup = (): Group => ({
+  episodes: 0, announced: 0, reactivated: 0, recovered: 0, via_other_cart: 0, median_ms_since_abandoned: null,
+  abandoned_value: [], recovered_value: [], abandoned_days: new DayAmounts(), recovered_days: new DayAmounts(),
+});
 
 export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
   const [rows, [cursor]] = await Promise.all([
-    warehouse.query('recovery', { from_ms: w.from, to_ms: w.to, as_of_ms: w.as_of, max_campaigns: MAX_BREAKDOWN_VALUES }),
+    warehouse.query('recovery', { from_ms: w.from, to_ms: w.to, as_of_ms: w.as_of, max_campaigns: MAX_BREAKDOWN_VALUES, value_days: w.currency !== undefined, tz: w.tz ?? 'UTC' }),
     warehouse.query('lifecycle_cursor'),
   ]);
   const groups = new Map<Dim, Map<string, Group>>(DIMS.map((d) => [d, new Map()]));
@@ -59,17 +73,31 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
       g.via_other_cart = toInt(r.via_other_cart);
       g.median_ms_since_abandoned = toNumOrNull(r.median_ms_to_recovery);
     } else {
-      // Rows come by currency in order; several currencies are never added up.
-      const value = { currency: toStr(r.currency), value_minor: toInt(r.value_minor), episodes: toInt(r.episodes) };
-      (part === 'abandoned_value' ? g.abandoned_value : g.recovered_value).push(value);
+      // Rows come by currency in order (by day within it, when asked in a reporting currency); several
+      // currencies are never added up.
+      const currency = toStr(r.currency);
+      const values = part === 'abandoned_value' ? g.abandoned_value : g.recovered_value;
+      const held = values[values.length - 1];
+      if (held?.currency === currency) {
+        held.value_minor = addValues(held.value_minor, toInt(r.value_minor));
+        held.episodes += toInt(r.episodes);
+      } else values.push({ currency, value_minor: toInt(r.value_minor), episodes: toInt(r.episodes) });
+      if (r.day != null) (part === 'abandoned_value' ? g.abandoned_days : g.recovered_days).add(currency, toStr(r.day), toInt(r.value_minor));
     }
   }
   const all = groups.get('all')!.get('all') ?? emptyGroup();
+  if (w.currency !== undefined) {
+    const rates = await readRates(warehouse, w.currency, [...all.abandoned_days.list(), ...all.recovered_days.list()]);
+    for (const g of [...groups.values()].flatMap((byKey) => [...byKey.values()])) {
+      g.abandoned_converted = convert(g.abandoned_days.list(), rates);
+      g.recovered_converted = convert(g.recovered_days.list(), rates);
+    }
+  }
   const list = (dim: Dim) => [...groups.get(dim)!].map(([value, g]) => ({ value, ...g }));
   const breakdown = (dim: 'stage' | 'channel') => list(dim).map(groupView);
   const announcedSplit = (key: 'announced' | 'not_announced') => {
     const g = groups.get('announced')!.get(key) ?? emptyGroup();
-    return { episodes: g.episodes, recovered: g.recovered, recovery_rate: ratio(g.recovered, g.episodes), recovered_value_by_currency: g.recovered_value };
+    return { episodes: g.episodes, recovered: g.recovered, recovery_rate: ratio(g.recovered, g.episodes), recovered_value_by_currency: g.recovered_value, ...converted('recovered_value', g.recovered_converted) };
   };
   const byCampaign = list('campaign').map((g) => ({
     value: g.value,
@@ -78,9 +106,11 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
     recovered: g.recovered,
     via_other_cart: g.via_other_cart,
     recovered_value_by_currency: g.recovered_value,
+    ...converted('recovered_value', g.recovered_converted),
     median_ms_since_abandoned: g.median_ms_since_abandoned,
   }));
   const watermark = cursor ? toIntOrNull(cursor.watermark_ms) : null;
+  // value_converted is undefined, so left out of the JSON, unless asked in a reporting currency.
   const json = {
     as_of: iso(w.as_of),
     from: iso(w.from),
@@ -88,7 +118,7 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
     // Where detection stands now: abandonments after this instant are not in the log yet.
     settled_through: watermark === null ? null : iso(watermark),
     steps: [
-      { step: 'abandoned', episodes: all.episodes, rate_from_abandoned: all.episodes > 0 ? 1 : null, value_by_currency: all.abandoned_value },
+      { step: 'abandoned', episodes: all.episodes, rate_from_abandoned: all.episodes > 0 ? 1 : null, value_by_currency: all.abandoned_value, value_converted: all.abandoned_converted },
       { step: 'announced', episodes: all.announced, rate_from_abandoned: ratio(all.announced, all.episodes) },
       { step: 'reactivated', episodes: all.reactivated, rate_from_abandoned: ratio(all.reactivated, all.episodes) },
       {
@@ -97,6 +127,7 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
         rate_from_abandoned: ratio(all.recovered, all.episodes),
         via_other_cart: all.via_other_cart,
         value_by_currency: all.recovered_value,
+        value_converted: all.recovered_converted,
         median_ms_since_abandoned: all.median_ms_since_abandoned,
       },
     ],
@@ -118,9 +149,16 @@ function groupView(g: Group & { value: string }) {
     via_other_cart: g.via_other_cart,
     recovery_rate: ratio(g.recovered, g.episodes),
     abandoned_value_by_currency: g.abandoned_value,
+    ...converted('abandoned_value', g.abandoned_converted),
     recovered_value_by_currency: g.recovered_value,
+    ...converted('recovered_value', g.recovered_converted),
     median_ms_since_abandoned: g.median_ms_since_abandoned,
   };
+}
+
+/** `<name>_converted` beside `<name>_by_currency`, when the report was asked in a reporting currency. */
+function converted<N extends string>(name: N, c: Converted | undefined): { [K in `${N}_converted`]?: Converted } {
+  return c === undefined ? {} : ({ [`${name}_converted`]: c } as { [K in `${N}_converted`]: Converted });
 }
 
 const COLUMNS = [
@@ -132,7 +170,10 @@ const COLUMNS = [
 function tableRows(all: Group, list: (dim: Dim) => (Group & { value: string })[]) {
   const abandonedValue = currencyColumns('abandoned_value_minor', [all.abandoned_value]);
   const recoveredValue = currencyColumns('recovered_value_minor', [all.recovered_value]);
-  const columns = [...COLUMNS, ...Object.keys(abandonedValue([])), ...Object.keys(recoveredValue([]))];
+  const columns = [
+    ...COLUMNS, ...Object.keys(abandonedValue([])), ...Object.keys(convertedColumns('abandoned_value', all.abandoned_converted)),
+    ...Object.keys(recoveredValue([])), ...Object.keys(convertedColumns('recovered_value', all.recovered_converted)),
+  ];
   const row = (breakdown: Dim, g: Group & { value: string }) => ({
     breakdown,
     value: g.value,
@@ -145,7 +186,9 @@ function tableRows(all: Group, list: (dim: Dim) => (Group & { value: string })[]
     recovery_rate: breakdown === 'campaign' ? null : ratio(g.recovered, g.episodes),
     median_ms_since_abandoned: g.median_ms_since_abandoned,
     ...abandonedValue(breakdown === 'campaign' ? null : g.abandoned_value),
+    ...convertedColumns('abandoned_value', breakdown === 'campaign' && g.abandoned_converted ? null : g.abandoned_converted),
     ...recoveredValue(g.recovered_value),
+    ...convertedColumns('recovered_value', g.recovered_converted),
   });
   return { columns, rows: [row('all', { ...all, value: 'all' }), ...(['stage', 'channel', 'announced', 'campaign'] as const).flatMap((d) => list(d).map((g) => row(d, g)))] };
 }

@@ -138,6 +138,6 @@ describe('read API', () => {
       expect(Object.keys(doc.paths)).toContain(p);
     }
     expect(doc.paths['/v1/funnels/removal']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'tz', 'abandon_after', 'group', 'min_adds', 'limit', 'breakdown', 'item', 'format']);
-    expect(doc.paths['/v1/funnels/recovery']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'tz', 'format']);
+    expect(doc.paths['/v1/funnels/recovery']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'tz', 'currency', 'format']);
   });
 });

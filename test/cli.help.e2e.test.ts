@@ -34,6 +34,7 @@ describe('carrello --help, per command, with suggestions and exit codes', () => 
       [['dlq', 'replay', '--help'], 'Usage: carrello dlq replay [options]'],
       [['webhooks', 'replay', '--help'], 'Usage: carrello webhooks replay [options]'],
       [['help', 'webhooks'], 'Usage: carrello webhooks [options] [command]'],
+      [['rates', 'load', '--help'], 'Usage: carrello rates load [options] <file>'],
     ] as const) {
       const r = await cli(...args);
       expect([r.code, r.stdout.split('\n')[0]]).toEqual([0, usage]);

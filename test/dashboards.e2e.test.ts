@@ -81,6 +81,24 @@ describe('dashboards', () => {
     expect((await lib.text()).length).toBeGreaterThan(100_000);
   });
 
+  it('overview with ?currency=EUR: the abandoned value converted beside the values per currency, what had no rate named', async () => {
+    // Given one CHF worth 0.9412 EUR on 03-09 (E's abandonment) and no rate into USD
+    const put = await fetch(`${base}/v1/exchange-rates`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ date: '2026-03-09', base: 'CHF', quote: 'EUR', rate: '0.9412' }]) });
+    expect(put.status).toBe(200);
+    const eur = await api(`/v1/funnels/abandonment?${RANGE}&breakdown=day&currency=EUR`);
+    await open(`overview?${RANGE}&currency=EUR`);
+    // 24,684 EUR + 3,316 CHF × 0.9412 = 27,805 EUR cents, as the API says; the values per currency stay.
+    expect([await raw('abandoned_value_converted'), eur.abandoned.value_converted.value_minor]).toEqual(['27805', 27805]);
+    expect((await page.textContent('[data-k="abandoned_value_converted"] .value'))?.replace(/\s/g, ' ')).toBe('€278.05');
+    expect((await page.textContent('[data-k="abandoned_value"] .value'))?.replace(/\s/g, ' ')).toBe('CHF 33.16 · €246.84');
+    await open(`overview?${RANGE}&currency=USD`);
+    expect(await raw('abandoned_value_converted')).toBe('0');
+    expect((await page.textContent('[data-k="abandoned_value_converted"] .note'))?.replace(/\s/g, ' ')).toBe('without CHF 33.16 · €246.84 (no rate)');
+    // Without a currency, no converted figure.
+    await open(`overview?${RANGE}`);
+    expect(await page.locator('[data-k="abandoned_value_converted"]').count()).toBe(0);
+  });
+
   it('overview: the funnel, abandonment and breakdown numbers are the API’s, also after changing the date range', async () => {
     const all = await api(`/v1/funnels/abandonment?${RANGE}`);
     const byChannel = await api(`/v1/funnels/abandonment?${RANGE}&breakdown=channel`);

@@ -113,6 +113,9 @@ describe('the Grafana dashboard', () => {
       expect(t.rawSql.length, p.title).toBeGreaterThan(0);
       expect([t.queryType, t.format], p.title).toEqual(p.type === 'timeseries' ? ['timeseries', 0] : ['table', 1]);
     }
+    // Amounts of different currencies are never added up, also not by stacking their series.
+    const value = panels.find((p) => p.title.startsWith('Abandoned value')) as unknown as { fieldConfig: { defaults: { custom: { stacking: { mode: string } } } } };
+    expect(value.fieldConfig.defaults.custom.stacking.mode).toBe('none');
     const vars = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, v]));
     expect(Object.keys(vars)).toEqual(['datasource', 'as_of', 'abandon_after', 'currency', 'channel']);
     expect(vars.datasource).toMatchObject({ type: 'datasource', query: 'grafana-clickhouse-datasource' });

@@ -1,19 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_PRODUCTS } from '../ingest/products.ts';
 import { cart } from './support/cartEvents.ts';
 import { runCarrello, startCarrello, type CarrelloProcess } from './support/process.ts';
+import { scratch, startWithEvents, stopCarrello } from './support/scratch.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'carrello-products-'));
-const store = `duckdb:${join(dir, 'shop.duckdb')}`;
+const { dir, store, file, remove } = scratch('products');
 const AS_OF = '2026-04-10T00:00:00.000Z';
-const file = (name: string, text: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  return path;
-};
 const products = (...args: string[]) => runCarrello(['products', ...args, '--store', store]);
 
 let server: CarrelloProcess;
@@ -22,16 +15,12 @@ const problem = async (res: Response) => [res.status, ((await res.json()) as { c
 const detail = async (res: Response) => ((await res.json()) as { detail: string }).detail;
 
 beforeAll(async () => {
-  server = await startCarrello(['--no-demo', '--store', store]);
   // A cart abandoned with two products, whose events name P1 "hose" and P2 nothing.
-  const events = cart('A', { customer: 'u1' }).add('2026-04-01T10:00:00.000Z', { product: 'P1', name: 'hose' }).add('2026-04-01T10:01:00.000Z', { product: 'P2' }).events;
-  const res = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(events) });
-  expect(res.status).toBe(202);
+  server = await startWithEvents(store, cart('A', { customer: 'u1' }).add('2026-04-01T10:00:00.000Z', { product: 'P1', name: 'hose' }).add('2026-04-01T10:01:00.000Z', { product: 'P2' }).events);
 }, 60_000);
 afterAll(async () => {
-  server?.child.kill('SIGTERM');
-  await server?.exited;
-  rmSync(dir, { recursive: true, force: true });
+  await stopCarrello(server);
+  remove();
 });
 
 describe('PUT /v1/products', () => {
@@ -80,8 +69,7 @@ describe('carrello products load FILE.csv', () => {
   });
 
   it('loads a stopped store, refuses bad files naming the row and field (nothing loaded), and the audience CSV then reads by name', async () => {
-    server.child.kill('SIGTERM');
-    await server.exited;
+    await stopCarrello(server);
     // Usage errors exit 2.
     expect((await products()).code).toBe(2);
     expect((await products('load')).code).toBe(2);

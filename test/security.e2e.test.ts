@@ -67,16 +67,17 @@ const ROUTES: [string, string, { body?: string; type?: string; accept?: string }
   ['GET', '/v1/funnels/recovery', {}],
   ['POST', '/v1/lifecycle/endpoints/flow/replay', { body: '{}', type: 'application/json' }],
   ['PUT', '/v1/products', { body: JSON.stringify([{ id: 'P-sec', name: 'Secure hose' }]), type: 'application/json' }],
+  ['PUT', '/v1/exchange-rates', { body: JSON.stringify([{ date: '2026-03-01', base: 'CHF', quote: 'EUR', rate: '0.9412' }]), type: 'application/json' }],
 ];
 // Expected status per role, in ROUTES order (404: allowed, but cart A does not exist).
 const EXPECTED: Record<Who, number[]> = {
-  nobody: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
-  stranger: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
-  marketing: [200, 200, 200, 404, 403, 403, 403, 403, 200, 200, 200, 200, 403, 403],
-  data: [200, 200, 200, 404, 200, 200, 200, 403, 200, 200, 200, 200, 403, 200],
-  ingest: [403, 403, 403, 403, 403, 403, 403, 202, 200, 403, 403, 403, 403, 403],
-  public: [403, 403, 403, 403, 403, 403, 403, 202, 403, 403, 403, 403, 403, 403],
-  admin: [200, 200, 200, 404, 200, 200, 200, 202, 200, 200, 200, 200, 202, 200],
+  nobody: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+  stranger: [401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401],
+  marketing: [200, 200, 200, 404, 403, 403, 403, 403, 200, 200, 200, 200, 403, 403, 403],
+  data: [200, 200, 200, 404, 200, 200, 200, 403, 200, 200, 200, 200, 403, 200, 200],
+  ingest: [403, 403, 403, 403, 403, 403, 403, 202, 200, 403, 403, 403, 403, 403, 403],
+  public: [403, 403, 403, 403, 403, 403, 403, 202, 403, 403, 403, 403, 403, 403, 403],
+  admin: [200, 200, 200, 404, 200, 200, 200, 202, 200, 200, 200, 200, 202, 200, 200],
 };
 
 describe('API keys and roles', () => {

@@ -17,6 +17,33 @@ const Rate = z.number().nullable().describe('a ratio in [0, 1]; null when its de
 const Currency = z.string().describe('ISO 4217 code');
 const ByCurrency = <K extends string>(count: K) => z.array(z.object({ currency: Currency, value_minor: Minor, ...({ [count]: Count } as Record<K, typeof Count>) }));
 
+/**
+ * The total of some amounts converted into the reporting currency (asked with `currency=XXX`), beside (never
+ * instead of) their per-currency values: the rates used and what had no rate (projections/conversion.ts).
+ */
+const Converted = z
+  .object({
+    currency: Currency.describe('the reporting currency'),
+    value_minor: Minor.describe('the amounts converted, in its minor units; those in `unconverted` are not in it'),
+    rates: z.array(
+      z.object({
+        currency: Currency,
+        rate_date: z.iso.date().describe('the day whose rate converted: the amount’s local day, or up to 7 days before'),
+        rate: z.string().describe('units of the reporting currency one unit of `currency` was worth, an exact decimal'),
+        inverse_of: z.string().optional().describe('present when the rate is the inverse of the stored pair'),
+      }),
+    ),
+    unconverted: z.array(z.object({ currency: Currency, value_minor: Minor, days: z.array(z.iso.date()), reason: z.literal('no_rate') })),
+  })
+  .optional()
+  .describe('only with currency=XXX');
+/** The converted-total columns of a table (CSV, Arrow), named `<prefix>_converted_minor`, `_converted_currency`, `_unconverted_currencies`. */
+const convertedColumns = (prefix: string): Record<string, z.ZodOptional<z.ZodNullable<z.ZodType>>> => ({
+  [`${prefix}_converted_minor`]: Minor.nullable().optional(),
+  [`${prefix}_converted_currency`]: Currency.nullable().optional(),
+  [`${prefix}_unconverted_currencies`]: z.string().nullable().optional().describe('"; "-separated'),
+});
+
 /** The window of the analyses: what they counted, as of when. */
 const AnalysisHeader = {
   as_of: Instant,
@@ -34,7 +61,7 @@ const AbandonmentView = {
   ),
   conversion_rate: Rate,
   abandonment_rate: Rate,
-  abandoned: z.object({ carts: Count, at_cart: Count, at_checkout: Count, value_by_currency: ByCurrency('carts') }),
+  abandoned: z.object({ carts: Count, at_cart: Count, at_checkout: Count, value_by_currency: ByCurrency('carts'), value_converted: Converted }),
   open: Count,
   emptied: Count,
   recovered: Count,
@@ -113,10 +140,18 @@ const RecoveryGroup = z.object({
   recovery_rate: Rate,
   abandoned_value_by_currency: ByCurrency('episodes'),
   recovered_value_by_currency: ByCurrency('episodes'),
+  abandoned_value_converted: Converted,
+  recovered_value_converted: Converted,
   median_ms_since_abandoned: z.number().nullable(),
 });
 
-const AnnouncedSplit = z.object({ episodes: Count, recovered: Count, recovery_rate: Rate, recovered_value_by_currency: ByCurrency('episodes') });
+const AnnouncedSplit = z.object({
+  episodes: Count,
+  recovered: Count,
+  recovery_rate: Rate,
+  recovered_value_by_currency: ByCurrency('episodes'),
+  recovered_value_converted: Converted,
+});
 
 export const RecoveryAnswer = z.object({
   as_of: Instant,
@@ -130,6 +165,7 @@ export const RecoveryAnswer = z.object({
       rate_from_abandoned: Rate,
       via_other_cart: Count.optional(),
       value_by_currency: ByCurrency('episodes').optional(),
+      value_converted: Converted,
       median_ms_since_abandoned: z.number().nullable().optional(),
     }),
   ),
@@ -144,6 +180,7 @@ export const RecoveryAnswer = z.object({
       recovered: Count,
       via_other_cart: Count,
       recovered_value_by_currency: ByCurrency('episodes'),
+      recovered_value_converted: Converted,
       median_ms_since_abandoned: z.number().nullable(),
     }),
   ),
@@ -176,6 +213,11 @@ export const AudienceCart = z.object({
   last_activity_at: Instant.nullable(),
   checkout_started_at: Instant.nullable(),
   abandoned_at: Instant.nullable(),
+  value_converted: z
+    .object({ currency: Currency, value_minor: Minor, rate_date: z.iso.date().nullable() })
+    .nullable()
+    .optional()
+    .describe('only with currency=XXX: the cart’s value at the rate of its abandonment’s local day; null without a rate'),
   lines: z.array(AbandonedLine),
 });
 
@@ -184,7 +226,7 @@ export const AudienceAnswer = z.object({
   abandon_after_seconds: z.number(),
   lookback_days: z.number(),
   filters: z.object({ stage: z.enum(['any', 'cart', 'checkout']), min_value_minor: Minor, consent: z.enum(['required', 'any']) }),
-  audience: z.object({ carts: Count, value_by_currency: ByCurrency('carts') }),
+  audience: z.object({ carts: Count, value_by_currency: ByCurrency('carts'), value_converted: Converted }),
   count: Count,
   has_more: z.boolean(),
   next_cursor: z.string().describe('send back as since_cursor for the carts abandoned after this page'),
@@ -306,6 +348,8 @@ export const ReplayAnswer = z.object({ endpoint: z.string(), queued: Count });
 
 export const ProductsAnswer = z.object({ received: Count, products: Count.describe('distinct product ids among them') });
 
+export const ExchangeRatesAnswer = z.object({ received: Count, rates: Count.describe('distinct (date, base, quote) among them: of a pair and day, the last row wins') });
+
 export const SqlAnswer = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string().describe("the engine's type") })),
   rows: z.array(z.record(z.string(), z.unknown())).describe('64-bit integers as numbers while exact, as strings beyond; times ISO-8601 UTC'),
@@ -355,7 +399,13 @@ const CurrencyColumns = Minor.nullable();
 const ABANDONMENT_COUNT_NAMES = ['started', 'checkout_started', 'ordered', 'abandoned', 'abandoned_at_cart', 'abandoned_at_checkout', 'open', 'emptied', 'recovered', 'anomalies'] as const;
 
 export const AbandonmentRow = z
-  .object({ key: z.string(), ...Object.fromEntries(ABANDONMENT_COUNT_NAMES.map((c) => [c, Count])), conversion_rate: Rate, abandonment_rate: Rate })
+  .object({
+    key: z.string(),
+    ...Object.fromEntries(ABANDONMENT_COUNT_NAMES.map((c) => [c, Count])),
+    conversion_rate: Rate,
+    abandonment_rate: Rate,
+    ...convertedColumns('abandoned_value'),
+  })
   .catchall(CurrencyColumns);
 
 export const RemovalRow = z.object({
@@ -390,10 +440,14 @@ export const RecoveryRow = z
     via_other_cart: Count,
     recovery_rate: Rate,
     median_ms_since_abandoned: z.number().nullable(),
+    ...convertedColumns('abandoned_value'),
+    ...convertedColumns('recovered_value'),
   })
   .catchall(CurrencyColumns);
 
-export const AudienceRow = AudienceCart.omit({ lines: true }).extend({
+export const AudienceRow = AudienceCart.omit({ lines: true, value_converted: true }).extend({
+  value_converted_minor: Minor.nullable().optional(),
+  value_converted_currency: Currency.nullable().optional(),
   lines: z.array(z.string()).describe('one phrase per line: `Garden hose × 2 = 59.98 EUR`'),
   product_ids: z.array(z.string()),
   product_names: z.array(z.string().nullable()),

@@ -1,6 +1,7 @@
 import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { CarrelloError } from '../../errors/carrelloError.ts';
+import { CheckoutStarted } from '../../ingest/contract/events.ts';
 
 /** Shared request parameters: one definition each, so every endpoint parses time the same way. */
 
@@ -40,6 +41,14 @@ export const timeZone = z
   .max(64)
   .refine((s) => IANAZone.isValidZone(s), 'expected an IANA time zone such as Europe/Rome, America/New_York or UTC')
   .describe('IANA time zone whose local days the answer uses (default: the shop’s, CARRELLO_TIMEZONE, else UTC)');
+
+/**
+ * A reporting currency (ISO 4217): an answer asked with it adds, beside its values per currency, their total
+ * converted into it with the stored daily exchange rates (docs/metrics.md, "Reporting currency").
+ */
+export const reportingCurrency = CheckoutStarted.shape.currency.describe(
+  'a reporting currency (ISO 4217, e.g. EUR): adds beside the values per currency their total converted into it at each local day’s exchange rate (PUT /v1/exchange-rates), naming what had no rate',
+);
 
 /**
  * A point in time as a client may write it: an instant with a zone, a date (`2026-11-01`: that day's

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { abandonmentFunnel, quantityFunnel, removalFunnel, type AnalysisWindow } from '../../projections/analyses.ts';
 import { abandonedCartAudience, decodeCursor } from '../../projections/audiences.ts';
 import { recoveryReport } from '../../projections/recovery.ts';
-import { asOfQuery, DAY_MS, DEFAULT_ABANDON_AFTER, duration, resolveAsOf, resolveWindow, timeWindow } from '../http/params.ts';
+import { asOfQuery, DAY_MS, DEFAULT_ABANDON_AFTER, duration, instant, reportingCurrency, resolveAsOf, resolveWindow, timeWindow, timeZone } from '../http/params.ts';
 import { defineRoute } from '../http/route.ts';
 import type { RouteDeps } from './index.ts';
 import { AbandonmentAnswer, AbandonmentRow, AudienceAnswer, AudienceRow, QuantityAnswer, QuantityRow, RecoveryAnswer, RecoveryRow, RemovalAnswer, RemovalRow } from '../http/answers.ts';
@@ -15,9 +15,10 @@ const MAX_LOOKBACK_DAYS = 400;
 const lineGroup = z.enum(['product', 'category']).default('product').describe('rank products or categories');
 
 export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
-  const analysisWindow = (q: Parameters<typeof resolveWindow>[0] & { abandon_after: number }): AnalysisWindow => ({
+  const analysisWindow = (q: Parameters<typeof resolveWindow>[0] & { abandon_after: number; currency?: string }): AnalysisWindow => ({
     ...resolveWindow(q, 'query', Date.now(), timezone),
     abandon_ms: q.abandon_after,
+    ...(q.currency !== undefined ? { currency: q.currency } : {}),
   });
   const roles = ['marketing', 'data', 'admin'] as const;
   return [
@@ -34,6 +35,7 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
         ...timeWindow,
         abandon_after: abandonAfter,
         breakdown: z.enum(['none', 'channel', 'campaign', 'day']).default('none').describe('split the funnel by the cart’s first channel, its campaign, or the local day (in tz) it started'),
+        currency: reportingCurrency.optional(),
       }),
       handler: async ({ query }) => abandonmentFunnel(warehouse, analysisWindow(query), query.breakdown),
     }),
@@ -92,8 +94,9 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
         from: timeWindow.from.describe('episodes abandoned at or after this instant count (default: to − 30 days)'),
         to: timeWindow.to.describe('… and before this one (default: as_of); returns and orders may come after it'),
         as_of: timeWindow.as_of.describe('the report as the announcement log and the webhook acknowledgements stood at this instant (default: now)'),
+        currency: reportingCurrency.optional(),
       }),
-      handler: async ({ query }) => recoveryReport(warehouse, resolveWindow(query, 'query', Date.now(), timezone)),
+      handler: async ({ query }) => recoveryReport(warehouse, { ...resolveWindow(query, 'query', Date.now(), timezone), ...(query.currency !== undefined ? { currency: query.currency } : {}) }),
     }),
     defineRoute({
       method: 'get',
@@ -106,7 +109,6 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
       roles: [...roles],
       query: z.object({
         as_of: asOfQuery.as_of.describe('the audience as it stood at this instant (default: now): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
-        tz: asOfQuery.tz,
         abandon_after: abandonAfter,
         lookback_days: z.coerce
           .number()
@@ -120,6 +122,8 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
         consent: z.enum(['required', 'any']).default('required').describe('required (default): only carts whose latest consent says marketing: true'),
         limit: z.coerce.number().int().min(1).max(10_000).default(1_000).describe('carts per page (default 1,000, at most 10,000)'),
         since_cursor: z.string().max(512).optional().describe('the next_cursor of a previous answer: only carts abandoned after it'),
+        currency: reportingCurrency.optional(),
+        tz: timeZone.optional().describe('IANA time zone of an as_of given as a date or day, and whose local day of each abandonment picks its exchange rate, with currency (default: the shop’s, CARRELLO_TIMEZONE, else UTC)'),
       }),
       handler: async ({ query }) => {
         let cursor = null;
@@ -140,6 +144,8 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
           consent: query.consent,
           limit: query.limit,
           cursor,
+          tz: query.tz ?? timezone,
+          ...(query.currency !== undefined ? { currency: query.currency } : {}),
         });
       },
     }),

@@ -5,6 +5,7 @@ import type { ApiLimits } from '../config.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { analysisRoutes } from './analyses.ts';
 import { cartRoutes } from './carts.ts';
+import { exchangeRateRoutes } from './exchangeRates.ts';
 import { exportRoutes } from './export.ts';
 import { sqlRoutes } from './sql.ts';
 import { funnelRoutes } from './funnels.ts';
@@ -24,5 +25,5 @@ export interface RouteDeps {
 
 /** Every /v1 route but the collector's; /openapi.json is generated from this list. */
 export function allRoutes(deps: RouteDeps): AnyRoute[] {
-  return [...analysisRoutes(deps), ...cartRoutes(deps), ...funnelRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps), ...lifecycleRoutes(deps), ...productRoutes(deps)];
+  return [...analysisRoutes(deps), ...cartRoutes(deps), ...funnelRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps), ...lifecycleRoutes(deps), ...productRoutes(deps), ...exchangeRateRoutes(deps)];
 }

@@ -29,8 +29,10 @@ const ROWS: [string, PanelSpec[]][] = [
       description: 'checkout ÷ started, ordered ÷ checkout, ordered ÷ started (conversion), abandoned ÷ started (abandonment).' },
     { title: 'What became of the carts', query: 'outcomes', viz: 'stat', w: 8, h: 8,
       description: 'Abandoned (idle for abandon_after while holding items), by stage; recovered (abandoned once, then ordered); open; emptied.' },
-    { title: 'Abandoned value per day, per currency (minor units)', query: 'abandoned_value', viz: 'timeseries', bars: true, w: 12, h: 9,
-      description: 'Σ value of the abandoned carts, in minor units of each currency (1299 = 12.99 EUR), by the UTC day the cart started. Never added across currencies.' },
+    // Lines, not bars: Grafana's bars of several series stack (one bar as high as EUR + CHF: a sum across
+    // currencies) or overlap; a line per currency adds nothing up.
+    { title: 'Abandoned value per day, per currency (minor units)', query: 'abandoned_value', viz: 'timeseries', w: 12, h: 9,
+      description: 'Σ value of the abandoned carts, in minor units of each currency (1299 = 12.99 EUR), by the UTC day the cart started: a line per currency, never added or stacked across currencies.' },
     { title: 'Funnel by channel', query: 'by_channel', viz: 'table', w: 12, h: 9, overrides: [{ field: 'abandonment_rate', unit: 'percentunit' }],
       description: 'The funnel per channel of the cart (its first event). Same numbers as breakdown=channel.' },
   ]],

@@ -8,6 +8,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { CartSnapshot } from './snapshot.ts';
 import { CarrelloError } from '../../errors/carrelloError.ts';
+import { currencyExponent } from '../../sql/currency.ts';
 
 export const SHOPIFY_SOURCE = 'shopify';
 
@@ -129,15 +130,6 @@ export function minorUnits(amount: unknown, currency: string, field: string): nu
   const minor = BigInt(m[1]!) * 10n ** BigInt(exponent) + BigInt(fraction.slice(0, exponent) || '0');
   if (minor > BigInt(Number.MAX_SAFE_INTEGER)) throw payloadError(field, `${s} is too large`);
   return Number(minor);
-}
-
-/** The currency's minor-unit exponent as ISO 4217 gives it (Intl knows it); 2 for a code it does not know. */
-export function currencyExponent(currency: string): number {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
-  } catch {
-    return 2;
-  }
 }
 
 function lineCurrency(items: readonly unknown[]): string | null {

@@ -63,13 +63,14 @@ describe('migrations', () => {
       { version: 11, name: 'lifecycle_replays' },
       { version: 12, name: 'cart_snapshots' },
       { version: 13, name: 'products' },
+      { version: 14, name: 'exchange_rates' },
     ]);
     const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
     expect(tables).toEqual([
       'audience_asof:View', 'audience_kept:View', 'cart_dirty:MergeTree', 'cart_fold_asof:View', 'cart_folds:ReplacingMergeTree',
       'cart_line_folds:ReplacingMergeTree', 'cart_line_replay_asof:View', 'cart_line_replay_kept:View', 'cart_line_state_asof:View', 'cart_line_state_kept:View',
       'cart_lines_asof:View', 'cart_lines_kept:View', 'cart_replay_asof:View', 'cart_replay_kept:View', 'cart_snapshots:ReplacingMergeTree', 'cart_spans:AggregatingMergeTree', 'cart_spans_mv:MaterializedView', 'cart_state_asof:View', 'cart_state_kept:View',
-      'customer_orders:ReplacingMergeTree', 'events:ReplacingMergeTree', 'fold_watermark:MergeTree', 'lifecycle_acknowledged:MergeTree', 'lifecycle_announcements:ReplacingMergeTree',
+      'customer_orders:ReplacingMergeTree', 'events:ReplacingMergeTree', 'exchange_rates:ReplacingMergeTree', 'fold_watermark:MergeTree', 'lifecycle_acknowledged:MergeTree', 'lifecycle_announcements:ReplacingMergeTree',
       'lifecycle_cursor:ReplacingMergeTree', 'lifecycle_dead_letters:MergeTree', 'lifecycle_delivered:ReplacingMergeTree', 'lifecycle_replays:ReplacingMergeTree', 'lifecycle_sent:ReplacingMergeTree', 'product_names_asof:View', 'products:ReplacingMergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
     ]);
   });

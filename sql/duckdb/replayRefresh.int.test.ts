@@ -18,7 +18,7 @@ describe('cart_replay is refreshed only for queries that read it', () => {
     const reading = names.filter((n) => readsReplay(readFileSync(new URL(`${n}.sql`, dir), 'utf8'))).sort();
     // product_names reads products_asof, over the product model the refresh keeps (views/015).
     // forget_*, product_model_apply, rebuild_read_models, read_model_counts and refresh_replay run on the writer inside their own transactions, never through query().
-    expect(reading).toEqual(['abandonment', 'audience', 'audience_lines', 'forget_replay', 'funnel_cart_events', 'product_model_apply', 'product_names', 'quantity', 'read_model_counts', 'rebuild_read_models', 'refresh_replay', 'removal']);
+    expect(reading).toEqual(['abandonment', 'abandonment_value_days', 'audience', 'audience_lines', 'audience_value_days', 'forget_replay', 'funnel_cart_events', 'product_model_apply', 'product_names', 'quantity', 'read_model_counts', 'rebuild_read_models', 'refresh_replay', 'removal']);
   });
 
   it('leaves new events unfolded through a timeline read, and folds them before an analysis', async () => {

@@ -1,7 +1,8 @@
 -- The recovery report: sql/duckdb/queries/recovery.sql says what each row is. Here each episode is read
 -- once and spread over its breakdowns (dim, key) and parts (its counts, its abandoned value in its
 -- currency, its recovered value in the recovery's) by two ARRAY JOINs, then grouped once: a CTE named
--- twice is computed twice. Each id once (a save retried before a merge may have kept it twice), known as
+-- twice is computed twice. With {value_days}, the value parts are also split by the local day in {tz} of
+-- the abandonment or of the recovering order (NULL otherwise). Each id once (a save retried before a merge may have kept it twice), known as
 -- of as_of if any copy was detected by then; each acknowledgement's earliest row counts.
 WITH
 known AS (
@@ -26,6 +27,7 @@ episodes AS (
     anyIf(p, k = 'cart.reactivated') AS reactivated,
     countIf(k = 'cart.recovered') > 0 AS has_recovered,
     anyIf(p, k = 'cart.recovered') AS recovered,
+    anyIf(t, k = 'cart.recovered') AS recovered_at_ms,
     countIf(k = 'cart.abandoned' AND id IN (SELECT id FROM lifecycle_acknowledged WHERE acknowledged_at_ms <= {as_of_ms:Int64})) > 0 AS announced
   FROM known
   GROUP BY cart, ep
@@ -42,6 +44,8 @@ facts AS (
     ifNull(JSONExtract(recovered, 'via_cart_id', 'Nullable(String)') != cart, false) AS is_via_other,
     JSONExtractString(recovered, 'currency') AS recovered_currency,
     JSONExtract(recovered, 'total_minor', 'Nullable(Int64)') AS recovered_value_minor,
+    if({value_days:Bool}, formatDateTime(fromUnixTimestamp64Milli(abandoned_at_ms, 'UTC'), '%Y-%m-%d', {tz:String}), NULL) AS abandoned_day,
+    if({value_days:Bool} AND has_recovered, formatDateTime(fromUnixTimestamp64Milli(recovered_at_ms, 'UTC'), '%Y-%m-%d', {tz:String}), NULL) AS recovered_day,
     JSONExtractInt(recovered, 'ms_since_abandoned') AS ms_to_recovery,
     ifNull(if(has_reactivated, JSONExtract(reactivated, 'campaign', 'Nullable(String)'), JSONExtract(recovered, 'campaign', 'Nullable(String)')), '(none)') AS campaign
   FROM episodes
@@ -55,7 +59,7 @@ ranked AS (
   ) AS c USING (campaign)
 )
 SELECT
-  pt.1 AS part, d.1 AS dim, d.2 AS key, pt.2 AS currency,
+  pt.1 AS part, d.1 AS dim, d.2 AS key, pt.2 AS currency, pt.4 AS day,
   count() AS episodes,
   countIf(is_announced) AS announced,
   countIf(is_back) AS reactivated,
@@ -70,8 +74,8 @@ ARRAY JOIN
     ('announced', if(is_announced, 'announced', 'not_announced')), ('campaign', campaign_key)]) AS d
 ARRAY JOIN
   arrayFilter(y -> y.1 != 'recovered_value' OR is_recovered, [
-    ('episodes', CAST(NULL AS Nullable(String)), CAST(NULL AS Nullable(Int64))),
-    ('abandoned_value', toNullable(abandoned_currency), toNullable(abandoned_value_minor)),
-    ('recovered_value', toNullable(recovered_currency), recovered_value_minor)]) AS pt
-GROUP BY part, dim, key, currency
-ORDER BY part, dim, key, currency
+    ('episodes', CAST(NULL AS Nullable(String)), CAST(NULL AS Nullable(Int64)), CAST(NULL AS Nullable(String))),
+    ('abandoned_value', toNullable(abandoned_currency), toNullable(abandoned_value_minor), abandoned_day),
+    ('recovered_value', toNullable(recovered_currency), recovered_value_minor, recovered_day)]) AS pt
+GROUP BY part, dim, key, currency, day
+ORDER BY part, dim, key, currency, day

@@ -8,10 +8,13 @@
 --                           the two middle values, as quantile_cont; NULL without a recovery);
 --   part 'abandoned_value'  per currency of the abandoned cart: its episodes and Σ value_minor;
 --   part 'recovered_value'  per currency of the recovery: its episodes and Σ order total_minor.
+-- With $value_days (an answer asked in a reporting currency), the value parts are also split by day: the
+-- local day in $tz of the abandonment (abandoned_value) or of the recovering order (recovered_value), whose
+-- rate converts them (projections/conversion.ts); NULL otherwise.
 -- dim: 'all' (key 'all'), 'stage', 'channel' (the abandonment's), 'announced' ('announced' or
 -- 'not_announced'), 'campaign' (of the episodes that came back only: the return's campaign, else the
 -- order's, '(none)' without one; the $max_campaigns with most of them kept, the rest as '(other)').
---   $from_ms, $to_ms, $as_of_ms, $max_campaigns
+--   $from_ms, $to_ms, $as_of_ms, $max_campaigns, $value_days, $tz
 -- facts and keyed are read several times: MATERIALIZED, so the log is read and its JSON parsed once.
 WITH known AS (
   SELECT
@@ -28,6 +31,7 @@ episodes AS (
     any_value(payload) FILTER (WHERE kind = 'cart.abandoned') AS abandoned,
     any_value(payload) FILTER (WHERE kind = 'cart.reactivated') AS reactivated,
     any_value(payload) FILTER (WHERE kind = 'cart.recovered') AS recovered,
+    any_value(at_ms) FILTER (WHERE kind = 'cart.recovered') AS recovered_at_ms,
     coalesce(bool_or(acknowledged) FILTER (WHERE kind = 'cart.abandoned'), false) AS announced
   FROM known
   GROUP BY cart_id, episode
@@ -45,6 +49,8 @@ facts AS MATERIALIZED (
     coalesce(json_extract_string(recovered, '$.via_cart_id') <> cart_id, false) AS is_via_other,
     json_extract_string(recovered, '$.currency') AS recovered_currency,
     CAST(json_extract(recovered, '$.total_minor') AS BIGINT) AS recovered_value_minor,
+    CASE WHEN $value_days THEN strftime(timezone($tz, epoch_ms(abandoned_at_ms) AT TIME ZONE 'UTC'), '%Y-%m-%d') END AS abandoned_day,
+    CASE WHEN $value_days AND recovered IS NOT NULL THEN strftime(timezone($tz, epoch_ms(recovered_at_ms) AT TIME ZONE 'UTC'), '%Y-%m-%d') END AS recovered_day,
     CAST(json_extract(recovered, '$.ms_since_abandoned') AS BIGINT) AS ms_to_recovery,
     -- The campaign of the event that brought the customer back: the return's, or the order's without one.
     coalesce(CASE WHEN reactivated IS NOT NULL THEN json_extract_string(reactivated, '$.campaign') ELSE json_extract_string(recovered, '$.campaign') END, '(none)') AS campaign
@@ -66,7 +72,7 @@ keyed AS MATERIALIZED (
   WHERE f.is_back
 )
 SELECT
-  'episodes' AS part, dim, key, NULL::VARCHAR AS currency,
+  'episodes' AS part, dim, key, NULL::VARCHAR AS currency, NULL::VARCHAR AS day,
   count(*) AS episodes,
   count(*) FILTER (WHERE is_announced) AS announced,
   count(*) FILTER (WHERE is_back) AS reactivated,
@@ -77,13 +83,13 @@ SELECT
 FROM keyed GROUP BY dim, key
 UNION ALL
 SELECT
-  'abandoned_value', dim, key, abandoned_currency, count(*), NULL, NULL, NULL, NULL, NULL,
+  'abandoned_value', dim, key, abandoned_currency, abandoned_day, count(*), NULL, NULL, NULL, NULL, NULL,
   -- Summed exactly (HUGEINT), saturated at 2^53 - 1 as every value (docs/metrics.md, "Money values").
   least(coalesce(sum(abandoned_value_minor), 0), 9007199254740991)::BIGINT
-FROM keyed GROUP BY dim, key, abandoned_currency
+FROM keyed GROUP BY dim, key, abandoned_currency, abandoned_day
 UNION ALL
 SELECT
-  'recovered_value', dim, key, recovered_currency, count(*), NULL, NULL, NULL, NULL, NULL,
+  'recovered_value', dim, key, recovered_currency, recovered_day, count(*), NULL, NULL, NULL, NULL, NULL,
   least(coalesce(sum(recovered_value_minor), 0), 9007199254740991)::BIGINT
-FROM keyed WHERE is_recovered GROUP BY dim, key, recovered_currency
-ORDER BY part, dim, key, currency;
+FROM keyed WHERE is_recovered GROUP BY dim, key, recovered_currency, recovered_day
+ORDER BY part, dim, key, currency, day;

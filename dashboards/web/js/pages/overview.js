@@ -1,14 +1,17 @@
 // @ts-check
 // Overview: where carts are lost. Funnel with drop-off, abandonment over time, and a breakdown.
 import { getJson } from '../api.js';
-import { dateTime, int, moneyList, moneyMajor, pct, toMajor } from '../fmt.js';
+import { dateTime, int, money, moneyList, moneyMajor, pct, toMajor } from '../fmt.js';
 import { card, emptyBox, h, kpi, PALETTE, table } from '../ui.js';
 
 export const controls = ['from', 'to', 'as_of', 'abandon_after'];
 
 export async function render(root, ctx) {
   const breakdown = ctx.params.get('breakdown') === 'campaign' ? 'campaign' : 'channel';
-  const q = ctx.common;
+  // ?currency=EUR (an ISO 4217 code in the URL): the abandoned value also converted into it, beside the
+  // values per currency (never instead), at each day's exchange rate (PUT /v1/exchange-rates).
+  const currency = /^[A-Z]{3}$/.test(ctx.params.get('currency') ?? '') ? ctx.params.get('currency') : null;
+  const q = { ...ctx.common, ...(currency ? { currency } : {}) };
   // A breakdown's answer carries the totals too: the per-day one gives the key figures, one fold fewer.
   const [byDay, bySplit] = await Promise.all([
     getJson('/v1/funnels/abandonment', { ...q, breakdown: 'day' }),
@@ -33,6 +36,7 @@ export async function render(root, ctx) {
     kpi('abandonment_rate', 'Abandonment rate', pct(all.abandonment_rate), { raw: all.abandonment_rate }),
     kpi('abandoned', 'Abandoned carts', int(all.abandoned.carts), { raw: all.abandoned.carts, note: `${int(all.abandoned.at_cart)} at cart · ${int(all.abandoned.at_checkout)} at checkout` }),
     kpi('abandoned_value', 'Abandoned value', moneyList(all.abandoned.value_by_currency), { raw: all.abandoned.value_by_currency.map((v) => `${v.currency}:${v.value_minor}`).join(',') }),
+    all.abandoned.value_converted ? convertedKpi(all.abandoned.value_converted) : null,
     kpi('recovered', 'Recovered carts', int(all.recovered), { raw: all.recovered, note: 'abandoned once, then ordered' }),
     kpi('open', 'Open · emptied', `${int(all.open)} · ${int(all.emptied)}`, { raw: `${all.open},${all.emptied}` }),
     kpi('anomalies', 'Anomalies', int(all.anomalies), { raw: all.anomalies, note: 'events that did not fit' }),
@@ -109,4 +113,10 @@ export async function render(root, ctx) {
       { name: 'ordered', type: 'bar', data: splitRows.map((r) => r.ordered), itemStyle: { color: PALETTE[2] } },
     ],
   });
+}
+
+/** The abandoned value in the reporting currency; what had no exchange rate is named, not hidden. */
+function convertedKpi(c) {
+  const left = c.unconverted.length ? `without ${moneyList(c.unconverted)} (no rate)` : "at each day's exchange rate";
+  return kpi('abandoned_value_converted', `Abandoned value in ${c.currency}`, money(c.value_minor, c.currency), { raw: c.value_minor, note: left });
 }
