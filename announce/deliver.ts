@@ -1,5 +1,6 @@
 import type { LifecycleKind } from '../projections/lifecycle.ts';
 import { toInt, toStr } from '../projections/rows.ts';
+import type { WriteName } from '../sql/catalogue/index.ts';
 import type { NamedWriter, QueryParams, Warehouse } from '../sql/warehouse.ts';
 import { announcementsAfter } from './log.ts';
 import type { WireAnnouncement } from './wire.ts';
@@ -82,7 +83,7 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
   // send's, or once at the end of the page (a restart before that evaluates them again, which only ever
   // suppresses as much: orders, caps and age only grow).
   let unwritten = false;
-  const advance = async (names: string[], params: QueryParams, seq: number) => {
+  const advance = async (names: WriteName[], params: QueryParams, seq: number) => {
     // INVARIANT: the position moves only after the endpoint acknowledged (or the dead letter is kept), and
     // the record of that acknowledgement (lifecycle_acknowledged, and lifecycle_sent for the cap) or the dead
     // letter is written with it, in the same write (DuckDB: one transaction; ClickHouse: the records first, the
@@ -120,7 +121,7 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
         // What the recovery report counts as announced (every acknowledgement) and what the cap counts (an
         // abandonment with a customer), kept with the position.
         const sentAbandonment = announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string';
-        await advance([...(sentAbandonment ? ['lifecycle_record_sent'] : []), 'lifecycle_record_acknowledged'], {
+        await advance([...(sentAbandonment ? ['lifecycle_record_sent' as const] : []), 'lifecycle_record_acknowledged'], {
           customer_id: announcement.customer_id as string | null,
           at_ms: Date.parse(announcement.at),
           id: announcement.id,

@@ -1,4 +1,5 @@
 import { toInt } from '../projections/rows.ts';
+import type { WriteName } from '../sql/catalogue/index.ts';
 import type { NamedWriter, QueryParams, Warehouse } from '../sql/warehouse.ts';
 import { backoff, send, suppression, type DeliveryDeps, type DeliverySettings, type Endpoint, type Suppression } from './deliver.ts';
 import type { WireAnnouncement } from './wire.ts';
@@ -65,7 +66,7 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
   const requested = await replaysRequested(warehouse, endpoint.name);
   if (requested === 0) return run;
   const now = deps.now ?? Date.now;
-  const settle = (names: string[], params: QueryParams) => warehouse.writeNamed(names, { ...params, endpoint: endpoint.name });
+  const settle = (names: WriteName[], params: QueryParams) => warehouse.writeNamed(names, { ...params, endpoint: endpoint.name });
   let taken = 0;
   for (let after = 0; ; ) {
     const page = await warehouse.query('lifecycle_replay_pending', { endpoint: endpoint.name, after, limit: PAGE });
@@ -102,7 +103,7 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
         run.delivered += 1;
         const sentAbandonment = announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string';
         // As a first delivery writes it: the cap's row, and the acknowledgement the recovery report counts.
-        const names = [...(sentAbandonment ? ['lifecycle_record_sent'] : []), 'lifecycle_record_acknowledged', 'lifecycle_dead_letter_drop'];
+        const names = [...(sentAbandonment ? ['lifecycle_record_sent' as const] : []), 'lifecycle_record_acknowledged' as const, 'lifecycle_dead_letter_drop' as const];
         await settle(names, { seq, customer_id: announcement.customer_id as string | null, at_ms: Date.parse(announcement.at), id: announcement.id, kind: announcement.kind, acknowledged_at_ms: now() });
       } else {
         run.deadLettered += 1;

@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { catalogue, engineStatements } from './index.ts';
+
+const dialects = ['duckdb', 'clickhouse'] as const;
+const dir = (dialect: string) => new URL(`../${dialect}/queries/`, import.meta.url);
+const files = (dialect: string) => readdirSync(dir(dialect)).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4)).sort();
+const sql = (dialect: string, name: string) => readFileSync(new URL(`${name}.sql`, dir(dialect)), 'utf8').replace(/--[^\n]*/g, '');
+/** The parameters a file names: $name (DuckDB), {name:Type} (ClickHouse). */
+const named = (dialect: (typeof dialects)[number], name: string) =>
+  [...new Set([...sql(dialect, name).matchAll(dialect === 'duckdb' ? /\$(\w+)/g : /\{(\w+):/g)].map((m) => m[1]!))].sort();
+
+describe('the catalogue of named queries', () => {
+  it.each(dialects)('declares every query file of %s, in the catalogue or as the engine’s own statement', (dialect) => {
+    const declared = new Set<string>([...Object.keys(catalogue), ...engineStatements[dialect]]);
+    expect(files(dialect).filter((f) => !declared.has(f))).toEqual([]);
+  });
+
+  it.each(dialects)('has a %s file for every declaration, and for every statement of that engine', (dialect) => {
+    const present = new Set(files(dialect));
+    expect([...Object.keys(catalogue), ...engineStatements[dialect]].filter((n) => !present.has(n))).toEqual([]);
+  });
+
+  it('keeps each engine’s own statements out of the catalogue and the other engine', () => {
+    for (const dialect of dialects) {
+      const other = new Set(files(dialect === 'duckdb' ? 'clickhouse' : 'duckdb'));
+      expect(engineStatements[dialect].filter((n) => n in catalogue || other.has(n))).toEqual([]);
+    }
+  });
+
+  it.each(dialects)('declares exactly the parameters each %s file names (run through query() or writeNamed())', (dialect) => {
+    const mismatched: string[] = [];
+    for (const [name, d] of Object.entries(catalogue)) {
+      const shape = d.params.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
+      // Parameters one dialect alone takes are declared optional (undefined passes), and not required of the other.
+      const required = Object.keys(shape).filter((k) => !shape[k]!.safeParse(undefined).success).sort();
+      const inFile = named(dialect, name);
+      const missing = inFile.filter((k) => !(k in shape));
+      const unused = required.filter((k) => !inFile.includes(k));
+      if (missing.length > 0 || unused.length > 0) mismatched.push(`${name}: file names ${inFile.join(',')}; declared ${Object.keys(shape).join(',')}`);
+    }
+    // Statements the adapters run with parameters of their own: forget_lifecycle and retract_events on ClickHouse take Array(String).
+    expect(mismatched.filter((m) => !/^(forget_lifecycle|retract_events):/.test(m))).toEqual([]);
+  });
+});
