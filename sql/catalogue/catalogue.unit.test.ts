@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalogue, engineStatements } from './index.ts';
+import { catalogue, engineStatements, PARSE_AT_MOST, rowsOf } from './index.ts';
 
 const dialects = ['duckdb', 'clickhouse'] as const;
 const dir = (dialect: string) => new URL(`../${dialect}/queries/`, import.meta.url);
@@ -41,5 +41,33 @@ describe('the catalogue of named queries', () => {
     }
     // Statements the adapters run with parameters of their own: forget_lifecycle and retract_events on ClickHouse take Array(String).
     expect(mismatched.filter((m) => !/^(forget_lifecycle|retract_events):/.test(m))).toEqual([]);
+  });
+});
+
+describe('rows of a named query', () => {
+  // given: rows of stats.sql as the engines send them (64-bit integers as strings, NULL on an empty store)
+  const raw = { events_stored: '29', events_rejected: 1, carts: '10', first_event_ms: '1772445600000', last_event_ms: null, last_received_ms: 1773100800000 };
+  const typed = { events_stored: 29, events_rejected: 1, carts: 10, first_event_ms: 1772445600000, last_event_ms: null, last_received_ms: 1773100800000 };
+
+  it('types them: integers as numbers, NULL kept where declared', () => {
+    expect(rowsOf('stats', catalogue.stats, [raw], false)).toEqual([typed]);
+  });
+
+  it.each([
+    ['an undeclared column', { ...raw, first_event_at: '2026-03-02T10:00:00.000Z' }],
+    ['a missing column', { ...raw, last_event_ms: undefined }],
+    ['NULL where none is declared', { ...raw, carts: null }],
+    ['a text where an integer is declared', { ...raw, carts: 'ten' }],
+  ])('refuses %s, naming the query', (_what, row) => {
+    expect(() => rowsOf('stats', catalogue.stats, [row], true)).toThrow(/named query stats/);
+  });
+
+  it('converts a large answer without zod, to the same values, and still refuses a value of the wrong type', () => {
+    const many = Array.from({ length: PARSE_AT_MOST + 1 }, () => raw);
+    expect(rowsOf('stats', catalogue.stats, many, false)).toEqual(Array.from({ length: PARSE_AT_MOST + 1 }, () => typed));
+    expect(() => rowsOf('stats', catalogue.stats, [...many, { ...raw, carts: null }], false)).toThrow(/named query stats/);
+    // ClickHouse's booleans of comparisons (0/1) as booleans, on both paths.
+    const capped = Array.from({ length: PARSE_AT_MOST + 1 }, (_, i) => ({ capped: i % 2 }));
+    expect(rowsOf('lifecycle_capped', catalogue.lifecycle_capped, capped, false)).toEqual(rowsOf('lifecycle_capped', catalogue.lifecycle_capped, capped, true));
   });
 });
