@@ -1,5 +1,4 @@
 import type { LifecycleKind } from '../projections/lifecycle.ts';
-import { toInt, toStr } from '../projections/rows.ts';
 import type { WriteName } from '../sql/catalogue/index.ts';
 import type { NamedWriter, QueryParams, Warehouse } from '../sql/warehouse.ts';
 import { announcementsAfter } from './log.ts';
@@ -195,17 +194,17 @@ export function backoff(attempt: number, s: Pick<DeliverySettings, 'minBackoffMs
 /** An endpoint's dead letters, in seq order. */
 export async function deadLetters(warehouse: Warehouse, endpoint: string): Promise<{ seq: number; id: string; attempts: number; reason: string }[]> {
   const rows = await warehouse.query('lifecycle_dead_letters', { endpoint });
-  return rows.map((r) => ({ seq: toInt(r.seq), id: toStr(r.id), attempts: toInt(r.attempts), reason: toStr(r.reason) }));
+  return rows.map(({ seq, id, attempts, reason }) => ({ seq, id, attempts, reason }));
 }
 
 /** The last seq of the announcement log (0 when empty). */
 export async function logHead(warehouse: Warehouse): Promise<number> {
   const [head] = await warehouse.query('lifecycle_head');
-  return toInt(head?.seq ?? 0);
+  return head?.seq ?? 0;
 }
 
 /** The seq up to which an endpoint has every announcement acknowledged, suppressed or dead-lettered. */
 export async function deliveredSeq(warehouse: Warehouse, endpoint: string): Promise<number> {
   const [row] = await warehouse.query('lifecycle_delivered', { endpoint });
-  return toInt(row?.delivered_seq ?? 0);
+  return row?.delivered_seq ?? 0;
 }

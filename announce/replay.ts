@@ -1,4 +1,3 @@
-import { toInt } from '../projections/rows.ts';
 import type { WriteName } from '../sql/catalogue/index.ts';
 import type { NamedWriter, QueryParams, Warehouse } from '../sql/warehouse.ts';
 import { backoff, send, suppression, type DeliveryDeps, type DeliverySettings, type Endpoint, type Suppression } from './deliver.ts';
@@ -33,18 +32,18 @@ export async function requestReplay(warehouse: Warehouse & NamedWriter, endpoint
   const seqs = JSON.stringify(request.seqs ?? []);
   if (request.seqs !== undefined) {
     const unknown = await warehouse.query('lifecycle_replay_unknown', { endpoint, seqs });
-    if (unknown.length > 0) return { unknown_seqs: unknown.map((r) => toInt(r.seq)) };
+    if (unknown.length > 0) return { unknown_seqs: unknown.map((r) => r.seq) };
   }
   const params = { endpoint, seqs, all_seqs: request.seqs === undefined, reason: request.reason ?? '' };
   const [row] = await warehouse.query('lifecycle_replay_matching', params);
   await warehouse.writeNamed(['lifecycle_request_replay'], { ...params, requested_at_ms: nowMs });
-  return { queued: toInt(row?.matched ?? 0) };
+  return { queued: row?.matched ?? 0 };
 }
 
 /** How many replays of an endpoint's dead letters wait to be taken. */
 export async function replaysRequested(warehouse: Warehouse, endpoint: string): Promise<number> {
   const [row] = await warehouse.query('lifecycle_replays_requested', { endpoint });
-  return toInt(row?.requested ?? 0);
+  return row?.requested ?? 0;
 }
 
 export interface ReplayRun {
@@ -72,7 +71,7 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
     const page = await warehouse.query('lifecycle_replay_pending', { endpoint: endpoint.name, after, limit: PAGE });
     for (const row of page) {
       if (deps.signal?.aborted) return run;
-      const seq = toInt(row.seq);
+      const seq = row.seq;
       after = seq;
       taken += 1;
       // INVARIANT: the request is taken before anything is sent. A store that cannot delete it (a ClickHouse
@@ -108,7 +107,7 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
       } else {
         run.deadLettered += 1;
         // Written anew, then the older row pruned: later than the one it replaces, whatever the clock says.
-        const atMs = Math.max(now(), toInt(row.dead_at_ms) + 1);
+        const atMs = Math.max(now(), row.dead_at_ms + 1);
         await settle(['lifecycle_dead_letter', 'lifecycle_dead_letter_prune'], { seq, id: announcement.id, attempts, reason, at_ms: atMs });
       }
     }

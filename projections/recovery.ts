@@ -1,6 +1,6 @@
+import { RECOVERY_DIMS } from '../sql/catalogue/index.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_BREAKDOWN_VALUES } from './funnels/definition.ts';
-import { toInt, toIntOrNull, toNumOrNull, toStr } from './rows.ts';
 import { currencyColumns } from './currencyColumns.ts';
 
 /**
@@ -32,7 +32,7 @@ interface Group {
   recovered_value: CurrencyValue[];
 }
 
-const DIMS = ['all', 'stage', 'channel', 'announced', 'campaign'] as const;
+const DIMS = RECOVERY_DIMS;
 type Dim = (typeof DIMS)[number];
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
@@ -46,22 +46,21 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
   ]);
   const groups = new Map<Dim, Map<string, Group>>(DIMS.map((d) => [d, new Map()]));
   for (const r of rows) {
-    const byKey = groups.get(toStr(r.dim) as Dim)!;
-    const key = toStr(r.key);
+    const byKey = groups.get(r.dim)!;
+    const key = r.key;
     let g = byKey.get(key);
     if (!g) byKey.set(key, (g = emptyGroup()));
-    const part = toStr(r.part);
-    if (part === 'episodes') {
-      g.episodes = toInt(r.episodes);
-      g.announced = toInt(r.announced);
-      g.reactivated = toInt(r.reactivated);
-      g.recovered = toInt(r.recovered);
-      g.via_other_cart = toInt(r.via_other_cart);
-      g.median_ms_since_abandoned = toNumOrNull(r.median_ms_to_recovery);
+    if (r.part === 'episodes') {
+      g.episodes = r.episodes;
+      g.announced = r.announced;
+      g.reactivated = r.reactivated;
+      g.recovered = r.recovered;
+      g.via_other_cart = r.via_other_cart;
+      g.median_ms_since_abandoned = r.median_ms_to_recovery;
     } else {
       // Rows come by currency in order; several currencies are never added up.
-      const value = { currency: toStr(r.currency), value_minor: toInt(r.value_minor), episodes: toInt(r.episodes) };
-      (part === 'abandoned_value' ? g.abandoned_value : g.recovered_value).push(value);
+      const value = { currency: r.currency, value_minor: r.value_minor, episodes: r.episodes };
+      (r.part === 'abandoned_value' ? g.abandoned_value : g.recovered_value).push(value);
     }
   }
   const all = groups.get('all')!.get('all') ?? emptyGroup();
@@ -80,7 +79,7 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
     recovered_value_by_currency: g.recovered_value,
     median_ms_since_abandoned: g.median_ms_since_abandoned,
   }));
-  const watermark = cursor ? toIntOrNull(cursor.watermark_ms) : null;
+  const watermark = cursor?.watermark_ms ?? null;
   const json = {
     as_of: iso(w.as_of),
     from: iso(w.from),

@@ -90,6 +90,8 @@ describe.each(lifecycleEngines('catalogue'))('the catalogue on %s', (_engine, op
   it.each(reads)('answers %s with rows that fit its declaration', async (name) => {
     const rows = (await store.warehouse.query(name, samples[name] as never)) as Record<string, unknown>[];
     expect(rows.length).toBeGreaterThan(0);
-    for (const row of rows) expect(Object.keys(row).sort()).toEqual(Object.keys(catalogue[name].row.shape).sort());
+    // Every row has the columns of one kind of row the declaration names (one kind for most queries).
+    const kinds = catalogue[name].shapes.map((s) => Object.keys(s).sort().join(','));
+    for (const row of rows) expect(kinds).toContain(Object.keys(row).sort().join(','));
   });
 });

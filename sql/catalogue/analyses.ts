@@ -1,4 +1,4 @@
-import { col, param, read } from './define.ts';
+import { col, param, read, readEither } from './define.ts';
 
 /**
  * The analyses' named queries: funnels, removals, quantity changes, audiences, a cart's events, product
@@ -49,6 +49,12 @@ const funnelParams = {
  */
 const funnelColumns = { entity: col.num(), seq: col.num(), t: col.num(), bits: col.num(), rid: col.num(), breakdown: col.textOrNull() };
 
+/** What became of a line's quantity, final against first added (quantity.sql). */
+export const QUANTITY_DIRECTIONS = ['increased', 'decreased', 'unchanged', 'removed'] as const;
+
+/** The dimensions the recovery report breaks episodes down by (recovery.sql). */
+export const RECOVERY_DIMS = ['all', 'stage', 'channel', 'announced', 'campaign'] as const;
+
 export const analysisQueries = {
   abandonment: read({
     params: { ...window, breakdown: param.text(), tz: param.text() },
@@ -96,7 +102,7 @@ export const analysisQueries = {
     params: { ...window, group: param.text() },
     row: {
       key: col.textOrNull(),
-      direction: col.text(),
+      direction: col.oneOf(QUANTITY_DIRECTIONS),
       name: col.textOrNull(),
       lines: col.int(),
       units_delta: col.int(),
@@ -104,7 +110,7 @@ export const analysisQueries = {
     },
     reads: ['carts', 'lines'],
   }),
-  audience: read({
+  audience: readEither({
     params: {
       as_of_ms: param.int(),
       abandon_ms: param.int(),
@@ -116,26 +122,49 @@ export const analysisQueries = {
       after_cart: param.textOrNull(),
       limit: param.int(),
     },
-    // kind 'cart': one abandoned cart of the page; kind 'total': the audience's size and value in one currency.
-    row: {
-      kind: col.oneOf(['cart', 'total']),
-      cart_id: col.textOrNull(),
-      customer_id: col.textOrNull(),
-      anonymous_id: col.textOrNull(),
-      stage: col.textOrNull(),
-      value_minor: col.int(),
-      currency: col.text(),
-      items: col.intOrNull(),
-      units: col.intOrNull(),
-      channel: col.textOrNull(),
-      campaign: col.textOrNull(),
-      consent_marketing: col.boolOrNull(),
-      started_at: col.intOrNull(),
-      last_activity_at: col.intOrNull(),
-      checkout_started_at: col.intOrNull(),
-      abandoned_at: col.intOrNull(),
-      carts: col.intOrNull(),
-    },
+    by: 'kind',
+    rows: [
+      // One abandoned cart of the page.
+      {
+        kind: col.oneOf(['cart']),
+        cart_id: col.text(),
+        customer_id: col.textOrNull(),
+        anonymous_id: col.textOrNull(),
+        stage: col.text(),
+        value_minor: col.int(),
+        currency: col.text(),
+        items: col.int(),
+        units: col.int(),
+        channel: col.text(),
+        campaign: col.textOrNull(),
+        consent_marketing: col.boolOrNull(),
+        started_at: col.int(),
+        last_activity_at: col.int(),
+        checkout_started_at: col.intOrNull(),
+        abandoned_at: col.int(),
+        carts: col.none(),
+      },
+      // The whole audience's size and value in one currency.
+      {
+        kind: col.oneOf(['total']),
+        cart_id: col.none(),
+        customer_id: col.none(),
+        anonymous_id: col.none(),
+        stage: col.none(),
+        value_minor: col.int(),
+        currency: col.text(),
+        items: col.none(),
+        units: col.none(),
+        channel: col.none(),
+        campaign: col.none(),
+        consent_marketing: col.none(),
+        started_at: col.none(),
+        last_activity_at: col.none(),
+        checkout_started_at: col.none(),
+        abandoned_at: col.none(),
+        carts: col.int(),
+      },
+    ],
     reads: ['carts'],
   }),
   audience_lines: read({
@@ -162,25 +191,43 @@ export const analysisQueries = {
   }),
   catalogue_names: read({
     params: { product_ids: param.jsonList() },
-    row: { product_id: col.text(), product_name: col.textOrNull(), category: col.textOrNull() },
+    // The catalogue's own: a product there always has a name.
+    row: { product_id: col.text(), product_name: col.text(), category: col.textOrNull() },
     reads: [],
   }),
-  recovery: read({
+  recovery: readEither({
     params: { as_of_ms: param.int(), from_ms: param.int(), to_ms: param.int(), max_campaigns: param.int() },
-    // part 'episodes': counts per dimension and key; 'abandoned_value' / 'recovered_value': one currency's sum.
-    row: {
-      part: col.oneOf(['episodes', 'abandoned_value', 'recovered_value']),
-      dim: col.text(),
-      key: col.text(),
-      currency: col.textOrNull(),
-      episodes: col.int(),
-      announced: col.intOrNull(),
-      reactivated: col.intOrNull(),
-      recovered: col.intOrNull(),
-      via_other_cart: col.intOrNull(),
-      median_ms_to_recovery: col.numOrNull(),
-      value_minor: col.intOrNull(),
-    },
+    by: 'part',
+    rows: [
+      // The episodes of one dimension's key, counted.
+      {
+        part: col.oneOf(['episodes']),
+        dim: col.oneOf(RECOVERY_DIMS),
+        key: col.text(),
+        currency: col.none(),
+        episodes: col.int(),
+        announced: col.int(),
+        reactivated: col.int(),
+        recovered: col.int(),
+        via_other_cart: col.int(),
+        median_ms_to_recovery: col.numOrNull(),
+        value_minor: col.none(),
+      },
+      // Their abandoned or recovered value in one currency.
+      {
+        part: col.oneOf(['abandoned_value', 'recovered_value']),
+        dim: col.oneOf(RECOVERY_DIMS),
+        key: col.text(),
+        currency: col.text(),
+        episodes: col.int(),
+        announced: col.none(),
+        reactivated: col.none(),
+        recovered: col.none(),
+        via_other_cart: col.none(),
+        median_ms_to_recovery: col.none(),
+        value_minor: col.int(),
+      },
+    ],
     reads: [],
   }),
   funnel_cart_events: read({ answer: 'columns', params: funnelParams, row: funnelColumns, reads: ['replay'] }),

@@ -63,6 +63,12 @@ export const col = {
   textOrNull: () => column(z.string().nullable(), orNull(toText)),
   bool: () => column(boolIn().transform(toBool), toBool),
   boolOrNull: () => column(boolIn().transform(toBool).nullable(), orNull(toBool)),
+  /** Always NULL: a column of a UNION that rows of this kind leave empty. */
+  none: () =>
+    column(z.null(), (v) => {
+      if (v === null) return null;
+      throw new TypeError(`expected NULL, got ${JSON.stringify(v)}`);
+    }),
   /** One of the given strings. */
   oneOf: <const T extends readonly [string, ...string[]]>(values: T) => {
     const allowed = new Set<string>(values);
@@ -95,11 +101,17 @@ type ParamShape = Record<string, z.ZodType<string | number | boolean | null | un
  */
 export type Answer = 'rows' | 'columns' | 'stream';
 
-export interface ReadDeclaration<P extends ParamShape = ParamShape, R extends Shape = Shape, A extends Answer = Answer> {
+/** A row: one strict object, or (rows of several kinds in one answer) a union of them told apart by one column. */
+type RowSchema = z.ZodType<Record<string, unknown>, unknown>;
+
+export interface ReadDeclaration<P extends ParamShape = ParamShape, R extends RowSchema = RowSchema, A extends Answer = Answer> {
   kind: 'read';
   answer: A;
   params: z.ZodObject<P, z.core.$strict>;
-  row: z.ZodObject<R, z.core.$strict>;
+  row: R;
+  /** The row's kinds: one shape, or one per value of the `by` column. */
+  shapes: readonly Shape[];
+  by: string | null;
   reads: readonly Model[];
 }
 
@@ -112,11 +124,35 @@ export interface WriteDeclaration<P extends ParamShape = ParamShape> {
 
 export type Declaration = ReadDeclaration | WriteDeclaration;
 
-export function read<P extends ParamShape, R extends Shape, A extends Answer = 'rows'>(d: { params: P; row: R; reads: readonly Model[]; answer?: A }): ReadDeclaration<P, R, A> {
-  for (const [name, schema] of Object.entries(d.row)) {
+function convertible(shape: Shape): void {
+  for (const [name, schema] of Object.entries(shape)) {
     if (!converters.has(schema)) throw new Error(`column ${name}: declare it with col.*, which knows how to convert it`);
   }
-  return { kind: 'read', answer: d.answer ?? ('rows' as A), params: z.strictObject(d.params), row: z.strictObject(d.row), reads: d.reads };
+}
+
+export function read<P extends ParamShape, R extends Shape, A extends Answer = 'rows'>(d: {
+  params: P;
+  row: R;
+  reads: readonly Model[];
+  answer?: A;
+}): ReadDeclaration<P, z.ZodObject<R, z.core.$strict>, A> {
+  convertible(d.row);
+  return { kind: 'read', answer: d.answer ?? ('rows' as A), params: z.strictObject(d.params), row: z.strictObject(d.row), shapes: [d.row], by: null, reads: d.reads };
+}
+
+/**
+ * A read whose answer holds rows of two kinds (e.g. the page's carts and the totals), told apart by the
+ * column `by` (a col.oneOf in each): the rows are typed as the union, narrowed by that column.
+ */
+export function readEither<P extends ParamShape, K extends string, A extends Shape & Record<K, z.ZodEnum>, B extends Shape & Record<K, z.ZodEnum>>(d: {
+  params: P;
+  by: K;
+  rows: [A, B];
+  reads: readonly Model[];
+}): ReadDeclaration<P, z.ZodDiscriminatedUnion<[z.ZodObject<A, z.core.$strict>, z.ZodObject<B, z.core.$strict>]>, 'rows'> {
+  d.rows.forEach(convertible);
+  const row = z.discriminatedUnion(d.by, [z.strictObject(d.rows[0]), z.strictObject(d.rows[1])]);
+  return { kind: 'read', answer: 'rows', params: z.strictObject(d.params), row, shapes: d.rows, by: d.by, reads: d.reads };
 }
 
 export function write<P extends ParamShape>(d: { params: P; reads?: readonly Model[] }): WriteDeclaration<P> {
@@ -135,10 +171,16 @@ const fastRows = new WeakMap<ReadDeclaration, (raw: readonly Record<string, unkn
 function fastConverter(d: ReadDeclaration): (raw: readonly Record<string, unknown>[]) => unknown[] {
   let f = fastRows.get(d);
   if (!f) {
-    const cols = Object.entries(d.row.shape).map(([k, s]) => [k, converters.get(s)!] as const);
+    const columnsOf = (shape: Shape) => Object.entries(shape).map(([k, s]) => [k, converters.get(s)!] as const);
+    const only = d.by === null ? columnsOf(d.shapes[0]!) : null;
+    // By the value of the `by` column: the columns of the kind it names.
+    const byValue = new Map<unknown, ReturnType<typeof columnsOf>>();
+    for (const shape of d.by === null ? [] : d.shapes) for (const v of (shape[d.by!] as z.ZodEnum).options) byValue.set(v, columnsOf(shape));
     f = (raw) =>
       raw.map((r) => {
         const out: Record<string, unknown> = {};
+        const cols = only ?? byValue.get(r[d.by!]);
+        if (cols === undefined) throw new TypeError(`column ${d.by} holds ${JSON.stringify(r[d.by!])}, no kind of row declared`);
         for (const [k, convert] of cols) {
           const v = r[k];
           if (v === undefined) throw new TypeError(`column ${k} is missing`);

@@ -6,6 +6,7 @@ import { storeQueries } from './store.ts';
 
 export { col, param, PARSE_AT_MOST, rowsOf, type Answer, type Declaration, type Model, type ReadDeclaration, type WriteDeclaration } from './define.ts';
 export { engineStatements } from './store.ts';
+export { QUANTITY_DIRECTIONS, RECOVERY_DIMS } from './analyses.ts';
 
 /**
  * Every named query of both dialects (sql/duckdb/queries/NAME.sql and sql/clickhouse/queries/NAME.sql):
@@ -18,12 +19,12 @@ export const catalogue = { ...analysisQueries, ...lifecycleQueries, ...storeQuer
 type Catalogue = typeof catalogue;
 export type QueryName = keyof Catalogue;
 /** Queries answered as rows through Warehouse.query. */
-export type ReadName = { [N in QueryName]: Catalogue[N] extends ReadDeclaration ? (Catalogue[N]['answer'] extends 'rows' ? N : never) : never }[QueryName];
+export type ReadName = { [N in QueryName]: Catalogue[N] extends { kind: 'read'; answer: 'rows' } ? N : never }[QueryName];
 /** Queries answered column by column through Warehouse.queryColumns. */
-export type ColumnsName = { [N in QueryName]: Catalogue[N] extends ReadDeclaration ? (Catalogue[N]['answer'] extends 'columns' ? N : never) : never }[QueryName];
+export type ColumnsName = { [N in QueryName]: Catalogue[N] extends { kind: 'read'; answer: 'columns' } ? N : never }[QueryName];
 export type WriteName = { [N in QueryName]: Catalogue[N]['kind'] extends 'write' ? N : never }[QueryName];
 export type ParamsOf<N extends QueryName> = z.input<Catalogue[N]['params']>;
-export type RowOf<N extends QueryName> = Catalogue[N] extends ReadDeclaration ? z.output<Catalogue[N]['row']> : never;
+export type RowOf<N extends QueryName> = Catalogue[N] extends { kind: 'read'; row: infer R extends z.ZodType } ? z.output<R> : never;
 /** Reads that take no parameters: called by name alone. */
 export type BareReadName = { [N in ReadName]: Record<string, never> extends ParamsOf<N> ? N : never }[ReadName];
 
