@@ -1,7 +1,6 @@
 import type { Warehouse } from '../sql/warehouse.ts';
 import { cartValue, EMPTY_CART, evolve, lineValue, replayOrder, statusOf, type CartState, type ReplayEvent } from './replay.ts';
 import { labelled, productNames, type ProductLabel } from './productNames.ts';
-import { toInt, toIntOrNull, toStr } from './rows.ts';
 
 export interface CartEventRow extends ReplayEvent {
   customer_id: string | null;
