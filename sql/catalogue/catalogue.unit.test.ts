@@ -70,4 +70,17 @@ describe('rows of a named query', () => {
     const capped = Array.from({ length: PARSE_AT_MOST + 1 }, (_, i) => ({ capped: i % 2 }));
     expect(rowsOf('lifecycle_capped', catalogue.lifecycle_capped, capped, false)).toEqual(rowsOf('lifecycle_capped', catalogue.lifecycle_capped, capped, true));
   });
+
+  it('tells the kinds of a union apart by their column, on both paths', () => {
+    // given: an audience page of carts and its totals, as DuckDB sends them
+    const cart = { kind: 'cart', cart_id: 'C', customer_id: null, anonymous_id: 'anon-9', stage: 'checkout', value_minor: '4990', currency: 'EUR', items: '1', units: '10', channel: 'web', campaign: null, consent_marketing: null, started_at: '1772528400000', last_activity_at: '1772528460000', checkout_started_at: '1772528460000', abandoned_at: '1772614860000', carts: null };
+    const total = { kind: 'total', cart_id: null, customer_id: null, anonymous_id: null, stage: null, value_minor: '4990', currency: 'EUR', items: null, units: null, channel: null, campaign: null, consent_marketing: null, started_at: null, last_activity_at: null, checkout_started_at: null, abandoned_at: null, carts: '1' };
+    const page = [...Array.from({ length: PARSE_AT_MOST }, () => cart), total];
+    // then: the fast path gives what zod gives, and a total with a cart's column filled is refused by both
+    const typed = rowsOf('audience', catalogue.audience, page, true);
+    expect(typed[0]).toMatchObject({ kind: 'cart', value_minor: 4990, items: 1, abandoned_at: 1772614860000 });
+    expect(typed.at(-1)).toEqual({ ...total, value_minor: 4990, carts: 1 });
+    expect(rowsOf('audience', catalogue.audience, page, false)).toEqual(typed);
+    for (const strict of [true, false]) expect(() => rowsOf('audience', catalogue.audience, [...page, { ...total, items: '3' }], strict)).toThrow(/named query audience/);
+  });
 });
