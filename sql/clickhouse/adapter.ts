@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { catalogue, paramsOf, readsAny, rowsOf, type BareReadName, type ColumnsName, type Model, type ParamsOf, type ReadName, type RowOf, type WriteName } from '../catalogue/index.ts';
+import { catalogue, ownParamsOf, paramsOf, readsAny, rowsOf, type BareReadName, type ColumnsName, type Model, type ParamsOf, type ReadName, type RowOf, type WriteName } from '../catalogue/index.ts';
 import { migrations, query, statements, views } from '../loader.ts';
 import { readModelLag, warehouseStats, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
 import type { Columns, DerivedRetractor, EventExport, ExportFormat, ExportOptions, NamedWriter, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
@@ -198,10 +198,7 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
   writeNamed(names: readonly WriteName[], params: QueryParams): Promise<void> {
     return this.writeLock.run(async () => {
       for (const name of names) {
-        const sql = query('clickhouse', name);
-        const named = new Set([...sql.matchAll(/\{(\w+):/g)].map((m) => m[1]!));
-        const own = Object.fromEntries(Object.entries(params).filter(([k]) => named.has(k)));
-        await this.client.command({ query: sql, query_params: own, clickhouse_settings: FOLD_SETTINGS });
+        await this.client.command({ query: query('clickhouse', name), query_params: ownParamsOf(name, params), clickhouse_settings: FOLD_SETTINGS });
       }
     });
   }

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { catalogue, paramsOf, readsAny, rowsOf, type ColumnsName, type Model, type BareReadName, type ParamsOf, type ReadName, type RowOf, type WriteName } from '../catalogue/index.ts';
+import { catalogue, ownParamsOf, paramsOf, readsAny, rowsOf, type ColumnsName, type Model, type BareReadName, type ParamsOf, type ReadName, type RowOf, type WriteName } from '../catalogue/index.ts';
 import { migrations, query, views } from '../loader.ts';
 import { readModelLag, warehouseStats, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
 import type {
@@ -238,10 +238,8 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor
     return this.writeLock.run(() =>
       this.inTransaction(async () => {
         for (const name of names) {
-          const sql = query('duckdb', name);
-          // Each statement binds the parameters it names (DuckDB refuses others).
-          const named = new Set([...sql.matchAll(/\$(\w+)/g)].map((m) => m[1]!));
-          await this.writer.run(sql, bindable(Object.fromEntries(Object.entries(params).filter(([k]) => named.has(k)))));
+          // Each statement binds the parameters it declares (DuckDB refuses others).
+          await this.writer.run(query('duckdb', name), bindable(ownParamsOf(name, params)));
         }
       }),
     );
