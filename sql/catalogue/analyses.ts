@@ -138,7 +138,8 @@ export const analysisQueries = {
         channel: col.text(),
         campaign: col.textOrNull(),
         consent_marketing: col.boolOrNull(),
-        started_at: col.int(),
+        // NULL for a cart with no add before as_of (a checkout or an order alone): the parity suite's fortnight has some.
+        started_at: col.intOrNull(),
         last_activity_at: col.int(),
         checkout_started_at: col.intOrNull(),
         abandoned_at: col.int(),
