@@ -1,5 +1,5 @@
 import type { LifecycleKind } from '../projections/lifecycle.ts';
-import { toInt, toStr } from '../projections/rows.ts';
+import type { WriteName } from '../sql/catalogue/index.ts';
 import type { NamedWriter, QueryParams, Warehouse } from '../sql/warehouse.ts';
 import { announcementsAfter } from './log.ts';
 import type { WireAnnouncement } from './wire.ts';
@@ -82,7 +82,7 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
   // send's, or once at the end of the page (a restart before that evaluates them again, which only ever
   // suppresses as much: orders, caps and age only grow).
   let unwritten = false;
-  const advance = async (names: string[], params: QueryParams, seq: number) => {
+  const advance = async (names: WriteName[], params: QueryParams, seq: number) => {
     // INVARIANT: the position moves only after the endpoint acknowledged (or the dead letter is kept), and
     // the record of that acknowledgement (lifecycle_acknowledged, and lifecycle_sent for the cap) or the dead
     // letter is written with it, in the same write (DuckDB: one transaction; ClickHouse: the records first, the
@@ -120,7 +120,7 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
         // What the recovery report counts as announced (every acknowledgement) and what the cap counts (an
         // abandonment with a customer), kept with the position.
         const sentAbandonment = announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string';
-        await advance([...(sentAbandonment ? ['lifecycle_record_sent'] : []), 'lifecycle_record_acknowledged'], {
+        await advance([...(sentAbandonment ? ['lifecycle_record_sent' as const] : []), 'lifecycle_record_acknowledged'], {
           customer_id: announcement.customer_id as string | null,
           at_ms: Date.parse(announcement.at),
           id: announcement.id,
@@ -194,17 +194,17 @@ export function backoff(attempt: number, s: Pick<DeliverySettings, 'minBackoffMs
 /** An endpoint's dead letters, in seq order. */
 export async function deadLetters(warehouse: Warehouse, endpoint: string): Promise<{ seq: number; id: string; attempts: number; reason: string }[]> {
   const rows = await warehouse.query('lifecycle_dead_letters', { endpoint });
-  return rows.map((r) => ({ seq: toInt(r.seq), id: toStr(r.id), attempts: toInt(r.attempts), reason: toStr(r.reason) }));
+  return rows.map(({ seq, id, attempts, reason }) => ({ seq, id, attempts, reason }));
 }
 
 /** The last seq of the announcement log (0 when empty). */
 export async function logHead(warehouse: Warehouse): Promise<number> {
   const [head] = await warehouse.query('lifecycle_head');
-  return toInt(head?.seq ?? 0);
+  return head?.seq ?? 0;
 }
 
 /** The seq up to which an endpoint has every announcement acknowledged, suppressed or dead-lettered. */
 export async function deliveredSeq(warehouse: Warehouse, endpoint: string): Promise<number> {
   const [row] = await warehouse.query('lifecycle_delivered', { endpoint });
-  return toInt(row?.delivered_seq ?? 0);
+  return row?.delivered_seq ?? 0;
 }

@@ -1,9 +1,8 @@
-import { toCartEventRow, type CartEventRow } from '../projections/carts.ts';
+import type { CartEventRow } from '../projections/carts.ts';
 import { customerLifecycle, type CartHistory } from '../projections/customerLifecycle.ts';
 import { watermarkOf, type Announcement } from '../projections/lifecycle.ts';
 import { withCatalogueNames } from '../projections/productNames.ts';
 import { replayOrder } from '../projections/replay.ts';
-import { toIntOrNull, toStr } from '../projections/rows.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 
 /**
@@ -64,8 +63,8 @@ export async function detectAnnouncements(
   onPage?: (page: Announcement[]) => Promise<void>,
 ): Promise<Detection> {
   const [head] = await warehouse.query('lifecycle_watermark');
-  const latest = toIntOrNull(head?.latest_occurred_ms);
-  const received = toIntOrNull(head?.latest_received_ms);
+  const latest = head?.latest_occurred_ms ?? null;
+  const received = head?.latest_received_ms ?? null;
   const now = watermarkOf(latest, s.latenessMs);
   if (now === null) return { watermarkMs: cursor.watermarkMs, announcements: [], carts: 0, cursor };
   // Never backwards: erasing a customer's newest events must not announce again what was settled.
@@ -74,7 +73,7 @@ export async function detectAnnouncements(
   // after the previous watermark less abandon_after (the event that starts the gap, or one after it).
   const since = cursor.watermarkMs === null ? BEFORE_ALL_MS : cursor.watermarkMs - s.abandonAfterMs;
   const receivedAfter = cursor.receivedMs === null ? BEFORE_ALL_MS : cursor.receivedMs - s.receivedMarginMs;
-  const candidates = (await warehouse.query('lifecycle_carts', { since_ms: since, received_after_ms: receivedAfter })).map((r) => toStr(r.cart_id));
+  const candidates = (await warehouse.query('lifecycle_carts', { since_ms: since, received_after_ms: receivedAfter })).map((r) => r.cart_id);
   // With every cart of their customers (the first detection has them all already), a customer's carts in one page.
   const groups = await customerGroups(warehouse, candidates, cursor.watermarkMs === null);
   const rules = { abandonAfterMs: s.abandonAfterMs, recoveryWindowMs: s.recoveryWindowMs };
@@ -84,11 +83,10 @@ export async function detectAnnouncements(
   for (const page of pages(groups, s.pageCarts)) {
     const rows = await warehouse.query('lifecycle_events', { carts: JSON.stringify(page.flat()) });
     const byCart = new Map<string, CartEventRow[]>();
-    for (const r of rows) {
-      const id = toStr(r.cart_id);
+    for (const { cart_id: id, ...event } of rows) {
       let events = byCart.get(id);
       if (events === undefined) byCart.set(id, (events = []));
-      events.push(toCartEventRow(r));
+      events.push(event);
     }
     const folded: Announcement[] = [];
     for (const group of page) {
@@ -128,8 +126,7 @@ async function customerGroups(warehouse: Warehouse, candidates: string[], comple
     const pairs = await warehouse.query('lifecycle_customer_carts', { carts: complete ? '[]' : JSON.stringify(fresh), all: complete ? 1 : 0 });
     const next: string[] = [];
     for (const p of pairs) {
-      const cart = toStr(p.cart_id);
-      const customer = toStr(p.customer_id);
+      const { cart_id: cart, customer_id: customer } = p;
       if (!parent.has(cart)) {
         parent.set(cart, cart);
         next.push(cart);

@@ -1,5 +1,4 @@
 import type { Announcement, LifecycleKind } from '../projections/lifecycle.ts';
-import { toInt, toIntOrNull, toStr } from '../projections/rows.ts';
 import type { NamedWriter, Warehouse } from '../sql/warehouse.ts';
 import { detectAnnouncements, FIRST_DETECTION, type Detection, type DetectionCursor, type DetectionSettings } from './detect.ts';
 import { wireOf, type WireAnnouncement } from './wire.ts';
@@ -24,7 +23,7 @@ export class AnnouncementLog {
   /** Where detection stands (FIRST_DETECTION when it never ran). */
   async cursor(): Promise<DetectionCursor> {
     const [row] = await this.warehouse.query('lifecycle_cursor');
-    return row ? { watermarkMs: toIntOrNull(row.watermark_ms), receivedMs: toIntOrNull(row.received_ms) } : FIRST_DETECTION;
+    return row ? { watermarkMs: row.watermark_ms, receivedMs: row.received_ms } : FIRST_DETECTION;
   }
 
   /** Keeps the announcements not kept yet, numbered after the largest seq kept. */
@@ -67,5 +66,5 @@ export class AnnouncementLog {
 /** The announcements kept after seq `after`, in seq order, at most `limit` (a read: any store will do). */
 export async function announcementsAfter(warehouse: Warehouse, after: number, limit: number): Promise<LoggedAnnouncement[]> {
   const rows = await warehouse.query('lifecycle_feed', { after, limit });
-  return rows.map((r) => ({ seq: toInt(r.seq), announcement: JSON.parse(toStr(r.payload)) as WireAnnouncement }));
+  return rows.map((r) => ({ seq: r.seq, announcement: JSON.parse(r.payload) as WireAnnouncement }));
 }

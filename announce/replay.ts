@@ -1,4 +1,4 @@
-import { toInt } from '../projections/rows.ts';
+import type { WriteName } from '../sql/catalogue/index.ts';
 import type { NamedWriter, QueryParams, Warehouse } from '../sql/warehouse.ts';
 import { backoff, send, suppression, type DeliveryDeps, type DeliverySettings, type Endpoint, type Suppression } from './deliver.ts';
 import type { WireAnnouncement } from './wire.ts';
@@ -32,18 +32,18 @@ export async function requestReplay(warehouse: Warehouse & NamedWriter, endpoint
   const seqs = JSON.stringify(request.seqs ?? []);
   if (request.seqs !== undefined) {
     const unknown = await warehouse.query('lifecycle_replay_unknown', { endpoint, seqs });
-    if (unknown.length > 0) return { unknown_seqs: unknown.map((r) => toInt(r.seq)) };
+    if (unknown.length > 0) return { unknown_seqs: unknown.map((r) => r.seq) };
   }
   const params = { endpoint, seqs, all_seqs: request.seqs === undefined, reason: request.reason ?? '' };
   const [row] = await warehouse.query('lifecycle_replay_matching', params);
   await warehouse.writeNamed(['lifecycle_request_replay'], { ...params, requested_at_ms: nowMs });
-  return { queued: toInt(row?.matched ?? 0) };
+  return { queued: row?.matched ?? 0 };
 }
 
 /** How many replays of an endpoint's dead letters wait to be taken. */
 export async function replaysRequested(warehouse: Warehouse, endpoint: string): Promise<number> {
   const [row] = await warehouse.query('lifecycle_replays_requested', { endpoint });
-  return toInt(row?.requested ?? 0);
+  return row?.requested ?? 0;
 }
 
 export interface ReplayRun {
@@ -65,13 +65,13 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
   const requested = await replaysRequested(warehouse, endpoint.name);
   if (requested === 0) return run;
   const now = deps.now ?? Date.now;
-  const settle = (names: string[], params: QueryParams) => warehouse.writeNamed(names, { ...params, endpoint: endpoint.name });
+  const settle = (names: WriteName[], params: QueryParams) => warehouse.writeNamed(names, { ...params, endpoint: endpoint.name });
   let taken = 0;
   for (let after = 0; ; ) {
     const page = await warehouse.query('lifecycle_replay_pending', { endpoint: endpoint.name, after, limit: PAGE });
     for (const row of page) {
       if (deps.signal?.aborted) return run;
-      const seq = toInt(row.seq);
+      const seq = row.seq;
       after = seq;
       taken += 1;
       // INVARIANT: the request is taken before anything is sent. A store that cannot delete it (a ClickHouse
@@ -102,12 +102,12 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
         run.delivered += 1;
         const sentAbandonment = announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string';
         // As a first delivery writes it: the cap's row, and the acknowledgement the recovery report counts.
-        const names = [...(sentAbandonment ? ['lifecycle_record_sent'] : []), 'lifecycle_record_acknowledged', 'lifecycle_dead_letter_drop'];
+        const names = [...(sentAbandonment ? ['lifecycle_record_sent' as const] : []), 'lifecycle_record_acknowledged' as const, 'lifecycle_dead_letter_drop' as const];
         await settle(names, { seq, customer_id: announcement.customer_id as string | null, at_ms: Date.parse(announcement.at), id: announcement.id, kind: announcement.kind, acknowledged_at_ms: now() });
       } else {
         run.deadLettered += 1;
         // Written anew, then the older row pruned: later than the one it replaces, whatever the clock says.
-        const atMs = Math.max(now(), toInt(row.dead_at_ms) + 1);
+        const atMs = Math.max(now(), row.dead_at_ms + 1);
         await settle(['lifecycle_dead_letter', 'lifecycle_dead_letter_prune'], { seq, id: announcement.id, attempts, reason, at_ms: atMs });
       }
     }

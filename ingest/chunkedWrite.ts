@@ -1,3 +1,4 @@
+import type { WriteName } from '../sql/catalogue/index.ts';
 import type { NamedWriter } from '../sql/warehouse.ts';
 
 /**
@@ -12,7 +13,7 @@ const CHUNK_BYTES = 100_000;
  * about CHUNK_BYTES. The rows are validated whole first by the caller; a write cut short leaves a prefix
  * stored, and sending it again is safe (each statement upserts).
  */
-export async function writeInChunks(writer: NamedWriter, statement: string, param: string, rows: Iterable<string>): Promise<void> {
+export async function writeInChunks(writer: NamedWriter, statement: WriteName, param: string, rows: Iterable<string>): Promise<void> {
   let chunk: string[] = [];
   let bytes = 0;
   const flush = async () => {

@@ -1,9 +1,9 @@
+import { QUANTITY_DIRECTIONS, type RowOf } from '../sql/catalogue/index.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_BREAKDOWN_VALUES, OTHER } from './funnels/definition.ts';
 import { convert, convertedColumns, DayAmounts, readRates, type Converted } from './conversion.ts';
 import { currencyColumns } from './currencyColumns.ts';
 import { addValues } from './replay.ts';
-import { toInt, toNumOrNull, toStr } from './rows.ts';
 
 /** The window every analysis takes: carts (or lines) started in [from, to), as they stood at as_of. */
 export interface AnalysisWindow {
@@ -80,20 +80,18 @@ export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow,
   const groups = new Map<string, AbandonmentGroup>();
   const total = emptyGroup('all');
   for (const r of rows) {
-    const key = toStr(r.key);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = emptyGroup(key)));
+    let g = groups.get(r.key);
+    if (!g) groups.set(r.key, (g = emptyGroup(r.key)));
     for (const target of [g, total]) {
-      for (const c of ABANDONMENT_COUNTS) target[c] += toInt(r[c]);
-      const carts = toInt(r.abandoned);
-      if (carts > 0) addValue(target, toStr(r.currency), toInt(r.abandoned_value_minor), carts);
+      for (const c of ABANDONMENT_COUNTS) target[c] += r[c];
+      if (r.abandoned > 0) addValue(target, r.currency, r.abandoned_value_minor, r.abandoned);
     }
   }
   for (const r of valueDays) {
     // The same carts as the counts' (both read as of as_of); a key not among them (events stored between the
     // two reads) counts in the total only.
-    const g = groups.get(toStr(r.key));
-    for (const target of g ? [g, total] : [total]) target.abandoned_days.add(toStr(r.currency), toStr(r.day), toInt(r.abandoned_value_minor));
+    const g = groups.get(r.key);
+    for (const target of g ? [g, total] : [total]) target.abandoned_days.add(r.currency, r.day, r.abandoned_value_minor);
   }
   const breakdownRows = breakdown === 'none' ? [] : capped(breakdown, [...groups.values()]);
   if (w.currency !== undefined) {
@@ -165,9 +163,12 @@ const REMOVAL_COUNTS = [
   'kept_purchased', 'kept_abandoned', 'kept_open', 'units_added', 'units_removed',
 ] as const;
 
-function removalRow(r: Record<string, unknown>) {
-  const counts = Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, toInt(r[c])])) as Record<(typeof REMOVAL_COUNTS)[number], number>;
-  const median = toNumOrNull(r.median_ms_to_removal);
+type RemovalCounts = Pick<RowOf<'removal'>, (typeof REMOVAL_COUNTS)[number] | 'median_ms_to_removal'>;
+const NO_REMOVALS: RemovalCounts = { ...(Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, 0])) as Record<(typeof REMOVAL_COUNTS)[number], number>), median_ms_to_removal: null };
+
+function removalRow(r: RemovalCounts) {
+  const counts = Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, r[c]])) as Record<(typeof REMOVAL_COUNTS)[number], number>;
+  const median = r.median_ms_to_removal;
   return {
     ...counts,
     removal_rate: ratio(counts.lines_removed, counts.lines_added),
@@ -191,16 +192,16 @@ export async function removalFunnel(
   const item = opts.item ?? null;
   const rows = await warehouse.query('removal', { ...params(w), group: opts.group, breakdown, item: item ?? '', tz: w.tz ?? 'UTC' });
   const overall = rows.find((r) => r.key === null);
-  const totals = overall ? removalRow(overall) : removalRow(Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, 0])));
+  const totals = removalRow(overall ?? NO_REMOVALS);
+  const keyed = rows.flatMap((r) => (r.key === null ? [] : [{ ...r, key: r.key }]));
   if (breakdown === 'day') {
-    const days = rows.filter((r) => r.key !== null).map((r) => ({ day: toStr(r.key), ...removalRow(r) }));
+    const days = keyed.map((r) => ({ day: r.key, ...removalRow(r) }));
     return { json: { ...header(w), group: opts.group, breakdown, item, totals, days }, table: { rows: days } };
   }
-  const groups = rows
-    .filter((r) => r.key !== null)
+  const groups = keyed
     .map((r) => ({
-      key: toStr(r.key),
-      ...(opts.group === 'product' ? { name: (r.name as string | null) ?? null, category: (r.category as string | null) ?? null } : {}),
+      key: r.key,
+      ...(opts.group === 'product' ? { name: r.name, category: r.category } : {}),
       ...removalRow(r),
     }))
     .filter((g) => g.lines_added >= opts.min_adds)
@@ -214,7 +215,7 @@ export async function removalFunnel(
 
 // ---------------------------------------------------------------- quantity changes
 
-const DIRECTIONS = ['increased', 'decreased', 'unchanged', 'removed'] as const;
+const DIRECTIONS = QUANTITY_DIRECTIONS;
 type Direction = (typeof DIRECTIONS)[number];
 
 interface DirectionStats {
@@ -232,17 +233,16 @@ export async function quantityFunnel(warehouse: Warehouse, w: AnalysisWindow, op
   const totals = Object.fromEntries(DIRECTIONS.map((d) => [d, noStats()])) as Record<Direction, DirectionStats>;
   const groups = new Map<string, { key: string; name?: string | null; lines: number } & Record<Direction, DirectionStats>>();
   for (const r of rows) {
-    const d = toStr(r.direction) as Direction;
-    const stats: DirectionStats = { lines: toInt(r.lines), units_delta: toInt(r.units_delta), purchased: toInt(r.purchased), purchase_rate: null };
-    stats.purchase_rate = ratio(stats.purchased, stats.lines);
+    const d = r.direction;
+    const stats: DirectionStats = { lines: r.lines, units_delta: r.units_delta, purchased: r.purchased, purchase_rate: ratio(r.purchased, r.lines) };
     if (r.key === null) {
       totals[d] = stats;
       continue;
     }
-    const key = toStr(r.key);
+    const key = r.key;
     let g = groups.get(key);
     if (!g) {
-      g = { key, ...(opts.group === 'product' ? { name: (r.name as string | null) ?? null } : {}), lines: 0, ...(Object.fromEntries(DIRECTIONS.map((x) => [x, noStats()])) as Record<Direction, DirectionStats>) };
+      g = { key, ...(opts.group === 'product' ? { name: r.name } : {}), lines: 0, ...(Object.fromEntries(DIRECTIONS.map((x) => [x, noStats()])) as Record<Direction, DirectionStats>) };
       groups.set(key, g);
     }
     g[d] = stats;

@@ -4,7 +4,6 @@ import type { Warehouse } from '../sql/warehouse.ts';
 import type { AbandonedLine } from './lifecycle.ts';
 import { convert, localDay, readRates, type Converted, type RateTable } from './conversion.ts';
 import { lineValue } from './replay.ts';
-import { toInt, toIntOrNull, toStr } from './rows.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
 
 export interface AudienceQuery {
@@ -106,53 +105,51 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
     warehouse.query('audience', { ...params, limit: q.limit }),
     q.currency === undefined ? null : warehouse.query('audience_value_days', { ...params, tz: q.tz ?? 'UTC' }),
   ]);
-  const amounts = (valueDays ?? []).map((r) => ({ currency: toStr(r.currency), day: toStr(r.day), value_minor: toInt(r.day_value_minor) }));
+  const amounts = (valueDays ?? []).map((r) => ({ currency: r.currency, day: r.day, value_minor: r.day_value_minor }));
   const rates = q.currency === undefined ? null : await readRates(warehouse, q.currency, amounts);
-  const rows = result.filter((r) => r.kind === 'cart');
-  const summary = result.filter((r) => r.kind === 'total');
-  const ids = rows.map((r) => toStr(r.cart_id));
+  const rows = result.flatMap((r) => (r.kind === 'cart' ? [r] : []));
+  const summary = result.flatMap((r) => (r.kind === 'total' ? [r] : []));
+  const ids = rows.map((r) => r.cart_id);
   // Every cart of the page was last active at or after the earliest of them: a bound the stores' indexes reach.
-  const activeFrom = Math.min(...rows.map((r) => toInt(r.last_activity_at)));
+  const activeFrom = Math.min(...rows.map((r) => r.last_activity_at));
   const lineRows = ids.length === 0 ? [] : await warehouse.query('audience_lines', { as_of_ms: q.as_of, cart_ids: JSON.stringify(ids), active_from_ms: activeFrom });
   const lines = new Map<string, AbandonedLine[]>();
   for (const l of lineRows) {
-    const id = toStr(l.cart_id);
+    const { cart_id: id, product_id, product_name, category, quantity, unit_price_minor } = l;
     if (!lines.has(id)) lines.set(id, []);
-    const quantity = toInt(l.quantity);
-    const unitPrice = toInt(l.unit_price_minor);
     lines.get(id)!.push({
-      product_id: toStr(l.product_id),
-      product_name: (l.product_name as string | null) ?? null,
-      category: (l.category as string | null) ?? null,
+      product_id,
+      product_name,
+      category,
       quantity,
-      unit_price_minor: unitPrice,
+      unit_price_minor,
       // Saturated at 2^53 - 1 as every value (docs/metrics.md, "Money values").
-      value_minor: lineValue({ quantity, unit_price_minor: unitPrice }),
+      value_minor: lineValue({ quantity, unit_price_minor }),
     });
   }
   const carts = rows.map((r) => ({
-    cart_id: toStr(r.cart_id),
-    customer_id: (r.customer_id as string | null) ?? null,
-    anonymous_id: (r.anonymous_id as string | null) ?? null,
-    stage: toStr(r.stage),
-    value_minor: toInt(r.value_minor),
-    currency: toStr(r.currency),
-    items: toInt(r.items),
-    units: toInt(r.units),
-    channel: toStr(r.channel),
-    campaign: (r.campaign as string | null) ?? null,
-    consent_marketing: (r.consent_marketing as boolean | null) ?? null,
-    started_at: iso(toIntOrNull(r.started_at)),
-    last_activity_at: iso(toIntOrNull(r.last_activity_at)),
-    checkout_started_at: iso(toIntOrNull(r.checkout_started_at)),
-    abandoned_at: iso(toIntOrNull(r.abandoned_at)),
-    ...(rates === null ? {} : { value_converted: cartConverted(toInt(r.value_minor), toStr(r.currency), toInt(r.abandoned_at), q.tz ?? 'UTC', rates) }),
-    lines: lines.get(toStr(r.cart_id)) ?? [],
+    cart_id: r.cart_id,
+    customer_id: r.customer_id,
+    anonymous_id: r.anonymous_id,
+    stage: r.stage,
+    value_minor: r.value_minor,
+    currency: r.currency,
+    items: r.items,
+    units: r.units,
+    channel: r.channel,
+    campaign: r.campaign,
+    consent_marketing: r.consent_marketing,
+    started_at: iso(r.started_at),
+    last_activity_at: iso(r.last_activity_at),
+    checkout_started_at: iso(r.checkout_started_at),
+    abandoned_at: iso(r.abandoned_at),
+    ...(rates === null ? {} : { value_converted: r.abandoned_at === null ? null : cartConverted(r.value_minor, r.currency, r.abandoned_at, q.tz ?? 'UTC', rates) }),
+    lines: lines.get(r.cart_id) ?? [],
   }));
   const last = rows[rows.length - 1];
   const full = rows.length === q.limit && last !== undefined;
-  const next: AudienceCursor = full ? { a: toInt(last.abandoned_at), c: toStr(last.cart_id) } : { a: q.as_of, c: null };
-  const byCurrency = summary.map((s) => ({ currency: toStr(s.currency), carts: toInt(s.carts), value_minor: toInt(s.value_minor) }));
+  const next: AudienceCursor = full ? { a: last.abandoned_at, c: last.cart_id } : { a: q.as_of, c: null };
+  const byCurrency = summary.map((s) => ({ currency: s.currency, carts: s.carts, value_minor: s.value_minor }));
   return {
     json: {
       as_of: new Date(q.as_of).toISOString(),

@@ -1,7 +1,6 @@
-import type { Row, Warehouse } from '../sql/warehouse.ts';
+import type { Warehouse } from '../sql/warehouse.ts';
 import { cartValue, EMPTY_CART, evolve, lineValue, replayOrder, statusOf, type CartState, type ReplayEvent } from './replay.ts';
 import { labelled, productNames, type ProductLabel } from './productNames.ts';
-import { toInt, toIntOrNull, toStr } from './rows.ts';
 
 export interface CartEventRow extends ReplayEvent {
   customer_id: string | null;
@@ -18,33 +17,7 @@ export interface CartEventRow extends ReplayEvent {
 /** A cart's stored events with occurred_at ≤ as_of, in replay order. */
 export async function cartEvents(warehouse: Warehouse, cartId: string, asOfMs: number): Promise<CartEventRow[]> {
   const rows = await warehouse.query('cart_events', { cart_id: cartId, as_of_ms: asOfMs });
-  return replayOrder(rows.map(toCartEventRow));
-}
-
-/** A row of cart_events.sql (or of a query with its columns) as the event replay reads. */
-export function toCartEventRow(r: Row): CartEventRow {
-  return {
-    event_id: toStr(r.event_id),
-    type: toStr(r.type),
-    occurred_at_ms: toInt(r.occurred_at_ms),
-    sequence: toIntOrNull(r.sequence),
-    product_id: (r.product_id as string | null) ?? null,
-    product_name: (r.product_name as string | null) ?? null,
-    category: (r.category as string | null) ?? null,
-    unit_price_minor: toIntOrNull(r.unit_price_minor),
-    quantity: toIntOrNull(r.quantity),
-    from_quantity: toIntOrNull(r.from_quantity),
-    to_quantity: toIntOrNull(r.to_quantity),
-    customer_id: (r.customer_id as string | null) ?? null,
-    anonymous_id: (r.anonymous_id as string | null) ?? null,
-    currency: toStr(r.currency),
-    channel: toStr(r.channel),
-    campaign_name: (r.campaign_name as string | null) ?? null,
-    consent_marketing: (r.consent_marketing as boolean | null) ?? null,
-    cart_value_minor: toIntOrNull(r.cart_value_minor),
-    order_id: (r.order_id as string | null) ?? null,
-    total_minor: toIntOrNull(r.total_minor),
-  };
+  return replayOrder(rows);
 }
 
 export interface CartView {

@@ -2,7 +2,6 @@ import { DateTime } from 'luxon';
 import { currencyExponent } from '../sql/currency.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_VALUE_MINOR } from './replay.ts';
-import { toStr } from './rows.ts';
 
 /**
  * Amounts of several currencies as one total in a reporting currency (docs/metrics.md, "Reporting
@@ -113,7 +112,7 @@ export async function readRates(warehouse: Warehouse, currency: string, amounts:
   }
   if (first === null || last === null) return new RateTable(currency, []);
   const rows = await warehouse.query('exchange_rates', { currency, from_day: shiftDay(first, -RATE_LOOKBACK_DAYS), to_day: last });
-  return new RateTable(currency, rows.map((r) => ({ day: toStr(r.day), base: toStr(r.base), quote: toStr(r.quote), rate: toStr(r.rate) })));
+  return new RateTable(currency, rows.map((r) => ({ day: r.day, base: r.base, quote: r.quote, rate: r.rate })));
 }
 
 /** The local day (ISO date in tz) of an instant, as the stores' queries name it. */

@@ -1,6 +1,5 @@
 import type { Warehouse } from '../sql/warehouse.ts';
 import type { Announcement } from './lifecycle.ts';
-import { toStr } from './rows.ts';
 
 export interface ProductLabel {
   product_name: string | null;
@@ -17,7 +16,7 @@ export async function productNames(warehouse: Warehouse, productIds: Iterable<st
   const names = new Map<string, ProductLabel>();
   if (ids.length === 0) return names;
   for (const r of await warehouse.query('product_names', { as_of_ms: asOfMs, product_ids: JSON.stringify(ids) })) {
-    names.set(toStr(r.product_id), { product_name: (r.product_name as string | null) ?? null, category: (r.category as string | null) ?? null });
+    names.set(r.product_id, { product_name: r.product_name, category: r.category });
   }
   return names;
 }
@@ -42,7 +41,7 @@ export async function withCatalogueNames(warehouse: Warehouse, announcements: re
   if (ids.length === 0) return [...announcements];
   const catalogue = new Map<string, ProductLabel>();
   for (const r of await warehouse.query('catalogue_names', { product_ids: JSON.stringify(ids) })) {
-    catalogue.set(toStr(r.product_id), { product_name: toStr(r.product_name), category: (r.category as string | null) ?? null });
+    catalogue.set(r.product_id, { product_name: r.product_name, category: r.category });
   }
   if (catalogue.size === 0) return [...announcements];
   const name = (id: string, own: string | null) => catalogue.get(id)?.product_name ?? own;

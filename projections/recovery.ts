@@ -1,6 +1,6 @@
+import { RECOVERY_DIMS } from '../sql/catalogue/index.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_BREAKDOWN_VALUES } from './funnels/definition.ts';
-import { toInt, toIntOrNull, toNumOrNull, toStr } from './rows.ts';
 import { convert, convertedColumns, DayAmounts, readRates, type Converted } from './conversion.ts';
 import { currencyColumns } from './currencyColumns.ts';
 import { addValues } from './replay.ts';
@@ -43,7 +43,7 @@ interface Group {
   recovered_converted?: Converted;
 }
 
-const DIMS = ['all', 'stage', 'channel', 'announced', 'campaign'] as const;
+const DIMS = RECOVERY_DIMS;
 type Dim = (typeof DIMS)[number];
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
@@ -60,29 +60,27 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
   ]);
   const groups = new Map<Dim, Map<string, Group>>(DIMS.map((d) => [d, new Map()]));
   for (const r of rows) {
-    const byKey = groups.get(toStr(r.dim) as Dim)!;
-    const key = toStr(r.key);
+    const byKey = groups.get(r.dim)!;
+    const key = r.key;
     let g = byKey.get(key);
     if (!g) byKey.set(key, (g = emptyGroup()));
-    const part = toStr(r.part);
-    if (part === 'episodes') {
-      g.episodes = toInt(r.episodes);
-      g.announced = toInt(r.announced);
-      g.reactivated = toInt(r.reactivated);
-      g.recovered = toInt(r.recovered);
-      g.via_other_cart = toInt(r.via_other_cart);
-      g.median_ms_since_abandoned = toNumOrNull(r.median_ms_to_recovery);
+    if (r.part === 'episodes') {
+      g.episodes = r.episodes;
+      g.announced = r.announced;
+      g.reactivated = r.reactivated;
+      g.recovered = r.recovered;
+      g.via_other_cart = r.via_other_cart;
+      g.median_ms_since_abandoned = r.median_ms_to_recovery;
     } else {
       // Rows come by currency in order (by day within it, when asked in a reporting currency); several
       // currencies are never added up.
-      const currency = toStr(r.currency);
-      const values = part === 'abandoned_value' ? g.abandoned_value : g.recovered_value;
+      const values = r.part === 'abandoned_value' ? g.abandoned_value : g.recovered_value;
       const held = values[values.length - 1];
-      if (held?.currency === currency) {
-        held.value_minor = addValues(held.value_minor, toInt(r.value_minor));
-        held.episodes += toInt(r.episodes);
-      } else values.push({ currency, value_minor: toInt(r.value_minor), episodes: toInt(r.episodes) });
-      if (r.day != null) (part === 'abandoned_value' ? g.abandoned_days : g.recovered_days).add(currency, toStr(r.day), toInt(r.value_minor));
+      if (held?.currency === r.currency) {
+        held.value_minor = addValues(held.value_minor, r.value_minor);
+        held.episodes += r.episodes;
+      } else values.push({ currency: r.currency, value_minor: r.value_minor, episodes: r.episodes });
+      if (r.day != null) (r.part === 'abandoned_value' ? g.abandoned_days : g.recovered_days).add(r.currency, r.day, r.value_minor);
     }
   }
   const all = groups.get('all')!.get('all') ?? emptyGroup();
@@ -109,7 +107,7 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
     ...converted('recovered_value', g.recovered_converted),
     median_ms_since_abandoned: g.median_ms_since_abandoned,
   }));
-  const watermark = cursor ? toIntOrNull(cursor.watermark_ms) : null;
+  const watermark = cursor?.watermark_ms ?? null;
   // value_converted is undefined, so left out of the JSON, unless asked in a reporting currency.
   const json = {
     as_of: iso(w.as_of),

@@ -1,3 +1,5 @@
+import type { RowOf } from './catalogue/index.ts';
+
 /**
  * Row shapes the warehouse stores. They live here, at the bottom of the dependency graph
  * (api → ingest → sql), so adapters never import the event contract.
@@ -83,13 +85,27 @@ export interface ReadModelLag {
   lag_seconds: number;
 }
 
-/** ReadModelLag from the engine's row (read_model_lag.sql: pending_carts, oldest_pending_ms, now_ms). */
-export function readModelLag(row: Record<string, unknown> | undefined): ReadModelLag {
-  const oldest = row?.oldest_pending_ms === null || row?.oldest_pending_ms === undefined ? null : Number(row.oldest_pending_ms);
+/** ReadModelLag from the engine's row (read_model_lag.sql). */
+export function readModelLag(row: RowOf<'read_model_lag'> | undefined): ReadModelLag {
+  const oldest = row?.oldest_pending_ms ?? null;
   return {
-    pending_carts: Number(row?.pending_carts ?? 0),
+    pending_carts: row?.pending_carts ?? 0,
     oldest_pending_at: oldest === null ? null : new Date(oldest).toISOString(),
-    lag_seconds: oldest === null ? 0 : Math.max(0, Number(row!.now_ms) - oldest) / 1000,
+    lag_seconds: oldest === null ? 0 : Math.max(0, row!.now_ms - oldest) / 1000,
+  };
+}
+
+/** WarehouseStats from the engine's rows (stats.sql, rejected_by_reason.sql): times as ISO-8601 on the wire. */
+export function warehouseStats(row: RowOf<'stats'>, byReason: readonly RowOf<'rejected_by_reason'>[]): WarehouseStats {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    events_stored: row.events_stored,
+    events_rejected: row.events_rejected,
+    carts: row.carts,
+    first_event_at: iso(row.first_event_ms),
+    last_event_at: iso(row.last_event_ms),
+    last_received_at: iso(row.last_received_ms),
+    rejected_by_reason: Object.fromEntries(byReason.map((r) => [r.reason, r.n])),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { BareReadName, ColumnsName, ParamsOf, ReadName, RowOf, WriteName } from './catalogue/index.ts';
 import type { EventRow, ForgetResult, ReadModelLag, RejectedRow, WarehouseStats, WriteResult } from './rows.ts';
 
 export type QueryParam = string | number | boolean | null;
@@ -49,10 +50,13 @@ export interface Warehouse {
   /** How far the read models are behind the stored events (a cheap read of the marks, for /metrics too). */
   readModelLag(): Promise<ReadModelLag>;
   /**
-   * Runs a named read query of this engine's dialect (`sql/<dialect>/queries/<name>.sql`) with named
-   * parameters. Rows come back JSON-safe: 64-bit integers as strings or numbers; callers convert.
+   * Runs a named read query of the catalogue (sql/catalogue/) in this engine's dialect
+   * (`sql/<dialect>/queries/<name>.sql`): parameters checked against its declaration, rows typed by it
+   * (integers as numbers, booleans as booleans, times as epoch milliseconds). Refreshes first the derived
+   * models it `reads` that this engine keeps.
    */
-  query(name: string, params?: QueryParams): Promise<Row[]>;
+  query<N extends BareReadName>(name: N): Promise<RowOf<N>[]>;
+  query<N extends ReadName>(name: N, params: ParamsOf<N>): Promise<RowOf<N>[]>;
   /**
    * Runs the data team's own SQL: one read-only statement over the exposed tables and macros, under
    * the limits given. Refusals and limit breaches throw QueryError (sql/errors.ts) with a stable code.
@@ -68,7 +72,7 @@ export interface Warehouse {
    * The same for answers that read many rows: the result column by column, numeric columns as
    * Float64Array, text decoded on access. Queries cast every column to DOUBLE or VARCHAR.
    */
-  queryColumns(name: string, params?: QueryParams): Promise<Columns>;
+  queryColumns<N extends ColumnsName>(name: N, params: ParamsOf<N>): Promise<Columns>;
   /**
    * Right to erasure: deletes every event of the customer, the refused messages whose bytes hold the
    * identifier as a JSON string (`"ID"`), and whatever the store derived from them, for good (not hidden).
@@ -96,7 +100,7 @@ export interface Warehouse {
  * batch writes; on DuckDB in one transaction, on ClickHouse one after the other (each atomic alone).
  */
 export interface NamedWriter {
-  writeNamed(names: readonly string[], params: QueryParams): Promise<void>;
+  writeNamed(names: readonly WriteName[], params: QueryParams): Promise<void>;
 }
 
 /**

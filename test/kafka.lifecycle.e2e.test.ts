@@ -21,7 +21,6 @@ import type { IngestWorker } from '../ingest/kafka/worker.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { parseConfig } from '../api/config.ts';
 import { startLifecycle } from '../api/lifecycle.ts';
-import { toIntOrNull } from '../projections/rows.ts';
 import type { Periodic } from '../sql/periodic.ts';
 import { CartBuilder, shopEvents } from './fixtures/shop.ts';
 import { createTopics, inProcessWorker, produce, readTopic, testKafka, topicSpec, unique, waitFor, workerOptions } from './support/kafkaTest.ts';
@@ -77,7 +76,7 @@ describe.skipIf(brokers === null)('the cart lifecycle in Kafka mode, on ClickHou
     const newest = Math.max(...events.map((e) => Date.parse(e.occurred_at)));
     await waitFor('a detection past them', async () => {
       const [c] = await store.warehouse.query('lifecycle_cursor');
-      return (toIntOrNull(c?.watermark_ms) ?? -Infinity) >= newest - LATENESS || undefined;
+      return (c?.watermark_ms ?? -Infinity) >= newest - LATENESS || undefined;
     }, 120_000);
   };
   const topic = async () => (await readTopic(kafka, lifecycleTopic)).map((m) => ({ ...m, announcement: JSON.parse(m.value!.toString()) as { id: string; kind: string; cart_id: string; at: string } }));

@@ -2,6 +2,9 @@
  * DuckDB and ClickHouse give the same answers, field by field: the same events loaded into both, every
  * read endpoint's projection compared as JSON at several as_of instants, and each cart's state and lines
  * compared row by row. ClickHouse is chdb in this process, or the server CLICKHOUSE_URL names.
+ * Both stores are opened with checkRows (test/support/): every row either dialect returns for a named query
+ * is parsed strictly against its declaration in sql/catalogue/ (an undeclared column, a NULL or a type the
+ * declaration does not allow fails the answer), however large the answer.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CartEvent } from '../ingest/contract/events.ts';

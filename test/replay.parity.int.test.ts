@@ -7,7 +7,7 @@ import { generateCart } from '../ingest/simulator/shopper.ts';
 import { DEFAULT_SIMULATION, Simulation } from '../ingest/simulator/simulation.ts';
 import { cartEvents } from '../projections/carts.ts';
 import { cartValue, EMPTY_CART, evolve, statusOf, type ReplayEvent } from '../projections/replay.ts';
-import { toInt, toIntOrNull } from '../projections/rows.ts';
+import { toInt, toIntOrNull } from './support/rows.ts';
 import type { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import { tempDuckDb } from './support/tempStore.ts';
 

@@ -79,7 +79,7 @@ export class SnapshotIngest {
       const stale: { cartId: string; ids: string[] }[] = [];
       for (const { cartId, all } of carts) {
         const derived = deriveCart(all);
-        const have = new Set((await this.store.query('snapshot_derived_ids', { cart_id: cartId })).map((r) => String(r.event_id)));
+        const have = new Set((await this.store.query('snapshot_derived_ids', { cart_id: cartId })).map((r) => r.event_id));
         missing.push(...derived.filter((e) => !have.has(e.event_id)));
         const want = new Set(derived.map((e) => e.event_id));
         stale.push({ cartId, ids: [...have].filter((id) => !want.has(id)) });
@@ -102,7 +102,7 @@ export class SnapshotIngest {
   private async storedSnapshots(cartId: string): Promise<Map<string, KeptSnapshot>> {
     const rows = await this.store.query('cart_snapshots_of', { cart_id: cartId });
     return new Map(rows.map((r) => {
-      const s = withId(CartSnapshot.parse(JSON.parse(String(r.snapshot))));
+      const s = withId(CartSnapshot.parse(JSON.parse(r.snapshot)));
       return [s.snapshot_id, s];
     }));
   }

@@ -1,4 +1,5 @@
-import type { Column, QueryParams, TextColumn, Warehouse } from '../../sql/warehouse.ts';
+import type { ParamsOf } from '../../sql/catalogue/index.ts';
+import type { Column, TextColumn, Warehouse } from '../../sql/warehouse.ts';
 import { EXCLUSION_SHIFT, type EventFilter, type FunnelBreakdown, type FunnelDefinition, type FunnelEntity, type FunnelOrder } from './definition.ts';
 import { FunnelMatcher, type MatchSpec, type Outcomes } from './matcher.ts';
 import { buildStream, type EventRows } from './stream.ts';
@@ -49,7 +50,9 @@ export async function funnelReport(warehouse: Warehouse, d: FunnelDefinition): P
  * on access: no object per row): grouped by entity and in order (ClickHouse), or unordered (DuckDB).
  */
 export async function readEventRows(warehouse: Warehouse, d: FunnelDefinition): Promise<EventRows> {
-  const { rows, columns, groups } = await warehouse.queryColumns(`funnel_${d.entity}_events`, queryParams(d));
+  const params = queryParams(d);
+  const { rows, columns, groups } =
+    params.until_ms === undefined ? await warehouse.queryColumns('funnel_cart_events', params) : await warehouse.queryColumns('funnel_customer_events', { ...params, until_ms: params.until_ms });
   if (groups !== undefined) return { rows, groups, t: numbers(columns.t), bits: numbers(columns.bits), breakdown: texts(columns.breakdown) };
   return {
     rows,
@@ -82,7 +85,7 @@ export function matchSpec(d: FunnelDefinition): MatchSpec {
 }
 
 /** The named query's parameters: the step and exclusion filters as JSON, with one bit each. */
-export function queryParams(d: FunnelDefinition): QueryParams {
+export function queryParams(d: FunnelDefinition): ParamsOf<'funnel_cart_events'> & { until_ms?: number } {
   const defs = new Map<string, { type: string; product_id: string | null; category: string | null; bits: number }>();
   const add = (f: EventFilter, bit: number) => {
     const key = JSON.stringify([f.type, f.product_id ?? null, f.category ?? null]);
@@ -92,7 +95,7 @@ export function queryParams(d: FunnelDefinition): QueryParams {
   };
   d.steps.forEach((s, k) => add(s, 1 << k));
   d.exclusions.forEach((x, n) => add(x, 1 << (EXCLUSION_SHIFT + n)));
-  const params: QueryParams = {
+  const params: ParamsOf<'funnel_cart_events'> & { until_ms?: number } = {
     defs: JSON.stringify([...defs.values()]),
     start_bits: startBits(d),
     all_events: d.order === 'strict',

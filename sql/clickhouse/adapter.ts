@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
+import { catalogue, ownParamsOf, paramsOf, readsAny, rowsOf, type BareReadName, type ColumnsName, type Model, type ParamsOf, type ReadName, type RowOf, type WriteName } from '../catalogue/index.ts';
 import { migrations, query, statements, views } from '../loader.ts';
-import { readModelLag, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
+import { readModelLag, warehouseStats, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
 import type { Columns, DerivedRetractor, EventExport, ExportFormat, ExportOptions, NamedWriter, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
 import { forgetParams, type ForgetOptions } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget, type RawInsert } from './client.ts';
@@ -32,10 +33,15 @@ interface FoldsSeen {
   quiet: boolean;
 }
 
-/** Whether a query reads the cart model (a `…_asof(` view), whose kept folds must be refreshed first. */
-export function readsFolds(sql: string): boolean {
-  // product_names_asof reads the catalogue and the events' names (a projection), no fold.
-  return /\b(?!product_names_asof)\w+_asof\s*\(/.test(sql.replace(/--[^\n]*/g, ''));
+/**
+ * What the kept folds hold: a query reading either is folded first. Product names come from the catalogue
+ * and the events' names, and the funnels read events and cart_spans (kept by the engine on insert): neither folds.
+ */
+export const FOLDED_MODELS: ReadonlySet<Model> = new Set(['carts', 'lines']);
+
+export interface ClickHouseOptions {
+  /** Parse every answer's rows against the catalogue, however large (tests); otherwise only small ones (sql/catalogue/define.ts). */
+  checkRows?: boolean;
 }
 
 /**
@@ -65,14 +71,15 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
     readonly target: ClickHouseTarget,
     readonly client: ClickHouseClient,
     private readonly rawInsert: RawInsert | null,
+    private readonly checkRows: boolean,
   ) {
     this.sandboxSessions = target.kind === 'chdb' ? pooledSessions(() => openReadOnlyClient(target)) : sharedSessions(() => openReadOnlyClient(target));
     this.sandbox = new ClickHouseSandbox(this.client, this.sandboxSessions, this.target.database);
   }
 
-  static async open(target: ClickHouseTarget): Promise<ClickHouseWarehouse> {
+  static async open(target: ClickHouseTarget, opts: ClickHouseOptions = {}): Promise<ClickHouseWarehouse> {
     const { client, rawInsert } = await openClient(target);
-    return new ClickHouseWarehouse(target, client, rawInsert);
+    return new ClickHouseWarehouse(target, client, rawInsert, opts.checkRows ?? false);
   }
 
   async migrate(): Promise<string[]> {
@@ -179,39 +186,33 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
   }
 
   async stats(): Promise<WarehouseStats> {
-    const row = (await this.rows(query('clickhouse', 'stats')))[0]!;
-    const byReason = await this.rows(query('clickhouse', 'rejected_by_reason'));
-    const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)).toISOString());
-    return {
-      events_stored: Number(row.events_stored),
-      events_rejected: Number(row.events_rejected),
-      carts: Number(row.carts),
-      first_event_at: iso(row.first_event_ms),
-      last_event_at: iso(row.last_event_ms),
-      last_received_at: iso(row.last_received_ms),
-      rejected_by_reason: Object.fromEntries(byReason.map((r) => [String(r.reason), Number(r.n)])),
-    };
+    const [[row], byReason] = await Promise.all([this.query('stats'), this.query('rejected_by_reason')]);
+    return warehouseStats(row!, byReason);
   }
 
   async readModelLag(): Promise<ReadModelLag> {
     // Read as it stands: the lag must not fold (a read of the models would fold first).
-    return readModelLag((await this.rows(query('clickhouse', 'read_model_lag')))[0]);
+    return readModelLag((await this.query('read_model_lag'))[0]);
   }
 
-  writeNamed(names: readonly string[], params: QueryParams): Promise<void> {
+  writeNamed(names: readonly WriteName[], params: QueryParams): Promise<void> {
     return this.writeLock.run(async () => {
       for (const name of names) {
-        const sql = query('clickhouse', name);
-        const named = new Set([...sql.matchAll(/\{(\w+):/g)].map((m) => m[1]!));
-        const own = Object.fromEntries(Object.entries(params).filter(([k]) => named.has(k)));
-        await this.client.command({ query: sql, query_params: own, clickhouse_settings: FOLD_SETTINGS });
+        await this.client.command({ query: query('clickhouse', name), query_params: ownParamsOf(name, params), clickhouse_settings: FOLD_SETTINGS });
       }
     });
   }
 
-  async query(name: string, params: QueryParams = {}): Promise<Row[]> {
-    const sql = query('clickhouse', name);
-    if (!readsFolds(sql)) return this.rows(sql, params);
+  query<N extends BareReadName>(name: N): Promise<RowOf<N>[]>;
+  query<N extends ReadName>(name: N, params: ParamsOf<N>): Promise<RowOf<N>[]>;
+  async query<N extends ReadName>(name: N, params?: ParamsOf<N>): Promise<RowOf<N>[]> {
+    const bound = paramsOf(name, params);
+    return rowsOf(name, catalogue[name], await this.folded(name, query('clickhouse', name), bound), this.checkRows) as RowOf<N>[];
+  }
+
+  /** A query's rows as JSON, folded first when it reads the kept folds, from their `_kept` twins when they alone answer it. */
+  private async folded(name: ReadName, sql: string, params: QueryParams): Promise<Row[]> {
+    if (!readsAny(name, FOLDED_MODELS)) return this.rows(sql, params);
     const kept = keptVariant(sql);
     const asOfMs = kept === null ? undefined : params.as_of_ms;
     const folds = await this.refreshFolds(asOfMs);
@@ -361,8 +362,10 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
   }
 
   /** A named query's answer column by column (the custom funnels read a million rows through it). */
-  queryColumns(name: string, params: QueryParams = {}): Promise<Columns> {
-    return readColumns(this.client, query('clickhouse', name), params);
+  async queryColumns<N extends ColumnsName>(name: N, params: ParamsOf<N>): Promise<Columns> {
+    const bound = paramsOf(name, params);
+    if (readsAny(name, FOLDED_MODELS)) await this.refreshFolds();
+    return readColumns(this.client, query('clickhouse', name), bound);
   }
 
   /**

@@ -2,8 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { catalogue, ownParamsOf, paramsOf, readsAny, rowsOf, type ColumnsName, type Model, type BareReadName, type ParamsOf, type ReadName, type RowOf, type WriteName } from '../catalogue/index.ts';
 import { migrations, query, views } from '../loader.ts';
-import { readModelLag, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
+import { readModelLag, warehouseStats, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
 import type {
   Columns,
   EventExport,
@@ -14,7 +15,6 @@ import type {
   QueryParams,
   ReadOnlyLimits,
   ReadOnlyResult,
-  Row,
   TimeRange,
   Warehouse,
 } from '../warehouse.ts';
@@ -25,6 +25,14 @@ import { DuckDbSandbox } from './sandbox/run.ts';
 import { readColumns } from './columns.ts';
 import { Mutex } from '../mutex.ts';
 import { CarrelloError } from '../../errors/carrelloError.ts';
+
+/** What refreshReplay keeps up to date, in one transaction: a query reading any of them refreshes first. */
+export const REFRESHED_MODELS: ReadonlySet<Model> = new Set(['replay', 'carts', 'lines', 'products']);
+
+export interface DuckDbOptions {
+  /** Parse every answer's rows against the catalogue, however large (tests); otherwise only small ones (sql/catalogue/define.ts). */
+  checkRows?: boolean;
+}
 
 export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor {
   readonly engine = 'duckdb' as const;
@@ -42,13 +50,14 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor
     private readonly reader: DuckDBConnection,
     /** The one folder the instance may write files to: Parquet exports on their way out. */
     readonly exportDir: string,
+    private readonly checkRows: boolean,
   ) {
     this.sandbox = new DuckDbSandbox(instance);
     this.exporter = new DuckDbExporter(instance, exportDir);
   }
 
   /** Opens (creating if needed) the DuckDB file; fails fast when another process holds it. */
-  static async open(path: string): Promise<DuckDbWarehouse> {
+  static async open(path: string, opts: DuckDbOptions = {}): Promise<DuckDbWarehouse> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     let instance: DuckDBInstance;
     try {
@@ -72,7 +81,7 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor
     for (const f of readdirSync(exportDir)) if (/^export-[\w-]+\.parquet$/.test(f)) rmSync(join(exportDir, f), { force: true });
     await harden(writer, exportDir);
     const reader = await instance.connect();
-    return new DuckDbWarehouse(path, instance, writer, reader, exportDir);
+    return new DuckDbWarehouse(path, instance, writer, reader, exportDir, opts.checkRows ?? false);
   }
 
   async migrate(): Promise<string[]> {
@@ -140,29 +149,22 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor
   }
 
   async stats(): Promise<WarehouseStats> {
-    const row = (await this.all(query('duckdb', 'stats')))[0]!;
-    const byReason = await this.all(query('duckdb', 'rejected_by_reason'));
-    return {
-      events_stored: Number(row.events_stored),
-      events_rejected: Number(row.events_rejected),
-      carts: Number(row.carts),
-      first_event_at: (row.first_event_at as string | null) ?? null,
-      last_event_at: (row.last_event_at as string | null) ?? null,
-      last_received_at: (row.last_received_at as string | null) ?? null,
-      rejected_by_reason: Object.fromEntries(byReason.map((r) => [String(r.reason), Number(r.n)])),
-    };
+    const [[row], byReason] = await Promise.all([this.query('stats'), this.query('rejected_by_reason')]);
+    return warehouseStats(row!, byReason);
   }
 
   async readModelLag(): Promise<ReadModelLag> {
     // Read as it stands: the lag must not fold (a read of the models would fold first).
-    return readModelLag((await this.all(query('duckdb', 'read_model_lag')))[0]);
+    return readModelLag((await this.query('read_model_lag'))[0]);
   }
 
-  async query(name: string, params: QueryParams = {}): Promise<Row[]> {
-    const sql = query('duckdb', name);
-    // Only the cart model needs cart_replay up to date: a timeline reads events and pays no fold.
-    if (readsReplay(sql)) await this.refreshReplay();
-    return this.all(sql, bindable(params));
+  query<N extends BareReadName>(name: N): Promise<RowOf<N>[]>;
+  query<N extends ReadName>(name: N, params: ParamsOf<N>): Promise<RowOf<N>[]>;
+  async query<N extends ReadName>(name: N, params?: ParamsOf<N>): Promise<RowOf<N>[]> {
+    const bound = bindable(paramsOf(name, params));
+    // Only reads of the derived models need them up to date: a timeline reads events and pays no fold.
+    if (readsAny(name, REFRESHED_MODELS)) await this.refreshReplay();
+    return rowsOf(name, catalogue[name], await this.all(query('duckdb', name), bound), this.checkRows) as RowOf<N>[];
   }
 
   /**
@@ -230,14 +232,12 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor
     });
   }
 
-  writeNamed(names: readonly string[], params: QueryParams): Promise<void> {
+  writeNamed(names: readonly WriteName[], params: QueryParams): Promise<void> {
     return this.writeLock.run(() =>
       this.inTransaction(async () => {
         for (const name of names) {
-          const sql = query('duckdb', name);
-          // Each statement binds the parameters it names (DuckDB refuses others).
-          const named = new Set([...sql.matchAll(/\$(\w+)/g)].map((m) => m[1]!));
-          await this.writer.run(sql, bindable(Object.fromEntries(Object.entries(params).filter(([k]) => named.has(k)))));
+          // Each statement binds the parameters it declares (DuckDB refuses others).
+          await this.writer.run(query('duckdb', name), bindable(ownParamsOf(name, params)));
         }
       }),
     );
@@ -305,11 +305,11 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor
     return this.exporter.export(range, format, opts);
   }
 
-  async queryColumns(name: string, params: QueryParams = {}): Promise<Columns> {
-    const sql = query('duckdb', name);
-    if (readsReplay(sql)) await this.refreshReplay();
+  async queryColumns<N extends ColumnsName>(name: N, params: ParamsOf<N>): Promise<Columns> {
+    const bound = bindable(paramsOf(name, params));
+    if (readsAny(name, REFRESHED_MODELS)) await this.refreshReplay();
     // Materialized (run, not stream): another request may use the reader connection while we read.
-    return readColumns(await this.reader.run(sql, bindable(params)));
+    return readColumns(await this.reader.run(query('duckdb', name), bound));
   }
 
   /** Runs a read query on the reader connection and returns JSON-safe rows (BIGINT as string). */
@@ -354,14 +354,6 @@ async function harden(conn: DuckDBConnection, exportDir: string): Promise<void> 
   await conn.run(`SET allowed_directories = ['${dir}']`);
   await conn.run('SET enable_external_access = false');
   await conn.run('SET lock_configuration = true');
-}
-
-/**
- * Whether a query reads cart_replay or the read models (cart, line, product): directly, or through a cart-model macro
- * (`…_asof(`, replay_fold) of views/010_cart_model.sql, every one of which reads them.
- */
-export function readsReplay(sql: string): boolean {
-  return /\b(cart_replay|cart_model|line_model|product_model|replay_fold|\w+_asof)\b/.test(sql.replace(/--[^\n]*/g, ''));
 }
 
 /** Integers bind as BIGINT (JS numbers would bind as DOUBLE). */

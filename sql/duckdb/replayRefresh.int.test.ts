@@ -1,9 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
 import { AS_OF, shopEvents } from '../../test/fixtures/shop.ts';
 import { tempDuckDb } from '../../test/support/tempStore.ts';
-import { readsReplay } from './adapter.ts';
+import { FOLDED_MODELS } from '../clickhouse/adapter.ts';
+import { catalogue, readsAny, type QueryName } from '../catalogue/index.ts';
+import { REFRESHED_MODELS } from './adapter.ts';
 
 let cleanup: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -12,13 +13,14 @@ afterEach(async () => {
 });
 
 describe('cart_replay is refreshed only for queries that read it', () => {
-  it('knows which named queries read the cart model', () => {
-    const dir = new URL('./queries/', import.meta.url);
-    const names = readdirSync(dir).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4));
-    const reading = names.filter((n) => readsReplay(readFileSync(new URL(`${n}.sql`, dir), 'utf8'))).sort();
-    // product_names reads products_asof, over the product model the refresh keeps (views/015).
-    // forget_*, product_model_apply, rebuild_read_models, read_model_counts and refresh_replay run on the writer inside their own transactions, never through query().
-    expect(reading).toEqual(['abandonment', 'abandonment_value_days', 'audience', 'audience_lines', 'audience_value_days', 'forget_replay', 'funnel_cart_events', 'product_model_apply', 'product_names', 'quantity', 'read_model_counts', 'rebuild_read_models', 'refresh_replay', 'removal']);
+  it('knows from the catalogue which named queries read a model each engine refreshes first', () => {
+    const names = Object.keys(catalogue) as QueryName[];
+    const reading = (kept: ReadonlySet<(typeof catalogue)[QueryName]['reads'][number]>) => names.filter((n) => readsAny(n, kept)).sort();
+    // DuckDB: product_names reads products_asof, over the product model the refresh keeps (views/015), and
+    // the cart funnel reads cart_replay.
+    expect(reading(REFRESHED_MODELS)).toEqual(['abandonment', 'abandonment_value_days', 'audience', 'audience_lines', 'audience_value_days', 'funnel_cart_events', 'product_names', 'quantity', 'removal']);
+    // ClickHouse folds carts and lines only: product names come from the catalogue and the events, the funnels from events and cart_spans.
+    expect(reading(FOLDED_MODELS)).toEqual(['abandonment', 'abandonment_value_days', 'audience', 'audience_lines', 'audience_value_days', 'quantity', 'removal']);
   });
 
   it('leaves new events unfolded through a timeline read, and folds them before an analysis', async () => {

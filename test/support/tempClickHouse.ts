@@ -61,7 +61,8 @@ export function clickHouseStoreArg(dir: string, label: string): string {
 /** A migrated ClickHouse warehouse in a database of its own, dropped on cleanup. */
 export async function tempClickHouse(label = 't'): Promise<{ warehouse: ClickHouseWarehouse; target: ClickHouseTarget; cleanup: () => Promise<void> }> {
   const target = tempClickHouseTarget(label);
-  const warehouse = await ClickHouseWarehouse.open(target);
+  // Every answer parsed against the catalogue, however large: a row that does not fit fails the test.
+  const warehouse = await ClickHouseWarehouse.open(target, { checkRows: true });
   await warehouse.migrate();
   return {
     warehouse,

@@ -7,7 +7,8 @@ import { DuckDbWarehouse } from '../../sql/duckdb/adapter.ts';
 export async function tempDuckDb(): Promise<{ warehouse: DuckDbWarehouse; path: string; cleanup: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'carrello-test-'));
   const path = join(dir, 'test.duckdb');
-  const warehouse = await DuckDbWarehouse.open(path);
+  // Every answer parsed against the catalogue, however large: a row that does not fit fails the test.
+  const warehouse = await DuckDbWarehouse.open(path, { checkRows: true });
   await warehouse.migrate();
   return {
     warehouse,

@@ -61,13 +61,15 @@ ranked AS (
 SELECT
   pt.1 AS part, d.1 AS dim, d.2 AS key, pt.2 AS currency, pt.4 AS day,
   count() AS episodes,
-  countIf(is_announced) AS announced,
-  countIf(is_back) AS reactivated,
-  countIf(is_recovered) AS recovered,
-  countIf(is_via_other) AS via_other_cart,
-  quantileExactInclusiveIfOrNull(0.5)(ms_to_recovery, is_recovered) AS median_ms_to_recovery,
+  -- The counts on the episodes' rows, the value on the values' rows, NULL elsewhere: as DuckDB's (one row
+  -- shape per part, sql/catalogue/analyses.ts).
+  if(part = 'episodes', countIf(is_announced), NULL) AS announced,
+  if(part = 'episodes', countIf(is_back), NULL) AS reactivated,
+  if(part = 'episodes', countIf(is_recovered), NULL) AS recovered,
+  if(part = 'episodes', countIf(is_via_other), NULL) AS via_other_cart,
+  if(part = 'episodes', quantileExactInclusiveIfOrNull(0.5)(ms_to_recovery, is_recovered), NULL) AS median_ms_to_recovery,
   -- Summed exactly (Int128: an Int64 sum wraps), saturated at 2^53 - 1 (docs/metrics.md, "Money values").
-  toInt64(least(sum(toInt128(ifNull(pt.3, 0))), 9007199254740991)) AS value_minor
+  if(part = 'episodes', NULL, toInt64(least(sum(toInt128(ifNull(pt.3, 0))), 9007199254740991))) AS value_minor
 FROM ranked
 ARRAY JOIN
   arrayFilter(x -> x.2 != '', [('all', 'all'), ('stage', stage), ('channel', channel),

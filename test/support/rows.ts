@@ -1,4 +1,4 @@
-/** Engines return 64-bit integers as strings or bigints; these turn row values into plain numbers. */
+/** Raw engine rows in tests (warehouse.all / rows, outside the catalogue): 64-bit integers come as strings or bigints. */
 export function toInt(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint' || typeof v === 'string') return Number(v);
