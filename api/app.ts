@@ -13,7 +13,7 @@ import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { authenticate, confinePublicKeys, KeyRing, requireRoles } from './auth.ts';
 import { corsForEvents } from './http/cors.ts';
 import { sdkRouter } from '../ingest/browser/serve.ts';
-import { DEFAULT_API_LIMITS, type ApiLimits } from './config.ts';
+import { DEFAULT_API_LIMITS, type ApiLimits } from './limits.ts';
 import type { StatsAnswer } from './http/answers.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { mountRoutes } from './http/route.ts';
@@ -37,7 +37,7 @@ export interface AppDeps {
   health?: () => { ok: boolean; [k: string]: unknown };
   log: Logger;
   collector: CollectorOptions;
-  /** Limits of the SQL endpoint and the export (default: the documented defaults of api/config.ts). */
+  /** Limits of the SQL endpoint and the export (default: the documented defaults of cli/config.ts). */
   limits?: ApiLimits;
   /** The webhook endpoints announcements are delivered to (for their status route). */
   webhooks?: readonly Endpoint[];

@@ -9,7 +9,7 @@ export type ErrorDetails = Readonly<Record<string, unknown>>;
  * carrello's one error: a stable `code` (errors/codes.ts maps it to an HTTP status and title), a message
  * for people, `details` for programs and, when it wraps one, the `cause`. Callers tell errors apart by
  * code (`isCarrelloError(err, 'store_locked')`), never by class; the API turns it into problem+json in
- * one place (api/problem.ts), the CLI into an exit code (api/cli.ts).
+ * one place (api/problem.ts), the CLI into an exit code (cli/cli.ts).
  */
 export class CarrelloError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name = 'CarrelloError';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../api/config.ts';
+import { parseConfig } from '../cli/config.ts';
 import { loadChdb, parseClickHouseUrl } from './clickhouse/client.ts';
 import { describeStore, parseStore } from './open.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';

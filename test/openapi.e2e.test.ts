@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_API_LIMITS } from '../api/config.ts';
+import { DEFAULT_API_LIMITS } from '../api/limits.ts';
 import { allRoutes } from '../api/routes/index.ts';
 import { serveApp } from './support/app.ts';
 import { answerCheck, takeMismatches } from './support/answerCheck.ts';

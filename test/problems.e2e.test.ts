@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../api/app.ts';
 import { KeyRing, parseApiKeys } from '../api/auth.ts';
-import { DEFAULT_API_LIMITS } from '../api/config.ts';
+import { DEFAULT_API_LIMITS } from '../api/limits.ts';
 import { createWorkerApp } from '../api/workerApp.ts';
 import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import type { WorkerHealth } from '../ingest/kafka/health.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../config.ts';
+import { parseConfig } from '../../cli/config.ts';
 import { parseOrigins } from './cors.ts';
 
 describe('CARRELLO_CORS_ORIGINS and CARRELLO_PUBLIC_ORIGINS', () => {

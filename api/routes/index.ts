@@ -1,7 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { Endpoint } from '../../announce/deliver.ts';
 import type { NamedWriter, Warehouse } from '../../sql/warehouse.ts';
-import type { ApiLimits } from '../config.ts';
+import type { ApiLimits } from '../limits.ts';
 import type { AnyRoute } from '../http/route.ts';
 import { analysisRoutes } from './analyses.ts';
 import { cartRoutes } from './carts.ts';

@@ -1,6 +1,6 @@
 import type { PartitionMetadata } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { deadLetterTopic, parseConfig } from '../../api/config.ts';
+import { deadLetterTopic, parseConfig } from '../../cli/config.ts';
 import type { InboundMessage } from '../pipeline/message.ts';
 import { processMessage, type RejectedMessage } from '../pipeline/process.ts';
 import { Backoff } from './backoff.ts';

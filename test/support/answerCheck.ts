@@ -50,7 +50,7 @@ async function load() {
     import('../../api/http/openapi.ts'),
     import('../../api/routes/index.ts'),
     import('../../api/routes/outside.ts'),
-    import('../../api/config.ts'),
+    import('../../api/limits.ts'),
     import('ajv/dist/2020.js'),
     import('ajv-formats'),
   ]);

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { createApp } from '../../api/app.ts';
 import { KeyRing } from '../../api/auth.ts';
-import { apiLimits, parseConfig } from '../../api/config.ts';
+import { apiLimits, parseConfig } from '../../cli/config.ts';
 import { IngestPipeline } from '../../ingest/pipeline/pipeline.ts';
 import type { NamedWriter, Warehouse } from '../../sql/warehouse.ts';
 import { tempDuckDb } from './tempStore.ts';

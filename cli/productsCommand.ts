@@ -38,7 +38,7 @@ export async function productsCommand(values: CommandValues, env: NodeJS.Process
   return 0;
 }
 
-/** The file's rows as products, every one validated (the CSV dialect: api/csvFile.ts). */
+/** The file's rows as products, every one validated (the CSV dialect: cli/csvFile.ts). */
 export async function readProductsCsv(file: string): Promise<Product[]> {
   const rows = await readCsv(file, COLUMNS);
   if (rows.length === 0) throw new CarrelloError('command_failed', `${file} holds no product rows (a header row, then one product per row)`);

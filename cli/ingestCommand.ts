@@ -9,8 +9,8 @@ import { kafkaConnection, workerOptions } from './kafkaOptions.ts';
 import { startLifecycle } from './lifecycle.ts';
 import { createLogger } from './logger.ts';
 import { listen } from './listen.ts';
-import { createMetrics, registerReadModelMetrics } from './metrics.ts';
-import { createWorkerApp } from './workerApp.ts';
+import { createMetrics, registerReadModelMetrics } from '../api/metrics.ts';
+import { createWorkerApp } from '../api/workerApp.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
 
 /** How long a stopping worker waits for its batch in flight before it gives up on it (uncommitted). */

@@ -13,13 +13,13 @@ import { Simulation } from '../ingest/simulator/simulation.ts';
 import { ingressSink } from '../ingest/simulator/sinks.ts';
 import { describeStore, openWarehouse } from '../sql/open.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
-import { createApp } from './app.ts';
-import { KeyRing } from './auth.ts';
+import { createApp } from '../api/app.ts';
+import { KeyRing } from '../api/auth.ts';
 import { apiLimits, deadLetterTopic, isLoopback, type Config } from './config.ts';
 import { ingestOptions, kafkaConnection, publisherOptions, workerOptions } from './kafkaOptions.ts';
 import { startLifecycle } from './lifecycle.ts';
 import { listen } from './listen.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics } from '../api/metrics.ts';
 import { progressLine, simulatedUpTo } from './progress.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
 

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseStore, type StoreConfig } from '../sql/open.ts';
-import { parseApiKeys } from './auth.ts';
-import { timeZone } from './http/params.ts';
-import { parseOrigins } from './http/cors.ts';
+import { parseApiKeys } from '../api/auth.ts';
+import { timeZone } from '../api/http/params.ts';
+import { parseOrigins } from '../api/http/cors.ts';
 import { parseEndpoints } from '../announce/endpoints.ts';
-import type { ReadOnlyLimits } from '../sql/warehouse.ts';
+import { DEFAULT_API_LIMITS, type ApiLimits } from '../api/limits.ts';
 import { FAILPOINTS } from '../ingest/kafka/runner.ts';
 import { DEFAULT_TOPIC, deadLetterTopicOf } from '../ingest/kafka/topics.ts';
 import { CarrelloError } from '../errors/carrelloError.ts';
@@ -67,26 +67,26 @@ export const Config = z.object({
   collector_max_body_bytes: num(1024 * 1024),
   collector_max_events: num(1_000),
   /** POST /v1/sql: a query is stopped after this long (env CARRELLO_SQL_TIMEOUT_MS). */
-  sql_timeout_ms: num(10_000),
+  sql_timeout_ms: num(DEFAULT_API_LIMITS.sql.timeoutMs),
   /** POST /v1/sql: rows beyond this are cut off and the answer says truncated (env CARRELLO_SQL_MAX_ROWS). */
-  sql_max_rows: num(100_000),
+  sql_max_rows: num(DEFAULT_API_LIMITS.sql.maxRows),
   /** POST /v1/sql: rough bound on the bytes of rows held for one answer; beyond it, truncated (env CARRELLO_SQL_MAX_RESULT_BYTES). */
-  sql_max_result_bytes: num(64 * 1024 * 1024),
+  sql_max_result_bytes: num(DEFAULT_API_LIMITS.sql.maxBytes),
   /** POST /v1/sql on ClickHouse: memory one query may use in the engine; beyond it, 400 query_out_of_memory (env CARRELLO_SQL_MAX_MEMORY_BYTES). */
-  sql_max_memory_bytes: num(1024 * 1024 * 1024),
+  sql_max_memory_bytes: num(DEFAULT_API_LIMITS.sql.maxMemoryBytes),
   /** POST /v1/sql: queries running at once; more are answered 429 (env CARRELLO_SQL_MAX_CONCURRENT). */
-  sql_max_concurrent: num(4),
+  sql_max_concurrent: num(DEFAULT_API_LIMITS.sql.maxConcurrent),
   /** GET /v1/export/events: most events in one export; a larger range is answered 422 (env CARRELLO_EXPORT_MAX_ROWS). */
-  export_max_rows: num(5_000_000),
+  export_max_rows: num(DEFAULT_API_LIMITS.export.maxRows),
   /** GET /v1/export/events: exports streaming at once; more are answered 429 (env CARRELLO_EXPORT_MAX_CONCURRENT). */
-  export_max_concurrent: num(2),
+  export_max_concurrent: num(DEFAULT_API_LIMITS.export.maxConcurrent),
   /** GET /v1/export/events: exports one API key (one client address without keys) streams at once; more are answered 429 (env CARRELLO_EXPORT_MAX_PER_KEY). */
-  export_max_per_key: num(1),
+  export_max_per_key: num(DEFAULT_API_LIMITS.export.maxPerKey),
   /**
    * GET /v1/export/events: an export still running after this long is stopped and its slot freed, whether the
    * engine or a reader that does not read holds it (env CARRELLO_EXPORT_DEADLINE_MS).
    */
-  export_deadline_ms: num(600_000),
+  export_deadline_ms: num(DEFAULT_API_LIMITS.export.deadlineMs),
   /** `role:key` pairs (env CARRELLO_API_KEYS, or a file named by CARRELLO_API_KEYS_FILE). None: no authentication, loopback only. */
   api_keys: parsedWith(parseApiKeys),
   /** Collector requests per second per API key (per client address without keys); 0 turns it off (env CARRELLO_COLLECTOR_RATE_LIMIT). */
@@ -280,12 +280,6 @@ function readKeyFile(path: string): string {
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
 export const isLoopback = (host: string) => LOOPBACK.test(host);
 
-/** The limits the API enforces on what a client controls (size, time, concurrency), taken from the config. */
-export interface ApiLimits {
-  sql: ReadOnlyLimits & { maxConcurrent: number };
-  export: { maxRows: number; maxConcurrent: number; maxPerKey: number; deadlineMs: number };
-}
-
 export function apiLimits(c: Config): ApiLimits {
   return {
     sql: { timeoutMs: c.sql_timeout_ms, maxRows: c.sql_max_rows, maxBytes: c.sql_max_result_bytes, maxMemoryBytes: c.sql_max_memory_bytes, maxConcurrent: c.sql_max_concurrent },
@@ -293,5 +287,3 @@ export function apiLimits(c: Config): ApiLimits {
   };
 }
 
-/** The documented defaults, for apps built without a parsed config (tests). */
-export const DEFAULT_API_LIMITS: ApiLimits = apiLimits(Config.parse({}));

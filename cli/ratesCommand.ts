@@ -37,7 +37,7 @@ export async function ratesCommand(values: CommandValues, env: NodeJS.ProcessEnv
   return 0;
 }
 
-/** The file's rows as rates, every one validated (the CSV dialect: api/csvFile.ts); the rate stays decimal text. */
+/** The file's rows as rates, every one validated (the CSV dialect: cli/csvFile.ts); the rate stays decimal text. */
 export async function readRatesCsv(file: string): Promise<ExchangeRate[]> {
   const rows = await readCsv(file, COLUMNS);
   if (rows.length === 0) throw new CarrelloError('command_failed', `${file} holds no rates (a header row date,base,quote,rate, then one rate per row)`);

@@ -1,4 +1,4 @@
-/** A command's options as the CLI parsed them (api/cli.ts, commander), by their long flag's name: `--dry-run` → `dry-run`. */
+/** A command's options as the CLI parsed them (cli/cli.ts, commander), by their long flag's name: `--dry-run` → `dry-run`. */
 export type CommandValues = Record<string, string | boolean | string[] | undefined>;
 
 /** A string option's value (undefined when not given). */
