@@ -50,6 +50,21 @@ function program(run: (name: string, values: CommandValues) => Promise<number>):
     });
     return cmd;
   };
+  // `carrello NAME load FILE.csv`: a reference-data load (cli/csvFile.ts); the route `put` takes the same rows.
+  const load = (name: string, description: string, put: string, text: { file: string; summary: string; detail: string }) =>
+    root
+      .command(name)
+      .description(description)
+      .showSuggestionAfterError(true)
+      .command('load')
+      .argument('<file>', text.file)
+      .summary(text.summary)
+      .description(`${text.summary}\n\n${text.detail}: one invalid row refuses the file, naming its row and field. Prints the counts. A DuckDB file must not be open in another process (while carrello start runs, ${put} instead).`)
+      .option('--store <url>', `the store: ${STORE}`)
+      .showSuggestionAfterError(true)
+      .action(async (file: string, _opts, c: Command) => {
+        exitCode = await run(`${name} load`, { ...valuesOf(c), file });
+      });
   add(root, 'start', 'collector, ingest, store and API in one process', 'DuckDB by default, or ClickHouse. --demo seeds 30 days of simulated shop traffic and keeps a live trickle going (npm start does this). With KAFKA_BROKERS set, the collector publishes to Kafka and an in-process worker consumes it.', [
     ['--demo', 'load simulated shop traffic (npm start)'],
     ['--no-demo', 'no simulated traffic (the default)'],
@@ -103,28 +118,16 @@ function program(run: (name: string, values: CommandValues) => Promise<number>):
     ['--dry-run', 'count, delete nothing'],
     ['--store <url>', `the store: ${STORE}`],
   ]);
-  const products = root.command('products').description('the product catalogue (names, categories: docs/metrics.md)').showSuggestionAfterError(true);
-  products
-    .command('load')
-    .argument('<file>', 'a CSV file: a header row naming the columns (id and name required; category, brand, url, image_url, price_minor with currency, updated_at optional), then one product per row')
-    .summary('upserts a CSV file of products into the catalogue, as PUT /v1/products does')
-    .description('upserts a CSV file of products into the catalogue, as PUT /v1/products does\n\nEvery row is validated before any is stored: one invalid row refuses the file, naming its row and field. Prints the counts. A DuckDB file must not be open in another process (while carrello start runs, PUT /v1/products instead).')
-    .option('--store <url>', `the store: ${STORE}`)
-    .showSuggestionAfterError(true)
-    .action(async (file: string, _opts, c: Command) => {
-      exitCode = await run('products load', { ...valuesOf(c), file });
-    });
-  const rates = root.command('rates').description('daily exchange rates for answers in a reporting currency (docs/metrics.md)').showSuggestionAfterError(true);
-  rates
-    .command('load')
-    .argument('<file>', 'a CSV file: a header row date,base,quote,rate, then one rate per row (on date, one base is worth rate quote; e.g. 2026-03-01,CHF,EUR,0.9412)')
-    .summary('upserts a CSV file of daily exchange rates, as PUT /v1/exchange-rates does')
-    .description('upserts a CSV file of daily exchange rates, as PUT /v1/exchange-rates does\n\nA rate replaces the stored one of its date and pair. Every row is validated before any is stored: one invalid row refuses the file, naming its row and field. Prints the counts. A DuckDB file must not be open in another process (while carrello start runs, PUT /v1/exchange-rates instead).')
-    .option('--store <url>', `the store: ${STORE}`)
-    .showSuggestionAfterError(true)
-    .action(async (file: string, _opts, c: Command) => {
-      exitCode = await run('rates load', { ...valuesOf(c), file });
-    });
+  load('products', 'the product catalogue (names, categories: docs/metrics.md)', 'PUT /v1/products', {
+    file: 'a CSV file: a header row naming the columns (id and name required; category, brand, url, image_url, price_minor with currency, updated_at optional), then one product per row',
+    summary: 'upserts a CSV file of products into the catalogue, as PUT /v1/products does',
+    detail: 'Every row is validated before any is stored',
+  });
+  load('rates', 'daily exchange rates for answers in a reporting currency (docs/metrics.md)', 'PUT /v1/exchange-rates', {
+    file: 'a CSV file: a header row date,base,quote,rate, then one rate per row (on date, one base is worth rate quote; e.g. 2026-03-01,CHF,EUR,0.9412)',
+    summary: 'upserts a CSV file of daily exchange rates, as PUT /v1/exchange-rates does',
+    detail: 'A rate replaces the stored one of its date and pair. Every row is validated before any is stored',
+  });
   add(root, 'rebuild', 'rebuilds the read models from the stored events', 'Cart and line models, per-event replay; prints {"carts":N,"lines":N} (a DuckDB file must not be in use by another process; DuckDB only for now).', [['--store <url>', `the store: ${STORE}`]]);
   return root;
 }
