@@ -10,7 +10,7 @@ import { tempClickHouse } from '../test/support/tempClickHouse.ts';
 import { tempDuckDb } from '../test/support/tempStore.ts';
 import { disturbedTraffic, messagesOf } from '../test/support/traffic.ts';
 import type { NamedWriter } from '../sql/warehouse.ts';
-import { type DetectionSettings } from './detect.ts';
+import type { DetectionSettings } from './detect.ts';
 import { AnnouncementLog, type LoggedAnnouncement } from './log.ts';
 import { wireOf } from './wire.ts';
 

@@ -110,7 +110,7 @@ async function selectedRows(warehouse: { rows: (sql: string) => Promise<Record<s
 }
 
 /** Least squares through (rows read, p50): time ≈ a + b · rows; b given per million rows. */
-export function fit(points: readonly RowsRead[]): { a_ms: number; ms_per_million_rows: number; r2: number; n: number } {
+export function fitLine(points: readonly RowsRead[]): { a_ms: number; ms_per_million_rows: number; r2: number; n: number } {
   const n = points.length;
   const xs = points.map((p) => p.rows_read / 1e6);
   const ys = points.map((p) => p.p50_ms);
@@ -155,10 +155,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.stdout.write(JSON.stringify(await measureStore(engines[0] as 'duckdb' | 'clickhouse', values.store, runs, log)));
     process.exit(0);
   }
-  const report: { engine: string; points: RowsRead[]; fit: ReturnType<typeof fit> }[] = [];
+  const report: { engine: string; points: RowsRead[]; fit: ReturnType<typeof fitLine> }[] = [];
   for (const e of engines as ('duckdb' | 'clickhouse')[]) {
     const points = await measureAll(e, runs);
-    report.push({ engine: e, points, fit: fit(points) });
+    report.push({ engine: e, points, fit: fitLine(points) });
   }
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {

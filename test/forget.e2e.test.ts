@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ClickHouseWarehouse } from '../sql/clickhouse/adapter.ts';
+import type { ClickHouseWarehouse } from '../sql/clickhouse/adapter.ts';
 import { DuckDbWarehouse } from '../sql/duckdb/adapter.ts';
 import { openWarehouse, parseStore, type StoreConfig } from '../sql/open.ts';
 import type { Warehouse } from '../sql/warehouse.ts';

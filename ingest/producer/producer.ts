@@ -4,7 +4,7 @@ import { ACKS_ALL, createKafka, producerConfig } from '../kafka/client.ts';
 import { eventRefused } from '../kafka/errors.ts';
 import { BufferedPublisher, type OutRecord, type PublisherOptions } from '../kafka/publisher.ts';
 import { DEFAULT_TOPIC } from '../kafka/topics.ts';
-import { IngestMetrics } from '../metrics.ts';
+import type { IngestMetrics } from '../metrics.ts';
 import { DEFAULT_MAX_EVENT_BYTES } from '../pipeline/decode.ts';
 import { processMessage } from '../pipeline/process.ts';
 
