@@ -389,6 +389,20 @@ export const HealthAnswer = z
   .catchall(z.unknown())
   .describe("503 unless ok; in Kafka mode also the in-process worker's report");
 
+/** The /healthz of a `carrello ingest` worker, on its own port (ingest/kafka/health.ts): 200 while it consumes. */
+export const WorkerHealthAnswer = z.object({
+  status: z.enum(['starting', 'running', 'stopping', 'stopped', 'failed']),
+  topic: z.string(),
+  group: z.string(),
+  partitions: z.array(z.int()),
+  retrying: z.array(z.int()).describe('partitions whose batch is held, waiting to be written again'),
+  last_commit_at: Instant.nullable(),
+  last_error: z.object({ code: z.string().nullable(), message: z.string(), at: Instant }).nullable(),
+});
+
+/** What /healthz answers: carrello start's report, or an ingest worker's. */
+export const AnyHealthAnswer = z.union([HealthAnswer, WorkerHealthAnswer]);
+
 // ---------------------------------------------------------------- table columns (CSV, Arrow)
 // What gives each column of a table answer its Arrow type (api/http/formats.ts, arrowColumn): instants as
 // Timestamp(ms, UTC), days as Date32, lists as List, counts and money as Int64, rates as Float64.

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CartEvent } from '../../ingest/contract/events.ts';
 import { SDK_PATH } from '../../ingest/browser/serve.ts';
 import { CartSnapshot } from '../../ingest/snapshots/snapshot.ts';
-import { HealthAnswer, IngestAnswer, ShopifyIgnoredAnswer, SnapshotsAnswer, StatsAnswer } from '../http/answers.ts';
+import { AnyHealthAnswer, IngestAnswer, ShopifyIgnoredAnswer, SnapshotsAnswer, StatsAnswer } from '../http/answers.ts';
 import type { DocumentedOperation } from '../http/openapi.ts';
 
 const events = z.union([z.array(CartEvent), CartEvent]);
@@ -69,12 +69,12 @@ export const OUTSIDE_OPERATIONS: readonly DocumentedOperation[] = [
     method: 'get',
     path: '/healthz',
     operationId: 'getHealth',
-    summary: 'Liveness and readiness: 200 ok, 503 while stopping or degraded',
+    summary: 'Liveness and readiness: 200 ok, 503 while stopping or degraded (an ingest worker, on its own port: 200 while it consumes)',
     tags: ['operations'],
     roles: null,
     responses: {
-      '200': { description: 'ok', content: { 'application/json': HealthAnswer } },
-      '503': { description: 'stopping or degraded (the same body, not a problem)', content: { 'application/json': HealthAnswer } },
+      '200': { description: 'ok', content: { 'application/json': AnyHealthAnswer } },
+      '503': { description: 'stopping or degraded (the same body, not a problem)', content: { 'application/json': AnyHealthAnswer } },
     },
   },
   {

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { problemBody } from '../../api/problem.ts';
+import type { ErrorCode } from '../../errors/carrelloError.ts';
 import { validExamples } from '../contract/examples.ts';
 import type { CartEvent } from '../contract/events.ts';
 import { CollectorClient, CollectorRequestError } from './http.ts';
@@ -8,7 +10,9 @@ import { CollectorClient, CollectorRequestError } from './http.ts';
 let server: Server | null = null;
 afterEach(() => server?.close());
 
-/** A collector that answers each request with the next of `answers` and records the bodies. */
+const REFUSALS: Record<number, ErrorCode> = { 413: 'body_too_large', 429: 'rate_limited', 503: 'overloaded' };
+
+/** A stand-in collector (the real one cannot be told to refuse on cue) that answers each request with the next of `answers` and records the bodies. */
 async function collector(answers: [number, Record<string, string>][]) {
   const bodies: string[] = [];
   server = createServer((req, res) => {
@@ -17,8 +21,14 @@ async function collector(answers: [number, Record<string, string>][]) {
     req.on('end', () => {
       bodies.push(body);
       const [status, headers] = answers.shift() ?? [202, {}];
-      res.writeHead(status, { 'content-type': 'application/json', ...headers });
-      res.end(JSON.stringify(status === 202 ? { accepted: body.trim().split('\n').length, rejected: [] } : { code: `status_${status}`, detail: 'as told' }));
+      if (status === 202) {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify({ accepted: body.trim().split('\n').length, rejected: [] }));
+        return;
+      }
+      // A refusal as carrello's collector writes it (problem+json, the code of its status).
+      res.writeHead(status, { 'content-type': 'application/problem+json', ...headers });
+      res.end(JSON.stringify(problemBody(REFUSALS[status]!, 'as told', '/v1/events')));
     });
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
@@ -42,15 +52,15 @@ describe('CollectorClient (the producer SDK over HTTP)', () => {
     expect(err).toBeInstanceOf(CollectorRequestError);
     expect([(err as CollectorRequestError).code, (err as CollectorRequestError).details, (err as Error).message]).toEqual([
       'collector_refused',
-      { http_status: 413, collector_code: 'status_413' },
-      'the collector refused the request: 413 status_413: as told',
+      { http_status: 413, collector_code: 'body_too_large' },
+      'the collector refused the request: 413 body_too_large: as told',
     ]);
     expect(bodies).toHaveLength(1);
   });
 
   it('gives up after maxAttempts with the last answer named', async () => {
     const { url, bodies } = await collector([[503, {}], [503, {}], [503, {}]]);
-    await expect(new CollectorClient({ url, maxAttempts: 3, minBackoffMs: 1 }).send(events)).rejects.toThrow(/no 202 after 3 attempts; the last: 503 status_503: as told/);
+    await expect(new CollectorClient({ url, maxAttempts: 3, minBackoffMs: 1 }).send(events)).rejects.toThrow(/no 202 after 3 attempts; the last: 503 overloaded: as told/);
     expect(bodies).toHaveLength(3);
   });
 
