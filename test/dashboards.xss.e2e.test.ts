@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CONTENT_SECURITY_POLICY } from '../api/http/securityHeaders.ts';
 import { DASHBOARDS_CONTENT_SECURITY_POLICY } from '../dashboards/server.ts';
