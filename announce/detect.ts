@@ -85,7 +85,10 @@ export async function detectAnnouncements(
     const byCart = new Map<string, CartEventRow[]>();
     for (const { cart_id: id, ...event } of rows) {
       let events = byCart.get(id);
-      if (events === undefined) byCart.set(id, (events = []));
+      if (events === undefined) {
+        events = [];
+        byCart.set(id, events);
+      }
       events.push(event);
     }
     const folded: Announcement[] = [];

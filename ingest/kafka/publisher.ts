@@ -227,7 +227,10 @@ function byTopic(batch: readonly Pending[]): TopicMessages[] {
   const topics = new Map<string, Message[]>();
   for (const { record } of batch) {
     let list = topics.get(record.topic);
-    if (!list) topics.set(record.topic, (list = []));
+    if (!list) {
+      list = [];
+      topics.set(record.topic, list);
+    }
     list.push({ key: record.key, value: record.value, headers: record.headers });
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));

@@ -104,7 +104,11 @@ function lazyTexts(chunks: readonly DuckDBDataChunk[], column: number, rows: num
         if (starts[mid]! <= row) lo = mid;
         else hi = mid - 1;
       }
-      const vector = (vectors[lo] ??= chunks[lo]!.getColumnVector(column));
+      let vector = vectors[lo];
+      if (vector === undefined) {
+        vector = chunks[lo]!.getColumnVector(column);
+        vectors[lo] = vector;
+      }
       return vector.getItem(row - starts[lo]!) as string | null;
     },
   };
