@@ -247,7 +247,9 @@ function collectorSender(base: string): { send: (e: CartEvent) => Promise<void> 
           if (res.status !== 202) throw Object.assign(new Error(`collector answered ${res.status}: ${text.slice(0, 200)}`), { code: `http_${res.status}` });
           for (const b of batch) b.resolve();
         })
-        .catch((err: Error) => batch.forEach((b) => b.reject(err)));
+        .catch((err: Error) => {
+          for (const b of batch) b.reject(err);
+        });
     }
   };
   return {

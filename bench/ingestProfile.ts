@@ -133,7 +133,9 @@ export class CpuProfile {
     };
     this.session.disconnect();
     const selfUs = new Map<number, number>();
-    profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    profile.samples.forEach((id, i) => {
+      selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
     const byModule = new Map<string, number>();
     const byFunction = new Map<string, number>();
     let total = 0;
