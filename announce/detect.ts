@@ -121,7 +121,10 @@ async function customerGroups(warehouse: Warehouse, candidates: string[], comple
   };
   const join = (x: string, y: string) => {
     const [a, b] = [root(x), root(y)];
-    if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+    if (a === b) return;
+    // the later id joins the earlier (ids are strings: Math.min and Math.max do not apply)
+    const [earlier, later] = a < b ? [a, b] : [b, a];
+    parent.set(later, earlier);
   };
   const customerCart = new Map<string, string>();
   let fresh = candidates;

@@ -105,7 +105,7 @@ describe('the Grafana dashboard', () => {
       'Events stored per minute', 'Refused messages per minute, by reason', 'Freshness', 'Dead letters: the latest refused messages',
     ]);
     for (const p of panels) {
-      expect(p.datasource, p.title).toEqual({ type: 'grafana-clickhouse-datasource', uid: '${datasource}' });
+      expect(p.datasource, p.title).toEqual({ type: 'grafana-clickhouse-datasource', uid: `\${datasource}` });
       expect(p.targets, p.title).toHaveLength(1);
       const t = p.targets![0]!;
       expect(t.datasource, p.title).toEqual(p.datasource);

@@ -36,7 +36,7 @@ export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends A
   operationId: string;
   /** The JSON answer (api/http/answers.ts); null for a route that answers no JSON (it streams `contentTypes`). */
   response: R | null;
-  handler: (input: { query: z.output<Q>; body: z.output<B>; params: z.output<P> }, req: Request, res: Response) => Promise<Answer<z.input<R>> | void>;
+  handler: (input: { query: z.output<Q>; body: z.output<B>; params: z.output<P> }, req: Request, res: Response) => Promise<Answer<z.input<R>> | undefined>;
 }
 
 // Routes register themselves here, so /openapi.json is generated from the very schemas that validate.

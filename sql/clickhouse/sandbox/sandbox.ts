@@ -172,7 +172,7 @@ export class ClickHouseSandbox {
     }
     const nodes = explainLines(text).map((l) => ({ depth: l.length - l.trimStart().length, text: l.trim() }));
     const top = nodes[0];
-    if (!top || top.depth !== 0 || !/^SelectWithUnionQuery\b/.test(top.text)) {
+    if (top?.depth !== 0 || !/^SelectWithUnionQuery\b/.test(top.text)) {
       throw new CarrelloError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${top?.text.split(' ')[0] ?? 'nothing'}`);
     }
     // Beside its ExpressionList, a SELECT's top node holds only what the client adds (FORMAT): INTO
