@@ -85,7 +85,7 @@ describe.each(engines)('webhook delivery on %s', (_engine, open) => {
   it('sends an endpoint only the kinds it asked for', async () => {
     const run = await deliver(store.warehouse, endpoint('recoveries', { kinds: ['cart.recovered'] }), FAST);
     expect(run).toEqual({ delivered: 2, deadLettered: 0, suppressed: { kind_not_asked: 7 } });
-    expect(rx.got.filter((g) => g.path === '/recoveries').map((g) => (JSON.parse(g.body) as { kind: string; cart_id: string }).kind + ' ' + (JSON.parse(g.body) as { cart_id: string }).cart_id)).toEqual(['cart.recovered D', 'cart.recovered B']);
+    expect(rx.got.filter((g) => g.path === '/recoveries').map((g) => `${(JSON.parse(g.body) as { kind: string; cart_id: string }).kind} ${(JSON.parse(g.body) as { cart_id: string }).cart_id}`)).toEqual(['cart.recovered D', 'cart.recovered B']);
   });
 });
 

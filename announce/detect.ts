@@ -85,7 +85,10 @@ export async function detectAnnouncements(
     const byCart = new Map<string, CartEventRow[]>();
     for (const { cart_id: id, ...event } of rows) {
       let events = byCart.get(id);
-      if (events === undefined) byCart.set(id, (events = []));
+      if (events === undefined) {
+        events = [];
+        byCart.set(id, events);
+      }
       events.push(event);
     }
     const folded: Announcement[] = [];
@@ -118,7 +121,10 @@ async function customerGroups(warehouse: Warehouse, candidates: string[], comple
   };
   const join = (x: string, y: string) => {
     const [a, b] = [root(x), root(y)];
-    if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+    if (a === b) return;
+    // the later id joins the earlier (ids are strings: Math.min and Math.max do not apply)
+    const [earlier, later] = a < b ? [a, b] : [b, a];
+    parent.set(later, earlier);
   };
   const customerCart = new Map<string, string>();
   let fresh = candidates;

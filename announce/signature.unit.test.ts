@@ -7,7 +7,7 @@ import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { newSecret, secretKey, signDelivery, verifyDelivery } from './signature.ts';
 
-const SECRET = 'whsec_' + Buffer.from('carrello-test-secret-0123456789ab').toString('base64');
+const SECRET = `whsec_${Buffer.from('carrello-test-secret-0123456789ab').toString('base64')}`;
 const ID = '94967c21-5b37-5722-928e-37452156457d';
 const NOW = 1_780_000_000;
 const BODY = JSON.stringify({ type: 'cart.abandoned', id: ID, data: { cart_id: 'cart-1', value_minor: 15598, currency: 'EUR' } });

@@ -82,7 +82,7 @@ export function authenticate(ring: KeyRing) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (!ring.enabled) return next();
     const presented = presentedKey(req);
-    if (!presented || !presented.key) {
+    if (!presented?.key) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="carrello"');
       throw new CarrelloError('unauthenticated', 'an API key is required: send Authorization: Bearer <key> (or X-API-Key)');
     }

@@ -77,7 +77,11 @@ export async function benchFreshness(opts: FreshnessOptions, log: (s: string) =>
   const warmup = Math.round(((opts.warmupMs ?? 2_000) / 1000) * opts.perS);
   const usesKafka = opts.path !== 'embedded-duckdb';
   let local: RunningKafka | null = null;
-  const brokers = !usesKafka ? null : (kafka?.brokers ?? process.env.KAFKA_BROKERS ?? (local = await startKafka({ log })).brokers);
+  let brokers = !usesKafka ? null : (kafka?.brokers ?? process.env.KAFKA_BROKERS ?? null);
+  if (usesKafka && brokers === null) {
+    local = await startKafka({ log });
+    brokers = local.brokers;
+  }
   const dir = mkdtempSync(join(tmpdir(), 'carrello-bench-freshness-'));
   const stamp = `${Date.now()}`;
   const topic = `bench.freshness.${stamp}`;
@@ -124,7 +128,10 @@ export async function benchFreshness(opts: FreshnessOptions, log: (s: string) =>
         const now = performance.now();
         if (answer === null) {
           pollErrors += 1;
-          if (now > deadline) return void (notSeen += 1);
+          if (now > deadline) {
+            notSeen += 1;
+            return;
+          }
           await sleep(pollMs);
           continue;
         }
@@ -136,7 +143,10 @@ export async function benchFreshness(opts: FreshnessOptions, log: (s: string) =>
           return;
         }
         if (res.status !== 200 && res.status !== 404) throw new Error(`GET ${url} answered ${res.status}: ${text.slice(0, 300)}`);
-        if (now > deadline) return void (notSeen += 1);
+        if (now > deadline) {
+          notSeen += 1;
+          return;
+        }
         await sleep(pollMs);
       }
     };
@@ -237,7 +247,9 @@ function collectorSender(base: string): { send: (e: CartEvent) => Promise<void> 
           if (res.status !== 202) throw Object.assign(new Error(`collector answered ${res.status}: ${text.slice(0, 200)}`), { code: `http_${res.status}` });
           for (const b of batch) b.resolve();
         })
-        .catch((err: Error) => batch.forEach((b) => b.reject(err)));
+        .catch((err: Error) => {
+          for (const b of batch) b.reject(err);
+        });
     }
   };
   return {

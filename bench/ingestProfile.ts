@@ -110,7 +110,7 @@ function moduleOf(url: string, fn: string): string {
   if (url === '') return fn.startsWith('(') ? fn : '(native)';
   const nm = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/);
   if (nm) return nm[1]!;
-  if (url.startsWith('node:')) return 'node:' + url.slice(5).split('/')[0];
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0]}`;
   const own = url.match(/\/(ingest|sql|bench|api|projections|scripts|test)\/(.*)$/);
   if (own) return `${own[1]}/${own[2]!.replace(/\?.*$/, '')}`;
   return url;
@@ -133,7 +133,9 @@ export class CpuProfile {
     };
     this.session.disconnect();
     const selfUs = new Map<number, number>();
-    profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    profile.samples.forEach((id, i) => {
+      selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
     const byModule = new Map<string, number>();
     const byFunction = new Map<string, number>();
     let total = 0;

@@ -130,7 +130,10 @@ export async function benchMemory(opts: MemoryOptions, log: (s: string) => void)
     // Every message in the topic (acknowledged ones, and any whose acknowledgement was lost) must be committed.
     const inTopic = (await admin.fetchTopicOffsets(topic)).reduce((a, p) => a + Number(p.high), 0);
     let done = 0;
-    await until(async () => (done = await committed(admin, group, topic)) >= inTopic, 300_000, 'the group committed to the end', () => `${done} of ${inTopic} committed; the worker's log is in ${dumpLog(w.output())}`);
+    await until(async () => {
+      done = await committed(admin, group, topic);
+      return done >= inTopic;
+    }, 300_000, 'the group committed to the end', () => `${done} of ${inTopic} committed; the worker's log is in ${dumpLog(w.output())}`);
     const drainMs = Date.now() - stallEnd;
     w.child.kill('SIGTERM');
     if ((await w.exited) !== 0) throw new Error(`the worker did not stop cleanly:\n${w.output().slice(-2_000)}`);

@@ -71,7 +71,9 @@ export function emitPaced(
       for (; i < due; i++) {
         settled.push(
           send(events[i]!, i).then(
-            () => void (acknowledged += 1),
+            () => {
+              acknowledged += 1;
+            },
             (err: unknown) => {
               failed += 1;
               const code = String((err as { code?: unknown })?.code ?? 'error');
@@ -87,5 +89,11 @@ export function emitPaced(
     await Promise.all(settled);
     return { emitted: i, acknowledged, failed, failures, emitMs, achievedPerS: (i / emitMs) * 1000, maxLagMs };
   })();
-  return { done, emitted: () => i, stop: () => void (stopped = true) };
+  return {
+    done,
+    emitted: () => i,
+    stop: () => {
+      stopped = true;
+    },
+  };
 }

@@ -52,7 +52,9 @@ export async function duckDbSizes(path: string): Promise<{ tables: TableSize[]; 
     const bytes = new Map<string, number>(tables.map((t) => [t, 0]));
     for (const inBlock of byBlock.values()) {
       inBlock.sort((a, b) => a.offset - b.offset);
-      inBlock.forEach((s, i) => bytes.set(s.table, bytes.get(s.table)! + (inBlock[i + 1]?.offset ?? blockSize) - s.offset + s.extra * blockSize));
+      inBlock.forEach((s, i) => {
+        bytes.set(s.table, bytes.get(s.table)! + (inBlock[i + 1]?.offset ?? blockSize) - s.offset + s.extra * blockSize);
+      });
     }
     const counted: TableSize[] = [];
     for (const table of tables) {

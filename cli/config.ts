@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseStore, type StoreConfig } from '../sql/open.ts';
 import { parseApiKeys } from '../api/auth.ts';

@@ -81,7 +81,10 @@ export async function abandonmentFunnel(warehouse: Warehouse, w: AnalysisWindow,
   const total = emptyGroup('all');
   for (const r of rows) {
     let g = groups.get(r.key);
-    if (!g) groups.set(r.key, (g = emptyGroup(r.key)));
+    if (!g) {
+      g = emptyGroup(r.key);
+      groups.set(r.key, g);
+    }
     for (const target of [g, total]) {
       for (const c of ABANDONMENT_COUNTS) target[c] += r[c];
       if (r.abandoned > 0) addValue(target, r.currency, r.abandoned_value_minor, r.abandoned);

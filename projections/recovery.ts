@@ -63,7 +63,10 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
     const byKey = groups.get(r.dim)!;
     const key = r.key;
     let g = byKey.get(key);
-    if (!g) byKey.set(key, (g = emptyGroup()));
+    if (!g) {
+      g = emptyGroup();
+      byKey.set(key, g);
+    }
     if (r.part === 'episodes') {
       g.episodes = r.episodes;
       g.announced = r.announced;

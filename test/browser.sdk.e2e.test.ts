@@ -102,7 +102,9 @@ async function timeline(cartId: string, count: number) {
   type Timeline = { cart: { consent_marketing: boolean | null }; timeline: { event_id: string; sequence: number; type: string }[] };
   const read = async () => {
     const res = await admin(`/v1/carts/${cartId}/events`);
-    return res.status === 200 ? ((await res.json()) as Timeline) : (await res.arrayBuffer(), null);
+    if (res.status === 200) return (await res.json()) as Timeline;
+    await res.arrayBuffer();
+    return null;
   };
   await waitForProgress(`${count} events of cart ${cartId}`, async () => (await read())?.timeline.length ?? 0, count);
   return read();

@@ -19,6 +19,7 @@ import { recoveryReport } from '../projections/recovery.ts';
 import { AS_OF, DAY, T0 } from './fixtures/shop.ts';
 import { serveApp } from './support/app.ts';
 import { lifecycleEngines, shopDetected, type LifecycleStore } from './support/lifecycleShop.ts';
+import type { GetAnswer } from '../api/http/answers.ts';
 
 const W: AnalysisWindow = { from: T0, to: AS_OF, as_of: AS_OF, abandon_ms: DAY };
 const QUERY = `from=${new Date(T0).toISOString()}&to=${new Date(AS_OF).toISOString()}&as_of=${new Date(AS_OF).toISOString()}`;
@@ -40,9 +41,9 @@ const IN_USD = {
 describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_engine, open) => {
   let store: LifecycleStore;
   let server: Awaited<ReturnType<typeof serveApp>>;
-  const get = async (path: string) => {
+  const get = async <T>(path: string) => {
     const res = await fetch(`${server.url}${path}`);
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
+    return { status: res.status, body: (await res.json()) as T };
   };
   beforeAll(async () => {
     store = await open();
@@ -162,12 +163,12 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
   });
 
   it('gives the same through the API, and refuses a currency that is not ISO 4217', async () => {
-    const eur = await get(`/v1/funnels/abandonment?${QUERY}&currency=EUR`);
+    const eur = await get<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${QUERY}&currency=EUR`);
     expect([eur.status, eur.body.abandoned.value_converted]).toEqual([200, IN_EUR]);
-    const recovery = await get(`/v1/funnels/recovery?${QUERY}&currency=USD`);
-    expect(recovery.body.steps[0].value_converted.value_minor).toBe(29568);
-    const audience = await get(`/v1/audiences/abandoned-carts?as_of=${new Date(AS_OF).toISOString()}&consent=any&currency=EUR`);
-    expect(audience.body.audience.value_converted.value_minor).toBe(4990 + 1497 + 2599 + 3121);
+    const recovery = await get<GetAnswer<'/v1/funnels/recovery'>>(`/v1/funnels/recovery?${QUERY}&currency=USD`);
+    expect(recovery.body.steps[0]!.value_converted!.value_minor).toBe(29568);
+    const audience = await get<GetAnswer<'/v1/audiences/abandoned-carts'>>(`/v1/audiences/abandoned-carts?as_of=${new Date(AS_OF).toISOString()}&consent=any&currency=EUR`);
+    expect(audience.body.audience.value_converted!.value_minor).toBe(4990 + 1497 + 2599 + 3121);
     const csv = await (await fetch(`${server.url}/v1/funnels/abandonment?${QUERY}&currency=USD&format=csv`)).text();
     const [header, line] = csv.trim().split('\n');
     const cells = Object.fromEntries(header!.split(',').map((h, i) => [h, line!.split(',')[i]]));
@@ -177,8 +178,8 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
     expect([String(arrow.schema.fields.find((f) => f.name === 'abandoned_value_converted_minor')?.type), arrow.getChild('abandoned_value_converted_minor')?.get(0)]).toEqual(['Int64', 29404n]);
     expect(arrow.getChild('abandoned_value_minor_CHF')?.get(0)).toBe(3316n);
     for (const bad of ['eur', 'XXY', 'EURO']) {
-      const res = await get(`/v1/funnels/abandonment?${QUERY}&currency=${bad}`);
-      expect([res.status, res.body.errors[0].field]).toEqual([400, 'currency']);
+      const res = await get<{ errors: { field: string }[] }>(`/v1/funnels/abandonment?${QUERY}&currency=${bad}`);
+      expect([res.status, res.body.errors[0]!.field]).toEqual([400, 'currency']);
     }
   });
 
@@ -189,7 +190,7 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
     // 3,316 × 0.5 = 1,658 there; in UTC still 03-09's 0.9412.
     expect(kiritimati).toEqual({ currency: 'EUR', value_minor: EUR_ABANDONED + 1658, rates: [{ currency: 'CHF', rate_date: '2026-03-10', rate: '0.5' }], unconverted: [] });
     expect((await abandonmentFunnel(store.warehouse, { ...W, currency: 'EUR' }, 'none')).json.abandoned.value_converted).toEqual(IN_EUR);
-    const api = await get(`/v1/funnels/abandonment?${QUERY}&currency=EUR&tz=Pacific/Kiritimati`);
-    expect(api.body.abandoned.value_converted.value_minor).toBe(EUR_ABANDONED + 1658);
+    const api = await get<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${QUERY}&currency=EUR&tz=Pacific/Kiritimati`);
+    expect(api.body.abandoned.value_converted!.value_minor).toBe(EUR_ABANDONED + 1658);
   });
 });

@@ -7,6 +7,7 @@ import { AS_OF, shopEvents, T0 } from './fixtures/shop.ts';
 import { serveApp } from './support/app.ts';
 import { launchChromium, watchedPage } from './support/browser.ts';
 import { tempDuckDb } from './support/tempStore.ts';
+import type { GetAnswer, PostAnswer, RemovalRankingAnswer } from '../api/http/answers.ts';
 
 // The dashboards in Debian's chromium against the real app holding the worked example of docs/metrics.md.
 // Every number a page shows is compared with what the API answers for the same query.
@@ -58,7 +59,7 @@ async function open(hash: string): Promise<void> {
 async function ready(name: string): Promise<void> {
   await page.waitForSelector(`#view[data-ready="${name}"]`, { timeout: 20_000 });
 }
-async function api<T = any>(path: string, init?: RequestInit): Promise<T> {
+async function api<T>(path: string, init?: RequestInit): Promise<T> {
   const res = await fetch(base + path, init);
   expect(res.status, path).toBe(200);
   return (await res.json()) as T;
@@ -85,10 +86,10 @@ describe('dashboards', () => {
     // Given one CHF worth 0.9412 EUR on 03-09 (E's abandonment) and no rate into USD
     const put = await fetch(`${base}/v1/exchange-rates`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ date: '2026-03-09', base: 'CHF', quote: 'EUR', rate: '0.9412' }]) });
     expect(put.status).toBe(200);
-    const eur = await api(`/v1/funnels/abandonment?${RANGE}&breakdown=day&currency=EUR`);
+    const eur = await api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${RANGE}&breakdown=day&currency=EUR`);
     await open(`overview?${RANGE}&currency=EUR`);
     // 24,684 EUR + 3,316 CHF × 0.9412 = 27,805 EUR cents, as the API says; the values per currency stay.
-    expect([await raw('abandoned_value_converted'), eur.abandoned.value_converted.value_minor]).toEqual(['27805', 27805]);
+    expect([await raw('abandoned_value_converted'), eur.abandoned.value_converted!.value_minor]).toEqual(['27805', 27805]);
     expect((await page.textContent('[data-k="abandoned_value_converted"] .value'))?.replace(/\s/g, ' ')).toBe('€278.05');
     expect((await page.textContent('[data-k="abandoned_value"] .value'))?.replace(/\s/g, ' ')).toBe('CHF 33.16 · €246.84');
     await open(`overview?${RANGE}&currency=USD`);
@@ -100,19 +101,19 @@ describe('dashboards', () => {
   });
 
   it('overview: the funnel, abandonment and breakdown numbers are the API’s, also after changing the date range', async () => {
-    const all = await api(`/v1/funnels/abandonment?${RANGE}`);
-    const byChannel = await api(`/v1/funnels/abandonment?${RANGE}&breakdown=channel`);
+    const all = await api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${RANGE}`);
+    const byChannel = await api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${RANGE}&breakdown=channel`);
     await open(`overview?${RANGE}`);
-    expect(await raw('started')).toBe(String(all.funnel[0].carts));
-    expect(await raw('checkout_started')).toBe(String(all.funnel[1].carts));
-    expect(await raw('ordered')).toBe(String(all.funnel[2].carts));
+    expect(await raw('started')).toBe(String(all.funnel[0]!.carts));
+    expect(await raw('checkout_started')).toBe(String(all.funnel[1]!.carts));
+    expect(await raw('ordered')).toBe(String(all.funnel[2]!.carts));
     expect(await raw('abandoned')).toBe(String(all.abandoned.carts));
     expect(await raw('recovered')).toBe(String(all.recovered));
     expect(await raw('abandonment_rate')).toBe(String(all.abandonment_rate));
-    expect(await raw('abandoned_value')).toBe(all.abandoned.value_by_currency.map((v: any) => `${v.currency}:${v.value_minor}`).join(','));
+    expect(await raw('abandoned_value')).toBe(all.abandoned.value_by_currency.map((v) => `${v.currency}:${v.value_minor}`).join(','));
     expect((await page.textContent('[data-k="abandoned_value"] .value'))?.replace(/\s/g, ' ')).toBe('CHF 33.16 · €246.84');
-    expect(await rowKeys('breakdown-table')).toEqual(byChannel.breakdown_values.map((b: any) => b.value));
-    expect(await cells('breakdown-table', 'started')).toEqual(byChannel.breakdown_values.map((b: any) => String(b.funnel[0].carts)));
+    expect(await rowKeys('breakdown-table')).toEqual(byChannel.breakdown_values!.map((b) => b.value));
+    expect(await cells('breakdown-table', 'started')).toEqual(byChannel.breakdown_values!.map((b) => String(b.funnel[0]!.carts)));
     for (const c of ['funnel-chart', 'time-chart', 'split-chart']) expect(await canvases(c)).toBe(1);
     await shot('overview');
 
@@ -122,9 +123,9 @@ describe('dashboards', () => {
     await page.click('#controls button[name="apply"]');
     await ready('overview');
     await page.waitForFunction((from) => location.hash.includes(`from=${encodeURIComponent(from)}`), iso(later));
-    const narrower = await api(`/v1/funnels/abandonment?from=${iso(later)}&to=${iso(AS_OF)}&as_of=${iso(AS_OF)}`);
-    expect(await raw('started')).toBe(String(narrower.funnel[0].carts));
-    expect(narrower.funnel[0].carts).toBeLessThan(all.funnel[0].carts);
+    const narrower = await api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?from=${iso(later)}&to=${iso(AS_OF)}&as_of=${iso(AS_OF)}`);
+    expect(await raw('started')).toBe(String(narrower.funnel[0]!.carts));
+    expect(narrower.funnel[0]!.carts).toBeLessThan(all.funnel[0]!.carts);
 
     // on a phone
     await page.setViewportSize({ width: 390, height: 844 });
@@ -133,14 +134,14 @@ describe('dashboards', () => {
   });
 
   it('removals: ranked as the API ranks them; clicking a product shows its trend', async () => {
-    const removal = await api(`/v1/funnels/removal?${RANGE}&min_adds=1&limit=50`);
+    const removal = await api<RemovalRankingAnswer>(`/v1/funnels/removal?${RANGE}&min_adds=1&limit=50`);
     await open(`removals?${RANGE}&min_adds=1`);
     expect(await raw('lines_added')).toBe(String(removal.totals.lines_added));
     expect(await raw('lines_removed')).toBe(String(removal.totals.lines_removed));
     expect(await raw('removed_after_checkout')).toBe(String(removal.totals.removed_after_checkout));
     expect(await raw('median_seconds_to_removal')).toBe(String(removal.totals.median_seconds_to_removal));
-    expect(await rowKeys('removal-table')).toEqual(removal.products.map((p: any) => p.key));
-    expect(await cells('removal-table', 'lines_removed')).toEqual(removal.products.map((p: any) => String(p.lines_removed)));
+    expect(await rowKeys('removal-table')).toEqual(removal.products!.map((p) => p.key));
+    expect(await cells('removal-table', 'lines_removed')).toEqual(removal.products!.map((p) => String(p.lines_removed)));
 
     await page.click('#removal-table tr[data-key="P3"]');
     await ready('removals');
@@ -151,10 +152,10 @@ describe('dashboards', () => {
   });
 
   it('quantity changes: the groups and what they go on to buy are the API’s', async () => {
-    const quantity = await api(`/v1/funnels/quantity?${RANGE}`);
+    const quantity = await api<GetAnswer<'/v1/funnels/quantity'>>(`/v1/funnels/quantity?${RANGE}`);
     await open(`quantity?${RANGE}`);
-    for (const g of ['increased', 'decreased', 'unchanged', 'removed']) expect(await raw(g)).toBe(String(quantity.totals[g].lines));
-    expect(await rowKeys('quantity-table')).toEqual(quantity.products.map((p: any) => p.key));
+    for (const g of ['increased', 'decreased', 'unchanged', 'removed'] as const) expect(await raw(g)).toBe(String(quantity.totals[g].lines));
+    expect(await rowKeys('quantity-table')).toEqual(quantity.products!.map((p) => p.key));
     expect(await canvases('quantity-chart')).toBe(1);
     await shot('quantity');
   });
@@ -178,8 +179,8 @@ describe('dashboards', () => {
       steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'cart.item_removed' }, { type: 'order.placed' }],
       window_seconds: 604800, order: 'ordered', entity: 'cart', from: iso(T0), to: iso(AS_OF), as_of: iso(AS_OF),
     };
-    const answer = await api('/v1/funnels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const counts = answer.steps.map((s: any) => String(s.count));
+    const answer = await api<PostAnswer<'/v1/funnels'>>('/v1/funnels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const counts = answer.steps.map((s) => String(s.count));
     expect(await cells('builder-table', 'count')).toEqual(counts);
     await shot('funnel');
 
@@ -191,7 +192,7 @@ describe('dashboards', () => {
   });
 
   it('cart explorer: type a cart id, see its story, and its status as of a chosen event', async () => {
-    const story = await api(`/v1/carts/G/events?as_of=${iso(AS_OF)}`);
+    const story = await api<GetAnswer<'/v1/carts/G/events'>>(`/v1/carts/G/events?as_of=${iso(AS_OF)}`);
     await open(`cart?as_of=${iso(AS_OF)}`);
     await page.fill('#cart-form input[name="cart_id"]', 'G');
     await page.click('#cart-form button[type="submit"]');
@@ -199,16 +200,16 @@ describe('dashboards', () => {
     await ready('cart');
     expect(await raw('status')).toBe(story.cart.status);
     expect(await raw('value')).toBe(String(story.cart.value_minor));
-    expect(await cells('timeline', 'type')).toEqual(story.timeline.map((e: any) => e.type));
+    expect(await cells('timeline', 'type')).toEqual(story.timeline.map((e) => e.type));
     expect(await page.$$eval('#timeline tbody td:last-child', (tds) => tds.map((td) => td.textContent))).toEqual(
-      story.timeline.map((e: any) => `€${(e.after.value_minor / 100).toFixed(2)}`),
+      story.timeline.map((e) => `€${(e.after.value_minor / 100).toFixed(2)}`),
     );
 
     // when: the second event is clicked, the status is the cart's as of that event
     await page.click('#timeline tr[data-key="2"]');
     await page.waitForFunction(() => location.hash.includes('at='));
     await ready('cart');
-    const then = await api(`/v1/carts/G?as_of=${story.timeline[1].occurred_at}`);
+    const then = await api<GetAnswer<'/v1/carts/G'>>(`/v1/carts/G?as_of=${story.timeline[1]!.occurred_at}`);
     expect(await raw('status')).toBe(then.status);
     expect(await raw('value')).toBe(String(then.value_minor));
     expect(await rowKeys('timeline')).toHaveLength(story.timeline.length);
@@ -216,10 +217,10 @@ describe('dashboards', () => {
   });
 
   it('audiences: count and value are the API’s, and the CSV download is the API’s CSV', async () => {
-    const audience = await api(`/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}`);
+    const audience = await api<GetAnswer<'/v1/audiences/abandoned-carts'>>(`/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}`);
     await open(`audiences?as_of=${iso(AS_OF)}`);
     expect(await raw('carts')).toBe(String(audience.audience.carts));
-    expect(await rowKeys('audience-table')).toEqual(audience.carts.map((c: any) => c.cart_id));
+    expect(await rowKeys('audience-table')).toEqual(audience.carts.map((c) => c.cart_id));
     await shot('audiences');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[name="csv"]')]);
@@ -236,14 +237,14 @@ describe('dashboards', () => {
 
   it('SQL console: runs a query into a table and a plot; a write is refused with its code', async () => {
     const query = 'SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY type';
-    const result = await api('/v1/sql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const result = await api<PostAnswer<'/v1/sql'>>('/v1/sql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     await open('sql');
     await page.fill('textarea[name="query"]', query);
     await page.click('#sql-form button[name="run"]');
     await page.waitForSelector('#sql-table');
     await ready('sql');
-    expect(await cells('sql-table', 'type')).toEqual(result.rows.map((r: any) => r.type));
-    expect(await cells('sql-table', 'n')).toEqual(result.rows.map((r: any) => String(r.n)));
+    expect(await cells('sql-table', 'type')).toEqual(result.rows.map((r) => r.type));
+    expect(await cells('sql-table', 'n')).toEqual(result.rows.map((r) => String(r.n)));
     expect(await canvases('sql-chart')).toBe(1);
     await shot('sql');
 
@@ -256,6 +257,6 @@ describe('dashboards', () => {
     expect(await page.getAttribute('#sql-result .msg.error', 'data-code')).toBe('sql_not_read_only');
     // The browser logs every 4xx answer as a console error: this one is the point of the step.
     errors = errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
-    expect((await api('/v1/stats')).events_stored).toBe(shopEvents().length);
+    expect((await api<GetAnswer<'/v1/stats'>>('/v1/stats')).events_stored).toBe(shopEvents().length);
   });
 });

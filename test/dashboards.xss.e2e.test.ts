@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_CONTENT_SECURITY_POLICY } from '../api/http/securityHeaders.ts';
 import { DASHBOARDS_CONTENT_SECURITY_POLICY } from '../dashboards/server.ts';
@@ -10,6 +10,10 @@ import { serveApp } from './support/app.ts';
 import { launchChromium } from './support/browser.ts';
 import { tempClickHouse } from './support/tempClickHouse.ts';
 import { tempDuckDb } from './support/tempStore.ts';
+import type { GetAnswer, PostAnswer, RemovalRankingAnswer } from '../api/http/answers.ts';
+
+/** The part of the page's ECharts global that the tooltip check drives. */
+type EChartsGlobal = { echarts: { getInstanceByDom(el: HTMLElement | null): { dispatchAction(action: { type: string; seriesIndex: number; dataIndex: number }): void } } };
 
 // Hostile input in the dashboards (issue 11): an ingest key stores product names, categories, brands,
 // campaigns and ids that are markup or script. Given such events, stored through the collector on each
@@ -114,7 +118,7 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
     await store?.cleanup();
   });
 
-  async function api<T = any>(path: string, init?: RequestInit): Promise<T> {
+  async function api<T>(path: string, init?: RequestInit): Promise<T> {
     const res = await fetch(base + path, init);
     expect(res.status, path).toBe(200);
     return (await res.json()) as T;
@@ -145,14 +149,14 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
   });
 
   it('runs no stored script on any page, tooltips included, and shows every hostile text literally', async () => {
-    const removal = await api(`/v1/funnels/removal?${RANGE}&min_adds=1&limit=50`);
-    const quantity = await api(`/v1/funnels/quantity?${RANGE}&limit=50`);
-    const byCampaign = await api(`/v1/funnels/abandonment?${RANGE}&breakdown=campaign`);
-    const audience = await api(`/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}&consent=any`);
+    const removal = await api<RemovalRankingAnswer>(`/v1/funnels/removal?${RANGE}&min_adds=1&limit=50`);
+    const quantity = await api<GetAnswer<'/v1/funnels/quantity'>>(`/v1/funnels/quantity?${RANGE}&limit=50`);
+    const byCampaign = await api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${RANGE}&breakdown=campaign`);
+    const audience = await api<GetAnswer<'/v1/audiences/abandoned-carts'>>(`/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}&consent=any`);
     // The store kept the hostile strings as sent: otherwise this test would prove nothing.
-    expect(removal.products.map((p: any) => p.name).sort()).toEqual([XSS.img, XSS.rich].sort());
-    expect(byCampaign.breakdown_values.map((b: any) => b.value)).toEqual(expect.arrayContaining([XSS.img, XSS.script]));
-    expect(audience.carts.map((c: any) => c.cart_id).sort()).toEqual([CART_1, CART_2].sort());
+    expect(removal.products!.map((p) => p.name).sort()).toEqual([XSS.img, XSS.rich].sort());
+    expect(byCampaign.breakdown_values!.map((b) => b.value)).toEqual(expect.arrayContaining([XSS.img, XSS.script]));
+    expect(audience.carts.map((c) => c.cart_id).sort()).toEqual([CART_1, CART_2].sort());
 
     const page = await context.newPage();
     const problems: string[] = [];
@@ -176,7 +180,7 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
     /** Shows a chart's tooltip for one data item, as a hover does, and returns the tooltip's text. */
     const tooltip = async (chart: string, seriesIndex: number, dataIndex: number, expected: string) => {
       await page.evaluate(({ chart, seriesIndex, dataIndex }) => {
-        (globalThis as any).echarts.getInstanceByDom(document.getElementById(chart)).dispatchAction({ type: 'showTip', seriesIndex, dataIndex });
+        (globalThis as unknown as EChartsGlobal).echarts.getInstanceByDom(document.getElementById(chart)).dispatchAction({ type: 'showTip', seriesIndex, dataIndex });
       }, { chart, seriesIndex, dataIndex });
       await page.waitForFunction(({ chart, expected }) => document.getElementById(chart)!.textContent!.includes(expected), { chart, expected }, { timeout: 5_000 })
         .catch(() => undefined);
@@ -185,31 +189,31 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
 
     // overview, broken down by campaign: the table and the breakdown chart's tooltip
     await open(`overview?${RANGE}&breakdown=campaign`);
-    expect(await page.$$eval('#breakdown-table tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.key))).toEqual(byCampaign.breakdown_values.map((b: any) => b.value));
-    expect(await text('#breakdown-table td[data-c="value"]')).toEqual(byCampaign.breakdown_values.map((b: any) => b.value));
-    const campaigns = byCampaign.breakdown_values.map((b: any) => b.value);
+    expect(await page.$$eval('#breakdown-table tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.key))).toEqual(byCampaign.breakdown_values!.map((b) => b.value));
+    expect(await text('#breakdown-table td[data-c="value"]')).toEqual(byCampaign.breakdown_values!.map((b) => b.value));
+    const campaigns = byCampaign.breakdown_values!.map((b) => b.value);
     expect(await tooltip('split-chart', 0, campaigns.indexOf(XSS.img), XSS.img)).toContain(XSS.img);
 
     // removals: the ranking's tooltip, hovered with the mouse over the first bar (the hole of issue 11)
     await open(`removals?${RANGE}&min_adds=1`);
-    expect(await text('#removal-table td[data-c="key"]')).toEqual(removal.products.map((p: any) => `${p.name ?? ''} (${p.key})`));
-    expect(await text('#removal-table td[data-c="category"]')).toEqual(removal.products.map((p: any) => p.category));
+    expect(await text('#removal-table td[data-c="key"]')).toEqual(removal.products!.map((p) => `${p.name ?? ''} (${p.key})`));
+    expect(await text('#removal-table td[data-c="category"]')).toEqual(removal.products!.map((p) => p.category));
     const box = (await page.locator('#rank-chart').boundingBox())!;
     await page.mouse.move(box.x + 400, box.y + 20);
     await page.waitForFunction(() => document.getElementById('rank-chart')!.textContent!.includes('removed of'), undefined, { timeout: 5_000 });
-    const first = removal.products[0];
+    const first = removal.products![0]!;
     expect(await page.textContent('#rank-chart')).toContain(`${first.name}${first.lines_removed} removed of ${first.lines_added} added`);
-    const timed = removal.products.filter((p: any) => p.median_seconds_to_removal != null).map((p: any) => p.name ?? p.key);
-    expect(await tooltip('ttr-chart', 0, 0, timed[0])).toContain(timed[0]);
+    const timed = removal.products!.filter((p) => p.median_seconds_to_removal != null).map((p) => p.name ?? p.key);
+    expect(await tooltip('ttr-chart', 0, 0, timed[0]!)).toContain(timed[0]);
     // the trend of the hostile product, opened from the table
-    await page.click(`#removal-table tbody tr >> nth=${removal.products.findIndex((p: any) => p.key === P1.product_id)}`);
+    await page.click(`#removal-table tbody tr >> nth=${removal.products!.findIndex((p) => p.key === P1.product_id)}`);
     await page.waitForSelector('#trend-chart canvas');
     expect(await page.textContent('#trend h2')).toBe(`Trend of ${P1.name} (${P1.category}): lines added and removed, removal rate, per UTC day (by when the line was first added)`);
 
     // quantity changes: the table, and the per-product chart's tooltip (product names on its axis)
     await open(`quantity?${RANGE}`);
-    expect(await text('#quantity-table td[data-c="key"]')).toEqual(quantity.products.map((r: any) => (r.name ? `${r.name} (${r.key})` : r.key)));
-    const names = quantity.products.slice(0, 15).map((r: any) => r.name ?? r.key);
+    expect(await text('#quantity-table td[data-c="key"]')).toEqual(quantity.products!.map((r) => (r.name ? `${r.name} (${r.key})` : r.key)));
+    const names = quantity.products!.slice(0, 15).map((r) => r.name ?? r.key);
     expect(await tooltip('quantity-products-chart', 0, names.indexOf(XSS.rich), XSS.rich)).toContain(XSS.rich);
 
     // funnel builder: a hostile product id as a step, broken down by hostile campaigns
@@ -217,11 +221,11 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
     await open(`funnel?${RANGE}&${new URLSearchParams({ steps, breakdown: 'campaign', run: '1' })}`);
     await page.waitForSelector('#builder-table');
     expect(await page.inputValue('#funnel-form .step:nth-child(1) input[name="product_id"]')).toBe(P1.product_id);
-    const funnel = await api('/v1/funnels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
+    const funnel = await api<PostAnswer<'/v1/funnels'>>('/v1/funnels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
       steps: [{ type: 'cart.item_added', product_id: P1.product_id }, { type: 'cart.checkout_started' }], window_seconds: 1209600, order: 'ordered', entity: 'cart', from: iso(T0), to: iso(AS_OF), as_of: iso(AS_OF), breakdown: 'campaign',
     }) });
-    expect(await text('#builder-table td[data-c="name"]')).toEqual(funnel.steps.map((s: any) => s.name));
-    const series = funnel.breakdown.map((g: any) => g.value);
+    expect(await text('#builder-table td[data-c="name"]')).toEqual(funnel.steps.map((s) => s.name));
+    const series = funnel.breakdown!.map((g) => g.value);
     expect(series).toEqual(expect.arrayContaining([XSS.img, XSS.script]));
     expect(await tooltip('builder-chart', series.indexOf(XSS.script), 0, XSS.script)).toContain(XSS.script);
 
@@ -235,36 +239,36 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
 
     // audiences: the table of abandoned carts, with links to the cart explorer
     await open(`audiences?as_of=${iso(AS_OF)}&consent=any`);
-    expect(await text('#audience-table td[data-c="cart_id"]')).toEqual(audience.carts.map((c: any) => c.cart_id));
-    expect(await text('#audience-table td[data-c="customer_id"]')).toEqual(audience.carts.map((c: any) => c.customer_id ?? `anonymous ${c.anonymous_id ?? ''}`));
-    expect(await text('#audience-table td[data-c="campaign"]')).toEqual(audience.carts.map((c: any) => c.campaign));
+    expect(await text('#audience-table td[data-c="cart_id"]')).toEqual(audience.carts.map((c) => c.cart_id));
+    expect(await text('#audience-table td[data-c="customer_id"]')).toEqual(audience.carts.map((c) => c.customer_id ?? `anonymous ${c.anonymous_id ?? ''}`));
+    expect(await text('#audience-table td[data-c="campaign"]')).toEqual(audience.carts.map((c) => c.campaign));
     expect(await page.$$eval('#audience-table a', (as) => as.map((a) => a.getAttribute('href')))).toEqual(audience.carts.map(() => '#'));
     await page.click('#audience-table td[data-c="cart_id"] a >> nth=0');
     await page.waitForSelector('#cart-status');
-    expect(await page.inputValue('#cart-form input[name="cart_id"]')).toBe(audience.carts[0].cart_id);
+    expect(await page.inputValue('#cart-form input[name="cart_id"]')).toBe(audience.carts[0]!.cart_id);
 
     // recovery: hostile channels and campaigns (of the returns) in its tables
-    const recovery = await api(`/v1/funnels/recovery?${RANGE}`);
-    expect(recovery.by_campaign.map((c: any) => c.value).sort()).toEqual([XSS.img, XSS.alert].sort());
+    const recovery = await api<GetAnswer<'/v1/funnels/recovery'>>(`/v1/funnels/recovery?${RANGE}`);
+    expect(recovery.by_campaign.map((c) => c.value).sort()).toEqual([XSS.img, XSS.alert].sort());
     await open(`recovery?${RANGE}`);
-    expect(await text('#recovery-channel td[data-c="value"]')).toEqual(recovery.by_channel.map((c: any) => c.value));
-    expect(await text('#recovery-campaign td[data-c="value"]')).toEqual(recovery.by_campaign.map((c: any) => c.value));
+    expect(await text('#recovery-channel td[data-c="value"]')).toEqual(recovery.by_channel.map((c) => c.value));
+    expect(await text('#recovery-campaign td[data-c="value"]')).toEqual(recovery.by_campaign.map((c) => c.value));
     expect(await page.$$('#view iframe, #view script, #view svg, #view img')).toHaveLength(0);
 
     // SQL console: hostile values and a hostile column alias, in the table, the pickers and the plot's tooltip
     const query = `SELECT product_name AS "${XSS.alert}", count(*) AS n FROM events WHERE type = 'cart.item_added' GROUP BY product_name ORDER BY n DESC, product_name`;
-    const result = await api('/v1/sql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-    expect(result.columns[0].name).toBe(XSS.alert);
+    const result = await api<PostAnswer<'/v1/sql'>>('/v1/sql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    expect(result.columns[0]!.name).toBe(XSS.alert);
     await open('sql');
     await page.fill('textarea[name="query"]', query);
     await page.click('#sql-form button[name="run"]');
     await page.waitForSelector('#sql-table');
-    expect(await text('#sql-table th')).toEqual(result.columns.map((c: any) => `${c.name} (${c.type})`));
-    expect(await text('#sql-table tbody td:first-child')).toEqual(result.rows.map((r: any) => r[XSS.alert]));
-    expect(await text('#sql-result select[name="x"] option')).toEqual(result.columns.map((c: any) => c.name));
-    expect(await tooltip('sql-chart', 0, 0, String(result.rows[0][XSS.alert]))).toContain(result.rows[0][XSS.alert]);
+    expect(await text('#sql-table th')).toEqual(result.columns.map((c) => `${c.name} (${c.type})`));
+    expect(await text('#sql-table tbody td:first-child')).toEqual(result.rows.map((r) => r[XSS.alert]));
+    expect(await text('#sql-result select[name="x"] option')).toEqual(result.columns.map((c) => c.name));
+    expect(await tooltip('sql-chart', 0, 0, String(result.rows[0]![XSS.alert]))).toContain(result.rows[0]![XSS.alert]);
 
-    expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (window as Window & { __xss?: unknown }).__xss)).toBeUndefined();
     expect(await page.$$('#view iframe, #view script, #view svg, #view img')).toHaveLength(0);
     expect(problems).toEqual([]);
 
@@ -282,7 +286,7 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
       return { text: el.textContent, elements: el.querySelectorAll('img, br').length };
     })()`);
     expect(shown).toEqual({ text: `${XSS.img}<br>2`, elements: 0 });
-    expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (window as Window & { __xss?: unknown }).__xss)).toBeUndefined();
     expect(problems).toEqual([]);
     await page.close();
   }, 180_000);

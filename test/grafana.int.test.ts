@@ -16,6 +16,7 @@ import { IngestPipeline } from '../ingest/pipeline/pipeline.ts';
 import { AS_OF, at, DAY, HOUR, iso, shopEvents, T0 } from './fixtures/shop.ts';
 import { expandPanelSql, type PanelContext } from './support/grafanaQuery.ts';
 import { tempClickHouse } from './support/tempClickHouse.ts';
+import type { GetAnswer, RemovalRankingAnswer } from '../api/http/answers.ts';
 
 type Row = Record<string, unknown>;
 interface Target { refId: string; datasource: { type: string; uid: string }; editorType: string; queryType: string; format: number; rawSql: string }
@@ -63,7 +64,7 @@ afterAll(async () => {
   await ch?.cleanup();
 });
 
-async function api<T = any>(path: string): Promise<T> {
+async function api<T>(path: string): Promise<T> {
   const res = await fetch(base + path);
   expect(res.status, path).toBe(200);
   return (await res.json()) as T;
@@ -105,7 +106,7 @@ describe('the Grafana dashboard', () => {
       'Events stored per minute', 'Refused messages per minute, by reason', 'Freshness', 'Dead letters: the latest refused messages',
     ]);
     for (const p of panels) {
-      expect(p.datasource, p.title).toEqual({ type: 'grafana-clickhouse-datasource', uid: '${datasource}' });
+      expect(p.datasource, p.title).toEqual({ type: 'grafana-clickhouse-datasource', uid: `\${datasource}` });
       expect(p.targets, p.title).toHaveLength(1);
       const t = p.targets![0]!;
       expect(t.datasource, p.title).toEqual(p.datasource);
@@ -134,47 +135,47 @@ describe('the Grafana dashboard', () => {
   it.each(WINDOWS.map((w) => [w.as_of === 'now' ? 'now' : iso(w.as_of), w]))('abandonment panels as of %s are the API’s numbers', async (_label, w) => {
     const ctx = context(w);
     const [all, byDay, byChannel] = await Promise.all([
-      api(`/v1/funnels/abandonment?${query(w)}`),
-      api(`/v1/funnels/abandonment?${query(w)}&breakdown=day`),
-      api(`/v1/funnels/abandonment?${query(w)}&breakdown=channel`),
+      api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}`),
+      api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}&breakdown=day`),
+      api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}&breakdown=channel`),
     ]);
-    expect(await panel('Abandonment funnel', ctx)).toEqual([{ started: all.funnel[0].carts, checkout_started: all.funnel[1].carts, ordered: all.funnel[2].carts }]);
+    expect(await panel('Abandonment funnel', ctx)).toEqual([{ started: all.funnel[0]!.carts, checkout_started: all.funnel[1]!.carts, ordered: all.funnel[2]!.carts }]);
     expect(await panel('Funnel rates', ctx)).toEqual([{
-      checkout_rate: all.funnel[1].rate_from_previous, order_rate: all.funnel[2].rate_from_previous, conversion_rate: all.conversion_rate, abandonment_rate: all.abandonment_rate,
+      checkout_rate: all.funnel[1]!.rate_from_previous, order_rate: all.funnel[2]!.rate_from_previous, conversion_rate: all.conversion_rate, abandonment_rate: all.abandonment_rate,
     }]);
     expect(await panel('What became of the carts', ctx)).toEqual([{
       abandoned: all.abandoned.carts, abandoned_at_cart: all.abandoned.at_cart, abandoned_at_checkout: all.abandoned.at_checkout,
       recovered_carts: all.recovered, open: all.open, emptied: all.emptied,
     }]);
     expect(await panel('Abandoned value per day, per currency (minor units)', ctx)).toEqual(
-      byDay.breakdown_values.flatMap((d: any) => d.abandoned.value_by_currency.map((v: any) => ({ time: `${d.value} 00:00:00`, currency: v.currency, abandoned_value_minor: v.value_minor }))),
+      byDay.breakdown_values!.flatMap((d) => d.abandoned.value_by_currency.map((v) => ({ time: `${d.value} 00:00:00`, currency: v.currency, abandoned_value_minor: v.value_minor }))),
     );
-    expect(await panel('Funnel by channel', ctx)).toEqual(byChannel.breakdown_values.map((b: any) => ({
-      channel: b.value, started: b.funnel[0].carts, checkout_started: b.funnel[1].carts, ordered: b.funnel[2].carts, abandoned: b.abandoned.carts, abandonment_rate: b.abandonment_rate,
+    expect(await panel('Funnel by channel', ctx)).toEqual(byChannel.breakdown_values!.map((b) => ({
+      channel: b.value, started: b.funnel[0]!.carts, checkout_started: b.funnel[1]!.carts, ordered: b.funnel[2]!.carts, abandoned: b.abandoned.carts, abandonment_rate: b.abandonment_rate,
     })));
-    expect(all.funnel[0].carts).toBeGreaterThan(0);
+    expect(all.funnel[0]!.carts).toBeGreaterThan(0);
   });
 
   it.each(WINDOWS.map((w) => [w.as_of === 'now' ? 'now' : iso(w.as_of), w]))('removal and quantity panels as of %s are the API’s numbers', async (_label, w) => {
     const ctx = context(w);
-    const [removal, quantity] = await Promise.all([api(`/v1/funnels/removal?${query(w)}&min_adds=1&limit=1000`), api(`/v1/funnels/quantity?${query(w)}`)]);
-    expect(await panel('Removals by product', ctx)).toEqual(removal.products.map((p: any) => ({
+    const [removal, quantity] = await Promise.all([api<RemovalRankingAnswer>(`/v1/funnels/removal?${query(w)}&min_adds=1&limit=1000`), api<GetAnswer<'/v1/funnels/quantity'>>(`/v1/funnels/quantity?${query(w)}`)]);
+    expect(await panel('Removals by product', ctx)).toEqual(removal.products!.map((p) => ({
       product_id: p.key, name: p.name, category: p.category, lines_added: p.lines_added, lines_removed: p.lines_removed, removal_rate: p.removal_rate,
       removed_before_checkout: p.removed_before_checkout, removed_after_checkout: p.removed_after_checkout,
     })));
     const shown = await panel('Quantity changes', ctx);
     const totals = Object.entries(quantity.totals as Record<string, { lines: number; units_delta: number; purchased: number; purchase_rate: number | null }>);
     expect(shown).toEqual(totals.filter(([, t]) => t.lines > 0).map(([direction, t]) => ({ direction, ...t })));
-    expect(removal.products.length).toBeGreaterThan(0);
+    expect(removal.products!.length).toBeGreaterThan(0);
   });
 
   it('narrowed to one channel or one currency, gives that channel’s or currency’s numbers', async () => {
     const w = WINDOWS[0]!;
-    const [byChannel, all] = await Promise.all([api(`/v1/funnels/abandonment?${query(w)}&breakdown=channel`), api(`/v1/funnels/abandonment?${query(w)}`)]);
-    for (const b of byChannel.breakdown_values) {
-      expect(await panel('Abandonment funnel', context(w, { channel: [b.value] }))).toEqual([{ started: b.funnel[0].carts, checkout_started: b.funnel[1].carts, ordered: b.funnel[2].carts }]);
+    const [byChannel, all] = await Promise.all([api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}&breakdown=channel`), api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}`)]);
+    for (const b of byChannel.breakdown_values!) {
+      expect(await panel('Abandonment funnel', context(w, { channel: [b.value] }))).toEqual([{ started: b.funnel[0]!.carts, checkout_started: b.funnel[1]!.carts, ordered: b.funnel[2]!.carts }]);
     }
-    const chf = all.abandoned.value_by_currency.find((v: any) => v.currency === 'CHF');
+    const chf = all.abandoned.value_by_currency.find((v) => v.currency === 'CHF')!;
     const days = await panel('Abandoned value per day, per currency (minor units)', context(w, { currency: ['CHF'] }));
     expect(days.map((d) => d.currency)).toEqual(['CHF']);
     expect(days[0]!.abandoned_value_minor).toBe(chf.value_minor);
@@ -183,7 +184,7 @@ describe('the Grafana dashboard', () => {
 
   it('ingest panels count what /v1/stats counts: events per minute, refusals by reason, the dead letters, freshness', async () => {
     const ctx = context(WINDOWS[0]!);
-    const stats = await api('/v1/stats');
+    const stats = await api<GetAnswer<'/v1/stats'>>('/v1/stats');
     const perMinute = await panel('Events stored per minute', ctx);
     const expected = new Map<string, number>();
     for (const e of shopEvents()) {
@@ -208,7 +209,7 @@ describe('the Grafana dashboard', () => {
     const before = Date.now();
     const [fresh] = await panel('Freshness', ctx);
     const after = Date.now();
-    const last = Date.parse(stats.last_received_at);
+    const last = Date.parse(stats.last_received_at!);
     expect(fresh!.last_received_ms).toBe(last);
     // now() is the ClickHouse server's clock, read between before and after (1 s of leeway for a server's clock).
     expect(fresh!.seconds_since_last_received).toBeGreaterThanOrEqual((before - last) / 1000 - 1);

@@ -125,7 +125,7 @@ describe.skipIf(brokers === null)('Kafka → two workers → ClickHouse answers 
 
     // and the simulator's Kafka sink and kcat write the traffic, while DuckDB gets the same messages directly
     const started = Date.now();
-    const input = fromKcat.map((e) => `${e.cart_id}\t${JSON.stringify(e)}`).join('\n') + '\n';
+    const input = `${fromKcat.map((e) => `${e.cart_id}\t${JSON.stringify(e)}`).join('\n')}\n`;
     const direct = (async () => {
       const pipeline = new IngestPipeline(duck.warehouse);
       const all = toInbound([...messages.map((m) => m.body), ...fromKcat]);

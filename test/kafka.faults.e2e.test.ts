@@ -31,7 +31,10 @@ describe.skipIf(brokers === null)('worker faults (child processes, real broker)'
   let admin: Admin;
   const running: CarrelloProcess[] = [];
   const worker = (store: string, env: Record<string, string>) =>
-    startIngestWorker(['--store', `duckdb:${store}`], { KAFKA_BROKERS: brokers!, ...env }).then((w) => (running.push(w), w));
+    startIngestWorker(['--store', `duckdb:${store}`], { KAFKA_BROKERS: brokers!, ...env }).then((w) => {
+      running.push(w);
+      return w;
+    });
 
   beforeAll(async () => {
     kafka = testKafka(brokers!);

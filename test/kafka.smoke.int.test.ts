@@ -43,7 +43,8 @@ describe.skipIf(brokers === null)('kafka smoke', () => {
     });
 
     // when a new consumer group reads the topic from the beginning
-    const group = (consumer = kafka.consumer({ groupId }));
+    const group = kafka.consumer({ groupId });
+    consumer = group;
     await group.connect();
     await group.subscribe({ topic, fromBeginning: true });
     const received: Record<string, string[]> = {};
@@ -53,7 +54,8 @@ describe.skipIf(brokers === null)('kafka smoke', () => {
       void group.run({
         eachMessage: async ({ message }) => {
           const key = message.key?.toString() ?? '';
-          (received[key] ??= []).push(message.value?.toString() ?? '');
+          received[key] ??= [];
+          received[key].push(message.value?.toString() ?? '');
           if (++count === 3) {
             clearTimeout(timer);
             resolve();

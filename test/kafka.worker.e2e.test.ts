@@ -6,7 +6,6 @@ import { createKafka } from '../ingest/kafka/client.ts';
 import { BufferedPublisher } from '../ingest/kafka/publisher.ts';
 import type { IngestWorker } from '../ingest/kafka/worker.ts';
 import { processMessage } from '../ingest/pipeline/process.ts';
-import { backfill } from '../ingest/simulator/feed.ts';
 import { DEFAULT_SIMULATION, Simulation, type SimMessage } from '../ingest/simulator/simulation.ts';
 import { kafkaSink } from '../ingest/simulator/sinks.ts';
 import { IngestMetrics } from '../ingest/metrics.ts';
@@ -198,7 +197,7 @@ describe.skipIf(brokers === null)('ingest workers on a real broker', () => {
         quantity: 1 + n,
       })),
     );
-    const input = events.map((e) => `${e.cart_id}\t${JSON.stringify(e)}`).join('\n') + '\n';
+    const input = `${events.map((e) => `${e.cart_id}\t${JSON.stringify(e)}`).join('\n')}\n`;
     await kcat(['-b', brokers!, '-t', topic, '-P', '-K', '\t', '-H', 'producer=kcat', '-X', 'partitioner=murmur2_random', '-X', 'enable.idempotence=true'], input);
 
     // when a worker consumes the topic

@@ -5,7 +5,7 @@
  * different points of their story), then compared with what `rebuildReadModels()` (`carrello rebuild`)
  * gives on the same store, and across the three stores.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CartEvent } from '../ingest/contract/events.ts';
 import { DEFAULT_BATCHER } from '../ingest/pipeline/batcher.ts';
 import { DEFAULT_INGEST, IngestPipeline } from '../ingest/pipeline/pipeline.ts';

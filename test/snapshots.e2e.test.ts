@@ -12,6 +12,7 @@ import { CART_TOKEN, CART_UPDATES, CHECKOUT, MUG, ORDER, SHOPIFY_SECRET, shopify
 import { shopSnapshots } from './fixtures/snapshots.ts';
 import { startCarrello, type CarrelloProcess } from './support/process.ts';
 import { clickHouseStoreArg } from './support/tempClickHouse.ts';
+import type { GetAnswer } from '../api/http/answers.ts';
 
 const KEYS = { ingest: 'ing-0123456789abcdef', marketing: 'mkt-0123456789abcdef' };
 const dir = mkdtempSync(join(tmpdir(), 'carrello-snapshots-'));
@@ -38,16 +39,16 @@ describe.each([
   const post = (path: string, body: string, headers: Record<string, string>) => fetch(`${server.url}${path}`, { method: 'POST', headers, body });
   const snapshots = (body: string, key = KEYS.ingest, type = 'application/x-ndjson') =>
     post('/v1/cart-snapshots', body, { authorization: `Bearer ${key}`, 'content-type': type });
-  const read = async (path: string) => (await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${KEYS.marketing}` } })).json() as Promise<Record<string, any>>;
-  const stored = async () => (await read('/v1/stats')).events_stored as number;
+  const read = async <T>(path: string) => (await fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${KEYS.marketing}` } })).json() as Promise<T>;
+  const stored = async () => (await read<GetAnswer<'/v1/stats'>>('/v1/stats')).events_stored as number;
 
   describe('POST /v1/cart-snapshots', () => {
     it('takes NDJSON snapshots with an ingest key and answers what it derived; the cart reads as the shop left it', async () => {
       const res = await snapshots(shopSnapshots().B.map((s) => JSON.stringify(s)).join('\n'));
       expect(res.status).toBe(202);
       expect(await res.json()).toEqual({ accepted: 4, duplicates: 0, events_derived: 4, events_retracted: 0 });
-      const story = await read(`/v1/carts/B/events?as_of=${new Date(AS_OF).toISOString()}`);
-      expect(story.timeline.map((e: { type: string; product_id: string }) => `${e.type} ${e.product_id}`)).toEqual([
+      const story = await read<GetAnswer<'/v1/carts/B/events'>>(`/v1/carts/B/events?as_of=${new Date(AS_OF).toISOString()}`);
+      expect(story.timeline.map((e) => `${e.type} ${e.product_id}`)).toEqual([
         'cart.item_added P3', 'cart.item_removed P3', 'cart.item_added P1', 'cart.item_added P3',
       ]);
       expect(story.cart).toMatchObject({ status: 'abandoned', items: 2, units: 2, value_minor: 12999 + 2599, customer_id: 'cust-2', channel: 'app' });
@@ -74,8 +75,8 @@ describe.each([
       const [a1, a2, a3] = shopSnapshots().A;
       expect(await (await snapshots([a1, a3].map((x) => JSON.stringify(x)).join('\n'))).json()).toMatchObject({ events_derived: 2 });
       expect(await (await snapshots(JSON.stringify(a2), KEYS.ingest, 'application/json')).json()).toEqual({ accepted: 1, duplicates: 0, events_derived: 2, events_retracted: 1 });
-      const story = await read(`/v1/carts/A/events?as_of=${new Date(AS_OF).toISOString()}`);
-      expect(story.timeline.map((e: { type: string; product_id: string; quantity: number | null; to_quantity: number | null }) => `${e.type} ${e.product_id} ${e.quantity ?? e.to_quantity}`)).toEqual([
+      const story = await read<GetAnswer<'/v1/carts/A/events'>>(`/v1/carts/A/events?as_of=${new Date(AS_OF).toISOString()}`);
+      expect(story.timeline.map((e) => `${e.type} ${e.product_id} ${e.quantity ?? e.to_quantity}`)).toEqual([
         'cart.item_added P1 1', 'cart.item_added P2 4', 'cart.item_quantity_changed P2 2',
       ]);
     });
@@ -120,7 +121,7 @@ describe.each([
       expect(await (await deliver('orders/create', ORDER, 'w6')).json()).toEqual({ accepted: 1, duplicates: 0, events_derived: 1, events_retracted: 0 });
       // Shopify retries a delivery it thinks failed with the same webhook id.
       expect(await (await deliver('orders/create', ORDER, 'w6')).json()).toEqual({ accepted: 0, duplicates: 1, events_derived: 0, events_retracted: 0 });
-      const story = await read(`/v1/carts/${CART_TOKEN}/events`);
+      const story = await read<GetAnswer<`/v1/carts/${string}/events`>>(`/v1/carts/${CART_TOKEN}/events`);
       expect(story.timeline.map((e: { type: string; product_id: string | null; to_quantity: number | null }) => [e.type, e.product_id, e.to_quantity])).toEqual([
         ['cart.item_added', '704912205188288575', null],
         ['cart.item_added', MUG, null],

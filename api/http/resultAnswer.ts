@@ -53,7 +53,9 @@ function rowObjects(result: ReadOnlyResult): Record<string, unknown>[] {
   const rows: Record<string, unknown>[] = [];
   for (let r = 0; r < result.rowCount; r++) {
     const row: Record<string, unknown> = {};
-    result.columns.forEach((c, i) => (row[c.name] = jsonValue(c.type, result.values[i]![r])));
+    result.columns.forEach((c, i) => {
+      row[c.name] = jsonValue(c.type, result.values[i]![r]);
+    });
     rows.push(row);
   }
   return rows;

@@ -36,18 +36,20 @@ export interface RouteSpec<Q extends AnyObject, B extends z.ZodType, P extends A
   operationId: string;
   /** The JSON answer (api/http/answers.ts); null for a route that answers no JSON (it streams `contentTypes`). */
   response: R | null;
-  handler: (input: { query: z.output<Q>; body: z.output<B>; params: z.output<P> }, req: Request, res: Response) => Promise<Answer<z.input<R>> | void>;
+  handler: (input: { query: z.output<Q>; body: z.output<B>; params: z.output<P> }, req: Request, res: Response) => Promise<Answer<z.input<R>> | undefined>;
 }
 
 // Routes register themselves here, so /openapi.json is generated from the very schemas that validate.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyRoute = RouteSpec<any, any, any, any>;
+// Their types are erased here: mountRoutes hands each handler what that route's own schemas parsed.
+export type AnyRoute = Omit<RouteSpec<AnyObject, z.ZodType, AnyObject>, 'handler'> & {
+  handler: (input: { query: unknown; body: unknown; params: unknown }, req: Request, res: Response) => Promise<Answer<unknown> | undefined>;
+};
 
 /** A route; its handler's answer is type-checked against its `response` schema. */
 export function defineRoute<Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodUndefined, P extends AnyObject = AnyObject, R extends z.ZodType = z.ZodNever>(
   spec: RouteSpec<Q, B, P, R>,
 ): AnyRoute {
-  return spec as AnyRoute;
+  return spec as unknown as AnyRoute;
 }
 
 /** Mounts routes: validates params, query and body with their zod schemas (400 naming the field), then answers. */
@@ -126,7 +128,7 @@ function undecodableParam(routes: readonly AnyRoute[], path: string): string | n
   return null;
 }
 
-function parse(schema: z.ZodType | undefined, value: unknown, where: 'query' | 'body' | 'path'): never | any {
+function parse(schema: z.ZodType | undefined, value: unknown, where: 'query' | 'body' | 'path'): unknown {
   if (!schema) return {};
   const strict = schema instanceof z.ZodObject && where === 'query' ? schema.strict() : schema;
   const result = strict.safeParse(value ?? {});

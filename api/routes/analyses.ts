@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { abandonmentFunnel, quantityFunnel, removalFunnel, type AnalysisWindow } from '../../projections/analyses.ts';
 import { abandonedCartAudience, decodeCursor } from '../../projections/audiences.ts';
 import { recoveryReport } from '../../projections/recovery.ts';
-import { asOfQuery, DAY_MS, DEFAULT_ABANDON_AFTER, duration, instant, reportingCurrency, resolveAsOf, resolveWindow, timeWindow, timeZone } from '../http/params.ts';
+import { asOfQuery, DAY_MS, DEFAULT_ABANDON_AFTER, duration, reportingCurrency, resolveAsOf, resolveWindow, timeWindow, timeZone } from '../http/params.ts';
 import { defineRoute } from '../http/route.ts';
 import type { RouteDeps } from './index.ts';
 import { AbandonmentAnswer, AbandonmentRow, AudienceAnswer, AudienceRow, QuantityAnswer, QuantityRow, RecoveryAnswer, RecoveryRow, RemovalAnswer, RemovalRow } from '../http/answers.ts';

@@ -49,7 +49,7 @@ export function exportRoutes({ warehouse, limits, metrics, timezone = 'UTC' }: R
         tz: timeZone.optional(),
         format: z.enum(['ndjson', 'arrow', 'parquet']).default('ndjson').describe('ndjson (default), arrow (IPC stream) or parquet'),
       }),
-      async handler({ query }, req, res) {
+      async handler({ query }, req, res): Promise<undefined> {
         const now = Date.now();
         const tz = query.tz ?? timezone;
         const to = query.to === undefined ? now : resolveTime(query.to, tz, now);

@@ -43,7 +43,7 @@ export function sqlRoutes({ warehouse, limits }: RouteDeps) {
           .optional()
           .describe(`stop the query after this long (default and maximum ${limits.sql.timeoutMs} ms)`),
       }),
-      async handler({ body }, req, res) {
+      async handler({ body }, req, res): Promise<undefined> {
         const leave = gate.enter();
         try {
           const applied = { ...limits.sql, maxRows: body.max_rows ?? limits.sql.maxRows, timeoutMs: body.timeout_ms ?? limits.sql.timeoutMs };

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const HERE = import.meta.dirname;
-const DS = { type: 'grafana-clickhouse-datasource', uid: '${datasource}' } as const;
+const DS = { type: 'grafana-clickhouse-datasource', uid: `\${datasource}` } as const;
 
 type Viz = 'bargauge' | 'stat' | 'table' | 'timeseries';
 interface PanelSpec {

@@ -171,7 +171,7 @@ export function createCarrello(options: CarrelloOptions): Carrello {
       } catch {
         res = null; // the network, or a refused CORS answer: the same to a page, and worth another try
       }
-      if (res !== null && res.ok) {
+      if (res?.ok) {
         const answer = (await res.json().catch(() => null)) as { rejected?: { index: number; reason: string }[] } | null;
         const rejected = answer?.rejected ?? [];
         if (rejected.length > 0) report({ code: 'rejected', status: res.status, detail: rejected.map((r) => `#${r.index}: ${r.reason}`).join(', '), events: rejected.map((r) => batch[r.index]!) });

@@ -49,7 +49,9 @@ export const MAX_QUANTITY = 1_000_000;
  * Free text (ids, names, labels) never holds U+0000: C strings, Postgres text and many log and CSV tools
  * end or refuse a string at NUL, so a NUL in an id would let two different ids meet downstream.
  */
-const noNul = (s: z.ZodString) => s.regex(/^[^\u0000]*$/, 'must not contain the NUL character (U+0000)');
+// The pattern holds the escape as text, so its source (and the JSON Schema's pattern) reads `^[^\u0000]*$`.
+const NUL_ESCAPE = '\\u0000';
+const noNul = (s: z.ZodString) => s.regex(new RegExp(`^[^${NUL_ESCAPE}]*$`), 'must not contain the NUL character (U+0000)');
 /** Identifiers are opaque strings, bounded so that a hostile producer cannot blow up a row. */
 const id = noNul(z.string().min(1).max(128));
 const label = noNul(z.string().max(256));

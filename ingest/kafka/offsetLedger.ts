@@ -18,7 +18,10 @@ export class OffsetLedger {
 
   private entry(partition: number) {
     let e = this.partitions.get(partition);
-    if (!e) this.partitions.set(partition, (e = { epoch: 0, durable: null, committed: null, high: 0n, rewoundTo: null }));
+    if (!e) {
+      e = { epoch: 0, durable: null, committed: null, high: 0n, rewoundTo: null };
+      this.partitions.set(partition, e);
+    }
     return e;
   }
 

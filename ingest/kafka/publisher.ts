@@ -112,7 +112,9 @@ export class BufferedPublisher {
     }
     return new Promise<void>((resolve, reject) => {
       const call: Call = { left: records.length, settled: false, resolve, reject };
-      records.forEach((record, i) => this.queue.push({ record, bytes: sizes[i]!, call }));
+      records.forEach((record, i) => {
+        this.queue.push({ record, bytes: sizes[i]!, call });
+      });
       this.bufferedMessages += records.length;
       this.bufferedBytes += bytes;
       this.metrics.producerBuffered.inc(records.length);
@@ -121,8 +123,14 @@ export class BufferedPublisher {
         this.metrics.publishErrors.inc({ code: 'kafka_unavailable' });
       }, this.opts.deliveryTimeoutMs);
       deadline.unref();
-      call.resolve = () => (clearTimeout(deadline), resolve());
-      call.reject = (err) => (clearTimeout(deadline), reject(err));
+      call.resolve = () => {
+        clearTimeout(deadline);
+        resolve();
+      };
+      call.reject = (err) => {
+        clearTimeout(deadline);
+        reject(err);
+      };
       this.schedule();
     });
   }
@@ -227,7 +235,10 @@ function byTopic(batch: readonly Pending[]): TopicMessages[] {
   const topics = new Map<string, Message[]>();
   for (const { record } of batch) {
     let list = topics.get(record.topic);
-    if (!list) topics.set(record.topic, (list = []));
+    if (!list) {
+      list = [];
+      topics.set(record.topic, list);
+    }
     list.push({ key: record.key, value: record.value, headers: record.headers });
   }
   return [...topics].map(([topic, messages]) => ({ topic, messages }));

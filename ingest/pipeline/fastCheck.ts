@@ -90,7 +90,8 @@ function baseOf(def: Def): FastCheck {
       return (v) => {
         if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
         const check = options.get((v as Record<string, unknown>)[key]);
-        return check !== undefined && check(v);
+        if (check === undefined) return false;
+        return check(v);
       };
     }
     default:

@@ -56,7 +56,7 @@ export class CollectorClient {
     const size = this.opts.batchSize ?? 1_000;
     const result: SendResult = { accepted: 0, rejected: [] };
     for (let i = 0; i < bodies.length; i += size) {
-      const answer = await this.post(bodies.slice(i, i + size).join('\n') + '\n');
+      const answer = await this.post(`${bodies.slice(i, i + size).join('\n')}\n`);
       result.accepted += answer.accepted;
       result.rejected.push(...answer.rejected.map((r) => ({ ...r, index: r.index + i })));
     }

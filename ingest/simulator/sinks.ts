@@ -64,7 +64,7 @@ export function collectorSink(baseUrl: string, headers: Record<string, string> =
   return {
     async send(batch) {
       for (let i = 0; i < batch.length; i += 1_000) {
-        const body = batch.slice(i, i + 1_000).map((m) => JSON.stringify(m.body)).join('\n') + '\n';
+        const body = `${batch.slice(i, i + 1_000).map((m) => JSON.stringify(m.body)).join('\n')}\n`;
         for (let attempt = 0; ; attempt++) {
           const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...headers }, body });
           if (res.status === 202) break;
@@ -82,7 +82,7 @@ export function ndjsonSink(path: string | '-'): SimSink {
   const out: WriteStream | NodeJS.WriteStream = path === '-' ? process.stdout : createWriteStream(path);
   return {
     async send(batch) {
-      const text = batch.map((m) => JSON.stringify(m.body)).join('\n') + '\n';
+      const text = `${batch.map((m) => JSON.stringify(m.body)).join('\n')}\n`;
       if (!out.write(text)) await new Promise<void>((r) => out.once('drain', () => r()));
     },
     close() {

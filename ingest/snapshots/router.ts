@@ -44,13 +44,16 @@ export function snapshotsRouter(ingest: SnapshotIngest, opts: CollectorOptions):
     }
     const snapshots: CartSnapshot[] = [];
     const issues: SnapshotIssue[] = [];
-    parts.forEach((raw, index) => {
+    for (const [index, raw] of parts.entries()) {
       const decoded = decode(raw, opts.maxBodyBytes);
-      if (!decoded.ok) return issues.push({ index, field: decoded.rejection.field, detail: decoded.rejection.detail });
+      if (!decoded.ok) {
+        issues.push({ index, field: decoded.rejection.field, detail: decoded.rejection.detail });
+        continue;
+      }
       const parsed = CartSnapshot.safeParse(decoded.value.json);
       if (parsed.success) snapshots.push(parsed.data);
       else for (const i of parsed.error.issues) issues.push(issueOf(index, i));
-    });
+    }
     if (issues.length > 0) throw refused(issues);
     res.status(202).json(await handOver(ingest, snapshots, 'api', receivedAtMs));
   });

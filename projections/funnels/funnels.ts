@@ -93,8 +93,8 @@ export function queryParams(d: FunnelDefinition): ParamsOf<'funnel_cart_events'>
     def.bits |= bit;
     defs.set(key, def);
   };
-  d.steps.forEach((s, k) => add(s, 1 << k));
-  d.exclusions.forEach((x, n) => add(x, 1 << (EXCLUSION_SHIFT + n)));
+  for (const [k, s] of d.steps.entries()) add(s, 1 << k);
+  for (const [n, x] of d.exclusions.entries()) add(x, 1 << (EXCLUSION_SHIFT + n));
   const params: ParamsOf<'funnel_cart_events'> & { until_ms?: number } = {
     defs: JSON.stringify([...defs.values()]),
     start_bits: startBits(d),

@@ -50,7 +50,7 @@ function reference(s: EventStream, e: number, spec: MatchSpec): EntityResult {
         }
         if (better(chain, chosen)) chosen = chain;
       }
-      chosen.forEach((m, k) => note(k, m));
+      for (const [k, m] of chosen.entries()) note(k, m);
     } else {
       const window = idx.filter((i) => s.moment[i]! >= s.moment[start]! && inWindow(i, start));
       const moments = [...new Set(window.map((i) => s.moment[i]!))].sort((a, b) => a - b);

@@ -84,7 +84,10 @@ describe('buildStream', () => {
     const grouped: Row[] = [];
     let rid = 0;
     let seed = 7;
-    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
     for (let e = 0; e < 200; e++) {
       const n = 1 + Math.floor(next() * 60);
       const seq = e % 3 === 0 ? -1 : 0;

@@ -70,7 +70,10 @@ export function summarizeByValue(d: Pick<FunnelDefinition, 'steps' | 'order'>, o
   for (let i = 0; i < o.counted; i++) {
     const value = o.breakdown[i] ?? NONE;
     let group = groups.get(value);
-    if (!group) groups.set(value, (group = []));
+    if (!group) {
+      group = [];
+      groups.set(value, group);
+    }
     group.push(i);
   }
   const ranked = [...groups.entries()].sort(([va, a], [vb, b]) => b.length - a.length || (va < vb ? -1 : va > vb ? 1 : 0));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { analysisQueries } from './analyses.ts';
-import type { Model, ReadDeclaration } from './define.ts';
+import type { Model } from './define.ts';
 import { lifecycleQueries } from './lifecycle.ts';
 import { storeQueries } from './store.ts';
 

@@ -29,7 +29,9 @@ export function keptAsOf(statement: string, calls: number): string | null {
   const all = statement.match(CALL)?.length ?? 0;
   const literal = [...statement.matchAll(LITERAL_CALL)].map((m) => BigInt(m[1]!));
   if (calls === 0 || all !== calls || literal.length !== calls) return null;
-  const earliest = literal.reduce((a, b) => (b < a ? b : a));
+  // bigints: Math.min does not take them
+  let earliest = literal[0]!;
+  for (const t of literal) if (t < earliest) earliest = t;
   return earliest <= 9223372036854775807n ? String(earliest) : null;
 }
 

@@ -91,7 +91,9 @@ function numbersInto(out: Float64Array, at: number, vector: DuckDBVector): void 
 /** A VARCHAR column read from its chunks on access (each vector caches what it decoded). */
 function lazyTexts(chunks: readonly DuckDBDataChunk[], column: number, rows: number): TextColumn {
   const starts = new Int32Array(chunks.length + 1);
-  chunks.forEach((chunk, i) => (starts[i + 1] = starts[i]! + chunk.rowCount));
+  chunks.forEach((chunk, i) => {
+    starts[i + 1] = starts[i]! + chunk.rowCount;
+  });
   const vectors: (DuckDBVector | undefined)[] = new Array(chunks.length);
   return {
     length: rows,
@@ -104,7 +106,11 @@ function lazyTexts(chunks: readonly DuckDBDataChunk[], column: number, rows: num
         if (starts[mid]! <= row) lo = mid;
         else hi = mid - 1;
       }
-      const vector = (vectors[lo] ??= chunks[lo]!.getColumnVector(column));
+      let vector = vectors[lo];
+      if (vector === undefined) {
+        vector = chunks[lo]!.getColumnVector(column);
+        vectors[lo] = vector;
+      }
       return vector.getItem(row - starts[lo]!) as string | null;
     },
   };

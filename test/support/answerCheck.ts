@@ -24,7 +24,8 @@ type WithCheck = typeof globalThis & { [KEY]?: AnswerCheck };
 
 export function answerCheck(): AnswerCheck {
   const g = globalThis as WithCheck;
-  return (g[KEY] ??= { validated: 0, mismatches: [] });
+  g[KEY] ??= { validated: 0, mismatches: [] };
+  return g[KEY];
 }
 
 /** The mismatches found so far, cleared: for a test that provokes one on purpose. */
@@ -71,7 +72,10 @@ async function load() {
   const compiled = new Map<string, ValidateFunction>();
   const validator = (pointer: string) => {
     let v = compiled.get(pointer);
-    if (!v) compiled.set(pointer, (v = ajv.compile({ $ref: `openapi#${pointer}` })));
+    if (!v) {
+      v = ajv.compile({ $ref: `openapi#${pointer}` });
+      compiled.set(pointer, v);
+    }
     return v;
   };
   return { ops, validator, document };
@@ -84,7 +88,8 @@ function token(s: string): string {
 
 /** The mismatch of one answer with the document, or null when it conforms (or is not carrello's JSON). */
 export async function checkAnswer(method: string, url: URL, status: number, contentType: string, body: unknown): Promise<string | null> {
-  const { ops, validator } = await (loaded ??= load());
+  loaded ??= load();
+  const { ops, validator } = await loaded;
   const candidates = (ops.get(method) ?? []).filter((o) => o.pattern.test(url.pathname));
   const op = candidates.find((o) => o.literal) ?? candidates[0];
   if (!op) return null;

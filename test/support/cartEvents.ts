@@ -58,21 +58,24 @@ export function cart(id: string, opts: CartOptions = {}): ToyCart {
     ...(o.category ? { category: o.category } : {}),
     unit_price_minor: 1000,
   });
+  // Each step records its event and hands back the cart, so steps chain.
+  const push = (event: Record<string, unknown>): ToyCart => {
+    events.push(event);
+    return c;
+  };
   const c: ToyCart = {
     events,
-    add: (at, o = {}) => (events.push({ ...envelope('cart.item_added', at, o), item: item(o), quantity: 1 }), c),
-    remove: (at, o = {}) => (events.push({ ...envelope('cart.item_removed', at, o), item: item(o), quantity: 1 }), c),
-    change: (at, o = {}) =>
-      (events.push({ ...envelope('cart.item_quantity_changed', at, o), item: item(o), from_quantity: 1, to_quantity: 2 }), c),
-    checkout: (at, o = {}) => (events.push({ ...envelope('cart.checkout_started', at, o), cart_value_minor: 1000 }), c),
+    add: (at, o = {}) => push({ ...envelope('cart.item_added', at, o), item: item(o), quantity: 1 }),
+    remove: (at, o = {}) => push({ ...envelope('cart.item_removed', at, o), item: item(o), quantity: 1 }),
+    change: (at, o = {}) => push({ ...envelope('cart.item_quantity_changed', at, o), item: item(o), from_quantity: 1, to_quantity: 2 }),
+    checkout: (at, o = {}) => push({ ...envelope('cart.checkout_started', at, o), cart_value_minor: 1000 }),
     order: (at, o = {}) =>
-      (events.push({
+      push({
         ...envelope('order.placed', at, o),
         order_id: `ord-${id}`,
         total_minor: 1000,
         items: [{ product_id: 'P1', quantity: 1, unit_price_minor: 1000 }],
       }),
-      c),
   };
   return c;
 }

@@ -24,8 +24,8 @@ export function referenceFunnel(events: readonly Record<string, unknown>[], d: F
   const rows = visible.flatMap((e) => {
     const ev = { type: e.type as string, product_id: (e.product_id as string | null) ?? undefined, category: (e.category as string | null) ?? undefined };
     let bits = 0;
-    d.steps.forEach((s, k) => (bits |= covers(s, ev) ? 1 << k : 0));
-    d.exclusions.forEach((x, n) => (bits |= covers(x, ev) ? 1 << (EXCLUSION_SHIFT + n) : 0));
+    for (const [k, s] of d.steps.entries()) bits |= covers(s, ev) ? 1 << k : 0;
+    for (const [n, x] of d.exclusions.entries()) bits |= covers(x, ev) ? 1 << (EXCLUSION_SHIFT + n) : 0;
     if (bits === 0 && d.order !== 'strict') return [];
     const value = { channel: e.channel, campaign: e.campaign_name, currency: e.currency }[d.breakdown ?? 'channel'] as string | null;
     const seq = d.entity === 'cart' && !unsequenced.has(e.cart_id) ? (e.sequence as number) : -1;

@@ -23,7 +23,7 @@ export function onTerminal(args: string[], env: Record<string, string> = {}): Pr
 /** The lines a terminal ends up showing: each `\r` rewrites its line, erase-to-end codes dropped. */
 export const shown = (screen: string): string[] =>
   screen
-    .replace(/\x1b\[K/g, '')
+    .replaceAll('\x1b[K', '')
     .split(/\r?\n/)
     .map((l) => l.split('\r').filter((part) => part !== '').at(-1) ?? '')
     .filter((l) => l !== '');

@@ -15,7 +15,10 @@ export function disturbedTraffic(opts: { seed: string; startMs: number; days: nu
   for (const m of sim.until(opts.startMs + opts.days * 86_400_000)) {
     const e = m.body as CartEvent;
     let list = byCart.get(e.cart_id);
-    if (!list) byCart.set(e.cart_id, (list = []));
+    if (!list) {
+      list = [];
+      byCart.set(e.cart_id, list);
+    }
     list.push(e);
   }
   const noSequence = (e: CartEvent) => {

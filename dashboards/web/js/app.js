@@ -144,7 +144,9 @@ async function poll() {
 }
 
 window.addEventListener('hashchange', () => render());
-window.addEventListener('resize', () => current.charts.forEach((c) => c.resize()));
+window.addEventListener('resize', () => {
+  for (const c of current.charts) c.resize();
+});
 // The shop's time zone first (the answers' days are its days), then the page.
 getJson('/v1/stats')
   .then((stats) => setZone(stats.timezone ?? 'UTC'), () => undefined)

@@ -1,5 +1,5 @@
 import type { ClickHouseSettings } from '@clickhouse/client';
-import { queryTimeout, type QueryError } from '../../errors.ts';
+import { queryTimeout } from '../../errors.ts';
 import type { ReadOnlyLimits } from '../../warehouse.ts';
 import { CarrelloError } from '../../../errors/carrelloError.ts';
 

@@ -330,7 +330,13 @@ describe('runReadOnly on ClickHouse answers reads', () => {
         seen.push(`${p.query.startsWith('EXPLAIN QUERY TREE') ? 'tree of ' : ''}${p.query.includes('_kept(') ? 'kept' : 'live'}`);
         return query(p);
       }) as typeof query;
-      return { ...lease, release: (failed) => ((lease.client.query = query), lease.release(failed)) };
+      return {
+        ...lease,
+        release: (failed) => {
+          lease.client.query = query;
+          return lease.release(failed);
+        },
+      };
     };
     const sql = `SELECT count() AS n FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)`;
     try {

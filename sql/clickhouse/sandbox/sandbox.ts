@@ -115,7 +115,9 @@ export class ClickHouseSandbox {
         break;
       }
       bytes += size;
-      row.forEach((v, c) => values[c]!.push(v));
+      row.forEach((v, c) => {
+        values[c]!.push(v);
+      });
       rowCount++;
     }
     return {
@@ -170,7 +172,7 @@ export class ClickHouseSandbox {
     }
     const nodes = explainLines(text).map((l) => ({ depth: l.length - l.trimStart().length, text: l.trim() }));
     const top = nodes[0];
-    if (!top || top.depth !== 0 || !/^SelectWithUnionQuery\b/.test(top.text)) {
+    if (top?.depth !== 0 || !/^SelectWithUnionQuery\b/.test(top.text)) {
       throw new CarrelloError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${top?.text.split(' ')[0] ?? 'nothing'}`);
     }
     // Beside its ExpressionList, a SELECT's top node holds only what the client adds (FORMAT): INTO
@@ -192,19 +194,22 @@ export class ClickHouseSandbox {
       if (name.includes('.') || tables.has(name)) throw new CarrelloError('sql_forbidden_table', `table ${name} is not exposed; see docs/sql.md`, { table: name });
     };
     let viewCalls = 0;
-    nodes.forEach((node, i) => {
+    for (const [i, node] of nodes.entries()) {
       const parent = parentOf(nodes, i);
       if (node.text === 'Set' || node.text.startsWith('Set ')) {
         throw new CarrelloError('sql_not_read_only', 'settings cannot be changed (SETTINGS clause)');
       }
       const table = /^TableIdentifier (\S+)/.exec(node.text);
-      if (table) return checkTable(table[1]!);
+      if (table) {
+        checkTable(table[1]!);
+        continue;
+      }
       // `x IN t` with a bare name reads table t as the set: the same allow-list as FROM.
       const identifier = /^Identifier (\S+)/.exec(node.text);
       if (identifier && parent?.text.startsWith('ExpressionList')) {
         const call = /^Function (\S+)/.exec(parentOf(nodes, nodes.indexOf(parent))?.text ?? '');
-        if (call && IN_FUNCTIONS.has(call[1]!) && !firstChild(nodes, i)) return checkTable(identifier[1]!);
-        return;
+        if (call && IN_FUNCTIONS.has(call[1]!) && !firstChild(nodes, i)) checkTable(identifier[1]!);
+        continue;
       }
       const fn = /^Function (\S+)/.exec(node.text);
       if (fn) {
@@ -212,12 +217,12 @@ export class ClickHouseSandbox {
         if (parent?.text.startsWith('TableExpression')) {
           if (name.endsWith('_asof')) viewCalls++;
           if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new CarrelloError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
-          return;
+          continue;
         }
         const denied = deniedFunction(name) ?? (userFunctions.has(name) ? 'is defined by a user of the server, not built into ClickHouse' : undefined);
         if (denied !== undefined) throw new CarrelloError('sql_forbidden_function', `function ${name} is not allowed: it ${denied}`, { function: name });
       }
-    });
+    }
     return viewCalls;
   }
 

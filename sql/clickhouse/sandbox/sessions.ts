@@ -21,8 +21,11 @@ export function sharedSessions(open: () => Promise<ClickHouseClient>): SandboxSe
   let client: Promise<ClickHouseClient> | null = null;
   return {
     async acquire() {
-      const opened = (client ??= open());
-      opened.catch(() => (client = null));
+      client ??= open();
+      const opened = client;
+      opened.catch(() => {
+        client = null;
+      });
       return { client: await opened, release: async () => undefined };
     },
     async close() {

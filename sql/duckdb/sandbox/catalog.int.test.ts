@@ -132,7 +132,9 @@ describe('the sandbox catalogue built from other view files', () => {
     CREATE TABLE rejected_events (y INT);
     CREATE TABLE hidden AS SELECT range::INT AS id FROM range(5);`;
   const instances: DuckDBInstance[] = [];
-  afterAll(() => instances.forEach((i) => i.closeSync()));
+  afterAll(() => {
+    for (const i of instances) i.closeSync();
+  });
   const build = async (sql: string) => {
     const instance = await DuckDBInstance.create(':memory:');
     instances.push(instance);

@@ -95,7 +95,7 @@ class Walk {
       }
       case 'TABLE_FUNCTION': {
         const fn = asObject(t.function);
-        if (!fn || fn.class !== 'FUNCTION') throw unsupported('table function');
+        if (fn?.class !== 'FUNCTION') throw unsupported('table function');
         const name = qualifiedName(fn);
         if (!EXPOSED_TABLE_FUNCTIONS.has(name)) {
           throw new CarrelloError('sql_forbidden_function', `table function ${name}() is not available; FROM takes ${list(EXPOSED_TABLES)} or ${list(EXPOSED_TABLE_FUNCTIONS, '()')}`, { function: name });

@@ -101,7 +101,9 @@ export class DuckDbSandbox {
             break reading;
           }
           bytes += size;
-          row.forEach((v, c) => values[c]!.push(v));
+          row.forEach((v, c) => {
+            values[c]!.push(v);
+          });
           rowCount++;
         }
       }

@@ -4,8 +4,15 @@ import { Slots } from './slots.ts';
 /** A task that ends when its `end` is called, recording the order of events. */
 function gate(log: string[], name: string) {
   let end!: () => void;
-  const done = new Promise<void>((resolve) => (end = resolve));
-  return { end, fn: async () => (log.push(`${name} runs`), await done, name) };
+  const done = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  const fn = async () => {
+    log.push(`${name} runs`);
+    await done;
+    return name;
+  };
+  return { end, fn };
 }
 
 describe('Slots', () => {

@@ -34,7 +34,10 @@ export async function render(root, ctx) {
     stepsBox.append(row);
     number();
   };
-  const number = () => [...stepsBox.children].forEach((r, i) => (r.querySelector('.n').textContent = `${i + 1}.`));
+  const number = () =>
+    [...stepsBox.children].forEach((r, i) => {
+      r.querySelector('.n').textContent = `${i + 1}.`;
+    });
   steps.forEach(addRow);
   const sel = (name, options, value) => h('select', { name }, options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)));
   const form = h('form', { class: 'card', id: 'funnel-form', onsubmit: (e) => {

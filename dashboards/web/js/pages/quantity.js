@@ -28,7 +28,7 @@ export async function render(root, ctx) {
   const el = h('div', { class: 'chart', id: 'quantity-chart' });
   const perEl = h('div', { class: 'chart', id: 'quantity-products-chart' });
   root.append(h('div', { class: 'grid' }, card('Lines per group and how many went on to be bought', el), card(`Top ${group === 'product' ? 'products' : 'categories'} by lines changed`, perEl)),
-    card('What each group goes on to buy, per ' + group, table([
+    card(`What each group goes on to buy, per ${group}`, table([
       { key: 'key', label: group, fmt: (v, r) => (r.name ? `${r.name} (${v})` : v) },
       { key: 'lines', label: 'lines', num: true, fmt: int },
       ...GROUPS.flatMap((g) => [
