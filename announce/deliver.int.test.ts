@@ -73,7 +73,14 @@ describe.each(engines)('webhook delivery on %s', (_engine, open) => {
     expect(run).toEqual({ delivered: 3, deadLettered: 0, suppressed: { ordered_since: 1, below_min_value: 4, no_consent: 1 } });
     const open = await deliver(store.warehouse, endpoint('everyone', { anonymous: true }), FAST);
     expect(open).toEqual({ delivered: 6, deadLettered: 0, suppressed: { ordered_since: 2, no_consent: 1 } });
-    expect(rx.got.filter((g) => g.path === '/everyone').map((g) => (JSON.parse(g.body) as { cart_id: string }).cart_id)).toEqual(['C', 'G', 'D', 'D', 'B', 'E']);
+    expect(rx.got.filter((g) => g.path === '/everyone').map((g) => (JSON.parse(g.body) as { cart_id: string }).cart_id)).toEqual([
+      'C',
+      'G',
+      'D',
+      'D',
+      'B',
+      'E',
+    ]);
   });
 
   it('keeps what happened before the horizon in the log without sending it (a backfill floods nobody)', async () => {
@@ -85,7 +92,11 @@ describe.each(engines)('webhook delivery on %s', (_engine, open) => {
   it('sends an endpoint only the kinds it asked for', async () => {
     const run = await deliver(store.warehouse, endpoint('recoveries', { kinds: ['cart.recovered'] }), FAST);
     expect(run).toEqual({ delivered: 2, deadLettered: 0, suppressed: { kind_not_asked: 7 } });
-    expect(rx.got.filter((g) => g.path === '/recoveries').map((g) => `${(JSON.parse(g.body) as { kind: string; cart_id: string }).kind} ${(JSON.parse(g.body) as { cart_id: string }).cart_id}`)).toEqual(['cart.recovered D', 'cart.recovered B']);
+    expect(
+      rx.got
+        .filter((g) => g.path === '/recoveries')
+        .map((g) => `${(JSON.parse(g.body) as { kind: string; cart_id: string }).kind} ${(JSON.parse(g.body) as { cart_id: string }).cart_id}`),
+    ).toEqual(['cart.recovered D', 'cart.recovered B']);
   });
 });
 
@@ -105,9 +116,17 @@ describe.each(engines)('the cap per customer on %s', (_engine, open) => {
       new CartBuilder({ cart_id: 'Y', customer_id: 'cust-other', channel: 'web', consent: true }).add(T + 60 * HOUR, 'P2', 1),
     ];
     const pipeline = new IngestPipeline(store.warehouse);
-    await pipeline.ingest(messagesOf(carts.flatMap((c) => c.events), T + 60 * HOUR));
+    await pipeline.ingest(
+      messagesOf(
+        carts.flatMap((c) => c.events),
+        T + 60 * HOUR,
+      ),
+    );
     await pipeline.close();
-    await new AnnouncementLog(store.warehouse).detect({ abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS }, T + 60 * HOUR);
+    await new AnnouncementLog(store.warehouse).detect(
+      { abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS },
+      T + 60 * HOUR,
+    );
     rx = await receiver(() => 200);
   }, 120_000);
   afterAll(async () => {

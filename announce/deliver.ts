@@ -120,13 +120,17 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
         // What the recovery report counts as announced (every acknowledgement) and what the cap counts (an
         // abandonment with a customer), kept with the position.
         const sentAbandonment = announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string';
-        await advance([...(sentAbandonment ? ['lifecycle_record_sent' as const] : []), 'lifecycle_record_acknowledged'], {
-          customer_id: announcement.customer_id as string | null,
-          at_ms: Date.parse(announcement.at),
-          id: announcement.id,
-          kind: announcement.kind,
-          acknowledged_at_ms: now(),
-        }, seq);
+        await advance(
+          [...(sentAbandonment ? ['lifecycle_record_sent' as const] : []), 'lifecycle_record_acknowledged'],
+          {
+            customer_id: announcement.customer_id as string | null,
+            at_ms: Date.parse(announcement.at),
+            id: announcement.id,
+            kind: announcement.kind,
+            acknowledged_at_ms: now(),
+          },
+          seq,
+        );
       } else {
         run.deadLettered += 1;
         await advance(['lifecycle_dead_letter'], { id: announcement.id, attempts: attempt, reason, at_ms: now() }, seq);
@@ -144,7 +148,13 @@ export async function deliver(warehouse: Warehouse & NamedWriter, endpoint: Endp
  * campaign (consent, anonymous carts, a minimum value, an order placed since in any cart, the cap per
  * customer) apply to abandonments; returns and recoveries go to whoever asked for them.
  */
-export async function suppression(warehouse: Warehouse, endpoint: Endpoint, a: WireAnnouncement, nowMs: number, horizonMs: number): Promise<Suppression | null> {
+export async function suppression(
+  warehouse: Warehouse,
+  endpoint: Endpoint,
+  a: WireAnnouncement,
+  nowMs: number,
+  horizonMs: number,
+): Promise<Suppression | null> {
   if (endpoint.kinds && !endpoint.kinds.includes(a.kind as LifecycleKind)) return 'kind_not_asked';
   if (Date.parse(a.at) < nowMs - horizonMs) return 'older_than_horizon';
   if (a.kind !== 'cart.abandoned') return null;

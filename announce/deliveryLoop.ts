@@ -31,7 +31,12 @@ export function startDelivery(
       // A replay that fails (the store did not answer) holds up nothing: the log's delivery still runs.
       await replayDeadLetters(warehouse, endpoint, settings, { signal }).then(
         (replay) => {
-          const outcomes = { delivered: replay.delivered, dead_lettered: replay.deadLettered, suppressed: Object.values(replay.suppressed).reduce((a, n) => a + n, 0), not_in_log: replay.notInLog };
+          const outcomes = {
+            delivered: replay.delivered,
+            dead_lettered: replay.deadLettered,
+            suppressed: Object.values(replay.suppressed).reduce((a, n) => a + n, 0),
+            not_in_log: replay.notInLog,
+          };
           for (const [outcome, n] of Object.entries(outcomes)) if (n > 0) metrics.replayed.inc({ ...labels, outcome }, n);
           if (Object.values(outcomes).some((n) => n > 0)) log.info({ ...labels, ...outcomes }, 'lifecycle webhook: dead letters replayed');
         },

@@ -103,7 +103,12 @@ export async function detectAnnouncements(
     if (onPage && found.length > 0) await onPage(found);
   }
   const carts = looked;
-  return { watermarkMs: watermark, announcements, carts, cursor: { watermarkMs: watermark, receivedMs: Math.max(received ?? BEFORE_ALL_MS, cursor.receivedMs ?? BEFORE_ALL_MS) } };
+  return {
+    watermarkMs: watermark,
+    announcements,
+    carts,
+    cursor: { watermarkMs: watermark, receivedMs: Math.max(received ?? BEFORE_ALL_MS, cursor.receivedMs ?? BEFORE_ALL_MS) },
+  };
 }
 
 /**

@@ -8,16 +8,26 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost)$/;
 const EndpointSpec = z
   .object({
     name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'expected 1–64 of a-z, 0-9, _ and -, starting with a letter or digit'),
-    url: z.url({ protocol: /^https?$/ }).refine((u) => u.startsWith('https:') || LOOPBACK.test(new URL(u).hostname), 'expected https (http only to this machine)'),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .refine((u) => u.startsWith('https:') || LOOPBACK.test(new URL(u).hostname), 'expected https (http only to this machine)'),
     secrets: z
       .array(z.string())
       .min(1)
       .max(2)
-      .refine((list) => list.every(valid), 'expected "whsec_" followed by at least 16 bytes in base64 (the current secret first, the old one second while rotating)'),
+      .refine(
+        (list) => list.every(valid),
+        'expected "whsec_" followed by at least 16 bytes in base64 (the current secret first, the old one second while rotating)',
+      ),
     kinds: z.array(z.enum(KINDS)).min(1).optional(),
     anonymous: z.boolean().optional(),
     min_value_minor: z.number().int().min(0).optional(),
-    cap_hours: z.number().int().min(0).max(24 * 90).optional(),
+    cap_hours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 90)
+      .optional(),
   })
   .strict();
 

@@ -17,12 +17,27 @@ describe('CARRELLO_WEBHOOKS', () => {
   it.each([
     ['not JSON', '[{', /^not JSON: /],
     ['a name with capitals', JSON.stringify([{ name: 'Klaviyo', url: 'https://x.example', secrets: [secret] }]), /^0\.name: expected 1–64 of a-z/],
-    ['http to another machine', JSON.stringify([{ name: 'a', url: 'http://hooks.example.com/x', secrets: [secret] }]), /^0\.url: expected https \(http only to this machine\)$/],
-    ['a secret that is not whsec_', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: ['hunter2'] }]), /^0\.secrets: expected "whsec_" followed by/],
+    [
+      'http to another machine',
+      JSON.stringify([{ name: 'a', url: 'http://hooks.example.com/x', secrets: [secret] }]),
+      /^0\.url: expected https \(http only to this machine\)$/,
+    ],
+    [
+      'a secret that is not whsec_',
+      JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: ['hunter2'] }]),
+      /^0\.secrets: expected "whsec_" followed by/,
+    ],
     ['an unknown kind', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: [secret], kinds: ['cart.viewed'] }]), /^0\.kinds\.0: /],
     ['an unknown field', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: [secret], secret }]), /^0: .*secret/],
     ['a negative minimum value', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: [secret], min_value_minor: -1 }]), /^0\.min_value_minor: /],
-    ['a name used twice', JSON.stringify([{ name: 'a', url: 'https://x.example', secrets: [secret] }, { name: 'a', url: 'https://y.example', secrets: [secret] }]), /^1\.name: "a" is used twice/],
+    [
+      'a name used twice',
+      JSON.stringify([
+        { name: 'a', url: 'https://x.example', secrets: [secret] },
+        { name: 'a', url: 'https://y.example', secrets: [secret] },
+      ]),
+      /^1\.name: "a" is used twice/,
+    ],
   ])('refuses %s, naming the field', (_name, json, message) => {
     expect(() => parseEndpoints(json)).toThrow(message);
   });

@@ -47,7 +47,11 @@ export class AnnouncementLog {
    * cut short leaves the old cursor, and the next one finds again what was kept, which collapses on the id.
    */
   async settle(d: Detection, savedAtMs: number): Promise<void> {
-    await this.warehouse.writeNamed(['lifecycle_save_cursor'], { watermark_ms: d.cursor.watermarkMs, received_ms: d.cursor.receivedMs, saved_at_ms: savedAtMs });
+    await this.warehouse.writeNamed(['lifecycle_save_cursor'], {
+      watermark_ms: d.cursor.watermarkMs,
+      received_ms: d.cursor.receivedMs,
+      saved_at_ms: savedAtMs,
+    });
   }
 
   /** The announcements kept after seq `after`, in seq order, at most `limit`. */

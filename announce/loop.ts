@@ -11,7 +11,13 @@ import { AnnouncementLog } from './log.ts';
  * look. A failed detection is logged and tried again at the next turn, from the cursor the last good one
  * kept. Only while `leadership` says this process is the store's detector (one detector numbers the log).
  */
-export function startDetection(warehouse: Warehouse & NamedWriter, settings: DetectionSettings, everyMs: number, leadership: Leadership, log: Logger): Periodic {
+export function startDetection(
+  warehouse: Warehouse & NamedWriter,
+  settings: DetectionSettings,
+  everyMs: number,
+  leadership: Leadership,
+  log: Logger,
+): Periodic {
   const announcements = new AnnouncementLog(warehouse);
   return runPeriodically(everyMs, async () => {
     if (!leadership.active()) return;

@@ -10,7 +10,12 @@ export interface LifecycleMetrics {
 
 export function lifecycleMetrics(registry: Registry): LifecycleMetrics {
   return {
-    delivered: new Counter({ name: 'carrello_lifecycle_delivered_total', help: 'Lifecycle announcements acknowledged by a webhook endpoint', labelNames: ['endpoint'], registers: [registry] }),
+    delivered: new Counter({
+      name: 'carrello_lifecycle_delivered_total',
+      help: 'Lifecycle announcements acknowledged by a webhook endpoint',
+      labelNames: ['endpoint'],
+      registers: [registry],
+    }),
     deadLettered: new Counter({
       name: 'carrello_lifecycle_dead_lettered_total',
       help: 'Lifecycle announcements a webhook endpoint did not take after every attempt (kept in lifecycle_dead_letters)',

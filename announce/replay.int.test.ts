@@ -26,7 +26,10 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
   const secret = newSecret();
   const endpoint = (name: string): Endpoint => ({ name, url: rx.url(`/${name}`), secrets: [secret] });
   const requests = (path: string) => rx.got.filter((g) => g.path === path);
-  const acknowledged = (path: string) => requests(path).filter((g) => g.status < 300).map((g) => (JSON.parse(g.body) as { id: string }).id);
+  const acknowledged = (path: string) =>
+    requests(path)
+      .filter((g) => g.status < 300)
+      .map((g) => (JSON.parse(g.body) as { id: string }).id);
 
   beforeAll(async () => {
     store = await open();
@@ -69,7 +72,11 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
     expect(run).toEqual({ delivered: 0, deadLettered: 1, suppressed: {}, notInLog: 0 });
     expect(await deadLetters(store.warehouse, 'picky')).toEqual([{ seq: 9, id: ids[8], attempts: 2, reason: 'http_422' }]);
     expect(await replaysRequested(store.warehouse, 'picky')).toBe(0);
-    expect(requests('/picky').slice(6).map((g) => [g.headers['webhook-id'], g.status])).toEqual([
+    expect(
+      requests('/picky')
+        .slice(6)
+        .map((g) => [g.headers['webhook-id'], g.status]),
+    ).toEqual([
       [ids[8], 422],
       [ids[8], 422],
     ]);
@@ -79,7 +86,12 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
     expect(await requestReplay(store.warehouse, 'picky', {}, AS_OF)).toEqual({ queued: 1 });
     const stopping = new AbortController();
     onE = () => stopping.abort();
-    const run = await replayDeadLetters(store.warehouse, endpoint('picky'), { ...FAST, minBackoffMs: 60_000, maxBackoffMs: 60_000 }, { signal: stopping.signal });
+    const run = await replayDeadLetters(
+      store.warehouse,
+      endpoint('picky'),
+      { ...FAST, minBackoffMs: 60_000, maxBackoffMs: 60_000 },
+      { signal: stopping.signal },
+    );
     onE = undefined;
     expect(run).toEqual({ delivered: 0, deadLettered: 0, suppressed: {}, notInLog: 0 });
     expect(requests('/picky')).toHaveLength(9);
@@ -99,7 +111,9 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
     expect(verifyDelivery(secret, last.headers, last.body, Number(last.headers['webhook-timestamp']))).toEqual({ ok: true });
     // Acknowledged once, after the announcements that came after it in the log.
     expect(acknowledged('/picky')).toEqual([ids[5], ids[6], ids[7], ids[8]]);
-    expect(await deliveryStatus(store.warehouse, [endpoint('picky')])).toEqual([{ name: 'picky', kinds: null, delivered_seq: 9, behind: 0, dead_letters: [], replays_requested: 0 }]);
+    expect(await deliveryStatus(store.warehouse, [endpoint('picky')])).toEqual([
+      { name: 'picky', kinds: null, delivered_seq: 9, behind: 0, dead_letters: [], replays_requested: 0 },
+    ]);
 
     // Nothing more goes: not by a replay (none asked, the dead letter is gone), not by the log.
     expect(await requestReplay(store.warehouse, 'picky', { seqs: [9] }, AS_OF)).toEqual({ unknown_seqs: [9] });
@@ -111,20 +125,34 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
   it('lets a replayed dead letter go unsent when it is no longer to be sent: its customer ordered since', async () => {
     // cust-1 orders, in another cart, after E's abandonment (2026-03-09T10:00Z).
     const pipeline = new IngestPipeline(store.warehouse);
-    const order = new CartBuilder({ cart_id: 'K', customer_id: 'cust-1', channel: 'web', consent: true }).add(AS_OF - HOUR, 'P1', 1).order(AS_OF - HOUR / 2, [['P1', 1]]);
+    const order = new CartBuilder({ cart_id: 'K', customer_id: 'cust-1', channel: 'web', consent: true })
+      .add(AS_OF - HOUR, 'P1', 1)
+      .order(AS_OF - HOUR / 2, [['P1', 1]]);
     await pipeline.ingest(messagesOf(order.events, AS_OF));
     await pipeline.close();
     answerE = 200;
     const sent = requests('/late').length;
 
     expect(await requestReplay(store.warehouse, 'late', {}, AS_OF)).toEqual({ queued: 1 });
-    expect(await replayDeadLetters(store.warehouse, endpoint('late'), FAST)).toEqual({ delivered: 0, deadLettered: 0, suppressed: { ordered_since: 1 }, notInLog: 0 });
+    expect(await replayDeadLetters(store.warehouse, endpoint('late'), FAST)).toEqual({
+      delivered: 0,
+      deadLettered: 0,
+      suppressed: { ordered_since: 1 },
+      notInLog: 0,
+    });
     expect(requests('/late')).toHaveLength(sent);
     expect(await deadLetters(store.warehouse, 'late')).toEqual([]);
   });
 
   it('lets a dead letter go whose announcement left the log (forgotten before forget erased dead letters)', async () => {
-    await store.warehouse.writeNamed(['lifecycle_dead_letter'], { endpoint: 'old', seq: 99, id: '00000000-0000-4000-8000-000000000099', attempts: 3, reason: 'timeout', at_ms: AS_OF });
+    await store.warehouse.writeNamed(['lifecycle_dead_letter'], {
+      endpoint: 'old',
+      seq: 99,
+      id: '00000000-0000-4000-8000-000000000099',
+      attempts: 3,
+      reason: 'timeout',
+      at_ms: AS_OF,
+    });
     expect(await requestReplay(store.warehouse, 'old', { seqs: [99] }, AS_OF)).toEqual({ queued: 1 });
     expect(await replayDeadLetters(store.warehouse, endpoint('old'), FAST)).toEqual({ delivered: 0, deadLettered: 0, suppressed: {}, notInLog: 1 });
     expect(requests('/old')).toEqual([]);
@@ -135,7 +163,12 @@ describe.each(engines)('replaying webhook dead letters on %s', (_engine, open) =
     expect(await requestReplay(store.warehouse, 'forgetful', {}, AS_OF)).toEqual({ queued: 1 });
     // What the cap per customer keeps of E's replayed abandonment to 'picky' names cust-1 too.
     const capped = async () => {
-      const [row] = await store.warehouse.query('lifecycle_capped', { endpoint: 'picky', customer_id: 'cust-1', at_ms: Date.parse('2026-03-09T11:00:00.000Z'), cap_ms: 24 * HOUR });
+      const [row] = await store.warehouse.query('lifecycle_capped', {
+        endpoint: 'picky',
+        customer_id: 'cust-1',
+        at_ms: Date.parse('2026-03-09T11:00:00.000Z'),
+        cap_ms: 24 * HOUR,
+      });
       return row?.capped === true;
     };
     expect(await capped()).toBe(true);

@@ -59,7 +59,12 @@ export interface ReplayRun {
 const PAGE = 100;
 
 /** Sends `endpoint` the dead letters whose replay is requested, in seq order. */
-export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endpoint: Endpoint, s: DeliverySettings, deps: DeliveryDeps = {}): Promise<ReplayRun> {
+export async function replayDeadLetters(
+  warehouse: Warehouse & NamedWriter,
+  endpoint: Endpoint,
+  s: DeliverySettings,
+  deps: DeliveryDeps = {},
+): Promise<ReplayRun> {
   const run: ReplayRun = { delivered: 0, deadLettered: 0, suppressed: {}, notInLog: 0 };
   // One small read per turn when nothing is asked, which is nearly always.
   const requested = await replaysRequested(warehouse, endpoint.name);
@@ -102,8 +107,19 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
         run.delivered += 1;
         const sentAbandonment = announcement.kind === 'cart.abandoned' && typeof announcement.customer_id === 'string';
         // As a first delivery writes it: the cap's row, and the acknowledgement the recovery report counts.
-        const names = [...(sentAbandonment ? ['lifecycle_record_sent' as const] : []), 'lifecycle_record_acknowledged' as const, 'lifecycle_dead_letter_drop' as const];
-        await settle(names, { seq, customer_id: announcement.customer_id as string | null, at_ms: Date.parse(announcement.at), id: announcement.id, kind: announcement.kind, acknowledged_at_ms: now() });
+        const names = [
+          ...(sentAbandonment ? ['lifecycle_record_sent' as const] : []),
+          'lifecycle_record_acknowledged' as const,
+          'lifecycle_dead_letter_drop' as const,
+        ];
+        await settle(names, {
+          seq,
+          customer_id: announcement.customer_id as string | null,
+          at_ms: Date.parse(announcement.at),
+          id: announcement.id,
+          kind: announcement.kind,
+          acknowledged_at_ms: now(),
+        });
       } else {
         run.deadLettered += 1;
         // Written anew, then the older row pruned: later than the one it replaces, whatever the clock says.
@@ -119,7 +135,12 @@ export async function replayDeadLetters(warehouse: Warehouse & NamedWriter, endp
 }
 
 /** The attempts of deliver.ts for one announcement: '' when acknowledged, else the last reason. */
-async function sendWithAttempts(endpoint: Endpoint, a: WireAnnouncement, s: DeliverySettings, deps: DeliveryDeps): Promise<{ reason: string; attempts: number }> {
+async function sendWithAttempts(
+  endpoint: Endpoint,
+  a: WireAnnouncement,
+  s: DeliverySettings,
+  deps: DeliveryDeps,
+): Promise<{ reason: string; attempts: number }> {
   const { signal } = deps;
   const now = deps.now ?? Date.now;
   const body = JSON.stringify(a);

@@ -49,9 +49,12 @@ describe('webhook signatures (Standard Webhooks)', () => {
     expect(verifyDelivery(next, headers, BODY, NOW)).toEqual({ ok: true });
   });
 
-  it.each(['', 'whsec_', 'secret-without-prefix', 'whsec_c2hvcnQ=', 'whsec_not base64 at all!'])('refuses the secret %j, naming the form it needs', (secret) => {
-    expect(() => secretKey(secret)).toThrow('a webhook secret is "whsec_" followed by at least 16 bytes in base64');
-  });
+  it.each(['', 'whsec_', 'secret-without-prefix', 'whsec_c2hvcnQ=', 'whsec_not base64 at all!'])(
+    'refuses the secret %j, naming the form it needs',
+    (secret) => {
+      expect(() => secretKey(secret)).toThrow('a webhook secret is "whsec_" followed by at least 16 bytes in base64');
+    },
+  );
 });
 
 describe("the receivers' snippet in the README", () => {

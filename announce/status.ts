@@ -22,8 +22,19 @@ export async function deliveryStatus(warehouse: Warehouse, endpoints: readonly E
   return Promise.all(
     // Names and kinds only: an endpoint's URL may carry a token of the receiver's.
     endpoints.map(async (e) => {
-      const [delivered, dead, replays] = await Promise.all([deliveredSeq(warehouse, e.name), deadLetters(warehouse, e.name), replaysRequested(warehouse, e.name)]);
-      return { name: e.name, kinds: e.kinds ?? null, delivered_seq: delivered, behind: head - delivered, dead_letters: dead.slice(0, SHOWN), replays_requested: replays };
+      const [delivered, dead, replays] = await Promise.all([
+        deliveredSeq(warehouse, e.name),
+        deadLetters(warehouse, e.name),
+        replaysRequested(warehouse, e.name),
+      ]);
+      return {
+        name: e.name,
+        kinds: e.kinds ?? null,
+        delivered_seq: delivered,
+        behind: head - delivered,
+        dead_letters: dead.slice(0, SHOWN),
+        replays_requested: replays,
+      };
     }),
   );
 }

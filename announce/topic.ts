@@ -51,7 +51,11 @@ export async function publishLog(
         run.olderThanHorizon += 1;
         continue;
       }
-      messages.push({ key: a.cart_id, value: JSON.stringify(a), headers: { 'carrello-id': a.id, 'carrello-kind': a.kind, 'carrello-seq': String(seq), 'content-type': 'application/json' } });
+      messages.push({
+        key: a.cart_id,
+        value: JSON.stringify(a),
+        headers: { 'carrello-id': a.id, 'carrello-kind': a.kind, 'carrello-seq': String(seq), 'content-type': 'application/json' },
+      });
     }
     if (messages.length > 0) await producer.send({ topic: s.topic, acks: -1, messages });
     // INVARIANT: the position moves only after the broker acknowledged the batch.

@@ -14,7 +14,9 @@ describe('announcements on the wire', () => {
   it('give every instant as ISO-8601 UTC with milliseconds, under its name without _ms, at every depth', () => {
     const b = wireOf(lifecycle('B')[0]!);
     expect(b).toMatchObject({ at: '2026-03-03T12:30:00.000Z', last_activity_at: '2026-03-02T12:30:00.000Z', first_added_at: '2026-03-02T12:00:00.000Z' });
-    expect(b.removed).toEqual([{ product_id: 'P3', product_name: 'Wall Paint', unit_price_minor: 2599, quantity: 2, removed_at: '2026-03-02T12:10:00.000Z', after_checkout: false }]);
+    expect(b.removed).toEqual([
+      { product_id: 'P3', product_name: 'Wall Paint', unit_price_minor: 2599, quantity: 2, removed_at: '2026-03-02T12:10:00.000Z', after_checkout: false },
+    ]);
     expect(Object.keys(b).filter((k) => k.endsWith('_ms'))).toEqual([]);
   });
 

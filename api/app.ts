@@ -100,14 +100,29 @@ export function createApp(deps: AppDeps): Express {
   const perSecond = deps.collectorRateLimit ?? 0;
   const isPublic = (req: express.Request) => req.apiKey?.role === 'public';
   // One budget per key for everything sent in: events and cart snapshots (a public key has its own, below).
-  const collectorLimit = perSecond > 0 ? [perSecondLimit(perSecond, (req) => req.apiKey?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'), 'with this key', (req) => isPublic(req))] : [];
+  const collectorLimit =
+    perSecond > 0
+      ? [
+          perSecondLimit(
+            perSecond,
+            (req) => req.apiKey?.id ?? ipKeyGenerator(req.ip ?? '0.0.0.0'),
+            'with this key',
+            (req) => isPublic(req),
+          ),
+        ]
+      : [];
   app.post(
     '/v1/events',
     requireRoles(['ingest', 'public'], 'send events'),
     ...collectorLimit,
     // A public key is shared by every visitor of the shop: limited as a whole, and per client address so
     // that one client (or one forging an Origin) cannot spend the shop's whole allowance.
-    perSecondLimit(browser.publicRateLimit, (req) => `public:${req.apiKey!.id}`, 'with this public key', (req) => !isPublic(req)),
+    perSecondLimit(
+      browser.publicRateLimit,
+      (req) => `public:${req.apiKey!.id}`,
+      'with this public key',
+      (req) => !isPublic(req),
+    ),
     perSecondLimit(
       browser.publicRateLimitPerAddress,
       (req) => `public:${req.apiKey!.id}:${ipKeyGenerator(req.ip ?? '0.0.0.0')}`,
@@ -128,7 +143,13 @@ export function createApp(deps: AppDeps): Express {
     res.json(answer);
   });
 
-  const routes = allRoutes({ warehouse: deps.warehouse, limits: deps.limits ?? DEFAULT_API_LIMITS, metrics: deps.metrics, webhooks: deps.webhooks ?? [], timezone: deps.timezone ?? 'UTC' });
+  const routes = allRoutes({
+    warehouse: deps.warehouse,
+    limits: deps.limits ?? DEFAULT_API_LIMITS,
+    metrics: deps.metrics,
+    webhooks: deps.webhooks ?? [],
+    timezone: deps.timezone ?? 'UTC',
+  });
   app.use(mountRoutes(routes));
   const openapi = openApiDocument(routes, OUTSIDE_OPERATIONS, { title: 'carrello API', version: '1' });
   app.get(['/openapi.json', '/v1/openapi.json'], (_req, res) => {

@@ -33,7 +33,10 @@ export function parseApiKeys(spec: string): ApiKey[] {
     const role = entry.slice(0, colon) as Role;
     const secret = entry.slice(colon + 1);
     if (colon < 0 || !ROLES.includes(role)) {
-      throw new CarrelloError('invalid_api_keys', `API key entry ${JSON.stringify(entry.slice(0, colon < 0 ? 12 : colon))}…: expected role:key with a role among ${ROLES.join(', ')}`);
+      throw new CarrelloError(
+        'invalid_api_keys',
+        `API key entry ${JSON.stringify(entry.slice(0, colon < 0 ? 12 : colon))}…: expected role:key with a role among ${ROLES.join(', ')}`,
+      );
     }
     const hashed = /^sha256:([0-9a-f]{64})$/i.exec(secret);
     if (!hashed && secret.length < 16) throw new CarrelloError('invalid_api_keys', `an API key for role ${role} is shorter than 16 characters`);
@@ -93,7 +96,10 @@ export function authenticate(ring: KeyRing) {
     }
     // URLs end up in access logs, proxies and browser history: only a key that is no secret may travel in one.
     if (presented.inUrl && key.role !== 'public') {
-      throw new CarrelloError('unauthenticated', `a ${key.role} key may not be sent in the URL (?key=); send it as Authorization: Bearer <key>, and replace it: it may have been logged`);
+      throw new CarrelloError(
+        'unauthenticated',
+        `a ${key.role} key may not be sent in the URL (?key=); send it as Authorization: Bearer <key>, and replace it: it may have been logged`,
+      );
     }
     req.apiKey = key;
     next();
@@ -114,8 +120,12 @@ export function confinePublicKeys(origins: readonly string[]) {
     }
     const origin = req.headers.origin;
     if (typeof origin !== 'string' || !origins.includes(origin)) {
-      throw new CarrelloError('origin_not_allowed', `a public key is only taken from the origins of CARRELLO_PUBLIC_ORIGINS; this request's Origin is ${
-        typeof origin === 'string' ? JSON.stringify(origin.slice(0, 200)) : 'missing'}`);
+      throw new CarrelloError(
+        'origin_not_allowed',
+        `a public key is only taken from the origins of CARRELLO_PUBLIC_ORIGINS; this request's Origin is ${
+          typeof origin === 'string' ? JSON.stringify(origin.slice(0, 200)) : 'missing'
+        }`,
+      );
     }
     next();
   };

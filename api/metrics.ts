@@ -34,5 +34,9 @@ export function registerReadModelMetrics(registry: Registry, warehouse: Pick<War
     'Carts with stored events not yet folded into the read models (DuckDB: replay_dirty; ClickHouse: cart_dirty marks after the fold watermark).',
     (lag) => lag.pending_carts,
   );
-  gauge('carrello_read_model_lag_seconds', 'Age of the oldest of those carts’ marks, by the store’s clock; 0 when every cart is folded.', (lag) => lag.lag_seconds);
+  gauge(
+    'carrello_read_model_lag_seconds',
+    'Age of the oldest of those carts’ marks, by the store’s clock; 0 when every cart is folded.',
+    (lag) => lag.lag_seconds,
+  );
 }

@@ -37,7 +37,10 @@ export function problemBody(code: ErrorCode, detail: string, instance: string, d
 export function sendProblem(res: Response, err: CarrelloError, instance: string): void {
   const entry: { status: number; retryAfterS?: number } = ERROR_CODES[err.code];
   if (entry.retryAfterS !== undefined) res.setHeader('Retry-After', String(entry.retryAfterS));
-  res.status(entry.status).type('application/problem+json').json(problemBody(err.code, err.message, instance, err.details));
+  res
+    .status(entry.status)
+    .type('application/problem+json')
+    .json(problemBody(err.code, err.message, instance, err.details));
 }
 
 /** An error express or a library raised, as carrello's own when the client caused it; null otherwise. */

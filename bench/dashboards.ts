@@ -52,7 +52,11 @@ export async function benchDashboards(events: number, runs: number, log: (s: str
   });
   const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   const [cart] = await warehouse.all(`SELECT cart_id FROM cart_replay WHERE type = 'order.placed' ORDER BY cart_id LIMIT 1`);
-  const top = (await (await fetch(`${base}/v1/funnels/removal?from=${new Date(BENCH_END - BENCH_DAYS * DAY).toISOString()}&to=${new Date(BENCH_END).toISOString()}&as_of=${new Date(BENCH_END).toISOString()}&limit=1`)).json()) as { products: { key: string }[] };
+  const top = (await (
+    await fetch(
+      `${base}/v1/funnels/removal?from=${new Date(BENCH_END - BENCH_DAYS * DAY).toISOString()}&to=${new Date(BENCH_END).toISOString()}&as_of=${new Date(BENCH_END).toISOString()}&limit=1`,
+    )
+  ).json()) as { products: { key: string }[] };
   const browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
   const label = `dashboards ${events / 1e6}M`;
@@ -70,7 +74,9 @@ export async function benchDashboards(events: number, runs: number, log: (s: str
       }
       const worstMs = slowest.map((s) => s.ms);
       const what = slowest.find((s) => s.ms === percentile(worstMs, 1))?.what ?? '';
-      log(`  ${visit.name}: usable p50 ${percentile(usable, 0.5).toFixed(0)} ms, p95 ${percentile(usable, 0.95).toFixed(0)} ms; slowest request ${what} p50 ${percentile(worstMs, 0.5).toFixed(0)} ms`);
+      log(
+        `  ${visit.name}: usable p50 ${percentile(usable, 0.5).toFixed(0)} ms, p95 ${percentile(usable, 0.95).toFixed(0)} ms; slowest request ${what} p50 ${percentile(worstMs, 0.5).toFixed(0)} ms`,
+      );
       results.push(
         { name: `${label}: ${visit.name} usable p50`, value: percentile(usable, 0.5), unit: 'ms' },
         { name: `${label}: ${visit.name} usable p95`, value: percentile(usable, 0.95), unit: 'ms' },

@@ -36,7 +36,8 @@ export function storeOf(events: number): BenchStore {
 
 export const storeEvents = (s: BenchStore) => s.simulated * s.copies;
 /** The store's cache name (file, chdb database): `sim-1000000`, `sim-1000000x10`, `history30d-1000000x10`. */
-export const storeKey = (s: BenchStore) => (s.copies === 1 ? `sim-${s.simulated}` : `${s.shiftDays === 0 ? 'sim' : `history${s.shiftDays}d`}-${s.simulated}x${s.copies}`);
+export const storeKey = (s: BenchStore) =>
+  s.copies === 1 ? `sim-${s.simulated}` : `${s.shiftDays === 0 ? 'sim' : `history${s.shiftDays}d`}-${s.simulated}x${s.copies}`;
 /** As result names show it: `1M`, `10M`, `0.2M`; a long history says how long (`10M over 300 days`). */
 export const storeLabel = (s: BenchStore) =>
   `${storeEvents(s) / 1e6}M${s.copies > 1 && s.shiftDays > 0 ? ` over ${(s.copies - 1) * s.shiftDays + BENCH_DAYS} days` : ''}`;

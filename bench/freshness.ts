@@ -71,7 +71,11 @@ export interface FreshnessFigures {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function benchFreshness(opts: FreshnessOptions, log: (s: string) => void, kafka?: { brokers: string }): Promise<{ results: Result[]; figures: FreshnessFigures }> {
+export async function benchFreshness(
+  opts: FreshnessOptions,
+  log: (s: string) => void,
+  kafka?: { brokers: string },
+): Promise<{ results: Result[]; figures: FreshnessFigures }> {
   const sampleEvery = opts.sampleEvery ?? 500;
   const pollMs = opts.pollMs ?? 100;
   const warmup = Math.round(((opts.warmupMs ?? 2_000) / 1000) * opts.perS);
@@ -124,7 +128,10 @@ export async function benchFreshness(opts: FreshnessOptions, log: (s: string) =>
       for (;;) {
         const t = performance.now();
         // A socket the server closed under us (keep-alive timing on a loaded machine) is retried, and counted.
-        const answer = await fetch(url).then(async (r) => ({ res: r, text: await r.text() }), () => null);
+        const answer = await fetch(url).then(
+          async (r) => ({ res: r, text: await r.text() }),
+          () => null,
+        );
         const now = performance.now();
         if (answer === null) {
           pollErrors += 1;
@@ -159,7 +166,10 @@ export async function benchFreshness(opts: FreshnessOptions, log: (s: string) =>
       const sent = send(e);
       if (sampled) {
         polling.push(poll(e, emittedAt, i));
-        void sent.then(() => acks.push(performance.now() - emittedAt), () => undefined);
+        void sent.then(
+          () => acks.push(performance.now() - emittedAt),
+          () => undefined,
+        );
       }
       return sent;
     });
@@ -167,7 +177,13 @@ export async function benchFreshness(opts: FreshnessOptions, log: (s: string) =>
     await Promise.all(polling);
     const runS = (performance.now() - runStart) / 1000;
     const m = await fetch(`${base}/metrics`).then((r) => r.text());
-    const series = (name: string) => Number(m.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? NaN);
+    const series = (name: string) =>
+      Number(
+        m
+          .split('\n')
+          .find((l) => l.startsWith(`${name} `))
+          ?.split(' ')[1] ?? NaN,
+      );
     const batches = series('carrello_batch_write_seconds_count');
     const q = (xs: number[], p: number) => Math.round(xs.length ? percentile(xs, p) : NaN);
     const figures: FreshnessFigures = {
@@ -193,7 +209,9 @@ export async function benchFreshness(opts: FreshnessOptions, log: (s: string) =>
       poll_p50_ms: q(pollTimes, 0.5),
     };
     const what = `freshness ${opts.path}${opts.label ? ` (${opts.label})` : ''}, ${figures.achieved_per_s.toLocaleString('en')} events/s`;
-    log(`${what}: emit → visible p50 ${figures.p50_ms} / p95 ${figures.p95_ms} / p99 ${figures.p99_ms} / max ${figures.max_ms} ms over ${latencies.length} events (${notSeen} not seen in 30 s); p50 of the first quarter ${figures.first_quarter_p50_ms} ms, of the last ${figures.last_quarter_p50_ms} ms; emit → acknowledged p50 ${figures.ack_p50_ms} / p95 ${figures.ack_p95_ms} ms; ${figures.emitted} emitted, refused ${JSON.stringify(sent.failures)}, max lag of the pacing loop ${Math.round(sent.maxLagMs)} ms; poller ${figures.polls_per_s} requests/s (${pollErrors} failed and retried), p50 ${figures.poll_p50_ms} ms; server: ${batches} writes of ${figures.mean_batch_events} events, ${figures.mean_batch_write_ms} ms each on average`);
+    log(
+      `${what}: emit → visible p50 ${figures.p50_ms} / p95 ${figures.p95_ms} / p99 ${figures.p99_ms} / max ${figures.max_ms} ms over ${latencies.length} events (${notSeen} not seen in 30 s); p50 of the first quarter ${figures.first_quarter_p50_ms} ms, of the last ${figures.last_quarter_p50_ms} ms; emit → acknowledged p50 ${figures.ack_p50_ms} / p95 ${figures.ack_p95_ms} ms; ${figures.emitted} emitted, refused ${JSON.stringify(sent.failures)}, max lag of the pacing loop ${Math.round(sent.maxLagMs)} ms; poller ${figures.polls_per_s} requests/s (${pollErrors} failed and retried), p50 ${figures.poll_p50_ms} ms; server: ${batches} writes of ${figures.mean_batch_events} events, ${figures.mean_batch_write_ms} ms each on average`,
+    );
     const results: Result[] = [
       { name: `${what}: emit → visible p50`, value: figures.p50_ms, unit: 'ms' },
       { name: `${what}: emit → visible p95`, value: figures.p95_ms, unit: 'ms', baseline_name: 'target', baseline_value: 2_000, ratio: 2_000 / figures.p95_ms },
@@ -222,7 +240,9 @@ function quarter(byIndex: [number, number][], n: number): number[] {
 async function untilWorkerRuns(base: string): Promise<void> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const body = (await fetch(`${base}/healthz`).then((r) => r.json()).catch(() => null)) as { worker?: { status?: string; partitions?: number[] } } | null;
+    const body = (await fetch(`${base}/healthz`)
+      .then((r) => r.json())
+      .catch(() => null)) as { worker?: { status?: string; partitions?: number[] } } | null;
     if (body?.worker?.status === 'running' && (body.worker.partitions?.length ?? 0) > 0) return;
     if (Date.now() > deadline) throw new Error(`the worker did not start consuming: ${JSON.stringify(body)}`);
     await sleep(200);
@@ -241,7 +261,11 @@ function collectorSender(base: string): { send: (e: CartEvent) => Promise<void> 
     while (queue.length > 0) {
       const batch = queue.slice(0, 1_000);
       queue = queue.slice(1_000);
-      void fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: batch.map((b) => JSON.stringify(b.e)).join('\n') })
+      void fetch(`${base}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-ndjson' },
+        body: batch.map((b) => JSON.stringify(b.e)).join('\n'),
+      })
         .then(async (res) => {
           const text = await res.text();
           if (res.status !== 202) throw Object.assign(new Error(`collector answered ${res.status}: ${text.slice(0, 200)}`), { code: `http_${res.status}` });
@@ -287,7 +311,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     for (const path of paths) {
       const run = await benchFreshness(
-        { path, perS: Number(values.rate ?? 5_000), durationMs: Number(values.seconds ?? (values.quick ? 10 : 60)) * 1000, sampleEvery: values['sample-every'] ? Number(values['sample-every']) : undefined,
+        {
+          path,
+          perS: Number(values.rate ?? 5_000),
+          durationMs: Number(values.seconds ?? (values.quick ? 10 : 60)) * 1000,
+          sampleEvery: values['sample-every'] ? Number(values['sample-every']) : undefined,
           ...(values.concurrency ? { env: { CARRELLO_KAFKA_CONCURRENCY: values.concurrency }, label: `CARRELLO_KAFKA_CONCURRENCY=${values.concurrency}` } : {}),
         },
         log,

@@ -24,7 +24,8 @@ const eventsAt = args.indexOf('--events');
 const events = eventsAt >= 0 ? Number(args[eventsAt + 1]) : 1_000_000;
 if (!Number.isInteger(events) || events < 1_000) throw new Error('--events takes a whole number of at least 1000');
 const option = (f: string) => (args.includes(f) ? Number(args[args.indexOf(f) + 1]) : undefined);
-const store: BenchStore = option('--base') === undefined ? storeOf(events) : { simulated: option('--base')!, copies: option('--copies') ?? 1, shiftDays: option('--shift') ?? 0 };
+const store: BenchStore =
+  option('--base') === undefined ? storeOf(events) : { simulated: option('--base')!, copies: option('--copies') ?? 1, shiftDays: option('--shift') ?? 0 };
 const runs = option('--runs') ?? 5;
 /** `--only ordered` runs the funnels whose name contains it. */
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1]! : '';
@@ -58,11 +59,19 @@ const funnels: [string, FunnelDefinition][] = [
   ],
 ];
 
-const warehouse: Warehouse = clickhouse ? (await benchClickHouse(store, chdbDir(store), log)).warehouse : await DuckDbWarehouse.open((await benchDuckDb(store, log)).path);
+const warehouse: Warehouse = clickhouse
+  ? (await benchClickHouse(store, chdbDir(store), log)).warehouse
+  : await DuckDbWarehouse.open((await benchDuckDb(store, log)).path);
 const stored = (await warehouse.stats()).events_stored;
 // Wall time is what a caller waits; CPU time (all threads, DuckDB's included) tells a busy machine apart.
 const results: {
-  name: string; events: number; entered: number; median_ms: number; min_ms: number; max_ms: number; cpu_ms: number;
+  name: string;
+  events: number;
+  entered: number;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  cpu_ms: number;
   split?: Record<'read' | 'stream' | 'match' | 'summary', number>;
 }[] = [];
 for (const [name, d] of funnels.filter(([name]) => name.includes(only))) {
@@ -88,15 +97,22 @@ for (const [name, d] of funnels.filter(([name]) => name.includes(only))) {
   times.sort((a, b) => a - b);
   cpu.sort((a, b) => a - b);
   const r = {
-    name, events: stored, entered,
-    median_ms: Math.round(times[runs >> 1]!), min_ms: Math.round(times[0]!), max_ms: Math.round(times[runs - 1]!), cpu_ms: Math.round(cpu[runs >> 1]!),
+    name,
+    events: stored,
+    entered,
+    median_ms: Math.round(times[runs >> 1]!),
+    min_ms: Math.round(times[0]!),
+    max_ms: Math.round(times[runs - 1]!),
+    cpu_ms: Math.round(cpu[runs >> 1]!),
   };
   const medianOf = (k: number) => Math.round(parts.map((p) => p[k]!).sort((a, b) => a - b)[runs >> 1]!);
   const splitMs = split ? { read: medianOf(0), stream: medianOf(1), match: medianOf(2), summary: medianOf(3) } : undefined;
   results.push(splitMs ? { ...r, split: splitMs } : r);
   if (!json) {
     const shown = splitMs ? ` [read ${splitMs.read}, stream ${splitMs.stream}, match ${splitMs.match}, summary ${splitMs.summary}]` : '';
-    process.stdout.write(`${warehouse.engine} ${name}: median ${r.median_ms} ms${shown} (min ${r.min_ms}, max ${r.max_ms}; cpu ${r.cpu_ms} ms) over ${stored} events, ${entered} entered\n`);
+    process.stdout.write(
+      `${warehouse.engine} ${name}: median ${r.median_ms} ms${shown} (min ${r.min_ms}, max ${r.max_ms}; cpu ${r.cpu_ms} ms) over ${stored} events, ${entered} entered\n`,
+    );
   }
 }
 await warehouse.close();

@@ -35,7 +35,13 @@ export async function benchHistory(engine: 'duckdb' | 'clickhouse', long: BenchS
     }
     const [shortServer, longServer] = [await serve(stores[0]!), await serve(stores[1]!)];
     try {
-      return await timePairs(shortServer.port, longServer.port, runs, `${engine === 'duckdb' ? 'duckdb' : 'clickhouse (chdb)'} history ${storeLabel(short)} vs ${storeLabel(long)}`, log);
+      return await timePairs(
+        shortServer.port,
+        longServer.port,
+        runs,
+        `${engine === 'duckdb' ? 'duckdb' : 'clickhouse (chdb)'} history ${storeLabel(short)} vs ${storeLabel(long)}`,
+        log,
+      );
     } finally {
       await shortServer.close();
       await longServer.close();
@@ -70,7 +76,9 @@ async function timePairs(shortPort: number, longPort: number, runs: number, pref
       { name: `${prefix}: ${name} p95`, value: l95, unit: 'ms', baseline_name: 'short store p95', baseline_value: s95, ratio: s95 / l95 },
       { name: `${prefix}: ${name} long/short p50`, value: l50 / s50, unit: '×' },
     );
-    log(`  ${name}: p50 ${Math.round(s50)} → ${Math.round(l50)} ms (long/short ${(l50 / s50).toFixed(2)}×), p95 ${Math.round(s95)} → ${Math.round(l95)} ms${same ? ', same answer' : ', answers differ'}`);
+    log(
+      `  ${name}: p50 ${Math.round(s50)} → ${Math.round(l50)} ms (long/short ${(l50 / s50).toFixed(2)}×), p95 ${Math.round(s95)} → ${Math.round(l95)} ms${same ? ', same answer' : ', answers differ'}`,
+    );
   }
   return results;
 }
@@ -80,7 +88,12 @@ function historyEndpoints(): [string, string, string?][] {
   const asOf = new Date(BENCH_END).toISOString();
   const from = new Date(BENCH_END - WINDOW_DAYS * DAY).toISOString();
   const range = `from=${from}&to=${asOf}&as_of=${asOf}`;
-  const funnel = JSON.stringify({ steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }], from, to: asOf, as_of: asOf });
+  const funnel = JSON.stringify({
+    steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }],
+    from,
+    to: asOf,
+    as_of: asOf,
+  });
   return [
     [`abandonment ${WINDOW_DAYS}d`, `/v1/funnels/abandonment?${range}`],
     [`removal by product ${WINDOW_DAYS}d`, `/v1/funnels/removal?${range}`],
@@ -92,7 +105,9 @@ function historyEndpoints(): [string, string, string?][] {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { engine: { type: 'string' }, simulated: { type: 'string' }, copies: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { engine: { type: 'string' }, simulated: { type: 'string' }, copies: { type: 'string' }, runs: { type: 'string' }, json: { type: 'boolean' } },
+  });
   if (values.engine !== 'duckdb' && values.engine !== 'clickhouse') throw new Error('--engine takes duckdb or clickhouse');
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const long = historyStore(Number(values.simulated ?? 1_000_000), Number(values.copies ?? 10));

@@ -137,7 +137,11 @@ export async function benchIngestClickHouse(
   try {
     await ensureTopics(admin, spec);
     const END = Date.parse('2026-10-01T00:00:00.000Z');
-    const sim = new Simulation(END - 30 * 86_400_000, { ...DEFAULT_SIMULATION, seed: 'bench-ch', cartsPerDay: Math.ceil((events / 30 / MEAN_EVENTS_PER_CART) * 1.15) + 10 });
+    const sim = new Simulation(END - 30 * 86_400_000, {
+      ...DEFAULT_SIMULATION,
+      seed: 'bench-ch',
+      cartsPerDay: Math.ceil((events / 30 / MEAN_EVENTS_PER_CART) * 1.15) + 10,
+    });
     const messages = [...sim.until(END)].slice(0, events);
     if (messages.length < events) throw new Error(`the simulation gave ${messages.length} events, fewer than ${events}`);
     let t = Date.now();
@@ -173,7 +177,9 @@ export async function benchIngestClickHouse(
     await worker.stop();
     const [stored] = await ch.warehouse.rows('SELECT count() AS n FROM events FINAL');
     if (Number(stored!.n) !== events) throw new Error(`carrello stored ${String(stored!.n)} of ${events} events`);
-    log(`carrello worker: ${events} events in ${carrello.ms} ms from its start (${carrello.eventsPerS} events/s); ${carrello.fromFirstMs} ms from its first commit (${carrello.fromFirstEventsPerS ?? '-'} events/s); process CPU ${carrelloCpuMs} ms`);
+    log(
+      `carrello worker: ${events} events in ${carrello.ms} ms from its start (${carrello.eventsPerS} events/s); ${carrello.fromFirstMs} ms from its first commit (${carrello.fromFirstEventsPerS ?? '-'} events/s); process CPU ${carrelloCpuMs} ms`,
+    );
 
     // (b) ClickHouse's Kafka engine, same topic, another group, into a table shaped like events
     const c = ch.warehouse.client;
@@ -192,14 +198,18 @@ export async function benchIngestClickHouse(
     await c.command({ query: 'DROP TABLE events_kafka_mv SYNC' });
     await c.command({ query: 'DROP TABLE events_kafka SYNC' });
     // Both tables must hold the same rows, column for column (received_at, source and payload aside).
-    const cols = NATIVE_SELECT.match(/ AS (\w+),/g)!.map((m) => m.slice(4, -1)).filter((x) => !['received_at', 'source'].includes(x));
+    const cols = NATIVE_SELECT.match(/ AS (\w+),/g)!
+      .map((m) => m.slice(4, -1))
+      .filter((x) => !['received_at', 'source'].includes(x));
     const key = (t: string) => `toString(tuple(${cols.map((x) => `${t}.${x}`).join(', ')}))`;
     const [same] = await ch.warehouse.rows(
       `SELECT count() AS n, uniqExact(n.event_id) AS ids, countIf(${key('n')} = ${key('e')}) AS identical
        FROM events_native AS n FINAL INNER JOIN (SELECT * FROM events FINAL) AS e ON n.event_id = e.event_id`,
     );
     if (Number(same!.identical) !== events) throw new Error(`the Kafka engine's rows differ from carrello's: ${JSON.stringify(same)}`);
-    log(`kafka engine: ${events} events in ${native.ms} ms from the view's creation (${native.eventsPerS} events/s); ${native.fromFirstMs} ms from its first row (${native.fromFirstEventsPerS ?? '-'} events/s); process CPU ${nativeCpuMs} ms; stored ${JSON.stringify(same)}`);
+    log(
+      `kafka engine: ${events} events in ${native.ms} ms from the view's creation (${native.eventsPerS} events/s); ${native.fromFirstMs} ms from its first row (${native.fromFirstEventsPerS ?? '-'} events/s); process CPU ${nativeCpuMs} ms; stored ${JSON.stringify(same)}`,
+    );
 
     const figures: IngestClickHouseFigures = {
       events,
@@ -244,7 +254,9 @@ async function databaseIn(path: string) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { events: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, profile: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { events: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, profile: { type: 'boolean' } },
+  });
   const events = Number(values.events ?? (values.quick ? 20_000 : 200_000));
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`ingest bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);

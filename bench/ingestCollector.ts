@@ -31,7 +31,11 @@ export async function benchIngestCollector(
   perRequest = 100,
 ): Promise<{ results: Result[]; figures: IngestCollectorFigures }> {
   const END = Date.parse('2026-10-01T00:00:00.000Z');
-  const sim = new Simulation(END - 30 * 86_400_000, { ...DEFAULT_SIMULATION, seed: 'bench-collector', cartsPerDay: Math.ceil((events / 30 / MEAN_EVENTS_PER_CART) * 1.15) + 10 });
+  const sim = new Simulation(END - 30 * 86_400_000, {
+    ...DEFAULT_SIMULATION,
+    seed: 'bench-collector',
+    cartsPerDay: Math.ceil((events / 30 / MEAN_EVENTS_PER_CART) * 1.15) + 10,
+  });
   const messages = [...sim.until(END)].slice(0, events);
   if (messages.length < events) throw new Error(`the simulation gave ${messages.length} events, fewer than ${events}`);
   const bodies: string[] = [];
@@ -66,7 +70,9 @@ export async function benchIngestCollector(
       request_p50_ms: Math.round(percentile(latencies, 0.5) * 10) / 10,
       request_p99_ms: Math.round(percentile(latencies, 0.99) * 10) / 10,
     };
-    log(`collector → DuckDB: ${events} events in ${figures.ms} ms (${figures.events_per_s} events/s), ${bodies.length} requests of ${perRequest} from ${clients} clients, p50 ${figures.request_p50_ms} ms, p99 ${figures.request_p99_ms} ms`);
+    log(
+      `collector → DuckDB: ${events} events in ${figures.ms} ms (${figures.events_per_s} events/s), ${bodies.length} requests of ${perRequest} from ${clients} clients, p50 ${figures.request_p50_ms} ms, p99 ${figures.request_p99_ms} ms`,
+    );
     const label = `${clients} clients × ${perRequest} events/request, ${events.toLocaleString('en')} events`;
     return {
       results: [
@@ -84,7 +90,13 @@ export async function benchIngestCollector(
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const { values } = parseArgs({
-    options: { events: { type: 'string' }, quick: { type: 'boolean' }, json: { type: 'boolean' }, clients: { type: 'string' }, 'per-request': { type: 'string' } },
+    options: {
+      events: { type: 'string' },
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      clients: { type: 'string' },
+      'per-request': { type: 'string' },
+    },
   });
   const events = Number(values.events ?? (values.quick ? 10_000 : 100_000));
   const log = (s: string) => process.stderr.write(`${s}\n`);

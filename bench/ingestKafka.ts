@@ -75,4 +75,7 @@ const result = {
   mean_batch: Math.round(messages.length / Math.max(1, totals.batches)),
 };
 if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
-else log(`one worker stored ${result.events} events in ${consumeMs} ms (incl. group join): ${result.events_per_s} events/s, ${result.batches} batches of ~${result.mean_batch}`);
+else
+  log(
+    `one worker stored ${result.events} events in ${consumeMs} ms (incl. group join): ${result.events_per_s} events/s, ${result.batches} batches of ~${result.mean_batch}`,
+  );

@@ -150,7 +150,10 @@ export class CpuProfile {
       byFunction.set(key, (byFunction.get(key) ?? 0) + us);
     }
     const rank = (m: Map<string, number>) =>
-      [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => ({ k, ms: Math.round(us / 1000), share: Math.round((us / total) * 1000) / 10 }));
+      [...m.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([k, us]) => ({ k, ms: Math.round(us / 1000), share: Math.round((us / total) * 1000) / 10 }));
     return {
       total_ms: Math.round(total / 1000),
       byModule: rank(byModule).map(({ k, ms, share }) => ({ module: k, ms, share })),

@@ -80,8 +80,22 @@ export async function benchLoad(opts: LoadOptions, log: (s: string) => void): Pr
     );
     const name = `load: GET /v1/funnels/abandonment at ${opts.events / 1e6}M events (DuckDB), ${opts.connections} connections`;
     const results: Result[] = [
-      { name: `${name}: throughput`, value: figures.requests_per_s, unit: 'requests/s', baseline_name: 'one connection (1 / single-request p50)', baseline_value: figures.single_requests_per_s, ratio: figures.requests_per_s / figures.single_requests_per_s },
-      { name: `${name}: p99`, value: figures.p99_ms, unit: 'ms', baseline_name: 'single-request p50', baseline_value: figures.single_p50_ms, ratio: figures.single_p50_ms / figures.p99_ms },
+      {
+        name: `${name}: throughput`,
+        value: figures.requests_per_s,
+        unit: 'requests/s',
+        baseline_name: 'one connection (1 / single-request p50)',
+        baseline_value: figures.single_requests_per_s,
+        ratio: figures.requests_per_s / figures.single_requests_per_s,
+      },
+      {
+        name: `${name}: p99`,
+        value: figures.p99_ms,
+        unit: 'ms',
+        baseline_name: 'single-request p50',
+        baseline_value: figures.single_p50_ms,
+        ratio: figures.single_p50_ms / figures.p99_ms,
+      },
       { name: `${name}: errors + non-2xx + timeouts`, value: figures.errors + figures.non_2xx + figures.timeouts, unit: 'requests' },
     ];
     return { results, figures };
@@ -93,7 +107,15 @@ export async function benchLoad(opts: LoadOptions, log: (s: string) => void): Pr
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, connections: { type: 'string' }, seconds: { type: 'string' }, events: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      connections: { type: 'string' },
+      seconds: { type: 'string' },
+      events: { type: 'string' },
+    },
+  });
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`load bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
   const { results, figures } = await benchLoad(

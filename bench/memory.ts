@@ -108,7 +108,9 @@ export async function benchMemory(opts: MemoryOptions, log: (s: string) => void)
       if (rss === null) return;
       const s: MemorySample = { t, rss: rss / MiB, heapUsed: NaN, heapTotal: NaN, external: NaN };
       samples.push(s);
-      const m = await fetch(`${w.url}/metrics`, { signal: AbortSignal.timeout(900) }).then((r) => r.text()).catch(() => null);
+      const m = await fetch(`${w.url}/metrics`, { signal: AbortSignal.timeout(900) })
+        .then((r) => r.text())
+        .catch(() => null);
       if (m === null) return;
       s.heapUsed = metric(m, 'carrello_nodejs_heap_size_used_bytes') / MiB;
       s.heapTotal = metric(m, 'carrello_nodejs_heap_size_total_bytes') / MiB;
@@ -117,7 +119,12 @@ export async function benchMemory(opts: MemoryOptions, log: (s: string) => void)
     await sample();
     const sampler = setInterval(() => void sample(), 1_000);
     for (const at of opts.snapshotAtS ?? []) setTimeout(() => w.child.kill('SIGUSR2'), at * 1000).unref();
-    await until(() => w.output().includes('failpoint: warehouse back'), opts.stallMs + 120_000, 'the warehouse came back', () => `the worker's log is in ${dumpLog(w.output())}`);
+    await until(
+      () => w.output().includes('failpoint: warehouse back'),
+      opts.stallMs + 120_000,
+      'the warehouse came back',
+      () => `the worker's log is in ${dumpLog(w.output())}`,
+    );
     const stallEnd = Date.now();
     clearInterval(sampler);
     const inStall = samples.filter((s) => s.t <= opts.stallMs + 1_000);
@@ -130,10 +137,15 @@ export async function benchMemory(opts: MemoryOptions, log: (s: string) => void)
     // Every message in the topic (acknowledged ones, and any whose acknowledgement was lost) must be committed.
     const inTopic = (await admin.fetchTopicOffsets(topic)).reduce((a, p) => a + Number(p.high), 0);
     let done = 0;
-    await until(async () => {
-      done = await committed(admin, group, topic);
-      return done >= inTopic;
-    }, 300_000, 'the group committed to the end', () => `${done} of ${inTopic} committed; the worker's log is in ${dumpLog(w.output())}`);
+    await until(
+      async () => {
+        done = await committed(admin, group, topic);
+        return done >= inTopic;
+      },
+      300_000,
+      'the group committed to the end',
+      () => `${done} of ${inTopic} committed; the worker's log is in ${dumpLog(w.output())}`,
+    );
     const drainMs = Date.now() - stallEnd;
     w.child.kill('SIGTERM');
     if ((await w.exited) !== 0) throw new Error(`the worker did not stop cleanly:\n${w.output().slice(-2_000)}`);
@@ -158,12 +170,23 @@ export async function benchMemory(opts: MemoryOptions, log: (s: string) => void)
       lost: inTopic - stored.ids,
       samples: samples.map((s) => ({ t: s.t, rss: round1(s.rss), heapUsed: round1(s.heapUsed), heapTotal: round1(s.heapTotal), external: round1(s.external) })),
     };
-    log(`memory${opts.label ? ` (${opts.label})` : ''}: idle ${round1(idleRss / MiB)} MiB; stall ${opts.stallMs / 1000} s at ${figures.achieved_per_s} events/s: RSS ${figures.rss_start} → max ${figures.rss_max}, ${figures.rss_end_of_stall} at the end, slope ${figures.rss_slope_last} MiB/s over the last ${window / 1000} s; heap used max ${figures.heap_used_max}, external max ${figures.external_max} MiB; drained ${drainMs} ms after; stored ${stored.ids} unique of ${sent.acknowledged} acknowledged (rows ${stored.rows}; ${sent.failed} emits refused: ${JSON.stringify(sent.failures)}), lost ${figures.lost}`);
+    log(
+      `memory${opts.label ? ` (${opts.label})` : ''}: idle ${round1(idleRss / MiB)} MiB; stall ${opts.stallMs / 1000} s at ${figures.achieved_per_s} events/s: RSS ${figures.rss_start} → max ${figures.rss_max}, ${figures.rss_end_of_stall} at the end, slope ${figures.rss_slope_last} MiB/s over the last ${window / 1000} s; heap used max ${figures.heap_used_max}, external max ${figures.external_max} MiB; drained ${drainMs} ms after; stored ${stored.ids} unique of ${sent.acknowledged} acknowledged (rows ${stored.rows}; ${sent.failed} emits refused: ${JSON.stringify(sent.failures)}), lost ${figures.lost}`,
+    );
     const every5 = samples.filter((s, i) => i === 0 || Math.floor(s.t / 5_000) > Math.floor(samples[i - 1]!.t / 5_000));
-    log(`  every 5 s (s: RSS / heap used / heap total / external, MiB): ${every5.map((s) => `${Math.round(s.t / 1000)}: ${Math.round(s.rss)}/${Math.round(s.heapUsed)}/${Math.round(s.heapTotal)}/${Math.round(s.external)}`).join(', ')}`);
+    log(
+      `  every 5 s (s: RSS / heap used / heap total / external, MiB): ${every5.map((s) => `${Math.round(s.t / 1000)}: ${Math.round(s.rss)}/${Math.round(s.heapUsed)}/${Math.round(s.heapTotal)}/${Math.round(s.external)}`).join(', ')}`,
+    );
     const name = `worker RSS, ${opts.store === 'duckdb' ? 'DuckDB' : 'ClickHouse (chdb)'} stalled ${opts.stallMs / 1000} s at ${figures.achieved_per_s.toLocaleString('en')} events/s${opts.label ? ` (${opts.label})` : ''}`;
     const results: Result[] = [
-      { name: `${name}: peak`, value: figures.rss_max, unit: 'MiB', baseline_name: 'RSS at the stall start', baseline_value: figures.rss_start, ratio: figures.rss_start / figures.rss_max },
+      {
+        name: `${name}: peak`,
+        value: figures.rss_max,
+        unit: 'MiB',
+        baseline_name: 'RSS at the stall start',
+        baseline_value: figures.rss_start,
+        ratio: figures.rss_start / figures.rss_max,
+      },
       { name: `${name}: slope over the stall's last ${window / 1000} s`, value: figures.rss_slope_last, unit: 'MiB/s' },
       { name: `${name}: events lost after the stall`, value: figures.lost, unit: 'events', baseline_name: 'produced', baseline_value: figures.produced },
       { name: `${name}: backlog drained after the stall`, value: drainMs, unit: 'ms' },
@@ -245,13 +268,37 @@ async function countStored(store: string): Promise<{ rows: number; ids: number }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, json: { type: 'boolean' }, 'stall-s': { type: 'string' }, rate: { type: 'string' }, store: { type: 'string' }, 'snapshot-at-s': { type: 'string' }, 'retry-max-ms': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'stall-s': { type: 'string' },
+      rate: { type: 'string' },
+      store: { type: 'string' },
+      'snapshot-at-s': { type: 'string' },
+      'retry-max-ms': { type: 'string' },
+    },
+  });
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`memory bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`);
   const stallMs = Number(values['stall-s'] ?? (values.quick ? 15 : 60)) * 1000;
-  const { results, figures } = await benchMemory({ stallMs, perS: Number(values.rate ?? 5_000), afterMs: values.quick ? 3_000 : 10_000, store: values.store === 'duckdb' ? 'duckdb' : 'chdb', snapshotAtS: values['snapshot-at-s']?.split(',').map(Number),
-    // The fault suite's faster retries (200 ms doubling to --retry-max-ms): more re-fetches through the stall.
-    ...(values['retry-max-ms'] ? { workerEnv: { CARRELLO_WAREHOUSE_RETRY_MIN_MS: '200', CARRELLO_WAREHOUSE_RETRY_MAX_MS: values['retry-max-ms'] }, label: `retries 200 ms to ${values['retry-max-ms']} ms` } : {}) }, log);
+  const { results, figures } = await benchMemory(
+    {
+      stallMs,
+      perS: Number(values.rate ?? 5_000),
+      afterMs: values.quick ? 3_000 : 10_000,
+      store: values.store === 'duckdb' ? 'duckdb' : 'chdb',
+      snapshotAtS: values['snapshot-at-s']?.split(',').map(Number),
+      // The fault suite's faster retries (200 ms doubling to --retry-max-ms): more re-fetches through the stall.
+      ...(values['retry-max-ms']
+        ? {
+            workerEnv: { CARRELLO_WAREHOUSE_RETRY_MIN_MS: '200', CARRELLO_WAREHOUSE_RETRY_MAX_MS: values['retry-max-ms'] },
+            label: `retries 200 ms to ${values['retry-max-ms']} ms`,
+          }
+        : {}),
+    },
+    log,
+  );
   if (values.json) process.stdout.write(`${JSON.stringify({ results, figures })}\n`);
   else {
     const { printTable } = await import('./stats.ts');

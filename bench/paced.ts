@@ -48,12 +48,7 @@ export interface PacedRun {
  * `send` is called once per event and not awaited in the loop (a producer SDK batches behind it);
  * a failed send is counted, not retried.
  */
-export function emitPaced(
-  events: readonly CartEvent[],
-  perS: number,
-  send: (event: CartEvent, index: number) => Promise<void>,
-  tickMs = 5,
-): PacedRun {
+export function emitPaced(events: readonly CartEvent[], perS: number, send: (event: CartEvent, index: number) => Promise<void>, tickMs = 5): PacedRun {
   let i = 0;
   let stopped = false;
   let acknowledged = 0;

@@ -114,11 +114,22 @@ export function readEndpoints(
   const range = `from=${new Date(BENCH_END - BENCH_DAYS * DAY).toISOString()}&to=${asOf}&as_of=${asOf}`;
   const params = { as_of_ms: BENCH_END, abandon_ms: DAY, from_ms: BENCH_END - BENCH_DAYS * DAY, to_ms: BENCH_END };
   const from = new Date(BENCH_END - BENCH_DAYS * DAY).toISOString();
-  const funnelBody = JSON.stringify({ steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }], from, to: asOf, as_of: asOf });
+  const funnelBody = JSON.stringify({
+    steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }],
+    from,
+    to: asOf,
+    as_of: asOf,
+  });
   const state = engine === 'duckdb' ? `cart_state_asof(${BENCH_END}, 86400000)` : `cart_state_asof(as_of_ms = ${BENCH_END}, abandon_ms = 86400000)`;
-  const sqlBody = JSON.stringify({ query: `SELECT channel, count(*) AS carts, sum(value_minor) AS value FROM ${state} WHERE status = 'abandoned' GROUP BY channel ORDER BY channel` });
+  const sqlBody = JSON.stringify({
+    query: `SELECT channel, count(*) AS carts, sum(value_minor) AS value FROM ${state} WHERE status = 'abandoned' GROUP BY channel ORDER BY channel`,
+  });
   const days = exportDays === 1 ? '1 day' : `${exportDays} days`;
-  const exportRow: Endpoint = [`export ${days} as NDJSON`, `/v1/export/events?from=${new Date(BENCH_END - exportDays * DAY).toISOString()}&to=${asOf}&format=ndjson`, null];
+  const exportRow: Endpoint = [
+    `export ${days} as NDJSON`,
+    `/v1/export/events?from=${new Date(BENCH_END - exportDays * DAY).toISOString()}&to=${asOf}&format=ndjson`,
+    null,
+  ];
   if (exportOnly) return [exportRow];
   return [
     ['abandonment', `/v1/funnels/abandonment?${range}`, bare('abandonment', { ...params, breakdown: 'none', tz: 'UTC' })],

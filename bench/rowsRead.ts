@@ -163,7 +163,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   else {
     for (const r of report) {
-      console.log(`\n${r.engine}: time ≈ ${r.fit.a_ms.toFixed(1)} ms + ${r.fit.ms_per_million_rows.toFixed(1)} ms per million rows read (r² ${r.fit.r2.toFixed(2)}, ${r.fit.n} answers)`);
+      console.log(
+        `\n${r.engine}: time ≈ ${r.fit.a_ms.toFixed(1)} ms + ${r.fit.ms_per_million_rows.toFixed(1)} ms per million rows read (r² ${r.fit.r2.toFixed(2)}, ${r.fit.n} answers)`,
+      );
       console.log('| store | answer | rows read | result rows | p50 ms |\n| --- | --- | --- | --- | --- |');
       for (const p of r.points) console.log(`| ${p.store} | ${p.query} | ${p.rows_read.toLocaleString('en')} | ${p.result_rows} | ${Math.round(p.p50_ms)} |`);
     }

@@ -44,7 +44,8 @@ function count(f: string): number | undefined {
 // is 10 copies of 1M, --quick --scale 200k 2 copies of 100k.
 const scale = count('--scale');
 const simulated = Math.min(count('--base') ?? (quick ? 100_000 : 1_000_000), scale ?? Infinity);
-if (scale !== undefined && scale % simulated !== 0) throw new Error(`--scale ${scale} is not a whole number of copies of the ${simulated}-event simulation (--base)`);
+if (scale !== undefined && scale % simulated !== 0)
+  throw new Error(`--scale ${scale} is not a whole number of copies of the ${simulated}-event simulation (--base)`);
 const store: BenchStore = { simulated, copies: scale === undefined ? 1 : scale / simulated, shiftDays: 0 };
 const events = simulated * store.copies;
 // The long history: as many copies as --scale makes (10 without it), each 30 days further back. A scaled
@@ -61,7 +62,9 @@ const [ingest, dashboards, freshness, memory, load] = ['--ingest', '--dashboards
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const results: Result[] = [];
-log(`carrello bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}${quick ? ' (quick)' : ''}`);
+log(
+  `carrello bench on ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}${quick ? ' (quick)' : ''}`,
+);
 const runs = quick ? 5 : events > 1_000_000 ? 3 : 20;
 // --history alone runs only the history bench; with --scale, the read endpoints first. --storage runs alone.
 const storage = args.includes('--storage');

@@ -170,10 +170,17 @@ async function answers(w: DuckDbWarehouse): Promise<{ models: { carts: number; l
 
 /** Every count and amount multiplied by k; keys, names, currencies and medians (of k times the same values) as they are. */
 function times(k: number, a: Awaited<ReturnType<typeof answers>>): Awaited<ReturnType<typeof answers>> {
-  const scale = (v: unknown) => (typeof v === 'number' ? v * k : typeof v === 'bigint' ? v * BigInt(k) : typeof v === 'string' && /^-?\d+$/.test(v) ? String(BigInt(v) * BigInt(k)) : v);
+  const scale = (v: unknown) =>
+    typeof v === 'number' ? v * k : typeof v === 'bigint' ? v * BigInt(k) : typeof v === 'string' && /^-?\d+$/.test(v) ? String(BigInt(v) * BigInt(k)) : v;
   return {
     models: { carts: k * a.models.carts, lines: k * a.models.lines },
-    funnels: a.funnels.map((rows) => rows.map((r) => Object.fromEntries(Object.entries(r).map(([c, v]) => [c, ['key', 'name', 'category', 'currency'].includes(c) || c.startsWith('median_') ? v : scale(v)])))),
+    funnels: a.funnels.map((rows) =>
+      rows.map((r) =>
+        Object.fromEntries(
+          Object.entries(r).map(([c, v]) => [c, ['key', 'name', 'category', 'currency'].includes(c) || c.startsWith('median_') ? v : scale(v)]),
+        ),
+      ),
+    ),
   };
 }
 

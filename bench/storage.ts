@@ -40,11 +40,14 @@ export async function duckDbSizes(path: string): Promise<{ tables: TableSize[]; 
     const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRowObjectsJS();
     const [size] = await rows('SELECT block_size, used_blocks, total_blocks FROM pragma_database_size() WHERE database_name = current_database()');
     const blockSize = Number(size!.block_size);
-    const tables = (await rows(`SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' ORDER BY table_name`))
-      .map((t) => String(t.table_name));
+    const tables = (
+      await rows(`SELECT table_name, estimated_size FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' ORDER BY table_name`)
+    ).map((t) => String(t.table_name));
     const segments: { table: string; block: bigint; offset: number; extra: number }[] = [];
     for (const table of tables) {
-      const info = await rows(`SELECT block_id, block_offset, len(additional_block_ids) AS extra FROM pragma_storage_info('${table}') WHERE persistent AND block_id >= 0`);
+      const info = await rows(
+        `SELECT block_id, block_offset, len(additional_block_ids) AS extra FROM pragma_storage_info('${table}') WHERE persistent AND block_id >= 0`,
+      );
       for (const s of info) segments.push({ table, block: BigInt(s.block_id as bigint), offset: Number(s.block_offset), extra: Number(s.extra ?? 0) });
     }
     const byBlock = new Map<bigint, typeof segments>();
@@ -84,7 +87,10 @@ interface Counts {
 }
 
 /** Bytes of each ClickHouse table of the bench store's database: its active parts in system.parts. */
-export async function clickHouseSizes(store: BenchStore, log: (s: string) => void): Promise<{ tables: (TableSize & { compressed: number; uncompressed: number })[]; counts: Counts }> {
+export async function clickHouseSizes(
+  store: BenchStore,
+  log: (s: string) => void,
+): Promise<{ tables: (TableSize & { compressed: number; uncompressed: number })[]; counts: Counts }> {
   const { warehouse } = await benchClickHouse(store, chdbDir(store), log);
   try {
     const parts = await warehouse.rows(`
@@ -94,7 +100,13 @@ export async function clickHouseSizes(store: BenchStore, log: (s: string) => voi
     const [events] = await warehouse.rows('SELECT count() AS n FROM events');
     const [models] = await warehouse.rows(query('clickhouse', 'read_model_counts'));
     return {
-      tables: parts.map((p) => ({ table: String(p.table), rows: Number(p.rows), bytes: Number(p.bytes), compressed: Number(p.compressed), uncompressed: Number(p.uncompressed) })),
+      tables: parts.map((p) => ({
+        table: String(p.table),
+        rows: Number(p.rows),
+        bytes: Number(p.bytes),
+        compressed: Number(p.compressed),
+        uncompressed: Number(p.uncompressed),
+      })),
       counts: { events: Number(events!.n), carts: Number(models!.carts), lines: Number(models!.lines) },
     };
   } finally {
@@ -107,7 +119,11 @@ export async function benchStorage(engine: 'duckdb' | 'clickhouse', store: Bench
   const label = `${engine === 'duckdb' ? 'duckdb' : 'clickhouse (chdb)'} storage ${storeLabel(store)}`;
   const results: Result[] = [];
   const { tables, counts } = engine === 'duckdb' ? await duckDbSizes((await benchDuckDb(store, log)).path) : await clickHouseSizes(store, log);
-  results.push({ name: `${label}: events`, value: counts.events, unit: 'rows' }, { name: `${label}: carts`, value: counts.carts, unit: 'rows' }, { name: `${label}: lines`, value: counts.lines, unit: 'rows' });
+  results.push(
+    { name: `${label}: events`, value: counts.events, unit: 'rows' },
+    { name: `${label}: carts`, value: counts.carts, unit: 'rows' },
+    { name: `${label}: lines`, value: counts.lines, unit: 'rows' },
+  );
   for (const t of tables) {
     results.push({ name: `${label}: ${t.table} on disk`, value: t.bytes / 2 ** 20, unit: 'MiB' });
     if (t.rows > 0) results.push({ name: `${label}: ${t.table} rows stored`, value: t.rows, unit: 'rows' });
@@ -120,7 +136,9 @@ export async function benchStorage(engine: 'duckdb' | 'clickhouse', store: Bench
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { engine: { type: 'string' }, simulated: { type: 'string' }, copies: { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({
+    options: { engine: { type: 'string' }, simulated: { type: 'string' }, copies: { type: 'string' }, json: { type: 'boolean' } },
+  });
   if (values.engine !== 'duckdb' && values.engine !== 'clickhouse') throw new Error('--engine takes duckdb or clickhouse');
   const log = (s: string) => process.stderr.write(`${s}\n`);
   const store: BenchStore = { simulated: Number(values.simulated ?? 1_000_000), copies: Number(values.copies ?? 1), shiftDays: 0 };

@@ -59,65 +59,112 @@ function program(run: (name: string, values: CommandValues) => Promise<number>):
       .command('load')
       .argument('<file>', text.file)
       .summary(text.summary)
-      .description(`${text.summary}\n\n${text.detail}: one invalid row refuses the file, naming its row and field. Prints the counts. A DuckDB file must not be open in another process (while carrello start runs, ${put} instead).`)
+      .description(
+        `${text.summary}\n\n${text.detail}: one invalid row refuses the file, naming its row and field. Prints the counts. A DuckDB file must not be open in another process (while carrello start runs, ${put} instead).`,
+      )
       .option('--store <url>', `the store: ${STORE}`)
       .showSuggestionAfterError(true)
       .action(async (file: string, _opts, c: Command) => {
         exitCode = await run(`${name} load`, { ...valuesOf(c), file });
       });
-  add(root, 'start', 'collector, ingest, store and API in one process', 'DuckDB by default, or ClickHouse. --demo seeds 30 days of simulated shop traffic and keeps a live trickle going (npm start does this). With KAFKA_BROKERS set, the collector publishes to Kafka and an in-process worker consumes it.', [
-    ['--demo', 'load simulated shop traffic (npm start)'],
-    ['--no-demo', 'no simulated traffic (the default)'],
-    ['--port <n>', 'port of the API and dashboards (PORT, default 8080)'],
-    ['--host <addr>', 'address to listen on (CARRELLO_HOST, default 127.0.0.1)'],
-    ['--store <url>', `the store: ${STORE} (CARRELLO_STORE)`],
-    ['--days <n>', 'days of demo history'],
-    ['--seed <s>', 'seed of the demo traffic'],
-  ]);
-  add(root, 'ingest', 'a Kafka consumer-group worker: topic → validate → store', 'Invalid messages go to the dead-letter topic; /healthz and /metrics on --port (default 9464). The worker holding partition 0 also detects and delivers the cart lifecycle (docs/lifecycle.md).', [
-    ['--port <n>', 'port of /healthz and /metrics (default 9464)'],
-    ['--store <url>', `the store: ${STORE}`],
-    ['--brokers <list>', 'bootstrap brokers host:port,… (KAFKA_BROKERS)'],
-    ['--topic <t>', 'the event topic (default carrello.cart-events.v1)'],
-    ['--group <g>', 'the consumer group (default carrello-ingest)'],
-  ]);
+  add(
+    root,
+    'start',
+    'collector, ingest, store and API in one process',
+    'DuckDB by default, or ClickHouse. --demo seeds 30 days of simulated shop traffic and keeps a live trickle going (npm start does this). With KAFKA_BROKERS set, the collector publishes to Kafka and an in-process worker consumes it.',
+    [
+      ['--demo', 'load simulated shop traffic (npm start)'],
+      ['--no-demo', 'no simulated traffic (the default)'],
+      ['--port <n>', 'port of the API and dashboards (PORT, default 8080)'],
+      ['--host <addr>', 'address to listen on (CARRELLO_HOST, default 127.0.0.1)'],
+      ['--store <url>', `the store: ${STORE} (CARRELLO_STORE)`],
+      ['--days <n>', 'days of demo history'],
+      ['--seed <s>', 'seed of the demo traffic'],
+    ],
+  );
+  add(
+    root,
+    'ingest',
+    'a Kafka consumer-group worker: topic → validate → store',
+    'Invalid messages go to the dead-letter topic; /healthz and /metrics on --port (default 9464). The worker holding partition 0 also detects and delivers the cart lifecycle (docs/lifecycle.md).',
+    [
+      ['--port <n>', 'port of /healthz and /metrics (default 9464)'],
+      ['--store <url>', `the store: ${STORE}`],
+      ['--brokers <list>', 'bootstrap brokers host:port,… (KAFKA_BROKERS)'],
+      ['--topic <t>', 'the event topic (default carrello.cart-events.v1)'],
+      ['--group <g>', 'the consumer group (default carrello-ingest)'],
+    ],
+  );
   const dlq = root.command('dlq').description('the Kafka dead-letter topic').showSuggestionAfterError(true);
-  add(dlq, 'replay', 'sends the dead letters not replayed yet back to the event topic', 'Original key, bytes and headers; those still refused go back to the dead-letter topic with a replay count. Each leaves once.', [
-    ['--reason <reason>', 'only the dead letters refused for this reason'],
-    ['--dry-run', 'count, send nothing'],
-    ['--brokers <list>', 'bootstrap brokers host:port,… (KAFKA_BROKERS)'],
-    ['--topic <t>', 'the event topic'],
-  ], 'dlq replay');
+  add(
+    dlq,
+    'replay',
+    'sends the dead letters not replayed yet back to the event topic',
+    'Original key, bytes and headers; those still refused go back to the dead-letter topic with a replay count. Each leaves once.',
+    [
+      ['--reason <reason>', 'only the dead letters refused for this reason'],
+      ['--dry-run', 'count, send nothing'],
+      ['--brokers <list>', 'bootstrap brokers host:port,… (KAFKA_BROKERS)'],
+      ['--topic <t>', 'the event topic'],
+    ],
+    'dlq replay',
+  );
   const webhooks = root.command('webhooks').description('the lifecycle webhooks: replay dead letters, status').showSuggestionAfterError(true);
-  add(webhooks, 'replay', "asks for a replay of a webhook endpoint's dead letters", 'All, those seqs, or those kept with that reason: the process that delivers (carrello start, CARRELLO_WEBHOOKS) sends them at its next turn, under the same webhook-id. Prints {"endpoint","queued"}. On a DuckDB file, with carrello start stopped (while it runs: POST /v1/lifecycle/endpoints/NAME/replay); on a ClickHouse server, any time.', [
-    ['--endpoint <name>', 'the endpoint (a name of CARRELLO_WEBHOOKS)'],
-    ['--seq <n...>', 'only these seqs (repeatable)'],
-    ['--reason <reason>', 'only the dead letters kept with this reason (http_400, timeout, …)'],
-    ['--store <url>', `the store: ${STORE}`],
-  ], 'webhooks replay');
-  add(webhooks, 'status', "each endpoint's position, how far behind, its dead letters, replays waiting", 'What GET /v1/lifecycle/endpoints shows, as JSON.', [['--store <url>', `the store: ${STORE}`]], 'webhooks status');
-  add(root, 'simulate', 'deterministic shop traffic for a seed', 'A backfill of N days ending at --end, or a live stream, to a file, stdout, the collector or Kafka.', [
-    ['--seed <s>', 'the seed (same seed, same traffic)'],
-    ['--days <n>', 'days of backfill (default 7)'],
-    ['--end <iso>', 'end of the backfill (default now)'],
-    ['--carts-per-day <n>', 'carts per day'],
-    ['--live', 'a live stream instead of a backfill'],
-    ['--rate <events_per_s>', 'live: events per second (default 5)'],
-    ['--duration <s>', 'live: stop after this many seconds'],
-    ['--to <sink>', 'file (default), collector or kafka'],
-    ['--out <path>', 'file: the path, - for stdout (default)'],
-    ['--url <url>', 'collector: its base URL (default http://127.0.0.1:8080)'],
-    ['--brokers <list>', 'kafka: bootstrap brokers'],
-    ['--topic <t>', 'kafka: the event topic'],
-    ['--duplicate-rate <p>', 'share of events sent twice (0–1)'],
-    ['--invalid-rate <p>', 'share of broken events (0–1)'],
-  ]);
-  add(root, 'forget', "deletes a customer's events, refused messages and derived rows", 'By customer_id or anonymous_id, on DuckDB or ClickHouse; --dry-run prints the same counts and deletes nothing (a DuckDB file or chdb directory must not be in use by another process). Exit code 3 when nothing held the id.', [
-    ['--customer <id>', 'the customer id'],
-    ['--anonymous-id <id>', 'the anonymous id'],
-    ['--dry-run', 'count, delete nothing'],
-    ['--store <url>', `the store: ${STORE}`],
-  ]);
+  add(
+    webhooks,
+    'replay',
+    "asks for a replay of a webhook endpoint's dead letters",
+    'All, those seqs, or those kept with that reason: the process that delivers (carrello start, CARRELLO_WEBHOOKS) sends them at its next turn, under the same webhook-id. Prints {"endpoint","queued"}. On a DuckDB file, with carrello start stopped (while it runs: POST /v1/lifecycle/endpoints/NAME/replay); on a ClickHouse server, any time.',
+    [
+      ['--endpoint <name>', 'the endpoint (a name of CARRELLO_WEBHOOKS)'],
+      ['--seq <n...>', 'only these seqs (repeatable)'],
+      ['--reason <reason>', 'only the dead letters kept with this reason (http_400, timeout, …)'],
+      ['--store <url>', `the store: ${STORE}`],
+    ],
+    'webhooks replay',
+  );
+  add(
+    webhooks,
+    'status',
+    "each endpoint's position, how far behind, its dead letters, replays waiting",
+    'What GET /v1/lifecycle/endpoints shows, as JSON.',
+    [['--store <url>', `the store: ${STORE}`]],
+    'webhooks status',
+  );
+  add(
+    root,
+    'simulate',
+    'deterministic shop traffic for a seed',
+    'A backfill of N days ending at --end, or a live stream, to a file, stdout, the collector or Kafka.',
+    [
+      ['--seed <s>', 'the seed (same seed, same traffic)'],
+      ['--days <n>', 'days of backfill (default 7)'],
+      ['--end <iso>', 'end of the backfill (default now)'],
+      ['--carts-per-day <n>', 'carts per day'],
+      ['--live', 'a live stream instead of a backfill'],
+      ['--rate <events_per_s>', 'live: events per second (default 5)'],
+      ['--duration <s>', 'live: stop after this many seconds'],
+      ['--to <sink>', 'file (default), collector or kafka'],
+      ['--out <path>', 'file: the path, - for stdout (default)'],
+      ['--url <url>', 'collector: its base URL (default http://127.0.0.1:8080)'],
+      ['--brokers <list>', 'kafka: bootstrap brokers'],
+      ['--topic <t>', 'kafka: the event topic'],
+      ['--duplicate-rate <p>', 'share of events sent twice (0–1)'],
+      ['--invalid-rate <p>', 'share of broken events (0–1)'],
+    ],
+  );
+  add(
+    root,
+    'forget',
+    "deletes a customer's events, refused messages and derived rows",
+    'By customer_id or anonymous_id, on DuckDB or ClickHouse; --dry-run prints the same counts and deletes nothing (a DuckDB file or chdb directory must not be in use by another process). Exit code 3 when nothing held the id.',
+    [
+      ['--customer <id>', 'the customer id'],
+      ['--anonymous-id <id>', 'the anonymous id'],
+      ['--dry-run', 'count, delete nothing'],
+      ['--store <url>', `the store: ${STORE}`],
+    ],
+  );
   load('products', 'the product catalogue (names, categories: docs/metrics.md)', 'PUT /v1/products', {
     file: 'a CSV file: a header row naming the columns (id and name required; category, brand, url, image_url, price_minor with currency, updated_at optional), then one product per row',
     summary: 'upserts a CSV file of products into the catalogue, as PUT /v1/products does',
@@ -128,7 +175,13 @@ function program(run: (name: string, values: CommandValues) => Promise<number>):
     summary: 'upserts a CSV file of daily exchange rates, as PUT /v1/exchange-rates does',
     detail: 'A rate replaces the stored one of its date and pair. Every row is validated before any is stored',
   });
-  add(root, 'rebuild', 'rebuilds the read models from the stored events', 'Cart and line models, per-event replay; prints {"carts":N,"lines":N} (a DuckDB file must not be in use by another process; DuckDB only for now).', [['--store <url>', `the store: ${STORE}`]]);
+  add(
+    root,
+    'rebuild',
+    'rebuilds the read models from the stored events',
+    'Cart and line models, per-event replay; prints {"carts":N,"lines":N} (a DuckDB file must not be in use by another process; DuckDB only for now).',
+    [['--store <url>', `the store: ${STORE}`]],
+  );
   return root;
 }
 
@@ -170,7 +223,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     await root.parseAsync(argv, { from: 'user' });
   } catch (err) {
-    if (err instanceof CommanderError) return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? 0 : USAGE_EXIT;
+    if (err instanceof CommanderError)
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version' ? 0 : USAGE_EXIT;
     throw err;
   }
   return exitCode;

@@ -100,16 +100,29 @@ export const Config = z.object({
   public_rate_limit_per_address: num(10),
 
   /** Shopify's webhook signing secret: POST /v1/shopify/webhooks is mounted only with it (env CARRELLO_SHOPIFY_SECRET). */
-  shopify_secret: z.string().min(1).optional().transform((s) => s ?? null),
+  shopify_secret: z
+    .string()
+    .min(1)
+    .optional()
+    .transform((s) => s ?? null),
   /** The shop's ISO 4217 currency, for Shopify payloads that name none (env CARRELLO_SHOPIFY_CURRENCY; none by default). */
-  shopify_currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR').optional().transform((s) => s ?? null),
+  shopify_currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR')
+    .optional()
+    .transform((s) => s ?? null),
 
   // Kafka mode: set KAFKA_BROKERS and the collector publishes to Kafka, workers consume it.
   /** Bootstrap brokers, comma-separated host:port (env KAFKA_BROKERS); unset = embedded mode, no Kafka. */
   kafka_brokers: z
     .string()
     .optional()
-    .transform((s) => (s ?? '').split(',').map((b) => b.trim()).filter(Boolean))
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'expected host:port')))
     .transform((list) => (list.length > 0 ? list : null)),
   kafka_client_id: z.string().min(1).default('carrello'),
@@ -119,7 +132,12 @@ export const Config = z.object({
   /** Partitions of the topics when carrello creates them (existing topics are left as they are). */
   kafka_partitions: num(12),
   /** Replication factor when carrello creates the topics; -1 = the broker's default.replication.factor. */
-  kafka_replication_factor: z.coerce.number().int().min(-1).refine((n) => n !== 0, 'must be -1 or at least 1').default(-1),
+  kafka_replication_factor: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .refine((n) => n !== 0, 'must be -1 or at least 1')
+    .default(-1),
   /** max.message.bytes of the event topic when created (the dead-letter topic gets 64 KiB more); fetch sizes follow it. */
   kafka_max_message_bytes: num(1024 * 1024),
   kafka_group_id: z.string().min(1).default('carrello-ingest'),
@@ -146,15 +164,27 @@ export const Config = z.object({
    */
   lifecycle_detect_ms: z.coerce.number().int().min(0).default(0),
   /** How late an event may arrive, after the newest one seen, and still count before an announcement. */
-  lifecycle_lateness_ms: z.coerce.number().int().min(0).default(15 * 60_000),
+  lifecycle_lateness_ms: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(15 * 60_000),
   /** Inactivity after which a cart holding items is announced abandoned (the analytics' default, 24 h). */
-  lifecycle_abandon_after_ms: z.coerce.number().int().min(60_000).default(24 * 3_600_000),
+  lifecycle_abandon_after_ms: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .default(24 * 3_600_000),
   /** Kafka mode: the topic the announcement log is published to ('' for none; docs/lifecycle.md). */
   lifecycle_topic: z.string().default('carrello.cart-lifecycle.v1'),
   /** The shop's time zone (IANA): the local days of answers by day, and of dates in from/to (docs/metrics.md). */
   timezone: timeZone.default('UTC'),
   /** An order of the customer in another cart within this long after an abandonment recovers it (7 days). */
-  lifecycle_recovery_window_ms: z.coerce.number().int().min(0).default(7 * 86_400_000),
+  lifecycle_recovery_window_ms: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(7 * 86_400_000),
   /** Webhook endpoints the announcement log is delivered to (env CARRELLO_WEBHOOKS, a JSON array; docs/lifecycle.md). */
   webhooks: parsedWith(parseEndpoints),
   /** Webhooks: an attempt unanswered by then failed; attempts per announcement before its dead letter; waits between them. */
@@ -169,12 +199,20 @@ export const Config = z.object({
   /** Port of a worker's /healthz and /metrics (`carrello ingest --port`, env CARRELLO_WORKER_PORT). */
   worker_port: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Fault injection for tests (env CARRELLO_FAILPOINT): after_write_before_commit kills the worker right after a write. */
-  failpoint: z.enum(FAILPOINTS).optional().transform((f) => f ?? null),
+  failpoint: z
+    .enum(FAILPOINTS)
+    .optional()
+    .transform((f) => f ?? null),
   /**
    * Fault injection for tests (env CARRELLO_FAILPOINT=warehouse_down_ms:<n>): the worker's warehouse writes
    * fail for n ms from the first one, as if the store were unreachable. null: never.
    */
-  warehouse_down_ms: z.coerce.number().int().min(1).optional().transform((n) => n ?? null),
+  warehouse_down_ms: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .transform((n) => n ?? null),
 });
 export type Config = z.infer<typeof Config>;
 
@@ -257,7 +295,10 @@ export function parseConfig(flags: Record<string, unknown>, env: NodeJS.ProcessE
   }
   // A public key is in every page of the shop: the only thing that confines it is the origins it is taken from.
   if (parsed.data.api_keys.some((k) => k.role === 'public') && parsed.data.public_origins.length === 0) {
-    throw new CarrelloError('invalid_config', 'public_origins: a public key is configured but no origin may use it; set CARRELLO_PUBLIC_ORIGINS (or CARRELLO_CORS_ORIGINS) to the shop\'s origins, e.g. https://shop.example');
+    throw new CarrelloError(
+      'invalid_config',
+      "public_origins: a public key is configured but no origin may use it; set CARRELLO_PUBLIC_ORIGINS (or CARRELLO_CORS_ORIGINS) to the shop's origins, e.g. https://shop.example",
+    );
   }
   return parsed.data;
 }
@@ -281,8 +322,13 @@ export const isLoopback = (host: string) => LOOPBACK.test(host);
 
 export function apiLimits(c: Config): ApiLimits {
   return {
-    sql: { timeoutMs: c.sql_timeout_ms, maxRows: c.sql_max_rows, maxBytes: c.sql_max_result_bytes, maxMemoryBytes: c.sql_max_memory_bytes, maxConcurrent: c.sql_max_concurrent },
+    sql: {
+      timeoutMs: c.sql_timeout_ms,
+      maxRows: c.sql_max_rows,
+      maxBytes: c.sql_max_result_bytes,
+      maxMemoryBytes: c.sql_max_memory_bytes,
+      maxConcurrent: c.sql_max_concurrent,
+    },
     export: { maxRows: c.export_max_rows, maxConcurrent: c.export_max_concurrent, maxPerKey: c.export_max_per_key, deadlineMs: c.export_deadline_ms },
   };
 }
-

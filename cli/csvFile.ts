@@ -43,7 +43,10 @@ export async function readCsv(file: string, known: ReadonlySet<string>): Promise
 export async function openStoreToLoad(store: StoreConfig, put: string, what: string): Promise<Warehouse & NamedWriter> {
   const warehouse = await openExistingWarehouse(store).catch((err: unknown) => {
     if (store.kind === 'duckdb' && /lock/i.test((err as Error).message)) {
-      throw new CarrelloError('store_locked', `the store at ${describeStore(store)} is in use by another process; while carrello start runs, send the ${what} to it: ${put} (data or admin key)`);
+      throw new CarrelloError(
+        'store_locked',
+        `the store at ${describeStore(store)} is in use by another process; while carrello start runs, send the ${what} to it: ${put} (data or admin key)`,
+      );
     }
     throw err;
   });
@@ -55,13 +58,25 @@ export async function openStoreToLoad(store: StoreConfig, put: string, what: str
  * A file's rows, every one validated by `schema` after `prepare` (empty cells are absent fields): the first
  * invalid row refuses the whole file, naming its row and field; nothing is loaded then.
  */
-export function validRows<S extends z.ZodType>(file: string, rows: Record<string, unknown>[], schema: S, prepare: (k: string, v: unknown) => unknown = (_k, v) => v): z.output<S>[] {
+export function validRows<S extends z.ZodType>(
+  file: string,
+  rows: Record<string, unknown>[],
+  schema: S,
+  prepare: (k: string, v: unknown) => unknown = (_k, v) => v,
+): z.output<S>[] {
   return rows.map((row, i) => {
-    const fields = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== '').map(([k, v]) => [k, prepare(k, v)]));
+    const fields = Object.fromEntries(
+      Object.entries(row)
+        .filter(([, v]) => v !== null && v !== '')
+        .map(([k, v]) => [k, prepare(k, v)]),
+    );
     const parsed = schema.safeParse(fields);
     if (parsed.success) return parsed.data;
     const issue = parsed.error.issues[0]!;
-    throw new CarrelloError('command_failed', `${file} row ${i + 1} (after the header), ${issue.path.map(String).join('.') || 'row'}: ${issue.message}; nothing was loaded`);
+    throw new CarrelloError(
+      'command_failed',
+      `${file} row ${i + 1} (after the header), ${issue.path.map(String).join('.') || 'row'}: ${issue.message}; nothing was loaded`,
+    );
   });
 }
 

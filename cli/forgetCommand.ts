@@ -27,12 +27,15 @@ export async function forgetCommand(values: CommandValues, env: NodeJS.ProcessEn
       progressLine('carrello forget'),
       dryRun ? 'counting what would be deleted' : 'deleting',
       () => warehouse.forgetCustomer((customer ?? anonymous)!, { by: customer ? 'customer_id' : 'anonymous_id', dryRun }),
-      (r) => `${counted(r.events_deleted, 'event')}, ${counted(r.rejected_deleted, 'refused message')} ${dryRun ? 'would be deleted' : 'deleted'}, of ${counted(r.carts, 'cart')}`,
+      (r) =>
+        `${counted(r.events_deleted, 'event')}, ${counted(r.rejected_deleted, 'refused message')} ${dryRun ? 'would be deleted' : 'deleted'}, of ${counted(r.carts, 'cart')}`,
     );
     process.stdout.write(`${JSON.stringify(dryRun ? { ...result, dry_run: true } : result)}\n`);
     if (result.events_deleted === 0 && result.rejected_deleted === 0) {
       // Not an error (forgetting twice is fine), but never a silent success: a mistyped id deletes nothing.
-      process.stderr.write(`carrello forget: ${customer ? 'customer' : 'anonymous id'} not found: no event and no refused message held this id; nothing was deleted\n`);
+      process.stderr.write(
+        `carrello forget: ${customer ? 'customer' : 'anonymous id'} not found: no event and no refused message held this id; nothing was deleted\n`,
+      );
       return NOT_FOUND;
     }
   } finally {

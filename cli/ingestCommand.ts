@@ -33,14 +33,24 @@ export async function ingestCommand(values: CommandValues, env: NodeJS.ProcessEn
   const worker = startWorker(store, workerOptions(config, config.kafka_brokers), { log, metrics });
   const refresh = startDerivedRefresh(warehouse, config.derived_refresh_ms, log);
   // The cart lifecycle (docs/lifecycle.md), when switched on: done by the group's worker holding partition 0.
-  const lifecycle = startLifecycle(warehouse, config, worker.leadership, log, metrics.registry, createKafka(kafkaConnection(config, config.kafka_brokers), log.child({ component: 'lifecycle' })));
+  const lifecycle = startLifecycle(
+    warehouse,
+    config,
+    worker.leadership,
+    log,
+    metrics.registry,
+    createKafka(kafkaConnection(config, config.kafka_brokers), log.child({ component: 'lifecycle' })),
+  );
   registerReadModelMetrics(metrics.registry, warehouse);
   const app = createWorkerApp({ health: worker.health, metrics: metrics.registry });
   const server = await listen(app, config.worker_port, config.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.worker_port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-  log.info({ url, store: describeStore(config.store), topic: config.kafka_topic, group: config.kafka_group_id }, `carrello ingest: health and metrics on ${url}`);
+  log.info(
+    { url, store: describeStore(config.store), topic: config.kafka_topic, group: config.kafka_group_id },
+    `carrello ingest: health and metrics on ${url}`,
+  );
 
   const outcome = await new Promise<'signal' | 'failed'>((resolve) => {
     const onSignal = (signal: string) => {

@@ -20,7 +20,14 @@ import type { Config } from './config.ts';
  * the embedded process; the worker holding partition 0 in Kafka mode). Used by `carrello start` and
  * `carrello ingest` alike.
  */
-export function startLifecycle(warehouse: Warehouse & NamedWriter, config: Config, leadership: Leadership, log: Logger, registry: Registry, kafka: Kafka | null): Periodic {
+export function startLifecycle(
+  warehouse: Warehouse & NamedWriter,
+  config: Config,
+  leadership: Leadership,
+  log: Logger,
+  registry: Registry,
+  kafka: Kafka | null,
+): Periodic {
   const metrics = lifecycleMetrics(registry);
   const everyMs = config.lifecycle_detect_ms || 1_000;
   const detection = startDetection(
@@ -40,7 +47,13 @@ export function startLifecycle(warehouse: Warehouse & NamedWriter, config: Confi
   const delivery = startDelivery(
     warehouse,
     config.webhooks,
-    { timeoutMs: config.webhook_timeout_ms, maxAttempts: config.webhook_max_attempts, minBackoffMs: config.webhook_min_backoff_ms, maxBackoffMs: config.webhook_max_backoff_ms, horizonMs: config.webhook_horizon_ms },
+    {
+      timeoutMs: config.webhook_timeout_ms,
+      maxAttempts: config.webhook_max_attempts,
+      minBackoffMs: config.webhook_min_backoff_ms,
+      maxBackoffMs: config.webhook_max_backoff_ms,
+      horizonMs: config.webhook_horizon_ms,
+    },
     everyMs,
     leadership,
     log.child({ component: 'webhooks' }),
@@ -65,7 +78,8 @@ export function startLifecycle(warehouse: Warehouse & NamedWriter, config: Confi
           await admin.connect();
           try {
             const exists = (await admin.listTopics()).includes(topic);
-            if (!exists) await createTopicsAndWait(admin, [{ topic, numPartitions: config.kafka_partitions, replicationFactor: config.kafka_replication_factor }]);
+            if (!exists)
+              await createTopicsAndWait(admin, [{ topic, numPartitions: config.kafka_partitions, replicationFactor: config.kafka_replication_factor }]);
           } finally {
             await admin.disconnect();
           }

@@ -25,6 +25,8 @@ export function createLogger(level: string, service = 'carrello', format: LogFor
     },
     // Synchronous writes: the last lines before a crash (or the failpoint's SIGKILL) are not lost in a
     // buffer. carrello logs per batch and per process event, never per message, so this costs little.
-    readable ? (pretty({ sync: true, colorize: true, translateTime: "UTC:yyyy-mm-dd HH:MM:ss.l'Z'", ignore: 'pid,hostname,service' }) as DestinationStream) : pino.destination({ dest: 1, sync: true }),
+    readable
+      ? (pretty({ sync: true, colorize: true, translateTime: "UTC:yyyy-mm-dd HH:MM:ss.l'Z'", ignore: 'pid,hostname,service' }) as DestinationStream)
+      : pino.destination({ dest: 1, sync: true }),
   );
 }

@@ -67,4 +67,5 @@ export const count = (n: number): string => n.toLocaleString('en');
 export const counted = (n: number, noun: string): string => `${count(n)} ${noun}${n === 1 ? '' : 's'}`;
 
 /** The simulator's backfill so far, as the demo load and `carrello simulate` show it. */
-export const simulatedUpTo = (p: { sent: number; simulatedAt: number }): string => `${count(p.sent)} events, simulated up to ${new Date(p.simulatedAt).toISOString()}`;
+export const simulatedUpTo = (p: { sent: number; simulatedAt: number }): string =>
+  `${count(p.sent)} events, simulated up to ${new Date(p.simulatedAt).toISOString()}`;

@@ -67,7 +67,9 @@ export async function simulateCommand(values: CommandValues, env: NodeJS.Process
     });
     await sink.close();
     line.stop();
-    process.stderr.write(`carrello simulate: ${sent} events from ${sim.cartsStarted} carts, ${new Date(startMs).toISOString()} → ${new Date(endMs).toISOString()}\n`);
+    process.stderr.write(
+      `carrello simulate: ${sent} events from ${sim.cartsStarted} carts, ${new Date(startMs).toISOString()} → ${new Date(endMs).toISOString()}\n`,
+    );
     return 0;
   }
   const stop = new AbortController();

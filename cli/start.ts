@@ -40,7 +40,10 @@ export async function start(config: Config, log: Logger): Promise<Running> {
   const keys = new KeyRing(config.api_keys);
   // INVARIANT: without API keys nothing is authenticated, so nothing may listen beyond this machine.
   if (!keys.enabled && !isLoopback(config.host)) {
-    throw new CarrelloError('invalid_config', `host: refusing to listen on ${config.host} without API keys; set CARRELLO_API_KEYS (role:key,...) or listen on 127.0.0.1`);
+    throw new CarrelloError(
+      'invalid_config',
+      `host: refusing to listen on ${config.host} without API keys; set CARRELLO_API_KEYS (role:key,...) or listen on 127.0.0.1`,
+    );
   }
   const metrics = createMetrics();
   const warehouse = await openWarehouse(config.store);

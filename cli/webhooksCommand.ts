@@ -29,15 +29,22 @@ export async function webhooksCommand(sub: 'replay' | 'status', values: CommandV
     if (reason === '') return usage('--reason: expected a reason (http_400, timeout, …)');
   }
   const config = parseConfig({ store: str(values, 'store') }, env);
-  if (config.webhooks.length === 0) throw new CarrelloError('command_failed', 'no webhook endpoint is configured: set CARRELLO_WEBHOOKS as for the carrello start that delivers');
+  if (config.webhooks.length === 0)
+    throw new CarrelloError('command_failed', 'no webhook endpoint is configured: set CARRELLO_WEBHOOKS as for the carrello start that delivers');
   const name = endpoint;
   if (name !== undefined && !config.webhooks.some((e) => e.name === name)) {
-    throw new CarrelloError('command_failed', `no webhook endpoint named ${JSON.stringify(name)} in CARRELLO_WEBHOOKS (configured: ${config.webhooks.map((e) => e.name).join(', ')})`);
+    throw new CarrelloError(
+      'command_failed',
+      `no webhook endpoint named ${JSON.stringify(name)} in CARRELLO_WEBHOOKS (configured: ${config.webhooks.map((e) => e.name).join(', ')})`,
+    );
   }
   const warehouse = await openExistingWarehouse(config.store).catch((err: unknown) => {
     // A DuckDB file is locked by the process that has it open: the running carrello start takes the request itself.
     if (config.store.kind === 'duckdb' && /lock/i.test((err as Error).message)) {
-      throw new CarrelloError('store_locked', `the store at ${describeStore(config.store)} is in use by another process; while carrello start runs, ask it: POST /v1/lifecycle/endpoints/${name ?? 'NAME'}/replay (admin)`);
+      throw new CarrelloError(
+        'store_locked',
+        `the store at ${describeStore(config.store)} is in use by another process; while carrello start runs, ask it: POST /v1/lifecycle/endpoints/${name ?? 'NAME'}/replay (admin)`,
+      );
     }
     throw err;
   });
@@ -53,7 +60,8 @@ export async function webhooksCommand(sub: 'replay' | 'status', values: CommandV
       () => requestReplay(warehouse, name!, { seqs, reason }, Date.now()),
       (q) => ('unknown_seqs' in q ? 'nothing queued' : `${counted(q.queued, 'dead letter')} queued`),
     );
-    if ('unknown_seqs' in queued) throw new CarrelloError('command_failed', `not dead letters of ${name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`);
+    if ('unknown_seqs' in queued)
+      throw new CarrelloError('command_failed', `not dead letters of ${name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`);
     process.stdout.write(`${JSON.stringify({ endpoint: name, queued: queued.queued })}\n`);
     // Never a silent success: nothing to replay is said so.
     if (queued.queued === 0) process.stderr.write(`carrello webhooks replay: no dead letter of ${name} matched; nothing was queued\n`);

@@ -39,6 +39,12 @@ export function dashboardsRouter(): Router {
     res.sendFile(echarts, { maxAge: '1d' });
   });
   // Only the files served here get the pages' policy: a request that falls through to the 404 keeps the API's.
-  router.use(express.static(WEB_DIR, { index: 'index.html', maxAge: 0, setHeaders: (res) => res.setHeader('Content-Security-Policy', DASHBOARDS_CONTENT_SECURITY_POLICY) }));
+  router.use(
+    express.static(WEB_DIR, {
+      index: 'index.html',
+      maxAge: 0,
+      setHeaders: (res) => res.setHeader('Content-Security-Policy', DASHBOARDS_CONTENT_SECURITY_POLICY),
+    }),
+  );
   return router;
 }

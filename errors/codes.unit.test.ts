@@ -17,7 +17,12 @@ describe('the code table', () => {
 
   it('agrees with the docs: every "<status> `code`" in README.md and docs/ is a code of that status', () => {
     const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-    const files = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+    const files = [
+      'README.md',
+      ...readdirSync(join(root, 'docs'))
+        .filter((f) => f.endsWith('.md'))
+        .map((f) => join('docs', f)),
+    ];
     const named: string[] = [];
     for (const file of files) {
       const text = readFileSync(join(root, file), 'utf8');
@@ -38,7 +43,14 @@ describe('CarrelloError', () => {
   it('carries its code, status, details and cause, and is told apart by code', () => {
     const cause = new Error('lock held');
     const err = new CarrelloError('store_locked', 'in use', { path: '/x' }, { cause });
-    expect([err.code, err.status, err.message, err.details, err.cause, err.name]).toEqual(['store_locked', 500, 'in use', { path: '/x' }, cause, 'CarrelloError']);
+    expect([err.code, err.status, err.message, err.details, err.cause, err.name]).toEqual([
+      'store_locked',
+      500,
+      'in use',
+      { path: '/x' },
+      cause,
+      'CarrelloError',
+    ]);
     expect(isCarrelloError(err)).toBe(true);
     expect(isCarrelloError(err, 'store_locked', 'usage')).toBe(true);
     expect(isCarrelloError(err, 'usage')).toBe(false);

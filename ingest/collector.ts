@@ -35,10 +35,14 @@ export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = 
     const isNdjson = NDJSON_TYPES.includes(mediaType(req));
     const messages = split(body, isNdjson, receivedAtMs);
     if (messages.length > opts.maxEvents) {
-      throw new CarrelloError('too_many_events', `the request holds ${messages.length} events; the limit is ${opts.maxEvents} per request (collector_max_events)`, {
-        limit: opts.maxEvents,
-        limit_name: 'collector_max_events',
-      });
+      throw new CarrelloError(
+        'too_many_events',
+        `the request holds ${messages.length} events; the limit is ${opts.maxEvents} per request (collector_max_events)`,
+        {
+          limit: opts.maxEvents,
+          limit_name: 'collector_max_events',
+        },
+      );
     }
     try {
       const result = await ingress.ingest(messages);
@@ -52,7 +56,8 @@ export function collectorRouter(ingress: EventIngress, opts: CollectorOptions = 
   function checkContentType(req: Request, _res: Response, next: () => void): void {
     const type = mediaType(req);
     if (JSON_TYPES.includes(type) || NDJSON_TYPES.includes(type)) return next();
-    throw new CarrelloError('unsupported_media_type',
+    throw new CarrelloError(
+      'unsupported_media_type',
       `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json (an array of events; text/plain is read the same way) or application/x-ndjson`,
     );
   }
@@ -65,10 +70,14 @@ export function rawBody(maxBodyBytes: number) {
     readBody(req, res, (err?: unknown) => {
       if ((err as { type?: unknown } | undefined)?.type !== 'entity.too.large') return next(err);
       next(
-        new CarrelloError('body_too_large', `the request body is larger than the limit of ${maxBodyBytes} bytes (collector_max_body_bytes); send fewer events per request`, {
-          limit: maxBodyBytes,
-          limit_name: 'collector_max_body_bytes',
-        }),
+        new CarrelloError(
+          'body_too_large',
+          `the request body is larger than the limit of ${maxBodyBytes} bytes (collector_max_body_bytes); send fewer events per request`,
+          {
+            limit: maxBodyBytes,
+            limit_name: 'collector_max_body_bytes',
+          },
+        ),
       );
     });
 }
@@ -95,7 +104,12 @@ function split(body: Buffer, isNdjson: boolean, receivedAtMs: number): InboundMe
   } catch (err) {
     if (!isCarrelloError(err, 'invalid_json')) throw err;
     const { offset } = err.details;
-    throw new CarrelloError('invalid_json', `the body is not a JSON array of events: ${err.message} (byte ${String(offset)}); nothing was stored`, { offset }, { cause: err });
+    throw new CarrelloError(
+      'invalid_json',
+      `the body is not a JSON array of events: ${err.message} (byte ${String(offset)}); nothing was stored`,
+      { offset },
+      { cause: err },
+    );
   }
   return events.map((raw, index) => ({ raw, source: 'collector', sourceRef: `request#${index}`, receivedAtMs }));
 }

@@ -14,9 +14,7 @@ export const MAX_PRODUCTS = 10_000;
 /** At most this many bytes per PUT /v1/products body (JSON or NDJSON). */
 export const MAX_PRODUCTS_BYTES = 5 * 1024 * 1024;
 
-const webUrl = z
-  .url({ protocol: /^https?$/, error: 'expected an http(s) URL' })
-  .max(2048);
+const webUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).max(2048);
 
 export const Product = z
   .strictObject({
@@ -31,7 +29,9 @@ export const Product = z
     updated_at: z.iso
       .datetime({ precision: 3, offset: true })
       .optional()
-      .describe('when the shop changed the product (ISO-8601 with milliseconds); default: when carrello receives it. A write older than the stored row changes nothing'),
+      .describe(
+        'when the shop changed the product (ISO-8601 with milliseconds); default: when carrello receives it. A write older than the stored row changes nothing',
+      ),
   })
   .refine((p) => (p.price_minor === undefined) === (p.currency === undefined), {
     message: 'price_minor and currency come together (a price is an integer in minor units of its currency)',
@@ -59,7 +59,12 @@ export async function upsertProducts(writer: NamedWriter, products: readonly Pro
     // As if they had come one after the other: a later row wins unless it is older.
     if (held === undefined || row.updated_at >= held.updated_at) byId.set(p.id, row);
   }
-  await writeInChunks(writer, 'products_upsert', 'products', [...byId.values()].map((row) => JSON.stringify(row)));
+  await writeInChunks(
+    writer,
+    'products_upsert',
+    'products',
+    [...byId.values()].map((row) => JSON.stringify(row)),
+  );
   return { received: products.length, products: byId.size };
 }
 

@@ -33,8 +33,16 @@ function params(w: AnalysisWindow) {
 export type AbandonmentBreakdown = 'none' | 'channel' | 'campaign' | 'day';
 
 const ABANDONMENT_COUNTS = [
-  'started', 'checkout_started', 'ordered', 'abandoned', 'abandoned_at_cart', 'abandoned_at_checkout',
-  'open', 'emptied', 'recovered', 'anomalies',
+  'started',
+  'checkout_started',
+  'ordered',
+  'abandoned',
+  'abandoned_at_cart',
+  'abandoned_at_checkout',
+  'open',
+  'emptied',
+  'recovered',
+  'anomalies',
 ] as const;
 type AbandonmentCounts = Record<(typeof ABANDONMENT_COUNTS)[number], number>;
 
@@ -51,7 +59,12 @@ function abandonmentView(g: AbandonmentGroup) {
   return {
     funnel: [
       { step: 'started', carts: g.started, rate_from_previous: null, rate_from_first: g.started > 0 ? 1 : null },
-      { step: 'checkout_started', carts: g.checkout_started, rate_from_previous: ratio(g.checkout_started, g.started), rate_from_first: ratio(g.checkout_started, g.started) },
+      {
+        step: 'checkout_started',
+        carts: g.checkout_started,
+        rate_from_previous: ratio(g.checkout_started, g.started),
+        rate_from_first: ratio(g.checkout_started, g.started),
+      },
       { step: 'ordered', carts: g.ordered, rate_from_previous: ratio(g.ordered, g.checkout_started), rate_from_first: ratio(g.ordered, g.started) },
     ],
     conversion_rate: ratio(g.ordered, g.started),
@@ -162,12 +175,24 @@ function addValue(g: AbandonmentGroup, currency: string, value: number, carts: n
 export type LineGroup = 'product' | 'category';
 
 const REMOVAL_COUNTS = [
-  'lines_added', 'lines_removed', 'removed_before_checkout', 'removed_after_checkout', 'readded', 'kept',
-  'kept_purchased', 'kept_abandoned', 'kept_open', 'units_added', 'units_removed',
+  'lines_added',
+  'lines_removed',
+  'removed_before_checkout',
+  'removed_after_checkout',
+  'readded',
+  'kept',
+  'kept_purchased',
+  'kept_abandoned',
+  'kept_open',
+  'units_added',
+  'units_removed',
 ] as const;
 
 type RemovalCounts = Pick<RowOf<'removal'>, (typeof REMOVAL_COUNTS)[number] | 'median_ms_to_removal'>;
-const NO_REMOVALS: RemovalCounts = { ...(Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, 0])) as Record<(typeof REMOVAL_COUNTS)[number], number>), median_ms_to_removal: null };
+const NO_REMOVALS: RemovalCounts = {
+  ...(Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, 0])) as Record<(typeof REMOVAL_COUNTS)[number], number>),
+  median_ms_to_removal: null,
+};
 
 function removalRow(r: RemovalCounts) {
   const counts = Object.fromEntries(REMOVAL_COUNTS.map((c) => [c, r[c]])) as Record<(typeof REMOVAL_COUNTS)[number], number>;
@@ -245,7 +270,12 @@ export async function quantityFunnel(warehouse: Warehouse, w: AnalysisWindow, op
     const key = r.key;
     let g = groups.get(key);
     if (!g) {
-      g = { key, ...(opts.group === 'product' ? { name: r.name } : {}), lines: 0, ...(Object.fromEntries(DIRECTIONS.map((x) => [x, noStats()])) as Record<Direction, DirectionStats>) };
+      g = {
+        key,
+        ...(opts.group === 'product' ? { name: r.name } : {}),
+        lines: 0,
+        ...(Object.fromEntries(DIRECTIONS.map((x) => [x, noStats()])) as Record<Direction, DirectionStats>),
+      };
       groups.set(key, g);
     }
     g[d] = stats;
@@ -258,7 +288,15 @@ export async function quantityFunnel(warehouse: Warehouse, w: AnalysisWindow, op
     json: { ...header(w), group: opts.group, totals, ...(opts.group === 'product' ? { products: ranked } : { categories: ranked }) },
     table: {
       rows: ranked.flatMap((g) =>
-        DIRECTIONS.map((d) => ({ [opts.group]: g.key, ...(g.name !== undefined ? { name: g.name } : {}), direction: d, lines: g[d].lines, units_delta: g[d].units_delta, purchased: g[d].purchased, purchase_rate: g[d].purchase_rate })),
+        DIRECTIONS.map((d) => ({
+          [opts.group]: g.key,
+          ...(g.name !== undefined ? { name: g.name } : {}),
+          direction: d,
+          lines: g[d].lines,
+          units_delta: g[d].units_delta,
+          purchased: g[d].purchased,
+          purchase_rate: g[d].purchase_rate,
+        })),
       ),
     },
   };

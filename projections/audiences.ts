@@ -112,7 +112,8 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
   const ids = rows.map((r) => r.cart_id);
   // Every cart of the page was last active at or after the earliest of them: a bound the stores' indexes reach.
   const activeFrom = Math.min(...rows.map((r) => r.last_activity_at));
-  const lineRows = ids.length === 0 ? [] : await warehouse.query('audience_lines', { as_of_ms: q.as_of, cart_ids: JSON.stringify(ids), active_from_ms: activeFrom });
+  const lineRows =
+    ids.length === 0 ? [] : await warehouse.query('audience_lines', { as_of_ms: q.as_of, cart_ids: JSON.stringify(ids), active_from_ms: activeFrom });
   const lines = new Map<string, AbandonedLine[]>();
   for (const l of lineRows) {
     const { cart_id: id, product_id, product_name, category, quantity, unit_price_minor } = l;
@@ -143,7 +144,9 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
     last_activity_at: iso(r.last_activity_at),
     checkout_started_at: iso(r.checkout_started_at),
     abandoned_at: iso(r.abandoned_at),
-    ...(rates === null ? {} : { value_converted: r.abandoned_at === null ? null : cartConverted(r.value_minor, r.currency, r.abandoned_at, q.tz ?? 'UTC', rates) }),
+    ...(rates === null
+      ? {}
+      : { value_converted: r.abandoned_at === null ? null : cartConverted(r.value_minor, r.currency, r.abandoned_at, q.tz ?? 'UTC', rates) }),
     lines: lines.get(r.cart_id) ?? [],
   }));
   const last = rows[rows.length - 1];
@@ -177,7 +180,13 @@ export async function abandonedCartAudience(warehouse: Warehouse, q: AudienceQue
 }
 
 /** One cart's value in the reporting currency, at the rate of its abandonment's local day; null without one. */
-function cartConverted(value: number, currency: string, abandonedAt: number, tz: string, rates: RateTable): (Pick<Converted, 'currency' | 'value_minor'> & { rate_date: string | null }) | null {
+function cartConverted(
+  value: number,
+  currency: string,
+  abandonedAt: number,
+  tz: string,
+  rates: RateTable,
+): (Pick<Converted, 'currency' | 'value_minor'> & { rate_date: string | null }) | null {
   const c = convert([{ currency, day: localDay(abandonedAt, tz), value_minor: value }], rates);
   if (c.unconverted.length > 0) return null;
   return { currency: c.currency, value_minor: c.value_minor, rate_date: c.rates[0]?.rate_date ?? null };

@@ -95,7 +95,11 @@ export async function cartAsOf(warehouse: Warehouse, cartId: string, asOfMs: num
 
 /** The names of the cart's products as of the answer's as_of (one name per product in an answer). */
 function namesOf(warehouse: Warehouse, events: readonly CartEventRow[], asOfMs: number): Promise<Map<string, ProductLabel>> {
-  return productNames(warehouse, events.flatMap((e) => (e.product_id === null ? [] : [e.product_id])), asOfMs);
+  return productNames(
+    warehouse,
+    events.flatMap((e) => (e.product_id === null ? [] : [e.product_id])),
+    asOfMs,
+  );
 }
 
 /** Every event of the cart with the cart right after it: the cart's story. */

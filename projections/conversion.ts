@@ -80,9 +80,19 @@ export class RateTable {
       pick.set(from, days);
       if (!direct && days.has(r.day)) continue;
       const rate = direct ? f : { n: f.d, d: f.n };
-      days.set(r.day, { day: r.day, f: rate, used: direct ? { rate_date: r.day, rate: canonical(r.rate) } : { rate_date: r.day, rate: ratioText(rate), inverse_of: `${r.base}/${r.quote} ${canonical(r.rate)}` } });
+      days.set(r.day, {
+        day: r.day,
+        f: rate,
+        used: direct
+          ? { rate_date: r.day, rate: canonical(r.rate) }
+          : { rate_date: r.day, rate: ratioText(rate), inverse_of: `${r.base}/${r.quote} ${canonical(r.rate)}` },
+      });
     }
-    for (const [c, days] of pick) this.byCurrency.set(c, [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1)));
+    for (const [c, days] of pick)
+      this.byCurrency.set(
+        c,
+        [...days.values()].sort((a, b) => (a.day < b.day ? -1 : 1)),
+      );
   }
 
   /** The rate an amount of `currency` on `day` converts with, or null. */
@@ -112,7 +122,10 @@ export async function readRates(warehouse: Warehouse, currency: string, amounts:
   }
   if (first === null || last === null) return new RateTable(currency, []);
   const rows = await warehouse.query('exchange_rates', { currency, from_day: shiftDay(first, -RATE_LOOKBACK_DAYS), to_day: last });
-  return new RateTable(currency, rows.map((r) => ({ day: r.day, base: r.base, quote: r.quote, rate: r.rate })));
+  return new RateTable(
+    currency,
+    rows.map((r) => ({ day: r.day, base: r.base, quote: r.quote, rate: r.rate })),
+  );
 }
 
 /** The local day (ISO date in tz) of an instant, as the stores' queries name it. */

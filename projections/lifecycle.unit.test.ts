@@ -63,7 +63,14 @@ describe('cart lifecycle on the hand-made shop (docs/metrics.md), as of its end'
       earlier: [],
     });
     const [c] = of('C');
-    expect(c).toMatchObject({ stage: 'checkout', customer_id: null, anonymous_id: 'anon-9', campaign: 'newsletter', consent_marketing: null, value_minor: 4990 });
+    expect(c).toMatchObject({
+      stage: 'checkout',
+      customer_id: null,
+      anonymous_id: 'anon-9',
+      campaign: 'newsletter',
+      consent_marketing: null,
+      value_minor: 4990,
+    });
   });
 
   it('follows an abandonment with the return (reactivated) and the order (recovered) of cart D', () => {
@@ -81,14 +88,23 @@ describe('cart lifecycle on the hand-made shop (docs/metrics.md), as of its end'
 describe('cart lifecycle as the stream advances', () => {
   const T = at(0, '10:00');
   const cartX = () =>
-    new CartBuilder({ cart_id: 'X', customer_id: 'cust-x', channel: 'web', consent: true }).add(T, 'P1', 1).add(T + HOUR, 'P3', 2).change(T + 2 * HOUR, 'P3', 2, 1).checkout(T + 3 * HOUR);
+    new CartBuilder({ cart_id: 'X', customer_id: 'cust-x', channel: 'web', consent: true })
+      .add(T, 'P1', 1)
+      .add(T + HOUR, 'P3', 2)
+      .change(T + 2 * HOUR, 'P3', 2, 1)
+      .checkout(T + 3 * HOUR);
 
   it('announces an abandonment only once the watermark has passed its instant', () => {
     const abandonedAt = T + 3 * HOUR + DAY;
     expect(lifecycleOf(cartX(), abandonedAt - 1)).toEqual([]);
     expect(lifecycleOf(cartX(), null)).toEqual([]);
     const [x] = lifecycleOf(cartX(), abandonedAt);
-    expect(x).toMatchObject({ kind: 'cart.abandoned', at_ms: abandonedAt, stage: 'checkout', reduced: [{ product_id: 'P3', from_quantity: 2, to_quantity: 1, reduced_at_ms: T + 2 * HOUR }] });
+    expect(x).toMatchObject({
+      kind: 'cart.abandoned',
+      at_ms: abandonedAt,
+      stage: 'checkout',
+      reduced: [{ product_id: 'P3', from_quantity: 2, to_quantity: 1, reduced_at_ms: T + 2 * HOUR }],
+    });
   });
 
   it("takes the cart model's context: first channel, first campaign, latest consent, customer and currency", () => {
@@ -107,7 +123,10 @@ describe('cart lifecycle as the stream advances', () => {
     const watermark = watermarkOf(abandonedAt + 2 * 60_000, lateness)!;
     expect(lifecycleOf(cartX(), watermark)).toEqual([]);
     // It arrives (1 minute before the instant, 3 minutes after it was placed: within the lateness).
-    const ordered = cartX().order(abandonedAt - 60_000, [['P1', 1], ['P3', 1]]);
+    const ordered = cartX().order(abandonedAt - 60_000, [
+      ['P1', 1],
+      ['P3', 1],
+    ]);
     for (const w of [watermark, abandonedAt, abandonedAt + 30 * DAY]) expect(lifecycleOf(ordered, w)).toEqual([]);
     // Without the lateness the same stream would have announced it before the order came.
     expect(brief(lifecycleOf(cartX(), watermarkOf(abandonedAt + 2 * 60_000, 0)))).toEqual([['cart.abandoned', 1, new Date(abandonedAt).toISOString()]]);
@@ -130,7 +149,10 @@ describe('cart lifecycle as the stream advances', () => {
   });
 
   it('numbers a second idle gap as a second episode, and reactivates each once', () => {
-    const c = cartX().add(T + 3 * DAY, 'P2', 1).add(T + 3 * DAY + HOUR, 'P2', 1).add(T + 6 * DAY, 'P4', 1);
+    const c = cartX()
+      .add(T + 3 * DAY, 'P2', 1)
+      .add(T + 3 * DAY + HOUR, 'P2', 1)
+      .add(T + 6 * DAY, 'P4', 1);
     expect(brief(lifecycleOf(c, T + 8 * DAY))).toEqual([
       ['cart.abandoned', 1, new Date(T + 3 * HOUR + DAY).toISOString()],
       ['cart.reactivated', 1, new Date(T + 3 * DAY).toISOString()],
@@ -143,7 +165,9 @@ describe('cart lifecycle as the stream advances', () => {
   });
 
   it('gives the same ids whatever order the events arrived in', () => {
-    const c = cartX().add(T + 3 * DAY, 'P2', 1).order(T + 3 * DAY + HOUR, [['P2', 1]]);
+    const c = cartX()
+      .add(T + 3 * DAY, 'P2', 1)
+      .order(T + 3 * DAY + HOUR, [['P2', 1]]);
     const shuffled = [...c.events].reverse();
     const ids = (events: CartEvent[]) => cartLifecycle('X', rows(events), T + 9 * DAY, RULES).map((a) => a.id);
     expect(ids(shuffled)).toEqual(ids(c.events));
@@ -157,7 +181,11 @@ describe("across a customer's carts", () => {
   const T = at(0, '10:00');
   const cart = (id: string, customer = 'cust-z') => new CartBuilder({ cart_id: id, customer_id: customer, channel: 'web', consent: true });
   const lifecycle = (carts: CartBuilder[], watermarkMs: number, rules = RULES7) =>
-    customerLifecycle(carts.map((c) => ({ cartId: c.events[0]!.cart_id, events: rows(c.events) })), watermarkMs, rules);
+    customerLifecycle(
+      carts.map((c) => ({ cartId: c.events[0]!.cart_id, events: rows(c.events) })),
+      watermarkMs,
+      rules,
+    );
   const of = (list: Announcement[], cartId: string) => brief(list.filter((a) => a.cart_id === cartId));
 
   it("recovers the shop's cart B by customer 2's order in cart F, 5 days 20 h 35 min later", () => {
@@ -191,7 +219,9 @@ describe("across a customer's carts", () => {
   it("gives one order to the customer's latest abandonment of another cart, within the window", () => {
     const one = cart('Z1').add(T, 'P1', 1);
     const two = cart('Z2').add(T + HOUR, 'P2', 1);
-    const buy = cart('Z3').add(T + 3 * DAY, 'P3', 1).order(T + 3 * DAY + 60_000, [['P3', 1]]);
+    const buy = cart('Z3')
+      .add(T + 3 * DAY, 'P3', 1)
+      .order(T + 3 * DAY + 60_000, [['P3', 1]]);
     const all = lifecycle([one, two, buy], T + 10 * DAY);
     expect(of(all, 'Z2')).toEqual([
       ['cart.abandoned', 1, new Date(T + HOUR + DAY).toISOString()],
@@ -199,25 +229,40 @@ describe("across a customer's carts", () => {
     ]);
     expect(of(all, 'Z1')).toEqual([['cart.abandoned', 1, new Date(T + DAY).toISOString()]]);
     // A second order recovers the one left; one after the window recovers nothing.
-    const again = cart('Z4').add(T + 4 * DAY, 'P3', 1).order(T + 4 * DAY, [['P3', 1]]);
+    const again = cart('Z4')
+      .add(T + 4 * DAY, 'P3', 1)
+      .order(T + 4 * DAY, [['P3', 1]]);
     expect(of(lifecycle([one, two, buy, again], T + 10 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned', 'cart.recovered']);
-    const late = cart('Z4').add(T + DAY + WEEK, 'P3', 1).order(T + DAY + WEEK + 1, [['P3', 1]]);
+    const late = cart('Z4')
+      .add(T + DAY + WEEK, 'P3', 1)
+      .order(T + DAY + WEEK + 1, [['P3', 1]]);
     expect(of(lifecycle([one, late], T + 10 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned']);
     // At exactly the window's end it still counts; another customer's order never does.
-    const edge = cart('Z4').add(T + DAY + WEEK, 'P3', 1).order(T + DAY + WEEK, [['P3', 1]]);
+    const edge = cart('Z4')
+      .add(T + DAY + WEEK, 'P3', 1)
+      .order(T + DAY + WEEK, [['P3', 1]]);
     expect(of(lifecycle([one, edge], T + 10 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned', 'cart.recovered']);
-    const stranger = cart('W1', 'cust-w').add(T + 2 * DAY, 'P3', 1).order(T + 2 * DAY, [['P3', 1]]);
+    const stranger = cart('W1', 'cust-w')
+      .add(T + 2 * DAY, 'P3', 1)
+      .order(T + 2 * DAY, [['P3', 1]]);
     expect(of(lifecycle([one, stranger], T + 10 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned']);
   });
 
   it('lets an order recover its own cart first, and tells nothing more of an episode another cart recovered', () => {
-    const own = cart('Z1').add(T, 'P1', 1).order(T + 2 * DAY, [['P1', 1]]);
+    const own = cart('Z1')
+      .add(T, 'P1', 1)
+      .order(T + 2 * DAY, [['P1', 1]]);
     const other = cart('Z2').add(T, 'P2', 1);
     // Z1's order recovers Z1, not Z2.
     expect(of(lifecycle([own, other], T + 10 * DAY), 'Z2').map(([k]) => k)).toEqual(['cart.abandoned']);
     // Z2's customer orders in Z3 first, then comes back to Z2 and orders it: no return, no second recovery.
-    const back = cart('Z2').add(T, 'P2', 1).add(T + 3 * DAY, 'P2', 1).order(T + 3 * DAY + HOUR, [['P2', 2]]);
-    const buy = cart('Z3').add(T + 2 * DAY, 'P3', 1).order(T + 2 * DAY, [['P3', 1]]);
+    const back = cart('Z2')
+      .add(T, 'P2', 1)
+      .add(T + 3 * DAY, 'P2', 1)
+      .order(T + 3 * DAY + HOUR, [['P2', 2]]);
+    const buy = cart('Z3')
+      .add(T + 2 * DAY, 'P3', 1)
+      .order(T + 2 * DAY, [['P3', 1]]);
     const all = lifecycle([back, buy], T + 10 * DAY);
     expect(of(all, 'Z2')).toEqual([
       ['cart.abandoned', 1, new Date(T + DAY).toISOString()],
@@ -228,14 +273,18 @@ describe("across a customer's carts", () => {
 
   it('recovers by another cart only once the watermark has passed the order', () => {
     const one = cart('Z1').add(T, 'P1', 1);
-    const buy = cart('Z3').add(T + 3 * DAY, 'P3', 1).order(T + 3 * DAY, [['P3', 1]]);
+    const buy = cart('Z3')
+      .add(T + 3 * DAY, 'P3', 1)
+      .order(T + 3 * DAY, [['P3', 1]]);
     expect(of(lifecycle([one, buy], T + 3 * DAY - 1), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned']);
     expect(of(lifecycle([one, buy], T + 3 * DAY), 'Z1').map(([k]) => k)).toEqual(['cart.abandoned', 'cart.recovered']);
   });
 
   it("tells each abandonment the customer's earlier ones, newest first, and which were recovered by then", () => {
     const one = cart('Z1').add(T, 'P1', 1);
-    const buy = cart('Z2').add(T + 2 * DAY, 'P3', 1).order(T + 2 * DAY, [['P3', 1]]);
+    const buy = cart('Z2')
+      .add(T + 2 * DAY, 'P3', 1)
+      .order(T + 2 * DAY, [['P3', 1]]);
     const two = cart('Z3').add(T + 3 * DAY, 'P2', 1);
     const three = cart('Z4').add(T + 4 * DAY, 'P4', 2);
     const all = lifecycle([one, buy, two, three], T + 10 * DAY);
@@ -266,7 +315,7 @@ describe('lifecycle ids', () => {
 });
 
 describe('the lifecycle agrees with the analytics', () => {
-  it("announces an unanswered abandonment for exactly the simulated carts whose status is abandoned as of the watermark", () => {
+  it('announces an unanswered abandonment for exactly the simulated carts whose status is abandoned as of the watermark', () => {
     const rng = new Rng('lifecycle-property');
     const catalogue = buildCatalogue(new Rng('lifecycle-property/catalogue'));
     const start = Date.parse('2026-05-04T00:00:00.000Z');
@@ -287,4 +336,3 @@ describe('the lifecycle agrees with the analytics', () => {
     expect(abandoned).toBeGreaterThan(300);
   });
 });
-

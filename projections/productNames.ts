@@ -50,7 +50,11 @@ export async function withCatalogueNames(warehouse: Warehouse, announcements: re
       ? a
       : {
           ...a,
-          lines: a.lines.map((l) => ({ ...l, product_name: name(l.product_id, l.product_name), category: catalogue.get(l.product_id)?.category ?? l.category })),
+          lines: a.lines.map((l) => ({
+            ...l,
+            product_name: name(l.product_id, l.product_name),
+            category: catalogue.get(l.product_id)?.category ?? l.category,
+          })),
           removed: a.removed.map((r) => ({ ...r, product_name: name(r.product_id, r.product_name) })),
         },
   );

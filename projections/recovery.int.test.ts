@@ -11,8 +11,20 @@ import { recoveryReport } from './recovery.ts';
 
 type Store = { warehouse: Warehouse & NamedWriter; cleanup: () => Promise<void>; rows: (sql: string) => Promise<Record<string, unknown>[]> };
 const engines: [string, () => Promise<Store>][] = [
-  ['DuckDB', async () => { const s = await tempDuckDb(); return { ...s, rows: (sql) => s.warehouse.all(sql) }; }],
-  ['ClickHouse', async () => { const s = await tempClickHouse('recovery'); return { ...s, rows: (sql) => s.warehouse.rows(sql) }; }],
+  [
+    'DuckDB',
+    async () => {
+      const s = await tempDuckDb();
+      return { ...s, rows: (sql) => s.warehouse.all(sql) };
+    },
+  ],
+  [
+    'ClickHouse',
+    async () => {
+      const s = await tempClickHouse('recovery');
+      return { ...s, rows: (sql) => s.warehouse.rows(sql) };
+    },
+  ],
 ];
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -46,7 +58,14 @@ const AT_AS_OF = {
     { step: 'abandoned', episodes: 6, rate_from_abandoned: 1, value_by_currency: [chf(3316, 1), eur(26283, 5)] },
     { step: 'announced', episodes: 1, rate_from_abandoned: 1 / 6 },
     { step: 'reactivated', episodes: 2, rate_from_abandoned: 2 / 6 },
-    { step: 'recovered', episodes: 2, rate_from_abandoned: 2 / 6, via_other_cart: 1, value_by_currency: [eur(13498, 2)], median_ms_since_abandoned: (D_MS + B_MS) / 2 },
+    {
+      step: 'recovered',
+      episodes: 2,
+      rate_from_abandoned: 2 / 6,
+      via_other_cart: 1,
+      value_by_currency: [eur(13498, 2)],
+      median_ms_since_abandoned: (D_MS + B_MS) / 2,
+    },
   ],
   announced_vs_not: {
     announced: { episodes: 1, recovered: 0, recovery_rate: 0, recovered_value_by_currency: [] },
@@ -54,17 +73,93 @@ const AT_AS_OF = {
   },
   by_stage: [
     // B, D, E, G, H: 15,598 + 1,599 + 1,497 + 2,599 = 21,293 EUR over 4.
-    { value: 'cart', abandoned: 5, announced: 1, reactivated: 2, recovered: 2, via_other_cart: 1, recovery_rate: 0.4, abandoned_value_by_currency: [chf(3316, 1), eur(21293, 4)], recovered_value_by_currency: [eur(13498, 2)], median_ms_since_abandoned: (D_MS + B_MS) / 2 },
-    { value: 'checkout', abandoned: 1, announced: 0, reactivated: 0, recovered: 0, via_other_cart: 0, recovery_rate: 0, abandoned_value_by_currency: [eur(4990, 1)], recovered_value_by_currency: [], median_ms_since_abandoned: null },
+    {
+      value: 'cart',
+      abandoned: 5,
+      announced: 1,
+      reactivated: 2,
+      recovered: 2,
+      via_other_cart: 1,
+      recovery_rate: 0.4,
+      abandoned_value_by_currency: [chf(3316, 1), eur(21293, 4)],
+      recovered_value_by_currency: [eur(13498, 2)],
+      median_ms_since_abandoned: (D_MS + B_MS) / 2,
+    },
+    {
+      value: 'checkout',
+      abandoned: 1,
+      announced: 0,
+      reactivated: 0,
+      recovered: 0,
+      via_other_cart: 0,
+      recovery_rate: 0,
+      abandoned_value_by_currency: [eur(4990, 1)],
+      recovered_value_by_currency: [],
+      median_ms_since_abandoned: null,
+    },
   ],
   by_channel: [
-    { value: 'app', abandoned: 1, announced: 0, reactivated: 1, recovered: 1, via_other_cart: 1, recovery_rate: 1, abandoned_value_by_currency: [eur(15598, 1)], recovered_value_by_currency: [eur(499, 1)], median_ms_since_abandoned: B_MS },
-    { value: 'marketplace', abandoned: 1, announced: 0, reactivated: 0, recovered: 0, via_other_cart: 0, recovery_rate: 0, abandoned_value_by_currency: [eur(1497, 1)], recovered_value_by_currency: [], median_ms_since_abandoned: null },
-    { value: 'store', abandoned: 1, announced: 1, reactivated: 0, recovered: 0, via_other_cart: 0, recovery_rate: 0, abandoned_value_by_currency: [chf(3316, 1)], recovered_value_by_currency: [], median_ms_since_abandoned: null },
+    {
+      value: 'app',
+      abandoned: 1,
+      announced: 0,
+      reactivated: 1,
+      recovered: 1,
+      via_other_cart: 1,
+      recovery_rate: 1,
+      abandoned_value_by_currency: [eur(15598, 1)],
+      recovered_value_by_currency: [eur(499, 1)],
+      median_ms_since_abandoned: B_MS,
+    },
+    {
+      value: 'marketplace',
+      abandoned: 1,
+      announced: 0,
+      reactivated: 0,
+      recovered: 0,
+      via_other_cart: 0,
+      recovery_rate: 0,
+      abandoned_value_by_currency: [eur(1497, 1)],
+      recovered_value_by_currency: [],
+      median_ms_since_abandoned: null,
+    },
+    {
+      value: 'store',
+      abandoned: 1,
+      announced: 1,
+      reactivated: 0,
+      recovered: 0,
+      via_other_cart: 0,
+      recovery_rate: 0,
+      abandoned_value_by_currency: [chf(3316, 1)],
+      recovered_value_by_currency: [],
+      median_ms_since_abandoned: null,
+    },
     // C, D, H: 4,990 + 1,599 + 2,599 = 9,188.
-    { value: 'web', abandoned: 3, announced: 0, reactivated: 1, recovered: 1, via_other_cart: 0, recovery_rate: 1 / 3, abandoned_value_by_currency: [eur(9188, 3)], recovered_value_by_currency: [eur(12999, 1)], median_ms_since_abandoned: D_MS },
+    {
+      value: 'web',
+      abandoned: 3,
+      announced: 0,
+      reactivated: 1,
+      recovered: 1,
+      via_other_cart: 0,
+      recovery_rate: 1 / 3,
+      abandoned_value_by_currency: [eur(9188, 3)],
+      recovered_value_by_currency: [eur(12999, 1)],
+      median_ms_since_abandoned: D_MS,
+    },
   ],
-  by_campaign: [{ value: '(none)', reactivated: 2, announced: 0, recovered: 2, via_other_cart: 1, recovered_value_by_currency: [eur(13498, 2)], median_ms_since_abandoned: (D_MS + B_MS) / 2 }],
+  by_campaign: [
+    {
+      value: '(none)',
+      reactivated: 2,
+      announced: 0,
+      recovered: 2,
+      via_other_cart: 1,
+      recovered_value_by_currency: [eur(13498, 2)],
+      median_ms_since_abandoned: (D_MS + B_MS) / 2,
+    },
+  ],
 };
 
 describe.each(engines)('the recovery report on %s', (_engine, open) => {
@@ -74,7 +169,11 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
   beforeAll(async () => {
     store = await open();
     rx = await receiver(() => 204);
-    expect(await shopAtAsOf(store.warehouse, rx.url('/hooks'))).toEqual({ delivered: 4, deadLettered: 0, suppressed: { ordered_since: 2, anonymous: 2, no_consent: 1 } });
+    expect(await shopAtAsOf(store.warehouse, rx.url('/hooks'))).toEqual({
+      delivered: 4,
+      deadLettered: 0,
+      suppressed: { ordered_since: 2, anonymous: 2, no_consent: 1 },
+    });
   }, 120_000);
   afterAll(async () => {
     await rx?.close();
@@ -106,12 +205,27 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
       AT_AS_OF.steps[1],
       { step: 'reactivated', episodes: 3, rate_from_abandoned: 3 / 6 },
       // D's 12,999 and B's 499 EUR, E's 3,790 CHF, never added; median of 16 h, 3 d 20 min and 5 d 20 h 35 min: the middle one.
-      { step: 'recovered', episodes: 3, rate_from_abandoned: 3 / 6, via_other_cart: 1, value_by_currency: [chf(3790, 1), eur(13498, 2)], median_ms_since_abandoned: D_MS },
+      {
+        step: 'recovered',
+        episodes: 3,
+        rate_from_abandoned: 3 / 6,
+        via_other_cart: 1,
+        value_by_currency: [chf(3790, 1), eur(13498, 2)],
+        median_ms_since_abandoned: D_MS,
+      },
     ]);
     expect(now.announced_vs_not.announced).toEqual({ episodes: 1, recovered: 1, recovery_rate: 1, recovered_value_by_currency: [chf(3790, 1)] });
     expect(now.by_campaign).toEqual([
       AT_AS_OF.by_campaign[0],
-      { value: 'winback', reactivated: 1, announced: 1, recovered: 1, via_other_cart: 0, recovered_value_by_currency: [chf(3790, 1)], median_ms_since_abandoned: E_MS },
+      {
+        value: 'winback',
+        reactivated: 1,
+        announced: 1,
+        recovered: 1,
+        via_other_cart: 0,
+        recovered_value_by_currency: [chf(3790, 1)],
+        median_ms_since_abandoned: E_MS,
+      },
     ]);
   });
 
@@ -120,8 +234,29 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
     const at = T0 + 3 * DAY;
     const common = { cart_id: 'K', episode: 1, customer_id: 'cust-8', anonymous_id: null };
     const found = [
-      { ...common, id: lifecycleId('K', 1, 'cart.abandoned'), kind: 'cart.abandoned', at_ms: at, stage: 'checkout', currency: 'EUR', channel: 'app', campaign: null, value_minor: 5000 },
-      { ...common, id: lifecycleId('K', 1, 'cart.recovered'), kind: 'cart.recovered', at_ms: at + 2 * DAY, order_id: 'ord-L', currency: 'EUR', total_minor: 5200, campaign: 'winback', ms_since_abandoned: 2 * DAY, via_cart_id: 'L' },
+      {
+        ...common,
+        id: lifecycleId('K', 1, 'cart.abandoned'),
+        kind: 'cart.abandoned',
+        at_ms: at,
+        stage: 'checkout',
+        currency: 'EUR',
+        channel: 'app',
+        campaign: null,
+        value_minor: 5000,
+      },
+      {
+        ...common,
+        id: lifecycleId('K', 1, 'cart.recovered'),
+        kind: 'cart.recovered',
+        at_ms: at + 2 * DAY,
+        order_id: 'ord-L',
+        currency: 'EUR',
+        total_minor: 5200,
+        campaign: 'winback',
+        ms_since_abandoned: 2 * DAY,
+        via_cart_id: 'L',
+      },
     ] as unknown as Announcement[];
     const detectedAt = AS_OF + 2 * DAY;
     await new AnnouncementLog(store.warehouse).keep(found, detectedAt);
@@ -129,23 +264,51 @@ describe.each(engines)('the recovery report on %s', (_engine, open) => {
     expect((await report(AS_OF + DAY)).steps[3]!.episodes).toBe(3);
     const r = await report(detectedAt);
     // Four recoveries (16 h, 2 d, 3 d 20 min, 5 d 20 h 35 min): the median is the mean of the middle two.
-    expect(r.steps[3]).toEqual({ step: 'recovered', episodes: 4, rate_from_abandoned: 4 / 7, via_other_cart: 2, value_by_currency: [chf(3790, 1), eur(18698, 3)], median_ms_since_abandoned: (2 * DAY + D_MS) / 2 });
-    expect(r.by_campaign.map((c) => [c.value, c.reactivated, c.recovered, c.via_other_cart])).toEqual([['(none)', 2, 2, 1], ['winback', 2, 2, 1]]);
+    expect(r.steps[3]).toEqual({
+      step: 'recovered',
+      episodes: 4,
+      rate_from_abandoned: 4 / 7,
+      via_other_cart: 2,
+      value_by_currency: [chf(3790, 1), eur(18698, 3)],
+      median_ms_since_abandoned: (2 * DAY + D_MS) / 2,
+    });
+    expect(r.by_campaign.map((c) => [c.value, c.reactivated, c.recovered, c.via_other_cart])).toEqual([
+      ['(none)', 2, 2, 1],
+      ['winback', 2, 2, 1],
+    ]);
     // Past the most campaigns kept, the rest are one value, "(other)", with its own median.
     const capped = await store.warehouse.query('recovery', { from_ms: T0, to_ms: AS_OF, as_of_ms: detectedAt, max_campaigns: 1, value_days: false, tz: 'UTC' });
-    expect(capped.filter((row) => row.part === 'episodes' && row.dim === 'campaign').map((row) => [row.key, Number(row.recovered), Number(row.median_ms_to_recovery)])).toEqual([
+    expect(
+      capped
+        .filter((row) => row.part === 'episodes' && row.dim === 'campaign')
+        .map((row) => [row.key, Number(row.recovered), Number(row.median_ms_to_recovery)]),
+    ).toEqual([
       // A tie (2 each) goes to the name: "(none)" sorts before "winback".
       ['(none)', 2, (D_MS + B_MS) / 2],
       ['(other)', 2, (E_MS + 2 * DAY) / 2],
     ]);
-    expect(r.by_stage.find((s) => s.value === 'checkout')).toMatchObject({ abandoned: 2, recovered: 1, via_other_cart: 1, abandoned_value_by_currency: [eur(9990, 2)] });
+    expect(r.by_stage.find((s) => s.value === 'checkout')).toMatchObject({
+      abandoned: 2,
+      recovered: 1,
+      via_other_cart: 1,
+      abandoned_value_by_currency: [eur(9990, 2)],
+    });
   });
 
   it("forgets a customer's acknowledgements and the cap's rows with their announcements", async () => {
-    const acknowledged = async () => (await store.rows('SELECT seq, kind FROM lifecycle_acknowledged ORDER BY seq')).map((r) => `${String(r.seq)} ${String(r.kind)}`);
+    const acknowledged = async () =>
+      (await store.rows('SELECT seq, kind FROM lifecycle_acknowledged ORDER BY seq')).map((r) => `${String(r.seq)} ${String(r.kind)}`);
     // D's return and recovery (seqs 6, 7), B's recovery by F (8), E's abandonment (9), then E's return and recovery.
-    expect(await acknowledged()).toEqual(['6 cart.reactivated', '7 cart.recovered', '8 cart.recovered', '9 cart.abandoned', '10 cart.reactivated', '11 cart.recovered']);
-    const sent = async () => (await store.rows('SELECT seq, customer_id FROM lifecycle_sent ORDER BY seq')).map((r) => `${String(r.seq)} ${String(r.customer_id)}`);
+    expect(await acknowledged()).toEqual([
+      '6 cart.reactivated',
+      '7 cart.recovered',
+      '8 cart.recovered',
+      '9 cart.abandoned',
+      '10 cart.reactivated',
+      '11 cart.recovered',
+    ]);
+    const sent = async () =>
+      (await store.rows('SELECT seq, customer_id FROM lifecycle_sent ORDER BY seq')).map((r) => `${String(r.seq)} ${String(r.customer_id)}`);
     expect(await sent()).toEqual(['9 cust-1']);
     // cust-1's carts are A and E: what was kept of E's announcements goes, the cap's row naming cust-1 too.
     await store.warehouse.forgetCustomer('cust-1');

@@ -49,13 +49,28 @@ type Dim = (typeof DIMS)[number];
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
 const iso = (ms: number) => new Date(ms).toISOString();
 const emptyGroup = (): Group => ({
-  episodes: 0, announced: 0, reactivated: 0, recovered: 0, via_other_cart: 0, median_ms_since_abandoned: null,
-  abandoned_value: [], recovered_value: [], abandoned_days: new DayAmounts(), recovered_days: new DayAmounts(),
+  episodes: 0,
+  announced: 0,
+  reactivated: 0,
+  recovered: 0,
+  via_other_cart: 0,
+  median_ms_since_abandoned: null,
+  abandoned_value: [],
+  recovered_value: [],
+  abandoned_days: new DayAmounts(),
+  recovered_days: new DayAmounts(),
 });
 
 export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
   const [rows, [cursor]] = await Promise.all([
-    warehouse.query('recovery', { from_ms: w.from, to_ms: w.to, as_of_ms: w.as_of, max_campaigns: MAX_BREAKDOWN_VALUES, value_days: w.currency !== undefined, tz: w.tz ?? 'UTC' }),
+    warehouse.query('recovery', {
+      from_ms: w.from,
+      to_ms: w.to,
+      as_of_ms: w.as_of,
+      max_campaigns: MAX_BREAKDOWN_VALUES,
+      value_days: w.currency !== undefined,
+      tz: w.tz ?? 'UTC',
+    }),
     warehouse.query('lifecycle_cursor'),
   ]);
   const groups = new Map<Dim, Map<string, Group>>(DIMS.map((d) => [d, new Map()]));
@@ -98,7 +113,13 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
   const breakdown = (dim: 'stage' | 'channel') => list(dim).map(groupView);
   const announcedSplit = (key: 'announced' | 'not_announced') => {
     const g = groups.get('announced')!.get(key) ?? emptyGroup();
-    return { episodes: g.episodes, recovered: g.recovered, recovery_rate: ratio(g.recovered, g.episodes), recovered_value_by_currency: g.recovered_value, ...converted('recovered_value', g.recovered_converted) };
+    return {
+      episodes: g.episodes,
+      recovered: g.recovered,
+      recovery_rate: ratio(g.recovered, g.episodes),
+      recovered_value_by_currency: g.recovered_value,
+      ...converted('recovered_value', g.recovered_converted),
+    };
   };
   const byCampaign = list('campaign').map((g) => ({
     value: g.value,
@@ -119,7 +140,13 @@ export async function recoveryReport(warehouse: Warehouse, w: RecoveryWindow) {
     // Where detection stands now: abandonments after this instant are not in the log yet.
     settled_through: watermark === null ? null : iso(watermark),
     steps: [
-      { step: 'abandoned', episodes: all.episodes, rate_from_abandoned: all.episodes > 0 ? 1 : null, value_by_currency: all.abandoned_value, value_converted: all.abandoned_converted },
+      {
+        step: 'abandoned',
+        episodes: all.episodes,
+        rate_from_abandoned: all.episodes > 0 ? 1 : null,
+        value_by_currency: all.abandoned_value,
+        value_converted: all.abandoned_converted,
+      },
       { step: 'announced', episodes: all.announced, rate_from_abandoned: ratio(all.announced, all.episodes) },
       { step: 'reactivated', episodes: all.reactivated, rate_from_abandoned: ratio(all.reactivated, all.episodes) },
       {
@@ -163,7 +190,14 @@ function converted<N extends string>(name: N, c: Converted | undefined): { [K in
 }
 
 const COLUMNS = [
-  'breakdown', 'value', 'abandoned', 'announced', 'reactivated', 'recovered', 'via_other_cart', 'recovery_rate',
+  'breakdown',
+  'value',
+  'abandoned',
+  'announced',
+  'reactivated',
+  'recovered',
+  'via_other_cart',
+  'recovery_rate',
   'median_ms_since_abandoned',
 ] as const;
 
@@ -172,8 +206,11 @@ function tableRows(all: Group, list: (dim: Dim) => (Group & { value: string })[]
   const abandonedValue = currencyColumns('abandoned_value_minor', [all.abandoned_value]);
   const recoveredValue = currencyColumns('recovered_value_minor', [all.recovered_value]);
   const columns = [
-    ...COLUMNS, ...Object.keys(abandonedValue([])), ...Object.keys(convertedColumns('abandoned_value', all.abandoned_converted)),
-    ...Object.keys(recoveredValue([])), ...Object.keys(convertedColumns('recovered_value', all.recovered_converted)),
+    ...COLUMNS,
+    ...Object.keys(abandonedValue([])),
+    ...Object.keys(convertedColumns('abandoned_value', all.abandoned_converted)),
+    ...Object.keys(recoveredValue([])),
+    ...Object.keys(convertedColumns('recovered_value', all.recovered_converted)),
   ];
   const row = (breakdown: Dim, g: Group & { value: string }) => ({
     breakdown,
@@ -191,5 +228,8 @@ function tableRows(all: Group, list: (dim: Dim) => (Group & { value: string })[]
     ...recoveredValue(g.recovered_value),
     ...convertedColumns('recovered_value', g.recovered_converted),
   });
-  return { columns, rows: [row('all', { ...all, value: 'all' }), ...(['stage', 'channel', 'announced', 'campaign'] as const).flatMap((d) => list(d).map((g) => row(d, g)))] };
+  return {
+    columns,
+    rows: [row('all', { ...all, value: 'all' }), ...(['stage', 'channel', 'announced', 'campaign'] as const).flatMap((d) => list(d).map((g) => row(d, g)))],
+  };
 }

@@ -101,9 +101,7 @@ export function replayOrder<E extends ReplayEvent>(events: readonly E[]): E[] {
   const bySequence = events.length > 0 && events.every((e) => e.sequence !== null);
   return [...events].sort(
     (a, b) =>
-      (bySequence ? a.sequence! - b.sequence! : 0) ||
-      a.occurred_at_ms - b.occurred_at_ms ||
-      (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0),
+      (bySequence ? a.sequence! - b.sequence! : 0) || a.occurred_at_ms - b.occurred_at_ms || (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0),
   );
 }
 

@@ -12,6 +12,8 @@ export type DerivedRefresh = Periodic;
  */
 export function startDerivedRefresh(warehouse: Warehouse, everyMs: number, log: Logger): DerivedRefresh {
   return runPeriodically(everyMs, () =>
-    warehouse.refreshDerived().catch((err: unknown) => log.warn({ error: (err as Error).message }, 'refreshing the stored cart model failed; trying again at the next turn')),
+    warehouse
+      .refreshDerived()
+      .catch((err: unknown) => log.warn({ error: (err as Error).message }, 'refreshing the stored cart model failed; trying again at the next turn')),
   );
 }

@@ -43,9 +43,13 @@ export type QueryError = CarrelloError<QueryErrorCode>;
 
 /** A sandbox query stopped at its time limit, on either engine: 400 naming the limit and its setting. */
 export function queryTimeout(limits: { timeoutMs: number }): CarrelloError<'query_timeout'> {
-  return new CarrelloError('query_timeout', `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`, {
-    limit_ms: limits.timeoutMs,
-    limit: limits.timeoutMs,
-    limit_name: 'sql_timeout_ms',
-  });
+  return new CarrelloError(
+    'query_timeout',
+    `the query ran past the time limit of ${limits.timeoutMs} ms and was stopped; narrow it, aggregate, or use the export`,
+    {
+      limit_ms: limits.timeoutMs,
+      limit: limits.timeoutMs,
+      limit_name: 'sql_timeout_ms',
+    },
+  );
 }

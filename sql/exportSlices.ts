@@ -16,7 +16,10 @@ export function exportSlices(range: TimeRange, rows: number, perSlice = SLICE_EV
   const count = Math.max(1, Math.min(Math.ceil(rows / perSlice), span));
   const slices: TimeRange[] = [];
   for (let i = 0; i < count; i++) {
-    slices.push({ fromMs: range.fromMs + Math.floor((span * i) / count), toMs: i === count - 1 ? range.toMs : range.fromMs + Math.floor((span * (i + 1)) / count) });
+    slices.push({
+      fromMs: range.fromMs + Math.floor((span * i) / count),
+      toMs: i === count - 1 ? range.toMs : range.fromMs + Math.floor((span * (i + 1)) / count),
+    });
   }
   return slices;
 }

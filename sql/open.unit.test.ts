@@ -6,7 +6,10 @@ import { CarrelloError } from '../errors/carrelloError.ts';
 
 describe('store configuration', () => {
   it.each([
-    ['clickhouse://carrello:s%40cret@ch.example:8123/analytics', { url: 'http://ch.example:8123', username: 'carrello', password: 's@cret', database: 'analytics' }],
+    [
+      'clickhouse://carrello:s%40cret@ch.example:8123/analytics',
+      { url: 'http://ch.example:8123', username: 'carrello', password: 's@cret', database: 'analytics' },
+    ],
     ['clickhouses://ch.example/analytics', { url: 'https://ch.example:8443', username: 'default', password: '', database: 'analytics' }],
     ['http://localhost:8123', { url: 'http://localhost:8123', username: 'default', password: '', database: 'default' }],
     ['https://u:p@[::1]:9440/db_1/', { url: 'https://[::1]:9440', username: 'u', password: 'p', database: 'db_1' }],

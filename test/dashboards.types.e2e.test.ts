@@ -34,6 +34,8 @@ describe("the dashboards' modules are type-checked against the API's answer type
     const text = await readFile(page, 'utf8');
     expect(text).toContain('int(answer.audience.carts)');
     await writeFile(page, text.replace('int(answer.audience.carts)', 'int(answer.audience.cart_count)'));
-    expect(await tsc(dir)).toMatch(/^dashboards\/web\/js\/pages\/audiences\.js\(\d+,\d+\): error TS2339: Property 'cart_count' does not exist on type '\{ carts: number; value_by_currency: .*'\.$/);
+    expect(await tsc(dir)).toMatch(
+      /^dashboards\/web\/js\/pages\/audiences\.js\(\d+,\d+\): error TS2339: Property 'cart_count' does not exist on type '\{ carts: number; value_by_currency: .*'\.$/,
+    );
   });
 });

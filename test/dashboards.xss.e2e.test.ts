@@ -13,7 +13,9 @@ import { tempDuckDb } from './support/tempStore.ts';
 import type { GetAnswer, PostAnswer, RemovalRankingAnswer } from '../api/http/answers.ts';
 
 /** The part of the page's ECharts global that the tooltip check drives. */
-type EChartsGlobal = { echarts: { getInstanceByDom(el: HTMLElement | null): { dispatchAction(action: { type: string; seriesIndex: number; dataIndex: number }): void } } };
+type EChartsGlobal = {
+  echarts: { getInstanceByDom(el: HTMLElement | null): { dispatchAction(action: { type: string; seriesIndex: number; dataIndex: number }): void } };
+};
 
 // Hostile input in the dashboards (issue 11): an ingest key stores product names, categories, brands,
 // campaigns and ids that are markup or script. Given such events, stored through the collector on each
@@ -46,8 +48,14 @@ function hostileEvents(): CartEvent[] {
   const at = (min: number) => iso(T0 + 10 * 3_600_000 + min * 60_000);
   const base = (cart_id: string, min: number, extra: Record<string, unknown>) => ({
     event_id: `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
-    schema_version: 1 as const, occurred_at: at(min), cart_id, session_id: null, currency: 'EUR', channel: 'web' as const,
-    consent: { marketing: true }, ...extra,
+    schema_version: 1 as const,
+    occurred_at: at(min),
+    cart_id,
+    session_id: null,
+    currency: 'EUR',
+    channel: 'web' as const,
+    consent: { marketing: true },
+    ...extra,
   });
   const c1 = { customer_id: XSS.img, anonymous_id: null, campaign: { source: XSS.attr, medium: XSS.js, name: XSS.img } };
   const c2 = { customer_id: null, anonymous_id: XSS.js, campaign: { source: XSS.alert, medium: XSS.rich, name: XSS.script } };
@@ -79,11 +87,51 @@ function hostileAnnouncements(): Announcement[] {
   const day = 86_400_000;
   const episode = (cart_id: string, channel: string) => ({ cart_id, episode: 1, customer_id: XSS.img, anonymous_id: null, channel, currency: 'EUR' });
   return [
-    { ...episode(CART_1, XSS.attr), id: lifecycleId(CART_1, 1, 'cart.abandoned'), kind: 'cart.abandoned', at_ms: T0 + day, stage: 'checkout', campaign: XSS.img, value_minor: 3000 },
-    { ...episode(CART_1, XSS.attr), id: lifecycleId(CART_1, 1, 'cart.reactivated'), kind: 'cart.reactivated', at_ms: T0 + 2 * day, campaign: XSS.img, ms_since_abandoned: day },
-    { ...episode(CART_1, XSS.attr), id: lifecycleId(CART_1, 1, 'cart.recovered'), kind: 'cart.recovered', at_ms: T0 + 2 * day + 60_000, campaign: XSS.script, total_minor: 3000, ms_since_abandoned: day + 60_000 },
-    { ...episode(CART_2, XSS.rich), id: lifecycleId(CART_2, 1, 'cart.abandoned'), kind: 'cart.abandoned', at_ms: T0 + day, stage: 'cart', campaign: null, value_minor: 1000 },
-    { ...episode(CART_2, XSS.rich), id: lifecycleId(CART_2, 1, 'cart.recovered'), kind: 'cart.recovered', at_ms: T0 + 2 * day, campaign: XSS.alert, total_minor: 1000, ms_since_abandoned: day, via_cart_id: XSS.js },
+    {
+      ...episode(CART_1, XSS.attr),
+      id: lifecycleId(CART_1, 1, 'cart.abandoned'),
+      kind: 'cart.abandoned',
+      at_ms: T0 + day,
+      stage: 'checkout',
+      campaign: XSS.img,
+      value_minor: 3000,
+    },
+    {
+      ...episode(CART_1, XSS.attr),
+      id: lifecycleId(CART_1, 1, 'cart.reactivated'),
+      kind: 'cart.reactivated',
+      at_ms: T0 + 2 * day,
+      campaign: XSS.img,
+      ms_since_abandoned: day,
+    },
+    {
+      ...episode(CART_1, XSS.attr),
+      id: lifecycleId(CART_1, 1, 'cart.recovered'),
+      kind: 'cart.recovered',
+      at_ms: T0 + 2 * day + 60_000,
+      campaign: XSS.script,
+      total_minor: 3000,
+      ms_since_abandoned: day + 60_000,
+    },
+    {
+      ...episode(CART_2, XSS.rich),
+      id: lifecycleId(CART_2, 1, 'cart.abandoned'),
+      kind: 'cart.abandoned',
+      at_ms: T0 + day,
+      stage: 'cart',
+      campaign: null,
+      value_minor: 1000,
+    },
+    {
+      ...episode(CART_2, XSS.rich),
+      id: lifecycleId(CART_2, 1, 'cart.recovered'),
+      kind: 'cart.recovered',
+      at_ms: T0 + 2 * day,
+      campaign: XSS.alert,
+      total_minor: 1000,
+      ms_since_abandoned: day,
+      via_cart_id: XSS.js,
+    },
   ] as unknown as Announcement[];
 }
 
@@ -133,11 +181,21 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
       expect(res.headers.get('x-frame-options'), path).toBe('DENY');
       expect(res.headers.get('referrer-policy'), path).toBe('no-referrer');
     }
-    expect(DASHBOARDS_CONTENT_SECURITY_POLICY).toBe("default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+    expect(DASHBOARDS_CONTENT_SECURITY_POLICY).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
     const html = await (await fetch(`${base}/`)).text();
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i); // every script is a file
     expect(html).not.toMatch(/\son[a-z]+\s*=/i); // no inline handler
-    for (const path of ['/vendor/echarts.min.js', '/v1/stats', `/v1/funnels/removal?${RANGE}&min_adds=1`, `/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}&format=csv`, '/v1/openapi.json', '/healthz', '/no-such-page']) {
+    for (const path of [
+      '/vendor/echarts.min.js',
+      '/v1/stats',
+      `/v1/funnels/removal?${RANGE}&min_adds=1`,
+      `/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}&format=csv`,
+      '/v1/openapi.json',
+      '/healthz',
+      '/no-such-page',
+    ]) {
       const res = await fetch(base + path);
       expect(res.status, path).toBe(path === '/no-such-page' ? 404 : 200);
       expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
@@ -179,17 +237,25 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
     const text = (selector: string) => page.$$eval(selector, (els) => els.map((el) => el.textContent));
     /** Shows a chart's tooltip for one data item, as a hover does, and returns the tooltip's text. */
     const tooltip = async (chart: string, seriesIndex: number, dataIndex: number, expected: string) => {
-      await page.evaluate(({ chart, seriesIndex, dataIndex }) => {
-        (globalThis as unknown as EChartsGlobal).echarts.getInstanceByDom(document.getElementById(chart)).dispatchAction({ type: 'showTip', seriesIndex, dataIndex });
-      }, { chart, seriesIndex, dataIndex });
-      await page.waitForFunction(({ chart, expected }) => document.getElementById(chart)!.textContent!.includes(expected), { chart, expected }, { timeout: 5_000 })
+      await page.evaluate(
+        ({ chart, seriesIndex, dataIndex }) => {
+          (globalThis as unknown as EChartsGlobal).echarts
+            .getInstanceByDom(document.getElementById(chart))
+            .dispatchAction({ type: 'showTip', seriesIndex, dataIndex });
+        },
+        { chart, seriesIndex, dataIndex },
+      );
+      await page
+        .waitForFunction(({ chart, expected }) => document.getElementById(chart)!.textContent!.includes(expected), { chart, expected }, { timeout: 5_000 })
         .catch(() => undefined);
       return (await page.textContent(`#${chart}`)) ?? '';
     };
 
     // overview, broken down by campaign: the table and the breakdown chart's tooltip
     await open(`overview?${RANGE}&breakdown=campaign`);
-    expect(await page.$$eval('#breakdown-table tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.key))).toEqual(byCampaign.breakdown_values!.map((b) => b.value));
+    expect(await page.$$eval('#breakdown-table tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.key))).toEqual(
+      byCampaign.breakdown_values!.map((b) => b.value),
+    );
     expect(await text('#breakdown-table td[data-c="value"]')).toEqual(byCampaign.breakdown_values!.map((b) => b.value));
     const campaigns = byCampaign.breakdown_values!.map((b) => b.value);
     expect(await tooltip('split-chart', 0, campaigns.indexOf(XSS.img), XSS.img)).toContain(XSS.img);
@@ -208,7 +274,9 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
     // the trend of the hostile product, opened from the table
     await page.click(`#removal-table tbody tr >> nth=${removal.products!.findIndex((p) => p.key === P1.product_id)}`);
     await page.waitForSelector('#trend-chart canvas');
-    expect(await page.textContent('#trend h2')).toBe(`Trend of ${P1.name} (${P1.category}): lines added and removed, removal rate, per UTC day (by when the line was first added)`);
+    expect(await page.textContent('#trend h2')).toBe(
+      `Trend of ${P1.name} (${P1.category}): lines added and removed, removal rate, per UTC day (by when the line was first added)`,
+    );
 
     // quantity changes: the table, and the per-product chart's tooltip (product names on its axis)
     await open(`quantity?${RANGE}`);
@@ -221,9 +289,20 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
     await open(`funnel?${RANGE}&${new URLSearchParams({ steps, breakdown: 'campaign', run: '1' })}`);
     await page.waitForSelector('#builder-table');
     expect(await page.inputValue('#funnel-form .step:nth-child(1) input[name="product_id"]')).toBe(P1.product_id);
-    const funnel = await api<PostAnswer<'/v1/funnels'>>('/v1/funnels', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
-      steps: [{ type: 'cart.item_added', product_id: P1.product_id }, { type: 'cart.checkout_started' }], window_seconds: 1209600, order: 'ordered', entity: 'cart', from: iso(T0), to: iso(AS_OF), as_of: iso(AS_OF), breakdown: 'campaign',
-    }) });
+    const funnel = await api<PostAnswer<'/v1/funnels'>>('/v1/funnels', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        steps: [{ type: 'cart.item_added', product_id: P1.product_id }, { type: 'cart.checkout_started' }],
+        window_seconds: 1209600,
+        order: 'ordered',
+        entity: 'cart',
+        from: iso(T0),
+        to: iso(AS_OF),
+        as_of: iso(AS_OF),
+        breakdown: 'campaign',
+      }),
+    });
     expect(await text('#builder-table td[data-c="name"]')).toEqual(funnel.steps.map((s) => s.name));
     const series = funnel.breakdown!.map((g) => g.value);
     expect(series).toEqual(expect.arrayContaining([XSS.img, XSS.script]));
@@ -257,7 +336,11 @@ describe.each(Object.keys(engines))('dashboards with hostile stored input on %s'
 
     // SQL console: hostile values and a hostile column alias, in the table, the pickers and the plot's tooltip
     const query = `SELECT product_name AS "${XSS.alert}", count(*) AS n FROM events WHERE type = 'cart.item_added' GROUP BY product_name ORDER BY n DESC, product_name`;
-    const result = await api<PostAnswer<'/v1/sql'>>('/v1/sql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+    const result = await api<PostAnswer<'/v1/sql'>>('/v1/sql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query }),
+    });
     expect(result.columns[0]!.name).toBe(XSS.alert);
     await open('sql');
     await page.fill('textarea[name="query"]', query);

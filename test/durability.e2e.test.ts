@@ -53,7 +53,10 @@ describe('embedded durability', () => {
     try {
       await warehouse.all('CREATE TEMP TABLE acked (event_id UUID)');
       for (let i = 0; i < acknowledged.length; i += 1_000) {
-        const ids = acknowledged.slice(i, i + 1_000).map((id) => `('${id}')`).join(',');
+        const ids = acknowledged
+          .slice(i, i + 1_000)
+          .map((id) => `('${id}')`)
+          .join(',');
         await warehouse.all(`INSERT INTO acked VALUES ${ids}`);
       }
       const missing = await warehouse.all('SELECT count(*)::INT AS n FROM acked a ANTI JOIN events e USING (event_id)');

@@ -44,9 +44,7 @@ describe('GET /v1/export/events', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/x-ndjson');
     expect(res.headers.get('carrello-row-count')).toBe('4');
-    expect(res.headers.get('content-disposition')).toBe(
-      'attachment; filename="carrello-events_2026-03-10T00-00-00-000Z_2026-03-10T12-00-00-000Z.ndjson"',
-    );
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="carrello-events_2026-03-10T00-00-00-000Z_2026-03-10T12-00-00-000Z.ndjson"');
     expect(await res.text()).toBe(`${inside.join('\n')}\n`);
   });
 
@@ -68,15 +66,21 @@ describe('GET /v1/export/events', () => {
     expect(res.headers.get('content-length')).toBe(String(body.length));
     writeFileSync(file, body);
     const reader = await (await DuckDBInstance.create(':memory:')).connect();
-    const rows = (await reader.runAndReadAll('SELECT event_id, epoch_ms(occurred_at) AS t, unit_price_minor, quantity FROM read_parquet($f)', { f: file })).getRowObjectsJson();
+    const rows = (
+      await reader.runAndReadAll('SELECT event_id, epoch_ms(occurred_at) AS t, unit_price_minor, quantity FROM read_parquet($f)', { f: file })
+    ).getRowObjectsJson();
     reader.closeSync();
     rmSync(file);
-    expect(rows).toEqual(inside.map((t) => JSON.parse(t) as { event_id: string; occurred_at: string }).map((e) => ({
-      event_id: e.event_id,
-      t: String(Date.parse(e.occurred_at)),
-      unit_price_minor: '250',
-      quantity: 2,
-    })));
+    expect(rows).toEqual(
+      inside
+        .map((t) => JSON.parse(t) as { event_id: string; occurred_at: string })
+        .map((e) => ({
+          event_id: e.event_id,
+          t: String(Date.parse(e.occurred_at)),
+          unit_price_minor: '250',
+          quantity: 2,
+        })),
+    );
   });
 
   it('defaults to NDJSON of the 24 hours before now', async () => {
@@ -117,7 +121,10 @@ describe('GET /v1/export/events with a client that goes away', () => {
     try {
       const end = Date.parse('2026-03-05T00:00:00.000Z');
       const events = simulated('export-abort', end - 4 * 86_400_000, end, 1000);
-      await ingestTexts(one.warehouse, events.map((e) => JSON.stringify(e)));
+      await ingestTexts(
+        one.warehouse,
+        events.map((e) => JSON.stringify(e)),
+      );
       const url = `${one.url}/v1/export/events?from=2026-03-01T00:00:00Z&to=2026-03-05T00:00:00Z&format=ndjson`;
 
       const client = new AbortController();
@@ -163,7 +170,10 @@ describe.each(ENGINES)('GET /v1/export/events on %s held open or piled up by one
     });
     const end = Date.parse('2026-03-05T00:00:00.000Z');
     // Enough that an export does not fit in the socket buffers of a reader that never reads.
-    await ingestTexts(held.warehouse, simulated('export-held', end - 4 * 86_400_000, end, 1000).map((e) => JSON.stringify(e)));
+    await ingestTexts(
+      held.warehouse,
+      simulated('export-held', end - 4 * 86_400_000, end, 1000).map((e) => JSON.stringify(e)),
+    );
   });
   afterAll(() => held?.stop());
   const as = (key: string, query: string, signal?: AbortSignal) =>
@@ -175,7 +185,11 @@ describe.each(ENGINES)('GET /v1/export/events on %s held open or piled up by one
     expect(first.status).toBe(200);
     try {
       const second = await as(KEY_A, hour);
-      expect([second.status, second.headers.get('retry-after'), second.headers.get('content-type')]).toEqual([429, '1', 'application/problem+json; charset=utf-8']);
+      expect([second.status, second.headers.get('retry-after'), second.headers.get('content-type')]).toEqual([
+        429,
+        '1',
+        'application/problem+json; charset=utf-8',
+      ]);
       expect(await second.json()).toMatchObject({
         status: 429,
         code: 'too_many_exports_for_key',
@@ -191,7 +205,7 @@ describe.each(ENGINES)('GET /v1/export/events on %s held open or piled up by one
       client.abort();
     }
     // and once the first is dropped, the key's slot comes back (the server learns of it a moment later)
-    const status = await waitFor('the key\'s export slot given back', async () => {
+    const status = await waitFor("the key's export slot given back", async () => {
       const again = await as(KEY_A, hour);
       await again.arrayBuffer();
       return again.status === 200 && again.status;

@@ -53,7 +53,10 @@ async function leftOf(w: Warehouse, customer: string): Promise<{ events: number;
 // On DuckDB the per-event replay (its surrogate cart_key aside: a refolded cart gets a new one), and the product model: a name only the customer's events gave goes with them.
 const replayRows = async (w: Warehouse) =>
   w instanceof DuckDbWarehouse
-    ? { replay: await w.all('SELECT * EXCLUDE (cart_id, cart_key), cart_id FROM cart_replay ORDER BY ALL'), products: await w.all('SELECT * FROM product_model ORDER BY ALL') }
+    ? {
+        replay: await w.all('SELECT * EXCLUDE (cart_id, cart_key), cart_id FROM cart_replay ORDER BY ALL'),
+        products: await w.all('SELECT * FROM product_model ORDER BY ALL'),
+      }
     : null;
 
 // The orders model on both engines: the customer's orders go with them.
@@ -81,7 +84,10 @@ describe.each(ENGINES)('carrello forget --customer on %s', (engine, store, refer
     const carts = [...new Set(events.filter((e) => e.customer_id === customer).map((e) => e.cart_id))];
     expect(carts.length).toBeGreaterThan(1);
     const shared = itemAdded('7d3f7a52-93a4-4a8e-9f5e-3c1f0b6f2a10', '2026-09-30T23:00:00.000Z', { cart_id: carts[0], customer_id: 'someone-else' });
-    const theirRefused = [JSON.stringify({ type: 'cart.item_added', customer_id: customer }), { hex: Buffer.concat([Buffer.from([0xff, 0x7b]), Buffer.from(`"c":${JSON.stringify(customer)}}`)]).toString('hex') }];
+    const theirRefused = [
+      JSON.stringify({ type: 'cart.item_added', customer_id: customer }),
+      { hex: Buffer.concat([Buffer.from([0xff, 0x7b]), Buffer.from(`"c":${JSON.stringify(customer)}}`)]).toString('hex') },
+    ];
     const otherRefused = JSON.stringify({ type: 'cart.item_added', customer_id: 'someone-else' });
     const texts = [...events.map((e) => JSON.stringify(e)), shared, ...theirRefused, otherRefused];
     const kept = [...events.filter((e) => e.customer_id !== customer).map((e) => JSON.stringify(e)), shared, otherRefused];

@@ -19,10 +19,28 @@ import { tempClickHouse } from './support/tempClickHouse.ts';
 import type { GetAnswer, RemovalRankingAnswer } from '../api/http/answers.ts';
 
 type Row = Record<string, unknown>;
-interface Target { refId: string; datasource: { type: string; uid: string }; editorType: string; queryType: string; format: number; rawSql: string }
-interface Panel { type: string; title: string; datasource?: { type: string; uid: string }; targets?: Target[] }
+interface Target {
+  refId: string;
+  datasource: { type: string; uid: string };
+  editorType: string;
+  queryType: string;
+  format: number;
+  rawSql: string;
+}
+interface Panel {
+  type: string;
+  title: string;
+  datasource?: { type: string; uid: string };
+  targets?: Target[];
+}
 
-const dashboard = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as { uid: string; title: string; schemaVersion: number; panels: Panel[]; templating: { list: Row[] } };
+const dashboard = JSON.parse(readFileSync(DASHBOARD_PATH, 'utf8')) as {
+  uid: string;
+  title: string;
+  schemaVersion: number;
+  panels: Panel[];
+  templating: { list: Row[] };
+};
 const panels = dashboard.panels.filter((p) => p.type !== 'row');
 const sqlOf = (title: string) => {
   const p = panels.find((x) => x.title === title);
@@ -46,12 +64,23 @@ beforeAll(async () => {
   ch = await tempClickHouse('grafana');
   const pipeline = new IngestPipeline(ch.warehouse);
   const messages: InboundMessage[] = [
-    ...shopEvents().map((e) => ({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: Date.parse(e.occurred_at) + RECEIVED_AFTER })),
+    ...shopEvents().map((e) => ({
+      raw: Buffer.from(JSON.stringify(e)),
+      source: 'test',
+      sourceRef: null,
+      receivedAtMs: Date.parse(e.occurred_at) + RECEIVED_AFTER,
+    })),
     ...REFUSED.map(([text, when], i) => ({ raw: Buffer.from(text), source: 'test', sourceRef: `request#${i}`, receivedAtMs: when })),
   ];
   await pipeline.ingest(messages);
   await pipeline.close();
-  const app = createApp({ warehouse: ch.warehouse, pipeline: new IngestPipeline(ch.warehouse), log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
+  const app = createApp({
+    warehouse: ch.warehouse,
+    pipeline: new IngestPipeline(ch.warehouse),
+    log: pino({ level: 'silent' }),
+    collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 },
+    stopping: () => false,
+  });
   server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -73,12 +102,19 @@ async function api<T>(path: string): Promise<T> {
 /** A panel's rows as ClickHouse answers its expanded SQL, 64-bit integers as numbers. */
 async function panel(title: string, ctx: PanelContext): Promise<Row[]> {
   const rows = await ch.warehouse.rows(expandPanelSql(sqlOf(title), ctx));
-  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) && k !== 'product_id' ? Number(v) : v])));
+  return rows.map((r) =>
+    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) && k !== 'product_id' ? Number(v) : v])),
+  );
 }
 
 const ALL = { channel: ['app', 'marketplace', 'store', 'web'], currency: ['CHF', 'EUR'] };
 
-interface Window { as_of: number | 'now'; from: number; to: number; abandon_ms: number }
+interface Window {
+  as_of: number | 'now';
+  from: number;
+  to: number;
+  abandon_ms: number;
+}
 const context = (w: Window, filters: { channel?: string[]; currency?: string[] } = {}): PanelContext => ({
   variables: { as_of: w.as_of === 'now' ? 'now' : iso(w.as_of), abandon_after: String(w.abandon_ms), ...ALL, ...filters },
   from: w.from,
@@ -101,9 +137,17 @@ describe('the Grafana dashboard', () => {
     expect(dashboard.uid).toBe('carrello-clickhouse');
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
     expect(panels.map((p) => p.title)).toEqual([
-      'Abandonment funnel', 'Funnel rates', 'What became of the carts', 'Abandoned value per day, per currency (minor units)', 'Funnel by channel',
-      'Removals by product', 'Quantity changes',
-      'Events stored per minute', 'Refused messages per minute, by reason', 'Freshness', 'Dead letters: the latest refused messages',
+      'Abandonment funnel',
+      'Funnel rates',
+      'What became of the carts',
+      'Abandoned value per day, per currency (minor units)',
+      'Funnel by channel',
+      'Removals by product',
+      'Quantity changes',
+      'Events stored per minute',
+      'Refused messages per minute, by reason',
+      'Freshness',
+      'Dead letters: the latest refused messages',
     ]);
     for (const p of panels) {
       expect(p.datasource, p.title).toEqual({ type: 'grafana-clickhouse-datasource', uid: `\${datasource}` });
@@ -115,14 +159,17 @@ describe('the Grafana dashboard', () => {
       expect([t.queryType, t.format], p.title).toEqual(p.type === 'timeseries' ? ['timeseries', 0] : ['table', 1]);
     }
     // Amounts of different currencies are never added up, also not by stacking their series.
-    const value = panels.find((p) => p.title.startsWith('Abandoned value')) as unknown as { fieldConfig: { defaults: { custom: { stacking: { mode: string } } } } };
+    const value = panels.find((p) => p.title.startsWith('Abandoned value')) as unknown as {
+      fieldConfig: { defaults: { custom: { stacking: { mode: string } } } };
+    };
     expect(value.fieldConfig.defaults.custom.stacking.mode).toBe('none');
     const vars = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, v]));
     expect(Object.keys(vars)).toEqual(['datasource', 'as_of', 'abandon_after', 'currency', 'channel']);
     expect(vars.datasource).toMatchObject({ type: 'datasource', query: 'grafana-clickhouse-datasource' });
     expect(vars.as_of).toMatchObject({ type: 'textbox', query: 'now', current: { value: 'now' } });
     expect(vars.abandon_after).toMatchObject({ type: 'custom', current: { text: '24h', value: '86400000' } });
-    for (const name of ['currency', 'channel']) expect(vars[name]).toMatchObject({ type: 'query', multi: true, includeAll: true, query: `SELECT DISTINCT ${name} FROM events ORDER BY ${name}` });
+    for (const name of ['currency', 'channel'])
+      expect(vars[name]).toMatchObject({ type: 'query', multi: true, includeAll: true, query: `SELECT DISTINCT ${name} FROM events ORDER BY ${name}` });
   });
 
   it('offers the channels and currencies stored as variable values', async () => {
@@ -139,41 +186,82 @@ describe('the Grafana dashboard', () => {
       api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}&breakdown=day`),
       api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}&breakdown=channel`),
     ]);
-    expect(await panel('Abandonment funnel', ctx)).toEqual([{ started: all.funnel[0]!.carts, checkout_started: all.funnel[1]!.carts, ordered: all.funnel[2]!.carts }]);
-    expect(await panel('Funnel rates', ctx)).toEqual([{
-      checkout_rate: all.funnel[1]!.rate_from_previous, order_rate: all.funnel[2]!.rate_from_previous, conversion_rate: all.conversion_rate, abandonment_rate: all.abandonment_rate,
-    }]);
-    expect(await panel('What became of the carts', ctx)).toEqual([{
-      abandoned: all.abandoned.carts, abandoned_at_cart: all.abandoned.at_cart, abandoned_at_checkout: all.abandoned.at_checkout,
-      recovered_carts: all.recovered, open: all.open, emptied: all.emptied,
-    }]);
+    expect(await panel('Abandonment funnel', ctx)).toEqual([
+      { started: all.funnel[0]!.carts, checkout_started: all.funnel[1]!.carts, ordered: all.funnel[2]!.carts },
+    ]);
+    expect(await panel('Funnel rates', ctx)).toEqual([
+      {
+        checkout_rate: all.funnel[1]!.rate_from_previous,
+        order_rate: all.funnel[2]!.rate_from_previous,
+        conversion_rate: all.conversion_rate,
+        abandonment_rate: all.abandonment_rate,
+      },
+    ]);
+    expect(await panel('What became of the carts', ctx)).toEqual([
+      {
+        abandoned: all.abandoned.carts,
+        abandoned_at_cart: all.abandoned.at_cart,
+        abandoned_at_checkout: all.abandoned.at_checkout,
+        recovered_carts: all.recovered,
+        open: all.open,
+        emptied: all.emptied,
+      },
+    ]);
     expect(await panel('Abandoned value per day, per currency (minor units)', ctx)).toEqual(
-      byDay.breakdown_values!.flatMap((d) => d.abandoned.value_by_currency.map((v) => ({ time: `${d.value} 00:00:00`, currency: v.currency, abandoned_value_minor: v.value_minor }))),
+      byDay.breakdown_values!.flatMap((d) =>
+        d.abandoned.value_by_currency.map((v) => ({ time: `${d.value} 00:00:00`, currency: v.currency, abandoned_value_minor: v.value_minor })),
+      ),
     );
-    expect(await panel('Funnel by channel', ctx)).toEqual(byChannel.breakdown_values!.map((b) => ({
-      channel: b.value, started: b.funnel[0]!.carts, checkout_started: b.funnel[1]!.carts, ordered: b.funnel[2]!.carts, abandoned: b.abandoned.carts, abandonment_rate: b.abandonment_rate,
-    })));
+    expect(await panel('Funnel by channel', ctx)).toEqual(
+      byChannel.breakdown_values!.map((b) => ({
+        channel: b.value,
+        started: b.funnel[0]!.carts,
+        checkout_started: b.funnel[1]!.carts,
+        ordered: b.funnel[2]!.carts,
+        abandoned: b.abandoned.carts,
+        abandonment_rate: b.abandonment_rate,
+      })),
+    );
     expect(all.funnel[0]!.carts).toBeGreaterThan(0);
   });
 
-  it.each(WINDOWS.map((w) => [w.as_of === 'now' ? 'now' : iso(w.as_of), w]))('removal and quantity panels as of %s are the API’s numbers', async (_label, w) => {
-    const ctx = context(w);
-    const [removal, quantity] = await Promise.all([api<RemovalRankingAnswer>(`/v1/funnels/removal?${query(w)}&min_adds=1&limit=1000`), api<GetAnswer<'/v1/funnels/quantity'>>(`/v1/funnels/quantity?${query(w)}`)]);
-    expect(await panel('Removals by product', ctx)).toEqual(removal.products!.map((p) => ({
-      product_id: p.key, name: p.name, category: p.category, lines_added: p.lines_added, lines_removed: p.lines_removed, removal_rate: p.removal_rate,
-      removed_before_checkout: p.removed_before_checkout, removed_after_checkout: p.removed_after_checkout,
-    })));
-    const shown = await panel('Quantity changes', ctx);
-    const totals = Object.entries(quantity.totals as Record<string, { lines: number; units_delta: number; purchased: number; purchase_rate: number | null }>);
-    expect(shown).toEqual(totals.filter(([, t]) => t.lines > 0).map(([direction, t]) => ({ direction, ...t })));
-    expect(removal.products!.length).toBeGreaterThan(0);
-  });
+  it.each(WINDOWS.map((w) => [w.as_of === 'now' ? 'now' : iso(w.as_of), w]))(
+    'removal and quantity panels as of %s are the API’s numbers',
+    async (_label, w) => {
+      const ctx = context(w);
+      const [removal, quantity] = await Promise.all([
+        api<RemovalRankingAnswer>(`/v1/funnels/removal?${query(w)}&min_adds=1&limit=1000`),
+        api<GetAnswer<'/v1/funnels/quantity'>>(`/v1/funnels/quantity?${query(w)}`),
+      ]);
+      expect(await panel('Removals by product', ctx)).toEqual(
+        removal.products!.map((p) => ({
+          product_id: p.key,
+          name: p.name,
+          category: p.category,
+          lines_added: p.lines_added,
+          lines_removed: p.lines_removed,
+          removal_rate: p.removal_rate,
+          removed_before_checkout: p.removed_before_checkout,
+          removed_after_checkout: p.removed_after_checkout,
+        })),
+      );
+      const shown = await panel('Quantity changes', ctx);
+      const totals = Object.entries(quantity.totals as Record<string, { lines: number; units_delta: number; purchased: number; purchase_rate: number | null }>);
+      expect(shown).toEqual(totals.filter(([, t]) => t.lines > 0).map(([direction, t]) => ({ direction, ...t })));
+      expect(removal.products!.length).toBeGreaterThan(0);
+    },
+  );
 
   it('narrowed to one channel or one currency, gives that channel’s or currency’s numbers', async () => {
     const w = WINDOWS[0]!;
-    const [byChannel, all] = await Promise.all([api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}&breakdown=channel`), api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}`)]);
+    const [byChannel, all] = await Promise.all([
+      api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}&breakdown=channel`),
+      api<GetAnswer<'/v1/funnels/abandonment'>>(`/v1/funnels/abandonment?${query(w)}`),
+    ]);
     for (const b of byChannel.breakdown_values!) {
-      expect(await panel('Abandonment funnel', context(w, { channel: [b.value] }))).toEqual([{ started: b.funnel[0]!.carts, checkout_started: b.funnel[1]!.carts, ordered: b.funnel[2]!.carts }]);
+      expect(await panel('Abandonment funnel', context(w, { channel: [b.value] }))).toEqual([
+        { started: b.funnel[0]!.carts, checkout_started: b.funnel[1]!.carts, ordered: b.funnel[2]!.carts },
+      ]);
     }
     const chf = all.abandoned.value_by_currency.find((v) => v.currency === 'CHF')!;
     const days = await panel('Abandoned value per day, per currency (minor units)', context(w, { currency: ['CHF'] }));

@@ -186,7 +186,16 @@ async function answers(w: Warehouse, instant: (typeof INSTANTS)[number], carts: 
     out[`removal ${group}`] = await removalFunnel(w, win, { group, min_adds: 1, limit: 10_000 });
     out[`quantity ${group}`] = await quantityFunnel(w, win, { group, limit: 10_000 });
   }
-  const q: AudienceQuery = { as_of: instant.as_of, abandon_ms: instant.abandon_ms, lookback_ms: 30 * 86_400_000, stage: 'any', min_value_minor: 0, consent: 'required', limit: 500, cursor: null };
+  const q: AudienceQuery = {
+    as_of: instant.as_of,
+    abandon_ms: instant.abandon_ms,
+    lookback_ms: 30 * 86_400_000,
+    stage: 'any',
+    min_value_minor: 0,
+    consent: 'required',
+    limit: 500,
+    cursor: null,
+  };
   for (let page = 0; ; page++) {
     const answer = await abandonedCartAudience(w, q);
     out[`audience page ${page}`] = answer;
@@ -194,7 +203,14 @@ async function answers(w: Warehouse, instant: (typeof INSTANTS)[number], carts: 
     q.cursor = decodeCursor(answer.json.next_cursor);
   }
   out['audience without consent'] = await abandonedCartAudience(w, { ...q, consent: 'any', limit: 100_000, cursor: null });
-  out['audience at checkout, worth 50.00 or more'] = await abandonedCartAudience(w, { ...q, stage: 'checkout', min_value_minor: 5_000, consent: 'any', limit: 100_000, cursor: null });
+  out['audience at checkout, worth 50.00 or more'] = await abandonedCartAudience(w, {
+    ...q,
+    stage: 'checkout',
+    min_value_minor: 5_000,
+    consent: 'any',
+    limit: 100_000,
+    cursor: null,
+  });
   for (const id of carts) {
     out[`cart ${id}`] = await cartAsOf(w, id, instant.as_of, instant.abandon_ms);
     out[`cart ${id} timeline`] = await cartTimeline(w, id, instant.as_of, instant.abandon_ms);

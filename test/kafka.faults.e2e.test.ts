@@ -131,7 +131,11 @@ describe.skipIf(brokers === null)('worker faults (child processes, real broker)'
 
     // when a worker restarts without the failpoint
     const restarted = await worker(store, env);
-    await waitForProgress('catching up', async () => metricValue(await metrics(restarted), 'carrello_events_received_total{source="kafka"}'), t.messages.length);
+    await waitForProgress(
+      'catching up',
+      async () => metricValue(await metrics(restarted), 'carrello_events_received_total{source="kafka"}'),
+      t.messages.length,
+    );
     await waitFor('last batch written', async () => {
       const text = await metrics(restarted);
       return metricValue(text, 'carrello_events_stored_total') + metricValue(text, 'carrello_events_duplicate_total') === t.messages.length;

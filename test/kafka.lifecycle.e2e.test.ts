@@ -69,17 +69,29 @@ describe.skipIf(brokers === null)('the cart lifecycle in Kafka mode, on ClickHou
   let produced = 0;
 
   const send = async (events: readonly CartEvent[]) => {
-    await produce(kafka, eventsTopic, events.map((e) => ({ key: e.cart_id, value: JSON.stringify(e) })));
+    await produce(
+      kafka,
+      eventsTopic,
+      events.map((e) => ({ key: e.cart_id, value: JSON.stringify(e) })),
+    );
     produced += events.length;
     await waitFor(`${produced} events stored`, async () => (await store.warehouse.stats()).events_stored === produced || undefined, 120_000);
     // And a detection that has seen them: its watermark is the newest occurred_at less the lateness.
     const newest = Math.max(...events.map((e) => Date.parse(e.occurred_at)));
-    await waitFor('a detection past them', async () => {
-      const [c] = await store.warehouse.query('lifecycle_cursor');
-      return (c?.watermark_ms ?? -Infinity) >= newest - LATENESS || undefined;
-    }, 120_000);
+    await waitFor(
+      'a detection past them',
+      async () => {
+        const [c] = await store.warehouse.query('lifecycle_cursor');
+        return (c?.watermark_ms ?? -Infinity) >= newest - LATENESS || undefined;
+      },
+      120_000,
+    );
   };
-  const topic = async () => (await readTopic(kafka, lifecycleTopic)).map((m) => ({ ...m, announcement: JSON.parse(m.value!.toString()) as { id: string; kind: string; cart_id: string; at: string } }));
+  const topic = async () =>
+    (await readTopic(kafka, lifecycleTopic)).map((m) => ({
+      ...m,
+      announcement: JSON.parse(m.value!.toString()) as { id: string; kind: string; cart_id: string; at: string },
+    }));
   const acknowledged = () => rx.got.filter((g) => g.status < 300).map((g) => JSON.parse(g.body) as { id: string; kind: string; cart_id: string });
 
   beforeAll(async () => {
@@ -106,7 +118,14 @@ describe.skipIf(brokers === null)('the cart lifecycle in Kafka mode, on ClickHou
     );
     for (let i = 0; i < 2; i++) {
       const worker = inProcessWorker(store.warehouse, workerOptions(brokers!, topicSpec(eventsTopic, { partitions: 4 }), group));
-      const lifecycle = startLifecycle(store.warehouse, config, worker.leadership, pino({ level: 'silent' }), new Registry(), createKafka({ brokers: brokers!.split(','), clientId: `lifecycle-${i}` }));
+      const lifecycle = startLifecycle(
+        store.warehouse,
+        config,
+        worker.leadership,
+        pino({ level: 'silent' }),
+        new Registry(),
+        createKafka({ brokers: brokers!.split(','), clientId: `lifecycle-${i}` }),
+      );
       workers.push({ worker, lifecycle });
     }
     await Promise.all(workers.map((w) => w.worker.ready));
@@ -125,7 +144,9 @@ describe.skipIf(brokers === null)('the cart lifecycle in Kafka mode, on ClickHou
     // The shop's 9 announcements; 4 of them to be sent (docs/lifecycle.md), acknowledged once each.
     await waitFor('the shop on the topic and at the receiver', async () => ((await topic()).length === 9 && acknowledged().length === 4) || undefined, 120_000);
     // One of the two leads (the one holding partition 0; the other never does while it holds it).
-    const leader = await waitFor('one leader', () => (workers.filter((w) => w.worker.leadership.active()).length === 1 ? workers.find((w) => w.worker.leadership.active()) : undefined));
+    const leader = await waitFor('one leader', () =>
+      workers.filter((w) => w.worker.leadership.active()).length === 1 ? workers.find((w) => w.worker.leadership.active()) : undefined,
+    );
     expect(leader.worker.health.report().partitions).toContain(0);
     await leader.worker.stop();
     await leader.lifecycle.stop();

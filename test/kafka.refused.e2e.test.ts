@@ -85,8 +85,7 @@ describe.skipIf(brokers === null)('events the warehouse refuses to insert, on a 
     await admin?.disconnect();
   });
 
-  const storedIds = async () =>
-    (await store.warehouse.rows('SELECT toString(event_id) AS id FROM events FINAL ORDER BY sequence')).map((r) => r.id as string);
+  const storedIds = async () => (await store.warehouse.rows('SELECT toString(event_id) AS id FROM events FINAL ORDER BY sequence')).map((r) => r.id as string);
 
   it('dead-letters each refused event alone, with reason warehouse_rejected, its bytes and offset', () => {
     const refused = deadLetters.filter((d) => d.headers[DLQ_HEADERS.reason] === 'warehouse_rejected');
@@ -108,7 +107,9 @@ describe.skipIf(brokers === null)('events the warehouse refuses to insert, on a 
   it('stores every other event of the batches once, and counts the refusals', async () => {
     const good = Array.from({ length: GOOD }, (_, n) => n).filter((n) => !REFUSED.includes(n));
     expect(await storedIds()).toEqual(good.map(id));
-    expect(await store.warehouse.rows('SELECT count() AS n, uniqExact(event_id) AS u FROM events')).toEqual([{ n: String(good.length), u: String(good.length) }]);
+    expect(await store.warehouse.rows('SELECT count() AS n, uniqExact(event_id) AS u FROM events')).toEqual([
+      { n: String(good.length), u: String(good.length) },
+    ]);
     expect(deadLetters).toHaveLength(REFUSED.length + CAUGHT.length);
     const text = await metrics.registry.metrics();
     expect(metricValue(text, 'carrello_events_stored_total')).toBe(good.length);

@@ -98,9 +98,7 @@ describe.skipIf(brokers === null)('ingest workers on a real broker', () => {
     const opts = workerOptions(brokers!, spec, group);
     workers = [inProcessWorker(store.warehouse, opts), inProcessWorker(store.warehouse, opts)];
     await Promise.all(workers.map((w) => w.ready));
-    await waitFor('both workers assigned', () =>
-      workers.every((w) => w.health.report().partitions.length === 6) ? true : undefined,
-    );
+    await waitFor('both workers assigned', () => (workers.every((w) => w.health.report().partitions.length === 6) ? true : undefined));
     // and the simulator writes the traffic to the topic
     const started = Date.now();
     await simulateToKafka(topic, t.messages);
@@ -198,7 +196,10 @@ describe.skipIf(brokers === null)('ingest workers on a real broker', () => {
       })),
     );
     const input = `${events.map((e) => `${e.cart_id}\t${JSON.stringify(e)}`).join('\n')}\n`;
-    await kcat(['-b', brokers!, '-t', topic, '-P', '-K', '\t', '-H', 'producer=kcat', '-X', 'partitioner=murmur2_random', '-X', 'enable.idempotence=true'], input);
+    await kcat(
+      ['-b', brokers!, '-t', topic, '-P', '-K', '\t', '-H', 'producer=kcat', '-X', 'partitioner=murmur2_random', '-X', 'enable.idempotence=true'],
+      input,
+    );
 
     // when a worker consumes the topic
     store = await tempDuckDb();
@@ -209,7 +210,11 @@ describe.skipIf(brokers === null)('ingest workers on a real broker', () => {
     expect(new Set(await storedIds(store.warehouse))).toEqual(new Set(events.map((e) => e.event_id)));
     const mirror = unique('kcat-mirror');
     await createTopics(admin, topicSpec(mirror));
-    await produce(kafka, mirror, carts.map((c) => ({ key: c, value: c })));
+    await produce(
+      kafka,
+      mirror,
+      carts.map((c) => ({ key: c, value: c })),
+    );
     const expected = new Map((await readTopic(kafka, mirror)).map((m) => [m.key!.toString(), m.partition]));
     for (const m of await readTopic(kafka, topic)) {
       expect(m.partition).toBe(expected.get(m.key!.toString()));

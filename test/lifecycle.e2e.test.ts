@@ -25,7 +25,11 @@ describe('carrello start with lifecycle detection switched on', () => {
       expect(await feed('?after=5')).toEqual({ announcements: [], next_after: 5 });
 
       // When the shop's events arrive,
-      const res = await fetch(`${server.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shopEvents()) });
+      const res = await fetch(`${server.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(shopEvents()),
+      });
       expect(res.status).toBe(202);
 
       // then a detection finds its 9 announcements (waited for while the count moves, not timed).
@@ -100,7 +104,11 @@ describe('carrello start delivering the announcements to a webhook', () => {
     const store = `duckdb:${join(dir, 'webhooks.duckdb')}`;
     try {
       const first = await startCarrello(['--no-demo', '--store', store], env);
-      const res = await fetch(`${first.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shopEvents()) });
+      const res = await fetch(`${first.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(shopEvents()),
+      });
       expect(res.status).toBe(202);
       // When the 2nd delivery hangs, the process is killed: the 1st was acknowledged, the 2nd was not.
       await heldSeen;

@@ -57,7 +57,11 @@ describe('replaying webhook dead letters', () => {
     try {
       const id = await deadLettered(server);
       const replay = (name: string, body?: unknown) =>
-        fetch(`${server.url}/v1/lifecycle/endpoints/${name}/replay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+        fetch(`${server.url}/v1/lifecycle/endpoints/${name}/replay`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
 
       // An endpoint not configured, and seqs that are not its dead letters: 404, nothing queued, no URL told.
       const unknown = await replay('nope', {});
@@ -72,7 +76,11 @@ describe('replaying webhook dead letters', () => {
       expect((await status(server)).replays_requested).toBe(0);
 
       // A body that is not JSON is refused, not read as "every dead letter".
-      const form = await fetch(`${server.url}/v1/lifecycle/endpoints/flow/replay`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'seqs=9' });
+      const form = await fetch(`${server.url}/v1/lifecycle/endpoints/flow/replay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'seqs=9',
+      });
       expect([form.status, ((await form.json()) as { code: string }).code]).toEqual([415, 'unsupported_media_type']);
       expect((await fetch(`${server.url}/v1/lifecycle/endpoints/flow/replay`, { method: 'POST' })).status).toBe(415);
       expect((await status(server)).replays_requested).toBe(0);
@@ -88,7 +96,12 @@ describe('replaying webhook dead letters', () => {
       expect(e.map((g) => g.status)).toEqual([400, 400, 200]);
       expect(verifyDelivery(secret, e[2]!.headers, e[2]!.body, Number(e[2]!.headers['webhook-timestamp']))).toEqual({ ok: true });
       // The replayed abandonment came after D's return and recovery and B's recovery (seqs 6–8), as the docs say.
-      expect(rx.got.filter((g) => g.status === 200).map((g) => (JSON.parse(g.body) as { kind: string; cart_id: string }).cart_id)).toEqual(['D', 'D', 'B', 'E']);
+      expect(rx.got.filter((g) => g.status === 200).map((g) => (JSON.parse(g.body) as { kind: string; cart_id: string }).cart_id)).toEqual([
+        'D',
+        'D',
+        'B',
+        'E',
+      ]);
     } finally {
       server.child.kill('SIGTERM');
       await server.exited;
@@ -116,7 +129,11 @@ describe('replaying webhook dead letters', () => {
 
     const before = await cli('status');
     expect(before.code).toBe(0);
-    expect(JSON.parse(before.stdout)).toEqual({ endpoints: [{ name: 'flow', kinds: null, delivered_seq: 9, behind: 0, dead_letters: [{ seq: 9, id, attempts: 2, reason: 'http_400' }], replays_requested: 0 }] });
+    expect(JSON.parse(before.stdout)).toEqual({
+      endpoints: [
+        { name: 'flow', kinds: null, delivered_seq: 9, behind: 0, dead_letters: [{ seq: 9, id, attempts: 2, reason: 'http_400' }], replays_requested: 0 },
+      ],
+    });
 
     // Usage errors exit 2; an endpoint not configured and a seq that is no dead letter exit 1, naming them.
     expect((await cli('replay')).code).toBe(2);

@@ -28,7 +28,9 @@ const CARTS: ToyCart[] = Array.from({ length: 28 }, (_, i) => {
 let app: Awaited<ReturnType<typeof startApp>>;
 beforeAll(async () => {
   app = await startApp(LIMITS);
-  const body = CARTS.flatMap((c) => c.events).map((e) => JSON.stringify(e)).join('\n');
+  const body = CARTS.flatMap((c) => c.events)
+    .map((e) => JSON.stringify(e))
+    .join('\n');
   const res = await fetch(`${app.url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body });
   expect(res.status).toBe(202);
   expect(await res.json()).toEqual({ accepted: 28, rejected: [] });
@@ -139,11 +141,7 @@ describe('an answer over a limit is cut, and says so', () => {
     const answer = (await res.json()) as { funnel: { carts: number }[]; breakdown_values: { value: string; funnel: { carts: number }[] }[] };
     const started = answer.breakdown_values.map((b) => [b.value, b.funnel[0]!.carts]);
     // camp-26 (2 carts) is kept before camp-24 and camp-25 (1 each, last by name); those two make (other).
-    expect(started).toEqual([
-      ...Array.from({ length: 24 }, (_, i) => [`camp-${String(i).padStart(2, '0')}`, 1]),
-      ['camp-26', 2],
-      ['(other)', 2],
-    ]);
+    expect(started).toEqual([...Array.from({ length: 24 }, (_, i) => [`camp-${String(i).padStart(2, '0')}`, 1]), ['camp-26', 2], ['(other)', 2]]);
     expect(answer.funnel[0]!.carts).toBe(28);
   });
 

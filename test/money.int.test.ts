@@ -74,8 +74,17 @@ describe.each(ENGINES)('a %s store holding money beyond the bounds', (_engine, o
   beforeAll(async () => {
     store = await open();
     // Stored as rows, past the contract, as a store written before the bounds holds them.
-    await store.warehouse.writeBatch([...HOSTILE, ...NORMAL].map((e) => toRow(e, JSON.stringify(e), 'test', AS_OF)), []);
-    const app = createApp({ warehouse: store.warehouse, pipeline: new IngestPipeline(store.warehouse), log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
+    await store.warehouse.writeBatch(
+      [...HOSTILE, ...NORMAL].map((e) => toRow(e, JSON.stringify(e), 'test', AS_OF)),
+      [],
+    );
+    const app = createApp({
+      warehouse: store.warehouse,
+      pipeline: new IngestPipeline(store.warehouse),
+      log: pino({ level: 'silent' }),
+      collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 },
+      stopping: () => false,
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -110,7 +119,11 @@ describe.each(ENGINES)('a %s store holding money beyond the bounds', (_engine, o
     const res = await get(`/v1/funnels/abandonment?${window}`);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
-      funnel: [{ step: 'started', carts: 2 }, { step: 'checkout_started', carts: 0 }, { step: 'ordered', carts: 0 }],
+      funnel: [
+        { step: 'started', carts: 2 },
+        { step: 'checkout_started', carts: 0 },
+        { step: 'ordered', carts: 0 },
+      ],
       abandoned: { carts: 2, at_cart: 2, at_checkout: 0, value_by_currency: [{ currency: 'EUR', value_minor: MAX, carts: 2 }] },
       anomalies: 0,
     });
@@ -120,14 +133,26 @@ describe.each(ENGINES)('a %s store holding money beyond the bounds', (_engine, o
     const removal = await get(`/v1/funnels/removal?${window}&min_adds=1`);
     expect(removal.status).toBe(200);
     expect(removal.body.totals).toEqual({
-      lines_added: 3, lines_removed: 1, removed_before_checkout: 1, removed_after_checkout: 0, readded: 0, kept: 2, kept_purchased: 0,
-      kept_abandoned: 2, kept_open: 0, units_added: 1_000_005, units_removed: 2, removal_rate: 1 / 3, median_seconds_to_removal: 120,
+      lines_added: 3,
+      lines_removed: 1,
+      removed_before_checkout: 1,
+      removed_after_checkout: 0,
+      readded: 0,
+      kept: 2,
+      kept_purchased: 0,
+      kept_abandoned: 2,
+      kept_open: 0,
+      units_added: 1_000_005,
+      units_removed: 2,
+      removal_rate: 1 / 3,
+      median_seconds_to_removal: 120,
     });
     const quantity = await get(`/v1/funnels/quantity?${window}`);
     expect(quantity.status).toBe(200);
     const none = { lines: 0, units_delta: 0, purchased: 0, purchase_rate: null };
     expect(quantity.body.totals).toEqual({
-      increased: none, decreased: none,
+      increased: none,
+      decreased: none,
       unchanged: { lines: 2, units_delta: 0, purchased: 0, purchase_rate: 0 },
       removed: { lines: 1, units_delta: -3, purchased: 0, purchase_rate: 0 },
     });
@@ -137,7 +162,10 @@ describe.each(ENGINES)('a %s store holding money beyond the bounds', (_engine, o
     const res = await get(`/v1/audiences/abandoned-carts?as_of=${iso(AS_OF)}&consent=any`);
     expect(res.status).toBe(200);
     const carts = (res.body.carts as { cart_id: string; value_minor: number }[]).map((c) => [c.cart_id, c.value_minor]);
-    expect(carts).toEqual([['N', 2000], ['H', MAX]]);
+    expect(carts).toEqual([
+      ['N', 2000],
+      ['H', MAX],
+    ]);
     expect(res.body.audience).toEqual({ carts: 2, value_by_currency: [{ currency: 'EUR', carts: 2, value_minor: MAX }] });
   });
 
@@ -151,8 +179,20 @@ describe.each(ENGINES)('a %s store holding money beyond the bounds', (_engine, o
       const body = (await res.json()) as { rows: { cart_id: string; value_minor: unknown; units: unknown }[] };
       return [res.status, body.rows.map((r) => [r.cart_id, r.value_minor, Number(r.units)])];
     };
-    expect(await cartsAt(AS_OF)).toEqual([200, [['H', MAX, 1_000_000], ['N', 2000, 2]]]);
-    expect(await cartsAt(T0 + MINUTE)).toEqual([200, [['H', MAX, 1_000_003], ['N', 2000, 2]]]);
+    expect(await cartsAt(AS_OF)).toEqual([
+      200,
+      [
+        ['H', MAX, 1_000_000],
+        ['N', 2000, 2],
+      ],
+    ]);
+    expect(await cartsAt(T0 + MINUTE)).toEqual([
+      200,
+      [
+        ['H', MAX, 1_000_003],
+        ['N', 2000, 2],
+      ],
+    ]);
   });
 });
 
@@ -167,7 +207,10 @@ describe('a store kept from before the bounds', () => {
     const store = await tempDuckDb();
     try {
       // Given X's replay kept as an older carrello left it, and a restart
-      await store.warehouse.writeBatch(X.map((e) => toRow(e, JSON.stringify(e), 'test', AS_OF)), []);
+      await store.warehouse.writeBatch(
+        X.map((e) => toRow(e, JSON.stringify(e), 'test', AS_OF)),
+        [],
+      );
       await store.warehouse.refreshDerived();
       await store.warehouse.close();
       const db = await DuckDBInstance.create(store.path);
@@ -193,19 +236,33 @@ describe('a store kept from before the bounds', () => {
     const store = await tempClickHouse('money_kept');
     try {
       const client = store.warehouse.client;
-      await store.warehouse.writeBatch([...HOSTILE, ...X].map((e) => toRow(e, JSON.stringify(e), 'test', AS_OF)), []);
+      await store.warehouse.writeBatch(
+        [...HOSTILE, ...X].map((e) => toRow(e, JSON.stringify(e), 'test', AS_OF)),
+        [],
+      );
       expect(await abandonedValue(store.warehouse)).toEqual([{ currency: 'EUR', value_minor: MAX, carts: 2 }]);
       // Given the folds an older carrello kept (Int64 arithmetic: H wrapped, X past 2^53)
-      await client.command({ query: "INSERT INTO cart_folds SELECT * REPLACE (if(cart_id = 'H', 5188146770729811968, 15000000000000000) AS value_minor) FROM cart_folds FINAL" });
+      await client.command({
+        query: "INSERT INTO cart_folds SELECT * REPLACE (if(cart_id = 'H', 5188146770729811968, 15000000000000000) AS value_minor) FROM cart_folds FINAL",
+      });
       await client.command({ query: 'DELETE FROM schema_migrations WHERE version = 3' });
       const folds = async () =>
-        (await (await client.query({ query: 'SELECT cart_id, value_minor FROM cart_folds FINAL ORDER BY cart_id', format: 'JSONEachRow' })).json<{ cart_id: string; value_minor: string }>())
-          .map((r) => [r.cart_id, r.value_minor]);
-      expect(await folds()).toEqual([['H', '5188146770729811968'], ['X', '15000000000000000']]);
+        (
+          await (
+            await client.query({ query: 'SELECT cart_id, value_minor FROM cart_folds FINAL ORDER BY cart_id', format: 'JSONEachRow' })
+          ).json<{ cart_id: string; value_minor: string }>()
+        ).map((r) => [r.cart_id, r.value_minor]);
+      expect(await folds()).toEqual([
+        ['H', '5188146770729811968'],
+        ['X', '15000000000000000'],
+      ]);
       // when it migrates, then both carts are folded again at the next read and saturate
       expect(await store.warehouse.migrate()).toEqual(['3_refold_large_values']);
       expect(await abandonedValue(store.warehouse)).toEqual([{ currency: 'EUR', value_minor: MAX, carts: 2 }]);
-      expect(await folds()).toEqual([['H', String(MAX)], ['X', String(MAX)]]);
+      expect(await folds()).toEqual([
+        ['H', String(MAX)],
+        ['X', String(MAX)],
+      ]);
     } finally {
       await store.cleanup();
     }

@@ -71,7 +71,11 @@ describe('content negotiation: ?format= first, then Accept with its q-values', (
 
   it('POST /v1/sql negotiates the same way', async () => {
     const sql = (accept: string) =>
-      fetch(`${app.url}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query: 'SELECT 1 AS one' }) });
+      fetch(`${app.url}/v1/sql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept },
+        body: JSON.stringify({ query: 'SELECT 1 AS one' }),
+      });
     const json = await sql('text/csv;q=0.1, application/json');
     expect([json.status, json.headers.get('content-type')]).toEqual([200, JSON_TYPE]);
     await json.arrayBuffer();

@@ -80,7 +80,10 @@ describe('a client generated from /openapi.json (openapi-typescript + openapi-fe
         (err: { stdout: string }) => err.stdout,
       );
     expect(await tsc('tsconfig.json')).toBe('');
-    const errors = (await tsc('tsconfig.wrong.json')).trim().split('\n').filter((l) => /error TS/.test(l));
+    const errors = (await tsc('tsconfig.wrong.json'))
+      .trim()
+      .split('\n')
+      .filter((l) => /error TS/.test(l));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/^wrong\.ts\(3,\d+\): error TS\d+: .*'cartId'/);
   });

@@ -65,10 +65,31 @@ describe('the package entries, imported by name from a project of its own', () =
 
   it('is typed: the consumer type-checks, and an event that breaks the contract does not', async () => {
     writeFileSync(join(project, 'consumer.ts'), CONSUMER);
-    writeFileSync(join(project, 'wrong.ts'), `import type { CartEvent } from 'carrello/producer';\nexport const e: CartEvent = { type: 'cart.item_added', cart_id: 'c' };\n`);
+    writeFileSync(
+      join(project, 'wrong.ts'),
+      `import type { CartEvent } from 'carrello/producer';\nexport const e: CartEvent = { type: 'cart.item_added', cart_id: 'c' };\n`,
+    );
     const tsc = (files: string[]) =>
-      run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2023', '--module', 'nodenext',
-        '--allowImportingTsExtensions', '--types', 'node', '--typeRoots', join(ROOT, 'node_modules/@types'), ...files], { cwd: project }).then(
+      run(
+        process.execPath,
+        [
+          join(ROOT, 'node_modules/typescript/bin/tsc'),
+          '--noEmit',
+          '--strict',
+          '--skipLibCheck',
+          '--target',
+          'es2023',
+          '--module',
+          'nodenext',
+          '--allowImportingTsExtensions',
+          '--types',
+          'node',
+          '--typeRoots',
+          join(ROOT, 'node_modules/@types'),
+          ...files,
+        ],
+        { cwd: project },
+      ).then(
         () => '',
         (err: { stdout: string }) => err.stdout,
       );

@@ -28,8 +28,28 @@ const samples: { [N in ReadName]: ParamsOf<N> } = {
   abandonment_value_days: { ...window, breakdown: 'channel', tz: 'Europe/Zurich' },
   removal: { ...window, group: 'product', breakdown: 'none', item: '', tz: 'UTC' },
   quantity: { ...window, group: 'product' },
-  audience: { as_of_ms: AS_OF, abandon_ms: DAY, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', after_at: -1, after_cart: null, limit: 100 },
-  audience_value_days: { as_of_ms: AS_OF, abandon_ms: DAY, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', after_at: -1, after_cart: null, tz: 'UTC' },
+  audience: {
+    as_of_ms: AS_OF,
+    abandon_ms: DAY,
+    lookback_ms: 30 * DAY,
+    stage: 'any',
+    min_value_minor: 0,
+    consent: 'any',
+    after_at: -1,
+    after_cart: null,
+    limit: 100,
+  },
+  audience_value_days: {
+    as_of_ms: AS_OF,
+    abandon_ms: DAY,
+    lookback_ms: 30 * DAY,
+    stage: 'any',
+    min_value_minor: 0,
+    consent: 'any',
+    after_at: -1,
+    after_cart: null,
+    tz: 'UTC',
+  },
   audience_lines: { as_of_ms: AS_OF, cart_ids: JSON.stringify(['B', 'C', 'E']), active_from_ms: T0 },
   cart_events: { cart_id: 'A', as_of_ms: AS_OF },
   product_names: { as_of_ms: AS_OF, product_ids: JSON.stringify(['P1', 'P2', 'P9']) },
@@ -69,14 +89,37 @@ async function fill(warehouse: Warehouse & NamedWriter): Promise<void> {
   const messages = messagesOf(shopEvents(), AS_OF).map((m) => (JSON.parse(m.raw.toString()).cart_id === 'J' ? { ...m, source: 'cart-snapshot' } : m));
   await pipeline.ingest([...messages, { raw: Buffer.from('not json'), source: 'test', sourceRef: 'request#0', receivedAtMs: AS_OF }]);
   await pipeline.close();
-  await upsertProducts(warehouse, [{ id: 'P1', name: 'Cordless Drill', category: 'power-tools' }, { id: 'P2', name: 'Wood Screws' }], AS_OF);
+  await upsertProducts(
+    warehouse,
+    [
+      { id: 'P1', name: 'Cordless Drill', category: 'power-tools' },
+      { id: 'P2', name: 'Wood Screws' },
+    ],
+    AS_OF,
+  );
   await upsertRates(warehouse, [{ date: '2026-03-03', base: 'CHF', quote: 'EUR', rate: '0.9412' }], AS_OF);
-  const snapshot = { cart_id: 'J', snapshot_id: 's-1', occurred_at_ms: T0, received_at_ms: AS_OF, source: 'test', customer_id: 'cust-6', anonymous_id: null, snapshot: '{"lines":[]}' };
+  const snapshot = {
+    cart_id: 'J',
+    snapshot_id: 's-1',
+    occurred_at_ms: T0,
+    received_at_ms: AS_OF,
+    source: 'test',
+    customer_id: 'cust-6',
+    anonymous_id: null,
+    snapshot: '{"lines":[]}',
+  };
   await warehouse.writeNamed(['cart_snapshot_insert'], { rows: JSON.stringify([snapshot]) });
   const log = new AnnouncementLog(warehouse);
   await log.detect(SHOP_DETECTION, AS_OF);
   const [first] = await log.after(0, 1);
-  await warehouse.writeNamed(['lifecycle_dead_letter'], { endpoint: 'hook', seq: first!.seq, id: first!.announcement.id, attempts: 3, reason: 'http_500', at_ms: AS_OF });
+  await warehouse.writeNamed(['lifecycle_dead_letter'], {
+    endpoint: 'hook',
+    seq: first!.seq,
+    id: first!.announcement.id,
+    attempts: 3,
+    reason: 'http_500',
+    at_ms: AS_OF,
+  });
   await warehouse.writeNamed(['lifecycle_request_replay'], { endpoint: 'hook', reason: '', seqs: '[]', all_seqs: true, requested_at_ms: AS_OF });
 }
 

@@ -53,25 +53,80 @@ const datasets: Record<string, Dataset> = {
 
 /** Every funnel shape, without its range. */
 const shapes: Record<string, Omit<FunnelDefinition, 'fromMs' | 'toMs' | 'asOfMs'>> = {
-  'ordered add → checkout → order': { steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }], windowMs: 14 * DAY, order: 'ordered', exclusions: [], entity: 'cart' },
-  'strict add → checkout → order': { steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }], windowMs: 14 * DAY, order: 'strict', exclusions: [], entity: 'cart' },
-  'unordered add, change, checkout': { steps: [{ type: ADD }, { type: CHANGE }, { type: CHECKOUT }], windowMs: 2 * DAY, order: 'unordered', exclusions: [], entity: 'cart' },
+  'ordered add → checkout → order': {
+    steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }],
+    windowMs: 14 * DAY,
+    order: 'ordered',
+    exclusions: [],
+    entity: 'cart',
+  },
+  'strict add → checkout → order': {
+    steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }],
+    windowMs: 14 * DAY,
+    order: 'strict',
+    exclusions: [],
+    entity: 'cart',
+  },
+  'unordered add, change, checkout': {
+    steps: [{ type: ADD }, { type: CHANGE }, { type: CHECKOUT }],
+    windowMs: 2 * DAY,
+    order: 'unordered',
+    exclusions: [],
+    entity: 'cart',
+  },
   'ordered, a removal between add and checkout spoils, 1 h window': {
-    steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }], windowMs: HOUR, order: 'ordered', exclusions: [{ type: REMOVE, between: [0, 1] }], entity: 'cart',
+    steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }],
+    windowMs: HOUR,
+    order: 'ordered',
+    exclusions: [{ type: REMOVE, between: [0, 1] }],
+    entity: 'cart',
   },
   'strict with an exclusion on a product': {
-    steps: [{ type: ADD }, { type: CHECKOUT }], windowMs: DAY, order: 'strict', exclusions: [{ type: REMOVE, product_id: 'P2', between: [0, 1] }], entity: 'cart',
+    steps: [{ type: ADD }, { type: CHECKOUT }],
+    windowMs: DAY,
+    order: 'strict',
+    exclusions: [{ type: REMOVE, product_id: 'P2', between: [0, 1] }],
+    entity: 'cart',
   },
   'product and category filters, the same event matching two steps': {
-    steps: [{ type: ADD, product_id: 'P1' }, { type: ADD, category: 'power-tools' }, { type: ADD }, { type: ORDER }], windowMs: 7 * DAY, order: 'ordered', exclusions: [], entity: 'cart',
+    steps: [{ type: ADD, product_id: 'P1' }, { type: ADD, category: 'power-tools' }, { type: ADD }, { type: ORDER }],
+    windowMs: 7 * DAY,
+    order: 'ordered',
+    exclusions: [],
+    entity: 'cart',
   },
   'by channel': { steps: [{ type: ADD }, { type: ORDER }], windowMs: 14 * DAY, order: 'ordered', exclusions: [], entity: 'cart', breakdown: 'channel' },
-  'by campaign, unordered': { steps: [{ type: ADD }, { type: CHECKOUT }], windowMs: 14 * DAY, order: 'unordered', exclusions: [], entity: 'cart', breakdown: 'campaign' },
-  'customers, ordered, by currency': { steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }], windowMs: 3 * DAY, order: 'ordered', exclusions: [], entity: 'customer', breakdown: 'currency' },
-  'customers, strict with an exclusion': {
-    steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }], windowMs: 14 * DAY, order: 'strict', exclusions: [{ type: REMOVE, between: [1, 2] }], entity: 'customer',
+  'by campaign, unordered': {
+    steps: [{ type: ADD }, { type: CHECKOUT }],
+    windowMs: 14 * DAY,
+    order: 'unordered',
+    exclusions: [],
+    entity: 'cart',
+    breakdown: 'campaign',
   },
-  'customers, unordered, by channel': { steps: [{ type: CHECKOUT }, { type: ADD }], windowMs: 14 * DAY, order: 'unordered', exclusions: [], entity: 'customer', breakdown: 'channel' },
+  'customers, ordered, by currency': {
+    steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }],
+    windowMs: 3 * DAY,
+    order: 'ordered',
+    exclusions: [],
+    entity: 'customer',
+    breakdown: 'currency',
+  },
+  'customers, strict with an exclusion': {
+    steps: [{ type: ADD }, { type: CHECKOUT }, { type: ORDER }],
+    windowMs: 14 * DAY,
+    order: 'strict',
+    exclusions: [{ type: REMOVE, between: [1, 2] }],
+    entity: 'customer',
+  },
+  'customers, unordered, by channel': {
+    steps: [{ type: CHECKOUT }, { type: ADD }],
+    windowMs: 14 * DAY,
+    order: 'unordered',
+    exclusions: [],
+    entity: 'customer',
+    breakdown: 'channel',
+  },
 };
 
 describe.each(Object.entries(datasets))('custom funnels: DuckDB = ClickHouse on %s', (_name, dataset) => {

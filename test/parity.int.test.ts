@@ -85,7 +85,10 @@ describe.each(Object.entries(datasets))('DuckDB = ClickHouse on %s', (_name, dat
   // ClickHouse read of the cart model first looks for carts to fold (one more query).
   it('gives every endpoint the same answer at every instant', { timeout: 240_000 }, async () => {
     for (const instant of dataset.instants) {
-      const [d, c] = await Promise.all([answers(duck.warehouse, instant, dataset.audienceLimit, sample(cartIds)), answers(ch.warehouse, instant, dataset.audienceLimit, sample(cartIds))]);
+      const [d, c] = await Promise.all([
+        answers(duck.warehouse, instant, dataset.audienceLimit, sample(cartIds)),
+        answers(ch.warehouse, instant, dataset.audienceLimit, sample(cartIds)),
+      ]);
       expect(Object.keys(c)).toEqual(Object.keys(d));
       for (const key of Object.keys(d)) expect({ as_of: instant.as_of, key, answer: c[key] }).toEqual({ as_of: instant.as_of, key, answer: d[key] });
     }
@@ -95,7 +98,10 @@ describe.each(Object.entries(datasets))('DuckDB = ClickHouse on %s', (_name, dat
     for (const { as_of, abandon_ms } of dataset.instants) {
       const [dCarts, cCarts] = await Promise.all([
         duck.warehouse.all(`SELECT ${CART_COLUMNS} FROM cart_state_asof(${as_of}, ${abandon_ms}) ORDER BY cart_id`),
-        ch.warehouse.rows(`SELECT ${CART_COLUMNS} FROM cart_state_asof(as_of_ms = {as_of:Int64}, abandon_ms = {abandon:Int64}) ORDER BY cart_id`, { as_of, abandon: abandon_ms }),
+        ch.warehouse.rows(`SELECT ${CART_COLUMNS} FROM cart_state_asof(as_of_ms = {as_of:Int64}, abandon_ms = {abandon:Int64}) ORDER BY cart_id`, {
+          as_of,
+          abandon: abandon_ms,
+        }),
       ]);
       expect(cCarts.length).toBeGreaterThan(0);
       expectSameRows(cCarts, dCarts);
@@ -140,7 +146,9 @@ const LINE_COLUMNS = `cart_id, product_id, quantity, unit_price_minor, product_n
 
 /** Engines spell 64-bit integers as strings or numbers; the values are what must agree. */
 function normalise(row: Record<string, unknown>) {
-  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) && k !== 'cart_id' && k !== 'product_id' ? Number(v) : v]));
+  return Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^-?\d+$/.test(v) && k !== 'cart_id' && k !== 'product_id' ? Number(v) : v]),
+  );
 }
 
 /** Row by row; on a difference, shows the first differing row (thousands of expect() calls are slow). */
@@ -180,9 +188,19 @@ async function answers(w: Warehouse, instant: Dataset['instants'][number], audie
   // Per day: every line (products), and one category's lines (the day key and the item filter).
   out['removal by day'] = await removalFunnel(w, win, { group: 'product', min_adds: 1, limit: 10_000, breakdown: 'day' });
   const top = (out['removal category'] as { table: { rows: Record<string, unknown>[] } }).table.rows[0]?.category;
-  if (typeof top === 'string') out[`removal category ${top} by day`] = await removalFunnel(w, win, { group: 'category', min_adds: 1, limit: 10_000, breakdown: 'day', item: top });
+  if (typeof top === 'string')
+    out[`removal category ${top} by day`] = await removalFunnel(w, win, { group: 'category', min_adds: 1, limit: 10_000, breakdown: 'day', item: top });
   // The audience in pages, following next_cursor to the end, then what is new a day later.
-  const q: AudienceQuery = { as_of: instant.as_of, abandon_ms: instant.abandon_ms, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'required', limit: audienceLimit, cursor: null };
+  const q: AudienceQuery = {
+    as_of: instant.as_of,
+    abandon_ms: instant.abandon_ms,
+    lookback_ms: 30 * DAY,
+    stage: 'any',
+    min_value_minor: 0,
+    consent: 'required',
+    limit: audienceLimit,
+    cursor: null,
+  };
   for (let page = 0; ; page++) {
     const answer = await abandonedCartAudience(w, q);
     out[`audience page ${page}`] = answer;
@@ -193,7 +211,14 @@ async function answers(w: Warehouse, instant: Dataset['instants'][number], audie
     q.cursor = decodeCursor(answer.json.next_cursor);
   }
   out['audience without consent'] = await abandonedCartAudience(w, { ...q, consent: 'any', limit: 100_000, cursor: null });
-  out['audience at checkout, worth 50.00 or more'] = await abandonedCartAudience(w, { ...q, stage: 'checkout', min_value_minor: 5_000, consent: 'any', limit: 100_000, cursor: null });
+  out['audience at checkout, worth 50.00 or more'] = await abandonedCartAudience(w, {
+    ...q,
+    stage: 'checkout',
+    min_value_minor: 5_000,
+    consent: 'any',
+    limit: 100_000,
+    cursor: null,
+  });
   // A lookback shorter than the history: only the carts abandoned in the last 2 days.
   out['audience abandoned within 2 days'] = await abandonedCartAudience(w, { ...q, lookback_ms: 2 * DAY, consent: 'any', limit: 100_000, cursor: null });
   for (const id of carts) {

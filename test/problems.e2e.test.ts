@@ -24,7 +24,15 @@ const KEYS = {
   limited: 'ingest-key-429-0123456789',
   unavailable: 'ingest-key-503-0123456789',
 };
-const ROLE_OF: Record<keyof typeof KEYS, string> = { admin: 'admin', marketing: 'marketing', data: 'data', tooLarge: 'ingest', mediaType: 'ingest', limited: 'ingest', unavailable: 'ingest' };
+const ROLE_OF: Record<keyof typeof KEYS, string> = {
+  admin: 'admin',
+  marketing: 'marketing',
+  data: 'data',
+  tooLarge: 'ingest',
+  mediaType: 'ingest',
+  limited: 'ingest',
+  unavailable: 'ingest',
+};
 const BASE = ['code', 'detail', 'instance', 'status', 'title', 'type'];
 const SNAKE = /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/;
 
@@ -53,7 +61,13 @@ beforeAll(async () => {
     log,
     collector: { maxBodyBytes: 4096, maxEvents: 1000 },
     limits: DEFAULT_API_LIMITS,
-    keys: new KeyRing(parseApiKeys(Object.entries(KEYS).map(([name, key]) => `${ROLE_OF[name as keyof typeof KEYS]}:${key}`).join(','))),
+    keys: new KeyRing(
+      parseApiKeys(
+        Object.entries(KEYS)
+          .map(([name, key]) => `${ROLE_OF[name as keyof typeof KEYS]}:${key}`)
+          .join(','),
+      ),
+    ),
     collectorRateLimit: 1,
     stopping: () => false,
   });
@@ -88,12 +102,35 @@ async function rateLimited(): Promise<Response> {
 describe('every error answer is the same problem+json shape', () => {
   it.each<[string, () => Promise<Response>, number, string, string[]]>([
     ['400 validation', () => fetch(`${url}/v1/audiences/abandoned-carts?limit=0`, { headers: auth(KEYS.marketing) }), 400, 'invalid_request', ['errors']],
-    ['400 body-parser', () => fetch(`${url}/v1/sql`, { method: 'POST', headers: { ...auth(KEYS.data), 'content-type': 'application/json' }, body: '{"sql": ' }), 400, 'invalid_json', []],
+    [
+      '400 body-parser',
+      () => fetch(`${url}/v1/sql`, { method: 'POST', headers: { ...auth(KEYS.data), 'content-type': 'application/json' }, body: '{"sql": ' }),
+      400,
+      'invalid_json',
+      [],
+    ],
     ['401', () => fetch(`${url}/v1/stats`), 401, 'unauthenticated', []],
-    ['403', () => fetch(`${url}/v1/sql`, { method: 'POST', headers: { ...auth(KEYS.marketing), 'content-type': 'application/json' }, body: '{"sql":"SELECT 1"}' }), 403, 'forbidden', []],
+    [
+      '403',
+      () => fetch(`${url}/v1/sql`, { method: 'POST', headers: { ...auth(KEYS.marketing), 'content-type': 'application/json' }, body: '{"sql":"SELECT 1"}' }),
+      403,
+      'forbidden',
+      [],
+    ],
     ['404 route', () => fetch(`${url}/v1/no-such-route`, { headers: auth(KEYS.admin) }), 404, 'not_found', []],
     ['413 collector', () => events(KEYS.tooLarge, `[${' '.repeat(5000)}]`), 413, 'body_too_large', ['limit', 'limit_name']],
-    ['413 body-parser', () => fetch(`${url}/v1/sql`, { method: 'POST', headers: { ...auth(KEYS.data), 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'x'.repeat(300_000) }) }), 413, 'body_too_large', ['limit']],
+    [
+      '413 body-parser',
+      () =>
+        fetch(`${url}/v1/sql`, {
+          method: 'POST',
+          headers: { ...auth(KEYS.data), 'content-type': 'application/json' },
+          body: JSON.stringify({ sql: 'x'.repeat(300_000) }),
+        }),
+      413,
+      'body_too_large',
+      ['limit'],
+    ],
     ['415', () => events(KEYS.mediaType, 'a=1', 'application/x-www-form-urlencoded'), 415, 'unsupported_media_type', []],
     ['429', rateLimited, 429, 'rate_limited', []],
     ['503', () => events(KEYS.unavailable, '[{}]'), 503, 'store_unavailable', []],

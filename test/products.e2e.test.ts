@@ -16,7 +16,10 @@ const detail = async (res: Response) => ((await res.json()) as { detail: string 
 
 beforeAll(async () => {
   // A cart abandoned with two products, whose events name P1 "hose" and P2 nothing.
-  server = await startWithEvents(store, cart('A', { customer: 'u1' }).add('2026-04-01T10:00:00.000Z', { product: 'P1', name: 'hose' }).add('2026-04-01T10:01:00.000Z', { product: 'P2' }).events);
+  server = await startWithEvents(
+    store,
+    cart('A', { customer: 'u1' }).add('2026-04-01T10:00:00.000Z', { product: 'P1', name: 'hose' }).add('2026-04-01T10:01:00.000Z', { product: 'P2' }).events,
+  );
 }, 60_000);
 afterAll(async () => {
   await stopCarrello(server);
@@ -30,7 +33,14 @@ describe('PUT /v1/products', () => {
     ['a price without its currency', [{ id: 'P1', name: 'n', price_minor: 100 }], 'body 0.currency: price_minor and currency come together'],
     ['a price as a float', [{ id: 'P1', name: 'n', price_minor: 1.5, currency: 'EUR' }], 'body 0.price_minor:'],
     ['an unknown currency', [{ id: 'P1', name: 'n', price_minor: 1, currency: 'XXY' }], 'body 0.currency: unknown ISO 4217 currency code'],
-    ['a url that is not http(s)', [{ id: 'P1', name: 'n' }, { id: 'P2', name: 'n', url: 'javascript:alert(1)' }], 'body 1.url: expected an http(s) URL'],
+    [
+      'a url that is not http(s)',
+      [
+        { id: 'P1', name: 'n' },
+        { id: 'P2', name: 'n', url: 'javascript:alert(1)' },
+      ],
+      'body 1.url: expected an http(s) URL',
+    ],
     ['a field it does not know', [{ id: 'P1', name: 'n', colour: 'red' }], 'body 0.colour: unknown field(s): colour'],
     ['an empty array', [], 'body (body): Too small'],
     ['an object, not an array', { id: 'P1', name: 'n' }, 'body (body): Invalid input: expected array'],
@@ -52,9 +62,14 @@ describe('PUT /v1/products', () => {
   });
 
   it('upserts a JSON array or NDJSON and answers the counts; answers then use the names', async () => {
-    const ndjson = await put('{"id":"P2","name":"Watering can","category":"garden"}\n\n{"id":"P2","name":"Watering can, 10 l","category":"garden"}\n', 'application/x-ndjson');
+    const ndjson = await put(
+      '{"id":"P2","name":"Watering can","category":"garden"}\n\n{"id":"P2","name":"Watering can, 10 l","category":"garden"}\n',
+      'application/x-ndjson',
+    );
     expect([ndjson.status, await ndjson.json()]).toEqual([200, { received: 2, products: 1 }]);
-    const cartView = (await (await fetch(`${server.url}/v1/carts/A?as_of=${AS_OF}`)).json()) as { lines: { product_id: string; product_name: string | null; category: string | null }[] };
+    const cartView = (await (await fetch(`${server.url}/v1/carts/A?as_of=${AS_OF}`)).json()) as {
+      lines: { product_id: string; product_name: string | null; category: string | null }[];
+    };
     expect(cartView.lines.map((l) => [l.product_id, l.product_name, l.category])).toEqual([
       ['P1', 'hose', null],
       ['P2', 'Watering can, 10 l', 'garden'],
@@ -65,7 +80,10 @@ describe('PUT /v1/products', () => {
 describe('carrello products load FILE.csv', () => {
   it('refuses the file while carrello start holds the DuckDB store, saying where to send it', async () => {
     const locked = await products('load', file('locked.csv', 'id,name\nP1,Hose\n'));
-    expect([locked.code, locked.stderr]).toEqual([1, expect.stringContaining('in use by another process; while carrello start runs, send the products to it: PUT /v1/products')]);
+    expect([locked.code, locked.stderr]).toEqual([
+      1,
+      expect.stringContaining('in use by another process; while carrello start runs, send the products to it: PUT /v1/products'),
+    ]);
   });
 
   it('loads a stopped store, refuses bad files naming the row and field (nothing loaded), and the audience CSV then reads by name', async () => {
@@ -78,7 +96,11 @@ describe('carrello products load FILE.csv', () => {
     const bad = [
       ['missing.csv', null, `no file at ${join(dir, 'missing.csv')}`],
       ['columns.csv', 'id,name,colour\nP1,Hose,red\n', 'unknown column(s) colour'],
-      ['row.csv', 'id,name,url\nP1,Hose,https://shop.test/p1\nP3,Rake,ftp://shop.test/p3\n', 'row 2 (after the header), url: expected an http(s) URL; nothing was loaded'],
+      [
+        'row.csv',
+        'id,name,url\nP1,Hose,https://shop.test/p1\nP3,Rake,ftp://shop.test/p3\n',
+        'row 2 (after the header), url: expected an http(s) URL; nothing was loaded',
+      ],
       ['price.csv', 'id,name,price_minor,currency\nP1,Hose,12.50,EUR\n', 'row 1 (after the header), price_minor:'],
       ['quote.csv', 'id,name\nP1,"Hose\n', 'cannot read'],
       ['empty.csv', 'id,name\n', 'holds no product rows'],

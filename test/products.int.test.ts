@@ -23,8 +23,12 @@ const AS_OF = Date.parse('2026-05-09T00:00:00.000Z');
 function shop() {
   return messages(
     cart('A', { customer: 'u-a' }).add(day(1), { product: 'P1', name: 'Hose', category: 'garden' }).add(day(1, '10:05'), { product: 'P2' }),
-    cart('C', { customer: 'u-c' }).add(day(2), { product: 'P1', name: 'Hose', category: 'garden' }).remove(day(2, '10:05'), { product: 'P1', name: 'Hose', category: 'garden' }),
-    cart('B', { customer: 'u-b' }).add(day(3), { product: 'P1', name: 'Hose 25 m', category: 'garden tools' }).change(day(3, '10:05'), { product: 'P1', name: 'Hose 25 m', category: 'garden tools' }),
+    cart('C', { customer: 'u-c' })
+      .add(day(2), { product: 'P1', name: 'Hose', category: 'garden' })
+      .remove(day(2, '10:05'), { product: 'P1', name: 'Hose', category: 'garden' }),
+    cart('B', { customer: 'u-b' })
+      .add(day(3), { product: 'P1', name: 'Hose 25 m', category: 'garden tools' })
+      .change(day(3, '10:05'), { product: 'P1', name: 'Hose 25 m', category: 'garden tools' }),
   );
 }
 
@@ -40,13 +44,23 @@ async function names(w: Warehouse, asOf: number) {
   const out: Record<string, unknown> = {};
   type Group = { key: string; name?: string | null; category?: string | null; lines_added?: number; lines?: number };
   const groups = (json: object, key: 'products' | 'categories') => (json as Record<typeof key, Group[]>)[key];
-  for (const p of groups((await removalFunnel(w, window(asOf), { group: 'product', min_adds: 0, limit: 100 })).json, 'products')) out[`removal ${p.key}`] = [p.name, p.category];
+  for (const p of groups((await removalFunnel(w, window(asOf), { group: 'product', min_adds: 0, limit: 100 })).json, 'products'))
+    out[`removal ${p.key}`] = [p.name, p.category];
   const byCategory = groups((await removalFunnel(w, window(asOf), { group: 'category', min_adds: 0, limit: 100 })).json, 'categories');
   out['removal categories'] = byCategory.map((c) => [c.key, c.lines_added]).sort();
   for (const p of groups((await quantityFunnel(w, window(asOf), { group: 'product', limit: 100 })).json, 'products')) out[`quantity ${p.key}`] = p.name;
   const quantityByCategory = groups((await quantityFunnel(w, window(asOf), { group: 'category', limit: 100 })).json, 'categories');
   out['quantity categories'] = quantityByCategory.map((c) => [c.key, c.lines]).sort();
-  const audience = await abandonedCartAudience(w, { as_of: asOf, abandon_ms: DAY, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null });
+  const audience = await abandonedCartAudience(w, {
+    as_of: asOf,
+    abandon_ms: DAY,
+    lookback_ms: 30 * DAY,
+    stage: 'any',
+    min_value_minor: 0,
+    consent: 'any',
+    limit: 100,
+    cursor: null,
+  });
   for (const c of audience.json.carts) for (const l of c.lines) out[`audience ${c.cart_id} ${l.product_id}`] = [l.product_name, l.category];
   for (const id of ['A', 'B']) {
     const view = await cartAsOf(w, id, asOf, DAY);
@@ -60,7 +74,13 @@ async function names(w: Warehouse, asOf: number) {
 
 /** The lines of the cart.abandoned announcements a detection from scratch finds: [cart, [product, name, category]]. */
 async function abandonedLines(w: Warehouse) {
-  const found = await detectAnnouncements(w, FIRST_DETECTION, { abandonAfterMs: DAY, recoveryWindowMs: 7 * DAY, latenessMs: 0, receivedMarginMs: 0, pageCarts: 100 });
+  const found = await detectAnnouncements(w, FIRST_DETECTION, {
+    abandonAfterMs: DAY,
+    recoveryWindowMs: 7 * DAY,
+    latenessMs: 0,
+    receivedMarginMs: 0,
+    pageCarts: 100,
+  });
   return found.announcements.flatMap((a) => (a.kind === 'cart.abandoned' ? [[a.cart_id, a.lines.map((l) => [l.product_id, l.product_name, l.category])]] : []));
 }
 
@@ -80,10 +100,16 @@ describe.each(Object.entries(stores))('product names on %s', (_engine, open) => 
     expect(await names(store.warehouse, AS_OF)).toEqual({
       'removal P1': ['Hose 25 m', 'garden tools'],
       'removal P2': [null, null],
-      'removal categories': [['(none)', 1], ['garden tools', 3]],
+      'removal categories': [
+        ['(none)', 1],
+        ['garden tools', 3],
+      ],
       'quantity P1': 'Hose 25 m',
       'quantity P2': null,
-      'quantity categories': [['(none)', 1], ['garden tools', 3]],
+      'quantity categories': [
+        ['(none)', 1],
+        ['garden tools', 3],
+      ],
       'audience A P1': ['Hose 25 m', 'garden tools'],
       'audience A P2': [null, null],
       'audience B P1': ['Hose 25 m', 'garden tools'],
@@ -96,7 +122,10 @@ describe.each(Object.entries(stores))('product names on %s', (_engine, open) => 
     // As of day 2 at noon (before the rename), the old name and category.
     const before = await names(store.warehouse, Date.parse(day(2, '12:00')));
     expect(before['removal P1']).toEqual(['Hose', 'garden']);
-    expect(before['removal categories']).toEqual([['(none)', 1], ['garden', 2]]);
+    expect(before['removal categories']).toEqual([
+      ['(none)', 1],
+      ['garden', 2],
+    ]);
     expect(before['cart A P1']).toEqual(['Hose', 'garden']);
     expect(before['timeline A']).toEqual(['P1:Hose', 'P2:null']);
     // Between B's two events (day 3, 10:02), the new name was used by then and again after it: the
@@ -111,7 +140,15 @@ describe.each(Object.entries(stores))('product names on %s', (_engine, open) => 
 
   it("names the products of a webhook payload (cart.abandoned lines) by the cart's own events without a catalogue", async () => {
     // Given cart A abandoned on day 2, detected after the rename, with no catalogue: the names its own events carried.
-    expect(await abandonedLines(store.warehouse)).toEqual([['A', [['P1', 'Hose', 'garden'], ['P2', null, null]]]]);
+    expect(await abandonedLines(store.warehouse)).toEqual([
+      [
+        'A',
+        [
+          ['P1', 'Hose', 'garden'],
+          ['P2', null, null],
+        ],
+      ],
+    ]);
   });
 
   it("takes the catalogue's name and category wherever it has the product", async () => {
@@ -136,10 +173,24 @@ describe.each(Object.entries(stores))('product names on %s', (_engine, open) => 
       expect(got['timeline A']).toEqual(['P1:Garden hose, 25 m', 'P2:Watering can']);
     }
     // A webhook payload found now takes the catalogue's names and categories.
-    expect(await abandonedLines(store.warehouse)).toEqual([['A', [['P1', 'Garden hose, 25 m', 'watering'], ['P2', 'Watering can', null]]]]);
+    expect(await abandonedLines(store.warehouse)).toEqual([
+      [
+        'A',
+        [
+          ['P1', 'Garden hose, 25 m', 'watering'],
+          ['P2', 'Watering can', null],
+        ],
+      ],
+    ]);
     const now = await names(store.warehouse, AS_OF);
-    expect(now['removal categories']).toEqual([['(none)', 1], ['watering', 3]]);
-    expect(now['quantity categories']).toEqual([['(none)', 1], ['watering', 3]]);
+    expect(now['removal categories']).toEqual([
+      ['(none)', 1],
+      ['watering', 3],
+    ]);
+    expect(now['quantity categories']).toEqual([
+      ['(none)', 1],
+      ['watering', 3],
+    ]);
     expect(now['audience A P1']).toEqual(['Garden hose, 25 m', 'watering']);
     expect(now['audience A P2']).toEqual(['Watering can', null]);
   });
@@ -148,10 +199,24 @@ describe.each(Object.entries(stores))('product names on %s', (_engine, open) => 
     const t = Date.parse('2026-06-01T00:00:00.000Z');
     await upsertProducts(store.warehouse, [{ id: 'P9', name: 'New', updated_at: new Date(t).toISOString() }], t);
     await upsertProducts(store.warehouse, [{ id: 'P9', name: 'Stale', updated_at: new Date(t - 1).toISOString() }], t);
-    const rows = async () => (store.warehouse.engine === 'duckdb' ? await (store.warehouse as unknown as { all(sql: string): Promise<Record<string, unknown>[]> }).all("SELECT name, category FROM products WHERE id = 'P9'") : await (store.warehouse as unknown as { rows(sql: string): Promise<Record<string, unknown>[]> }).rows("SELECT name, category FROM products FINAL WHERE id = 'P9'"));
+    const rows = async () =>
+      store.warehouse.engine === 'duckdb'
+        ? await (store.warehouse as unknown as { all(sql: string): Promise<Record<string, unknown>[]> }).all(
+            "SELECT name, category FROM products WHERE id = 'P9'",
+          )
+        : await (store.warehouse as unknown as { rows(sql: string): Promise<Record<string, unknown>[]> }).rows(
+            "SELECT name, category FROM products FINAL WHERE id = 'P9'",
+          );
     expect(await rows()).toEqual([{ name: 'New', category: null }]);
     // Within one request too: the latest updated_at of an id wins, the last one on a tie.
-    await upsertProducts(store.warehouse, [{ id: 'P9', name: 'Newer', category: 'x', updated_at: new Date(t + 2).toISOString() }, { id: 'P9', name: 'Older', updated_at: new Date(t + 1).toISOString() }], t);
+    await upsertProducts(
+      store.warehouse,
+      [
+        { id: 'P9', name: 'Newer', category: 'x', updated_at: new Date(t + 2).toISOString() },
+        { id: 'P9', name: 'Older', updated_at: new Date(t + 1).toISOString() },
+      ],
+      t,
+    );
     expect(await rows()).toEqual([{ name: 'Newer', category: 'x' }]);
   });
 
@@ -159,9 +224,12 @@ describe.each(Object.entries(stores))('product names on %s', (_engine, open) => 
     const many = Array.from({ length: 3_000 }, (_, i) => ({ id: `B${i}`, name: `Bulk product number ${i} with a name long enough to fill statements` }));
     expect(await upsertProducts(store.warehouse, many, AS_OF)).toEqual({ received: 3_000, products: 3_000 });
     const sql = "SELECT count() AS n, max(name) AS last FROM products WHERE id LIKE 'B%'";
-    const [row] = store.warehouse.engine === 'duckdb'
-      ? await (store.warehouse as unknown as { all(sql: string): Promise<Record<string, unknown>[]> }).all(sql.replace('count()', 'count(*)::INT'))
-      : await (store.warehouse as unknown as { rows(sql: string): Promise<Record<string, unknown>[]> }).rows(sql.replace('FROM products', 'FROM products FINAL'));
+    const [row] =
+      store.warehouse.engine === 'duckdb'
+        ? await (store.warehouse as unknown as { all(sql: string): Promise<Record<string, unknown>[]> }).all(sql.replace('count()', 'count(*)::INT'))
+        : await (store.warehouse as unknown as { rows(sql: string): Promise<Record<string, unknown>[]> }).rows(
+            sql.replace('FROM products', 'FROM products FINAL'),
+          );
     expect([Number(row!.n), row!.last]).toEqual([3_000, 'Bulk product number 999 with a name long enough to fill statements']);
   });
 });

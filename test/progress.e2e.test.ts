@@ -11,7 +11,9 @@ import { onTerminal, shown } from './support/terminal.ts';
 // not one (CI, pipes). The terminal is a real pseudo-terminal: util-linux's `script`.
 const dir = mkdtempSync(join(tmpdir(), 'carrello-progress-'));
 const store = `duckdb:${join(dir, 'store.duckdb')}`;
-const WEBHOOKS = { CARRELLO_WEBHOOKS: JSON.stringify([{ name: 'flow', url: 'http://127.0.0.1:9/hook', secrets: [`whsec_${Buffer.alloc(24, 7).toString('base64')}`] }]) };
+const WEBHOOKS = {
+  CARRELLO_WEBHOOKS: JSON.stringify([{ name: 'flow', url: 'http://127.0.0.1:9/hook', secrets: [`whsec_${Buffer.alloc(24, 7).toString('base64')}`] }]),
+};
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 beforeAll(async () => {
@@ -20,7 +22,11 @@ beforeAll(async () => {
   await w.migrate();
   await ingestTexts(w, [
     itemAdded('6a0c1c8e-0d5a-4b7e-9a43-000000000001', '2026-09-30T10:00:00.000Z', { cart_id: 'cart-1', customer_id: 'c-1' }),
-    itemAdded('6a0c1c8e-0d5a-4b7e-9a43-000000000002', '2026-09-30T10:01:00.000Z', { cart_id: 'cart-1', customer_id: 'c-1', item: { product_id: 'P2', unit_price_minor: 500 } }),
+    itemAdded('6a0c1c8e-0d5a-4b7e-9a43-000000000002', '2026-09-30T10:01:00.000Z', {
+      cart_id: 'cart-1',
+      customer_id: 'c-1',
+      item: { product_id: 'P2', unit_price_minor: 500 },
+    }),
     itemAdded('6a0c1c8e-0d5a-4b7e-9a43-000000000003', '2026-09-30T10:02:00.000Z', { cart_id: 'cart-2', customer_id: 'c-2' }),
   ]);
   await w.close();

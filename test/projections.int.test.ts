@@ -115,7 +115,17 @@ describe('removal funnel', () => {
       removal_rate: 4 / 14,
       median_seconds_to_removal: 330,
     });
-    expect(((json as { products: unknown }).products as { key: string; lines_added: number; lines_removed: number; readded: number; median_seconds_to_removal: number | null }[]).map((p) => [p.key, p.lines_added, p.lines_removed, p.readded, p.median_seconds_to_removal])).toEqual([
+    expect(
+      (
+        (json as { products: unknown }).products as {
+          key: string;
+          lines_added: number;
+          lines_removed: number;
+          readded: number;
+          median_seconds_to_removal: number | null;
+        }[]
+      ).map((p) => [p.key, p.lines_added, p.lines_removed, p.readded, p.median_seconds_to_removal]),
+    ).toEqual([
       ['P4', 1, 1, 0, 4 * 86400 + 15 * 60],
       ['P3', 2, 1, 1, 600],
       ['P1', 5, 1, 0, 5],
@@ -125,15 +135,28 @@ describe('removal funnel', () => {
   });
 
   it('by day of the first add: every line in range once, and one product’s lines with item', async () => {
-    const day = (json: unknown) => (json as { days: { day: string; lines_added: number; lines_removed: number }[] }).days.map((d) => [d.day, d.lines_added, d.lines_removed]);
+    const day = (json: unknown) =>
+      (json as { days: { day: string; lines_added: number; lines_removed: number }[] }).days.map((d) => [d.day, d.lines_added, d.lines_removed]);
     const all = await removalFunnel(warehouse, W, { group: 'product', min_adds: 1, limit: 50, breakdown: 'day' });
     expect(day(all.json)).toEqual([
-      ['2026-03-02', 4, 1], ['2026-03-03', 2, 1], ['2026-03-04', 2, 1], ['2026-03-05', 1, 0],
-      ['2026-03-06', 1, 1], ['2026-03-07', 1, 0], ['2026-03-08', 1, 0], ['2026-03-09', 2, 0],
+      ['2026-03-02', 4, 1],
+      ['2026-03-03', 2, 1],
+      ['2026-03-04', 2, 1],
+      ['2026-03-05', 1, 0],
+      ['2026-03-06', 1, 1],
+      ['2026-03-07', 1, 0],
+      ['2026-03-08', 1, 0],
+      ['2026-03-09', 2, 0],
     ]);
     expect(all.json.totals).toMatchObject({ lines_added: 14, lines_removed: 4 });
     const drill = await removalFunnel(warehouse, W, { group: 'product', min_adds: 1, limit: 50, breakdown: 'day', item: 'P2' });
-    expect(day(drill.json)).toEqual([['2026-03-02', 1, 0], ['2026-03-03', 1, 0], ['2026-03-04', 1, 0], ['2026-03-06', 1, 1], ['2026-03-09', 1, 0]]);
+    expect(day(drill.json)).toEqual([
+      ['2026-03-02', 1, 0],
+      ['2026-03-03', 1, 0],
+      ['2026-03-04', 1, 0],
+      ['2026-03-06', 1, 1],
+      ['2026-03-09', 1, 0],
+    ]);
     expect(drill.json.totals).toMatchObject({ lines_added: 5, lines_removed: 1, removal_rate: 0.2 });
     const fasteners = await removalFunnel(warehouse, W, { group: 'category', min_adds: 1, limit: 50, breakdown: 'day', item: 'fasteners' });
     expect(fasteners.json.totals).toEqual(drill.json.totals);
@@ -192,7 +215,9 @@ describe('cart time travel', () => {
 
   it('replays a sequenced cart that arrived in reverse order, with same-millisecond events, in sequence order', async () => {
     const story = (await cartTimeline(warehouse, 'G', AS_OF, 24 * HOUR))!;
-    expect(story.timeline.map((e) => [e.position, e.type, e.sequence, e.after.value_minor, e.after.lines.map((l) => `${l.product_id}x${l.quantity}`).join(',')])).toEqual([
+    expect(
+      story.timeline.map((e) => [e.position, e.type, e.sequence, e.after.value_minor, e.after.lines.map((l) => `${l.product_id}x${l.quantity}`).join(',')]),
+    ).toEqual([
       [1, 'cart.item_added', 0, 12999, 'P1x1'],
       [2, 'cart.item_added', 1, 12999 + 998, 'P1x1,P2x2'],
       [3, 'cart.item_quantity_changed', 2, 12999 + 1497, 'P1x1,P2x3'],
@@ -209,7 +234,16 @@ describe('cart time travel', () => {
 });
 
 describe('abandoned-cart audience', () => {
-  const base = { as_of: AS_OF, abandon_ms: 24 * HOUR, lookback_ms: 30 * DAY, stage: 'any' as const, min_value_minor: 0, consent: 'required' as const, limit: 100, cursor: null };
+  const base = {
+    as_of: AS_OF,
+    abandon_ms: 24 * HOUR,
+    lookback_ms: 30 * DAY,
+    stage: 'any' as const,
+    min_value_minor: 0,
+    consent: 'required' as const,
+    limit: 100,
+    cursor: null,
+  };
 
   it('lists abandoned carts with consent, leaving out customers who ordered since', async () => {
     const { json } = await abandonedCartAudience(warehouse, base);
@@ -218,8 +252,16 @@ describe('abandoned-cart audience', () => {
       ['G', 'cart', 1497, 'EUR', iso(at(3, '10:00:05.000'))],
       ['E', 'cart', 3316, 'CHF', iso(at(7, '10:00'))],
     ]);
-    expect(json.audience).toEqual({ carts: 2, value_by_currency: [{ currency: 'CHF', carts: 1, value_minor: 3316 }, { currency: 'EUR', carts: 1, value_minor: 1497 }] });
-    expect(json.carts[0]!.lines).toEqual([{ product_id: 'P2', product_name: 'Wood Screws', category: 'fasteners', quantity: 3, unit_price_minor: 499, value_minor: 1497 }]);
+    expect(json.audience).toEqual({
+      carts: 2,
+      value_by_currency: [
+        { currency: 'CHF', carts: 1, value_minor: 3316 },
+        { currency: 'EUR', carts: 1, value_minor: 1497 },
+      ],
+    });
+    expect(json.carts[0]!.lines).toEqual([
+      { product_id: 'P2', product_name: 'Wood Screws', category: 'fasteners', quantity: 3, unit_price_minor: 499, value_minor: 1497 },
+    ]);
     const any = (await abandonedCartAudience(warehouse, { ...base, consent: 'any' })).json;
     expect(any.carts.map((c) => c.cart_id)).toEqual(['C', 'G', 'H', 'E']);
     const checkout = (await abandonedCartAudience(warehouse, { ...base, consent: 'any', stage: 'checkout' })).json;

@@ -31,7 +31,10 @@ describe('carrello rates load FILE.csv', () => {
 
   it('refuses the file while carrello start holds the DuckDB store, saying where to send it', async () => {
     const locked = await rates('load', file('locked.csv', 'date,base,quote,rate\n2026-04-02,CHF,EUR,0.9412\n'));
-    expect([locked.code, locked.stderr]).toEqual([1, expect.stringContaining('in use by another process; while carrello start runs, send the rates to it: PUT /v1/exchange-rates')]);
+    expect([locked.code, locked.stderr]).toEqual([
+      1,
+      expect.stringContaining('in use by another process; while carrello start runs, send the rates to it: PUT /v1/exchange-rates'),
+    ]);
   });
 
   it('loads a stopped store, refuses bad files naming the row and field (nothing loaded); answers then convert with the rates', async () => {
@@ -39,7 +42,11 @@ describe('carrello rates load FILE.csv', () => {
     expect((await rates('load')).code).toBe(2);
     const bad = [
       ['columns.csv', 'date,base,quote,rate,source\n2026-04-02,CHF,EUR,0.9412,ecb\n', 'unknown column(s) source'],
-      ['rate.csv', 'date,base,quote,rate\n2026-04-01,CHF,EUR,0.95\n2026-04-02,CHF,EUR,"0,9412"\n', 'row 2 (after the header), rate: expected a decimal such as "0.9412"'],
+      [
+        'rate.csv',
+        'date,base,quote,rate\n2026-04-01,CHF,EUR,0.95\n2026-04-02,CHF,EUR,"0,9412"\n',
+        'row 2 (after the header), rate: expected a decimal such as "0.9412"',
+      ],
       ['date.csv', 'date,base,quote,rate\n02/04/2026,CHF,EUR,0.9412\n', 'row 1 (after the header), date:'],
       ['pair.csv', 'date,base,quote,rate\n2026-04-02,EUR,EUR,1\n', 'row 1 (after the header), quote: base and quote are the same currency'],
       ['empty.csv', 'date,base,quote,rate\n', 'holds no rates'],
@@ -57,7 +64,10 @@ describe('carrello rates load FILE.csv', () => {
     // 10.00 EUR + 20.00 CHF × 0.9412 (18.824 EUR) = 28.824 EUR → 2882 cents.
     const answer = (await (await fetch(`${server.url}/v1/funnels/abandonment?${QUERY}&currency=EUR`)).json()) as { abandoned: Record<string, unknown> };
     expect([answer.abandoned.value_by_currency, answer.abandoned.value_converted]).toEqual([
-      [{ currency: 'CHF', value_minor: 2000, carts: 1 }, { currency: 'EUR', value_minor: 1000, carts: 1 }],
+      [
+        { currency: 'CHF', value_minor: 2000, carts: 1 },
+        { currency: 'EUR', value_minor: 1000, carts: 1 },
+      ],
       { currency: 'EUR', value_minor: 2882, rates: [{ currency: 'CHF', rate_date: '2026-04-02', rate: '0.9412' }], unconverted: [] },
     ]);
   }, 120_000);

@@ -27,7 +27,14 @@ describe.each(Object.entries(stores))('read-model lag on %s', (_engine, open) =>
     store = await open();
     pipeline = new IngestPipeline(store.warehouse);
     const metrics = new Registry();
-    const app = createApp({ warehouse: store.warehouse, pipeline, metrics, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false });
+    const app = createApp({
+      warehouse: store.warehouse,
+      pipeline,
+      metrics,
+      log: pino({ level: 'silent' }),
+      collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 },
+      stopping: () => false,
+    });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -54,7 +61,13 @@ describe.each(Object.entries(stores))('read-model lag on %s', (_engine, open) =>
 
     // When three carts' events are written (nothing reads the models)
     const before = Date.now();
-    await pipeline.ingest(messages(cart('a').add('2026-05-01T10:00:00Z').add('2026-05-01T10:01:00Z', { product: 'P2' }), cart('b').add('2026-05-01T11:00:00Z'), cart('c').add('2026-05-01T12:00:00Z')));
+    await pipeline.ingest(
+      messages(
+        cart('a').add('2026-05-01T10:00:00Z').add('2026-05-01T10:01:00Z', { product: 'P2' }),
+        cart('b').add('2026-05-01T11:00:00Z'),
+        cart('c').add('2026-05-01T12:00:00Z'),
+      ),
+    );
     const after = Date.now();
 
     // Then three carts wait, marked while the batch was written

@@ -58,7 +58,17 @@ const rowKeys = (table: string) => page.$$eval(`#${table} tbody tr`, (trs) => tr
 describe('the recovery page', () => {
   it('shows the shop: 6 abandoned, 1 announced, 1 back and recovered, values per currency, by stage, channel and campaign', async () => {
     await open(`recovery?${RANGE}`);
-    const kpis = ['abandoned', 'announced', 'reactivated', 'recovered', 'abandoned_value', 'recovered_value', 'median_ms_since_abandoned', 'recovery_rate_announced', 'recovery_rate_not_announced'];
+    const kpis = [
+      'abandoned',
+      'announced',
+      'reactivated',
+      'recovered',
+      'abandoned_value',
+      'recovered_value',
+      'median_ms_since_abandoned',
+      'recovery_rate_announced',
+      'recovery_rate_not_announced',
+    ];
     expect(await Promise.all(kpis.map(raw))).toEqual(['6', '1', '2', '2', 'CHF:3316,EUR:26283', 'EUR:13498', '383250000', '0', '0.4']);
     // Two currencies side by side, never one sum (en-US puts a no-break space after CHF); 3 days 20 minutes.
     expect(await shown('abandoned_value')).toBe('CHF\u00a033.16 · €262.83');
@@ -104,7 +114,13 @@ describe('the recovery page', () => {
     await open(`recovery?${RANGE}`);
     expect(await Promise.all(['abandoned', 'announced', 'reactivated', 'recovered', 'recovered_value'].map(raw))).toEqual(['6', '1', '2', '2', 'EUR:13498']);
     await open(`recovery?from=${iso(T0)}&to=${iso(AS_OF)}&as_of=${iso(later)}`);
-    expect(await Promise.all(['reactivated', 'recovered', 'recovered_value', 'median_ms_since_abandoned', 'recovery_rate_announced'].map(raw))).toEqual(['3', '3', 'CHF:3790,EUR:13498', '260400000', '1']);
+    expect(await Promise.all(['reactivated', 'recovered', 'recovered_value', 'median_ms_since_abandoned', 'recovery_rate_announced'].map(raw))).toEqual([
+      '3',
+      '3',
+      'CHF:3790,EUR:13498',
+      '260400000',
+      '1',
+    ]);
     expect(await shown('recovered_value')).toBe('CHF\u00a037.90 · €134.98');
     expect(await rowKeys('recovery-campaign')).toEqual(['(none)', 'winback']);
     expect(await cells('recovery-campaign', 'announced')).toEqual(['0', '1']);

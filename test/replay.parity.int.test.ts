@@ -59,16 +59,21 @@ describe('SQL cart model = evolve()', () => {
     store = await tempDuckDb();
     warehouse = store.warehouse;
     // Given three days of simulated traffic, disturbed the ways real producers disturb it.
-    const events = [...new Simulation(START, { ...DEFAULT_SIMULATION, seed: 'parity' }).until(START + 3 * DAY)].map((m) => structuredClone(m.body as CartEvent));
+    const events = [...new Simulation(START, { ...DEFAULT_SIMULATION, seed: 'parity' }).until(START + 3 * DAY)].map((m) =>
+      structuredClone(m.body as CartEvent),
+    );
     const byCart = new Map<string, CartEvent[]>();
     for (const e of events) byCart.set(e.cart_id, [...(byCart.get(e.cart_id) ?? []), e]);
     const sent: CartEvent[] = [];
     for (const cart of byCart.values()) {
       const r = rng.next();
       let kept = cart;
-      if (r < 0.1) kept = cart.filter((e) => !(e.type === 'cart.item_added' && rng.chance(0.4))); // lost adds → anomalies
-      else if (r < 0.2) kept = cart.map(({ sequence: _s, ...e }) => e as CartEvent); // no sequence at all
-      else if (r < 0.25) kept = cart.map((e, i) => (i % 2 === 1 ? (({ sequence: _s, ...x }) => x as CartEvent)(e) : e)); // mixed
+      if (r < 0.1)
+        kept = cart.filter((e) => !(e.type === 'cart.item_added' && rng.chance(0.4))); // lost adds → anomalies
+      else if (r < 0.2)
+        kept = cart.map(({ sequence: _s, ...e }) => e as CartEvent); // no sequence at all
+      else if (r < 0.25)
+        kept = cart.map((e, i) => (i % 2 === 1 ? (({ sequence: _s, ...x }) => x as CartEvent)(e) : e)); // mixed
       else if (r < 0.32 && cart.length > 2) {
         // Producer clocks disagree with the aggregate's sequence: time goes backwards along the order.
         const i = rng.int(1, cart.length - 1);
@@ -86,9 +91,12 @@ describe('SQL cart model = evolve()', () => {
       [sent[i], sent[j]] = [sent[j]!, sent[i]!];
     }
     for (let i = 0; i < sent.length; i += 2_000) {
-      await pipeline.ingest(sent.slice(i, i + 2_000).map((e) => ({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: START })));
+      await pipeline.ingest(
+        sent.slice(i, i + 2_000).map((e) => ({ raw: Buffer.from(JSON.stringify(e)), source: 'test', sourceRef: null, receivedAtMs: START })),
+      );
       // Read in between, so that the materialised replay is refreshed incrementally, cart by cart.
-      if (i % 6_000 === 0) await warehouse.query('abandonment', { as_of_ms: START + DAY, abandon_ms: DAY, from_ms: START, to_ms: START + DAY, breakdown: 'none', tz: 'UTC' });
+      if (i % 6_000 === 0)
+        await warehouse.query('abandonment', { as_of_ms: START + DAY, abandon_ms: DAY, from_ms: START, to_ms: START + DAY, breakdown: 'none', tz: 'UTC' });
     }
     await pipeline.close();
   });
@@ -96,7 +104,9 @@ describe('SQL cart model = evolve()', () => {
 
   it('exercises both the materialised replay and the live fold (carts whose as-of prefixes are not exact)', async () => {
     await warehouse.refreshReplay();
-    const [r] = await warehouse.all('SELECT count(DISTINCT cart_id) FILTER (WHERE NOT prefix_safe)::INT AS live, count(DISTINCT cart_id) FILTER (WHERE prefix_safe)::INT AS materialised FROM cart_replay');
+    const [r] = await warehouse.all(
+      'SELECT count(DISTINCT cart_id) FILTER (WHERE NOT prefix_safe)::INT AS live, count(DISTINCT cart_id) FILTER (WHERE prefix_safe)::INT AS materialised FROM cart_replay',
+    );
     expect(r!.live as number).toBeGreaterThan(20);
     expect(r!.materialised as number).toBeGreaterThan(500);
   });
@@ -115,7 +125,8 @@ describe('SQL cart model = evolve()', () => {
       `SELECT cart_id, product_id, quantity, unit_price_minor FROM cart_lines_asof(${asOf}) WHERE quantity > 0 ORDER BY cart_id, product_id`,
     );
     const linesByCart = new Map<string, string[]>();
-    for (const l of sqlLines) linesByCart.set(l.cart_id as string, [...(linesByCart.get(l.cart_id as string) ?? []), `${l.product_id}:${l.quantity}@${l.unit_price_minor}`]);
+    for (const l of sqlLines)
+      linesByCart.set(l.cart_id as string, [...(linesByCart.get(l.cart_id as string) ?? []), `${l.product_id}:${l.quantity}@${l.unit_price_minor}`]);
     const allCarts = (await warehouse.all('SELECT DISTINCT cart_id FROM events ORDER BY cart_id')).map((r) => r.cart_id as string);
 
     let compared = 0;

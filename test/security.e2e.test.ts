@@ -23,7 +23,10 @@ beforeAll(async () => {
   // The admin key is given by its hash, from a file, as an operator who keeps no secrets on disk would.
   const file = join(dir, 'keys');
   const adminHash = createHash('sha256').update(KEYS.admin).digest('hex');
-  writeFileSync(file, `# carrello keys\nmarketing:${KEYS.marketing}\ndata:${KEYS.data}\ningest:${KEYS.ingest}\npublic:${KEYS.public}\nadmin:sha256:${adminHash}\n`);
+  writeFileSync(
+    file,
+    `# carrello keys\nmarketing:${KEYS.marketing}\ndata:${KEYS.data}\ningest:${KEYS.ingest}\npublic:${KEYS.public}\nadmin:sha256:${adminHash}\n`,
+  );
   server = await startCarrello(['--no-demo', '--store', `duckdb:${join(dir, 's.duckdb')}`], {
     CARRELLO_API_KEYS_FILE: file,
     CARRELLO_COLLECTOR_RATE_LIMIT: '5',
@@ -115,7 +118,8 @@ describe('API keys and roles', () => {
 });
 
 describe('public keys (the browser SDK)', () => {
-  const post = (url: string, headers: Record<string, string>) => fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: event });
+  const post = (url: string, headers: Record<string, string>) =>
+    fetch(url, { method: 'POST', headers: { 'content-type': 'text/plain', ...headers }, body: event });
   const problem = async (res: Response) => [res.status, ((await res.json()) as { code: string }).code];
 
   it('takes a public key from the URL, as sendBeacon sends it, but never a secret key', async () => {

@@ -33,8 +33,21 @@ async function open(make: () => Promise<{ warehouse: Store; cleanup: () => Promi
   const { warehouse, cleanup } = await make();
   const pipeline = new IngestPipeline(warehouse);
   const snapshots = new SnapshotIngest(warehouse, pipeline);
-  const send = (list: readonly CartSnapshot[]) => snapshots.ingest(list.map((s) => CartSnapshot.parse(s)), 'test', T0);
-  return { warehouse, pipeline, send, close: async () => { await pipeline.close(); await cleanup(); } };
+  const send = (list: readonly CartSnapshot[]) =>
+    snapshots.ingest(
+      list.map((s) => CartSnapshot.parse(s)),
+      'test',
+      T0,
+    );
+  return {
+    warehouse,
+    pipeline,
+    send,
+    close: async () => {
+      await pipeline.close();
+      await cleanup();
+    },
+  };
 }
 
 /** What a cart's stored events say, without their ids: the fields a funnel or a replay reads. */
@@ -61,7 +74,13 @@ describe.each(ENGINES)('cart snapshots on %s', (_engine, make) => {
     const sent = await fromSnapshots.send(CARTS.flatMap((c) => shopSnapshots()[c]));
     expect(sent).toEqual({ accepted: 16, duplicates: 0, events_derived: 16, events_retracted: 0 });
     const events: CartEvent[] = CARTS.flatMap((c) => shopCarts()[c]!.events);
-    const messages: InboundMessage[] = events.map((e) => ({ raw: new Uint8Array(), parsed: { json: e, text: JSON.stringify(e) }, source: 'test', sourceRef: null, receivedAtMs: T0 }));
+    const messages: InboundMessage[] = events.map((e) => ({
+      raw: new Uint8Array(),
+      parsed: { json: e, text: JSON.stringify(e) },
+      source: 'test',
+      sourceRef: null,
+      receivedAtMs: T0,
+    }));
     expect((await direct.pipeline.ingest(messages)).accepted).toBe(16);
   }, 120_000);
   afterAll(async () => {
@@ -72,7 +91,10 @@ describe.each(ENGINES)('cart snapshots on %s', (_engine, make) => {
   it('derives exactly the events the shop would have sent', async () => {
     for (const c of CARTS) expect(await history(fromSnapshots.warehouse, c), `cart ${c}`).toEqual(await history(direct.warehouse, c));
     expect((await cartEvents(fromSnapshots.warehouse, 'B', AS_OF)).map((e) => `${e.type} ${e.product_id ?? ''}`)).toEqual([
-      'cart.item_added P3', 'cart.item_removed P3', 'cart.item_added P1', 'cart.item_added P3',
+      'cart.item_added P3',
+      'cart.item_removed P3',
+      'cart.item_added P1',
+      'cart.item_added P3',
     ]);
   });
 
@@ -91,8 +113,12 @@ describe.each(ENGINES)('cart snapshots on %s', (_engine, make) => {
     expect((await fromSnapshots.warehouse.stats()).events_stored).toBe(16);
   });
 
-  it('turns recorded Shopify webhooks into the cart\'s history', async () => {
-    const hooks: [string, object][] = [...CART_UPDATES.map((p): [string, object] => ['carts/update', p]), ['checkouts/create', CHECKOUT], ['orders/create', ORDER]];
+  it("turns recorded Shopify webhooks into the cart's history", async () => {
+    const hooks: [string, object][] = [
+      ...CART_UPDATES.map((p): [string, object] => ['carts/update', p]),
+      ['checkouts/create', CHECKOUT],
+      ['orders/create', ORDER],
+    ];
     const mapped = hooks.map(([topic, p], i) => shopifySnapshot(topic, parseShopify(shopifyBody(p)), { currency: null, webhookId: `w${i + 1}` }));
     expect(await fromSnapshots.send(mapped)).toEqual({ accepted: 6, duplicates: 0, events_derived: 6, events_retracted: 0 });
     const events = await cartEvents(fromSnapshots.warehouse, CART_TOKEN, AS_OF);
@@ -107,7 +133,7 @@ describe.each(ENGINES)('cart snapshots on %s', (_engine, make) => {
     expect(events.at(-1)).toMatchObject({ order_id: '820982911946154508', total_minor: 2550 });
   });
 
-  it('forgets a customer\'s snapshots with their events: a later snapshot of the cart cannot derive them again', async () => {
+  it("forgets a customer's snapshots with their events: a later snapshot of the cart cannot derive them again", async () => {
     // Run last on this store: cust-3's cart D goes.
     expect((await fromSnapshots.warehouse.forgetCustomer('cust-3')).events_deleted).toBe(5);
     expect(await fromSnapshots.warehouse.query('cart_snapshots_of', { cart_id: 'D' })).toEqual([]);
@@ -125,7 +151,10 @@ describe.each(ENGINES)('cart snapshots on %s', (_engine, make) => {
       // Given A's snapshots without the one of 10:05: P2 seems added 2 at 10:10.
       expect(await late.send([a1!, a3!, a4!, a5!])).toEqual({ accepted: 4, duplicates: 0, events_derived: 4, events_retracted: 0 });
       expect((await cartEvents(late.warehouse, 'A', AS_OF)).map((e) => `${e.type} ${e.product_id ?? ''} ${e.quantity ?? ''}`)).toEqual([
-        'cart.item_added P1 1', 'cart.item_added P2 2', 'cart.checkout_started  ', 'order.placed  ',
+        'cart.item_added P1 1',
+        'cart.item_added P2 2',
+        'cart.checkout_started  ',
+        'order.placed  ',
       ]);
       // When 10:05 arrives late: P2 added 4 at 10:05, changed 4 → 2 at 10:10; "added 2 at 10:10" is taken back.
       expect(await late.send([a2!])).toEqual({ accepted: 1, duplicates: 0, events_derived: 2, events_retracted: 1 });

@@ -93,7 +93,7 @@ describe('POST /v1/sql refuses or stops what is not a read of the exposed data',
   it.each([
     [
       'settings through a CTE named like them',
-      "WITH RECURSIVE pg_settings AS (SELECT name, value FROM pg_settings UNION ALL SELECT * FROM pg_settings WHERE false) SELECT * FROM pg_settings",
+      'WITH RECURSIVE pg_settings AS (SELECT name, value FROM pg_settings UNION ALL SELECT * FROM pg_settings WHERE false) SELECT * FROM pg_settings',
       { code: 'sql_forbidden_table', table: 'pg_settings' },
     ],
     [
@@ -224,7 +224,11 @@ describe('POST /v1/sql answers', () => {
   it('rows past the row limit cut off, and the answer says so in every format', async () => {
     const body = { query: 'SELECT i FROM range(10) t(i)', max_rows: 3 };
     const res = await sql(body);
-    expect([res.headers.get('carrello-truncated'), res.headers.get('carrello-row-limit'), res.headers.get('carrello-row-count')]).toEqual(['max_rows', '3', '3']);
+    expect([res.headers.get('carrello-truncated'), res.headers.get('carrello-row-limit'), res.headers.get('carrello-row-count')]).toEqual([
+      'max_rows',
+      '3',
+      '3',
+    ]);
     expect(await res.json()).toMatchObject({ rows: [{ i: 0 }, { i: 1 }, { i: 2 }], row_count: 3, truncated: true, truncated_by: 'max_rows' });
     const csv = await sql(body, {}, '?format=csv');
     expect([csv.headers.get('carrello-truncated'), await csv.text()]).toEqual(['max_rows', 'i\n0\n1\n2\n']);
@@ -254,7 +258,8 @@ describe('POST /v1/sql under load', () => {
   it('answers 429 with Retry-After beyond the concurrent query limit', async () => {
     const busy = await startApp({ CARRELLO_SQL_MAX_CONCURRENT: '1', CARRELLO_SQL_TIMEOUT_MS: '1500' });
     try {
-      const post = (query: string) => fetch(`${busy.url}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+      const post = (query: string) =>
+        fetch(`${busy.url}/v1/sql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
       const slow = post('SELECT count(*) FROM range(9223372036854775807)');
       await new Promise((r) => setTimeout(r, 300));
       const second = await post('SELECT 1');

@@ -91,7 +91,12 @@ describe.each(lifecycleEngines('timezone'))('local days on %s', (_engine, open) 
   });
 
   it('gives the removal funnel by local day of the first add, the same way', async () => {
-    const { json } = await removalFunnel(store.warehouse, window('Europe/Rome', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z'), { group: 'product', min_adds: 1, limit: 50, breakdown: 'day' });
+    const { json } = await removalFunnel(store.warehouse, window('Europe/Rome', '2026-10-01T00:00:00Z', '2026-11-01T00:00:00Z'), {
+      group: 'product',
+      min_adds: 1,
+      limit: 50,
+      breakdown: 'day',
+    });
     expect((json as unknown as { days: { day: string; lines_added: number }[] }).days.map((d) => [d.day, d.lines_added])).toEqual([
       ['2026-10-24', 1],
       ['2026-10-25', 2],
@@ -102,7 +107,8 @@ describe.each(lifecycleEngines('timezone'))('local days on %s', (_engine, open) 
   it('takes date-only from/to as local midnights, and tz from the request or the shop', async () => {
     const served = await serveApp(store.warehouse, { timezone: 'Europe/Rome' });
     try {
-      const get = async (q: string) => (await fetch(`${served.url}/v1/funnels/abandonment?${q}`)).json() as Promise<{ from: string; to: string; tz: string; funnel: { carts: number }[] }>;
+      const get = async (q: string) =>
+        (await fetch(`${served.url}/v1/funnels/abandonment?${q}`)).json() as Promise<{ from: string; to: string; tz: string; funnel: { carts: number }[] }>;
       // The shop's zone: 10-25 is the 25 hours from 10-24 22:00 UTC.
       const autumn = await get('from=2026-10-25&to=2026-10-26&as_of=2026-11-01T00:00:00Z');
       expect([autumn.from, autumn.to, autumn.tz, autumn.funnel[0]!.carts]).toEqual(['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z', 'Europe/Rome', 2]);
@@ -118,13 +124,21 @@ describe.each(lifecycleEngines('timezone'))('local days on %s', (_engine, open) 
       expect(yesterday.from).toBe('2026-10-24T22:00:00.000Z');
       // The raw export takes the same forms: Rome's 25-hour 10-25 holds A2's and A3's events.
       const exported = await (await fetch(`${served.url}/v1/export/events?from=2026-10-25&to=2026-10-26`)).text();
-      expect(exported.trim().split('\n').map((l) => (JSON.parse(l) as { cart_id: string }).cart_id)).toEqual(['A2', 'A3']);
+      expect(
+        exported
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { cart_id: string }).cart_id),
+      ).toEqual(['A2', 'A3']);
       // A cart and the audience take the same forms for as_of: 10-26 is Rome's midnight, 10-25 23:00 UTC.
       const cart = (await (await fetch(`${served.url}/v1/carts/A2?as_of=2026-10-26`)).json()) as { as_of: string };
       expect(cart.as_of).toBe('2026-10-25T23:00:00.000Z');
       const timeline = (await (await fetch(`${served.url}/v1/carts/A2/events?as_of=2026-10-26&tz=UTC`)).json()) as { cart: { as_of: string } };
       expect(timeline.cart.as_of).toBe('2026-10-26T00:00:00.000Z');
-      const audience = (await (await fetch(`${served.url}/v1/audiences/abandoned-carts?as_of=2026-10-26&consent=any`)).json()) as { as_of: string; carts: { cart_id: string }[] };
+      const audience = (await (await fetch(`${served.url}/v1/audiences/abandoned-carts?as_of=2026-10-26&consent=any`)).json()) as {
+        as_of: string;
+        carts: { cart_id: string }[];
+      };
       expect([audience.as_of, audience.carts.map((c) => c.cart_id)]).toEqual(['2026-10-25T23:00:00.000Z', ['A1', 'A2']]);
       // A zone that does not exist, and a date that does not: 400 naming the parameter.
       const bad = await fetch(`${served.url}/v1/funnels/abandonment?tz=Europe/Atlantis`);

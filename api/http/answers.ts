@@ -15,7 +15,8 @@ const Count = z.int();
 const Minor = z.int().describe('an amount in minor units of its currency (cents)');
 const Rate = z.number().nullable().describe('a ratio in [0, 1]; null when its denominator is 0');
 const Currency = z.string().describe('ISO 4217 code');
-const ByCurrency = <K extends string>(count: K) => z.array(z.object({ currency: Currency, value_minor: Minor, ...({ [count]: Count } as Record<K, typeof Count>) }));
+const ByCurrency = <K extends string>(count: K) =>
+  z.array(z.object({ currency: Currency, value_minor: Minor, ...({ [count]: Count } as Record<K, typeof Count>) }));
 
 /**
  * The total of some amounts converted into the reporting currency (asked with `currency=XXX`), beside (never
@@ -56,9 +57,7 @@ const AnalysisHeader = {
 // ---------------------------------------------------------------- abandonment
 
 const AbandonmentView = {
-  funnel: z.array(
-    z.object({ step: z.string().describe('started, checkout_started, ordered'), carts: Count, rate_from_previous: Rate, rate_from_first: Rate }),
-  ),
+  funnel: z.array(z.object({ step: z.string().describe('started, checkout_started, ordered'), carts: Count, rate_from_previous: Rate, rate_from_first: Rate })),
   conversion_rate: Rate,
   abandonment_rate: Rate,
   abandoned: z.object({ carts: Count, at_cart: Count, at_checkout: Count, value_by_currency: ByCurrency('carts'), value_converted: Converted }),
@@ -72,7 +71,10 @@ export const AbandonmentAnswer = z.object({
   ...AnalysisHeader,
   breakdown: z.enum(['none', 'channel', 'campaign', 'day']),
   ...AbandonmentView,
-  breakdown_values: z.array(z.object({ value: z.string(), ...AbandonmentView })).optional().describe('absent with breakdown=none'),
+  breakdown_values: z
+    .array(z.object({ value: z.string(), ...AbandonmentView }))
+    .optional()
+    .describe('absent with breakdown=none'),
 });
 
 // ---------------------------------------------------------------- removals and quantity changes
@@ -96,21 +98,27 @@ const RemovalCounts = {
 const LineGroup = z.enum(['product', 'category']);
 
 const RemovalRanking = z.object({
-    ...AnalysisHeader,
-    group: LineGroup,
-    min_adds: Count,
-    totals: z.object(RemovalCounts),
-    products: z.array(z.object({ key: z.string(), name: z.string().nullable().optional(), category: z.string().nullable().optional(), ...RemovalCounts })).optional().describe('with group=product'),
-    categories: z.array(z.object({ key: z.string(), ...RemovalCounts })).optional().describe('with group=category'),
+  ...AnalysisHeader,
+  group: LineGroup,
+  min_adds: Count,
+  totals: z.object(RemovalCounts),
+  products: z
+    .array(z.object({ key: z.string(), name: z.string().nullable().optional(), category: z.string().nullable().optional(), ...RemovalCounts }))
+    .optional()
+    .describe('with group=product'),
+  categories: z
+    .array(z.object({ key: z.string(), ...RemovalCounts }))
+    .optional()
+    .describe('with group=category'),
 });
 
 const RemovalByDay = z.object({
-    ...AnalysisHeader,
-    group: LineGroup,
-    breakdown: z.literal('day'),
-    item: z.string().nullable(),
-    totals: z.object(RemovalCounts),
-    days: z.array(z.object({ day: z.iso.date(), ...RemovalCounts })),
+  ...AnalysisHeader,
+  group: LineGroup,
+  breakdown: z.literal('day'),
+  item: z.string().nullable(),
+  totals: z.object(RemovalCounts),
+  days: z.array(z.object({ day: z.iso.date(), ...RemovalCounts })),
 });
 
 /** Ranked by product or category, or (breakdown=day) one row per local day. */
@@ -259,7 +267,10 @@ export const FunnelAnswer = z.object({
   exclusions: z.array(z.object({ type: z.string(), product_id: z.string().nullable(), category: z.string().nullable(), between: z.tuple([Count, Count]) })),
   spoiled: Count,
   breakdown_by: z.enum(['channel', 'campaign', 'currency']).nullable(),
-  breakdown: z.array(z.object({ value: z.string(), steps: z.array(StepSummary) })).optional().describe('with breakdown_by'),
+  breakdown: z
+    .array(z.object({ value: z.string(), steps: z.array(StepSummary) }))
+    .optional()
+    .describe('with breakdown_by'),
   notes: z.array(z.string()),
 });
 
@@ -348,7 +359,10 @@ export const ReplayAnswer = z.object({ endpoint: z.string(), queued: Count });
 
 export const ProductsAnswer = z.object({ received: Count, products: Count.describe('distinct product ids among them') });
 
-export const ExchangeRatesAnswer = z.object({ received: Count, rates: Count.describe('distinct (date, base, quote) among them: of a pair and day, the last row wins') });
+export const ExchangeRatesAnswer = z.object({
+  received: Count,
+  rates: Count.describe('distinct (date, base, quote) among them: of a pair and day, the last row wins'),
+});
 
 export const SqlAnswer = z.object({
   columns: z.array(z.object({ name: z.string(), type: z.string().describe("the engine's type") })),
@@ -410,7 +424,18 @@ export const AnyHealthAnswer = z.union([HealthAnswer, WorkerHealthAnswer]);
 /** Amounts of a currency each in a column of its own, `<prefix>_<CUR>` (projections/currencyColumns.ts). */
 const CurrencyColumns = Minor.nullable();
 
-const ABANDONMENT_COUNT_NAMES = ['started', 'checkout_started', 'ordered', 'abandoned', 'abandoned_at_cart', 'abandoned_at_checkout', 'open', 'emptied', 'recovered', 'anomalies'] as const;
+const ABANDONMENT_COUNT_NAMES = [
+  'started',
+  'checkout_started',
+  'ordered',
+  'abandoned',
+  'abandoned_at_cart',
+  'abandoned_at_checkout',
+  'open',
+  'emptied',
+  'recovered',
+  'anomalies',
+] as const;
 
 export const AbandonmentRow = z
   .object({
@@ -471,7 +496,9 @@ export const AudienceRow = AudienceCart.omit({ lines: true, value_converted: tru
 
 export const CartRow = z.object({ cart_id: z.string(), as_of: Instant, status: z.string(), currency: Currency.nullable(), ...AbandonedLine.shape });
 
-export const TimelineRow = CartTimelineAnswer.shape.timeline.element.omit({ after: true }).extend({ items_after: Count, units_after: Count, value_minor_after: Minor });
+export const TimelineRow = CartTimelineAnswer.shape.timeline.element
+  .omit({ after: true })
+  .extend({ items_after: Count, units_after: Count, value_minor_after: Minor });
 
 // ---------------------------------------------------------------- the answers as TypeScript types
 

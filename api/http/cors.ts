@@ -20,7 +20,9 @@ export function parseOrigins(spec: string): string[] {
       origin = null;
     }
     if (origin === null || origin === 'null' || origin !== entry || !/^https?:/.test(entry) || entry.includes('*')) {
-      throw new Error(`${JSON.stringify(entry.slice(0, 100))} is not an exact origin such as https://shop.example (http or https, no path, no trailing slash, no wildcard)`);
+      throw new Error(
+        `${JSON.stringify(entry.slice(0, 100))} is not an exact origin such as https://shop.example (http or https, no path, no trailing slash, no wildcard)`,
+      );
     }
     if (!origins.includes(origin)) origins.push(origin);
   }
@@ -49,13 +51,19 @@ export function corsForEvents(allowed: readonly string[]): Router {
     const origin = listed(req);
     res.setHeader('Vary', 'Origin, Access-Control-Request-Method, Access-Control-Request-Headers');
     if (origin === null) {
-      throw new CarrelloError('cors_origin_not_allowed', allowed.length === 0
-        ? 'cross-origin requests are not enabled on this collector (CARRELLO_CORS_ORIGINS is empty)'
-        : `the origin ${JSON.stringify(String(req.headers.origin ?? '').slice(0, 200))} is not among CARRELLO_CORS_ORIGINS`);
+      throw new CarrelloError(
+        'cors_origin_not_allowed',
+        allowed.length === 0
+          ? 'cross-origin requests are not enabled on this collector (CARRELLO_CORS_ORIGINS is empty)'
+          : `the origin ${JSON.stringify(String(req.headers.origin ?? '').slice(0, 200))} is not among CARRELLO_CORS_ORIGINS`,
+      );
     }
     const method = req.headers['access-control-request-method'];
     if (method !== 'POST') {
-      throw new CarrelloError('cors_method_not_allowed', `only POST is allowed across origins on /v1/events, not ${JSON.stringify(String(method ?? '').slice(0, 20))}`);
+      throw new CarrelloError(
+        'cors_method_not_allowed',
+        `only POST is allowed across origins on /v1/events, not ${JSON.stringify(String(method ?? '').slice(0, 20))}`,
+      );
     }
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Allow-Methods', 'POST');

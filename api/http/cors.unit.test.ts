@@ -24,6 +24,8 @@ describe('CARRELLO_CORS_ORIGINS and CARRELLO_PUBLIC_ORIGINS', () => {
   });
 
   it('refuses a public key that no origin may use', () => {
-    expect(() => parseConfig({}, { CARRELLO_API_KEYS: 'public:pub-0123456789abcdef' })).toThrow(/public_origins: a public key is configured but no origin may use it/);
+    expect(() => parseConfig({}, { CARRELLO_API_KEYS: 'public:pub-0123456789abcdef' })).toThrow(
+      /public_origins: a public key is configured but no origin may use it/,
+    );
   });
 });

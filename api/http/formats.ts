@@ -1,5 +1,20 @@
 import { stringify } from 'csv-stringify/sync';
-import { Bool, DateDay, Field, Float64, Int64, List, makeVector, Table, tableToIPC, TimestampMillisecond, Utf8, vectorFromArray, type DataType, type Vector } from 'apache-arrow';
+import {
+  Bool,
+  DateDay,
+  Field,
+  Float64,
+  Int64,
+  List,
+  makeVector,
+  Table,
+  tableToIPC,
+  TimestampMillisecond,
+  Utf8,
+  vectorFromArray,
+  type DataType,
+  type Vector,
+} from 'apache-arrow';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { CarrelloError } from '../../errors/carrelloError.ts';
@@ -108,7 +123,12 @@ export function toArrowIpc(columns: string[], rows: Record<string, unknown>[], r
     const declared = row?.shape[c] ?? (catchall && !(catchall instanceof z.ZodNever) ? catchall : undefined);
     const typed = declared ? arrowColumn(declared as z.ZodType) : null;
     const values = rows.map((r) => r[c]);
-    vectors[c] = typed ? vectorFromArray(values.map((v) => (v === null || v === undefined ? null : typed.value(v))), typed.type) : column(values);
+    vectors[c] = typed
+      ? vectorFromArray(
+          values.map((v) => (v === null || v === undefined ? null : typed.value(v))),
+          typed.type,
+        )
+      : column(values);
   }
   return tableToIPC(new Table(vectors), 'stream');
 }
@@ -130,7 +150,9 @@ export function arrowColumn(schema: z.ZodType): ArrowColumn | null {
     case 'boolean':
       return { type: new Bool(), value: (v) => v };
     case 'number':
-      return def.format === 'safeint' || def.format === 'int32' ? { type: new Int64(), value: (v) => BigInt(v as number) } : { type: new Float64(), value: (v) => v };
+      return def.format === 'safeint' || def.format === 'int32'
+        ? { type: new Int64(), value: (v) => BigInt(v as number) }
+        : { type: new Float64(), value: (v) => v };
     case 'string':
       if (def.format === 'datetime') return { type: new TimestampMillisecond('UTC'), value: (v) => Date.parse(v as string) };
       if (def.format === 'date') return { type: new DateDay(), value: (v) => Date.parse(`${v as string}T00:00:00Z`) };
@@ -141,7 +163,10 @@ export function arrowColumn(schema: z.ZodType): ArrowColumn | null {
     case 'array': {
       const item = arrowColumn(def.element!);
       if (!item) return null;
-      return { type: new List(new Field('item', item.type, true)), value: (v) => (v as unknown[]).map((x) => (x === null || x === undefined ? null : item.value(x))) };
+      return {
+        type: new List(new Field('item', item.type, true)),
+        value: (v) => (v as unknown[]).map((x) => (x === null || x === undefined ? null : item.value(x))),
+      };
     }
     default:
       return null;
@@ -151,13 +176,27 @@ export function arrowColumn(schema: z.ZodType): ArrowColumn | null {
 function column(values: unknown[]): Vector {
   const present = values.filter((v) => v !== null && v !== undefined);
   if (present.length > 0 && present.every((v) => typeof v === 'boolean')) {
-    return vectorFromArray(values.map((v) => (v ?? null) as boolean | null), new Bool());
+    return vectorFromArray(
+      values.map((v) => (v ?? null) as boolean | null),
+      new Bool(),
+    );
   }
   if (present.length > 0 && present.every((v) => typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v)))) {
-    return vectorFromArray(values.map((v) => (v === null || v === undefined ? null : BigInt(v as number))), new Int64());
+    return vectorFromArray(
+      values.map((v) => (v === null || v === undefined ? null : BigInt(v as number))),
+      new Int64(),
+    );
   }
   if (present.length > 0 && present.every((v) => typeof v === 'number')) {
-    return vectorFromArray(values.map((v) => (v ?? null) as number | null), new Float64());
+    return vectorFromArray(
+      values.map((v) => (v ?? null) as number | null),
+      new Float64(),
+    );
   }
-  return makeVector(vectorFromArray(values.map((v) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v))), new Utf8()));
+  return makeVector(
+    vectorFromArray(
+      values.map((v) => (v === null || v === undefined ? null : typeof v === 'object' ? JSON.stringify(v) : String(v))),
+      new Utf8(),
+    ),
+  );
 }

@@ -34,10 +34,14 @@ export class Gate {
     const mine = this.byKey.get(key) ?? 0;
     // The per-key bound is checked first: a client over its own share is told so, not that the server is busy.
     if (this.perKey && mine >= this.perKey.max) {
-      throw new CarrelloError(this.perKey.code, `this client already runs ${this.perKey.max} ${this.what}, the limit per key (${this.perKey.setting}); wait for one to finish`, {
-        limit: this.perKey.max,
-        limit_name: this.perKey.setting,
-      });
+      throw new CarrelloError(
+        this.perKey.code,
+        `this client already runs ${this.perKey.max} ${this.what}, the limit per key (${this.perKey.setting}); wait for one to finish`,
+        {
+          limit: this.perKey.max,
+          limit_name: this.perKey.setting,
+        },
+      );
     }
     if (this.active >= this.max) {
       throw new CarrelloError(this.code, `${this.max} ${this.what} are already running, the limit; try again shortly`, { limit: this.max });

@@ -30,15 +30,25 @@ export interface DocumentedOperation {
 
 /** How an API key is sent (api/auth.ts); with no keys configured nothing is asked (a loopback-only listener). */
 export const SECURITY_SCHEMES = {
-  bearerKey: { type: 'http', scheme: 'bearer', description: 'An API key of CARRELLO_API_KEYS: `Authorization: Bearer <key>`. No keys configured: no authentication (the listener is then loopback only).' },
+  bearerKey: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key of CARRELLO_API_KEYS: `Authorization: Bearer <key>`. No keys configured: no authentication (the listener is then loopback only).',
+  },
   headerKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key in the X-API-Key header.' },
   publicKeyInUrl: {
     type: 'apiKey',
     in: 'query',
     name: 'key',
-    description: 'A public key (role public, POST /v1/events only) in the URL, as navigator.sendBeacon can send no header; any other role is refused there (401).',
+    description:
+      'A public key (role public, POST /v1/events only) in the URL, as navigator.sendBeacon can send no header; any other role is refused there (401).',
   },
-  shopifyHmac: { type: 'apiKey', in: 'header', name: 'X-Shopify-Hmac-Sha256', description: "Shopify's HMAC-SHA256 of the raw body with the shop's secret (CARRELLO_SHOPIFY_SECRET); no API key." },
+  shopifyHmac: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Shopify-Hmac-Sha256',
+    description: "Shopify's HMAC-SHA256 of the raw body with the shop's secret (CARRELLO_SHOPIFY_SECRET); no API key.",
+  },
 } as const;
 
 const PROBLEM = 'application/problem+json';
@@ -46,7 +56,11 @@ const problemContent = { [PROBLEM]: { schema: { $ref: '#/components/schemas/Prob
 const problem = (description: string) => ({ description, content: problemContent });
 
 /** OpenAPI 3.1 (JSON Schema 2020-12) from the route table's zod schemas and the operations documented beside it. */
-export function openApiDocument(routes: readonly AnyRoute[], documented: readonly DocumentedOperation[], info: { title: string; version: string }): Record<string, unknown> {
+export function openApiDocument(
+  routes: readonly AnyRoute[],
+  documented: readonly DocumentedOperation[],
+  info: { title: string; version: string },
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of [...routes.map(routeOperation), ...documented]) {
     const path = op.path.replace(/:(\w+)/g, '{$1}');
@@ -98,19 +112,42 @@ function routeOperation(r: AnyRoute): DocumentedOperation & { params?: z.ZodObje
 
 function operationObject(op: DocumentedOperation & { params?: z.ZodObject<z.ZodRawShape>; formatParam?: string[] }): Record<string, unknown> {
   const parameters: unknown[] = [];
-  for (const [where, schema] of [['path', op.params], ['query', op.query]] as const) {
+  for (const [where, schema] of [
+    ['path', op.params],
+    ['query', op.query],
+  ] as const) {
     if (!schema) continue;
     const json = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
     for (const [name, s] of Object.entries(json.properties ?? {})) {
-      parameters.push({ name, in: where, required: where === 'path' || (json.required ?? []).includes(name), schema: s, description: (s as { description?: string }).description });
+      parameters.push({
+        name,
+        in: where,
+        required: where === 'path' || (json.required ?? []).includes(name),
+        schema: s,
+        description: (s as { description?: string }).description,
+      });
     }
   }
-  if (op.formatParam) parameters.push({ name: 'format', in: 'query', required: false, schema: { type: 'string', enum: op.formatParam }, description: 'the representation (default: by Accept, else JSON)' });
+  if (op.formatParam)
+    parameters.push({
+      name: 'format',
+      in: 'query',
+      required: false,
+      schema: { type: 'string', enum: op.formatParam },
+      description: 'the representation (default: by Accept, else JSON)',
+    });
   const keyed = op.roles !== null;
-  const security = keyed ? [{ bearerKey: [] }, { headerKey: [] }, ...(op.keyInUrl ? [{ publicKeyInUrl: [] }] : [])] : op.security ? [{ [op.security]: [] }] : [];
+  const security = keyed
+    ? [{ bearerKey: [] }, { headerKey: [] }, ...(op.keyInUrl ? [{ publicKeyInUrl: [] }] : [])]
+    : op.security
+      ? [{ [op.security]: [] }]
+      : [];
   const responses: Record<string, unknown> = {};
   for (const [status, r] of Object.entries(op.responses)) {
-    const content = Number(status) >= 400 && Object.keys(r.content).length === 0 ? problemContent : Object.fromEntries(Object.entries(r.content).map(([type, schema]) => [type, { schema: mediaSchema(type, schema) }]));
+    const content =
+      Number(status) >= 400 && Object.keys(r.content).length === 0
+        ? problemContent
+        : Object.fromEntries(Object.entries(r.content).map(([type, schema]) => [type, { schema: mediaSchema(type, schema) }]));
     responses[status] = { description: r.description, content };
   }
   if (op.query || op.params || op.requestBody) responses['400'] ??= problem('invalid request (invalid_request naming the field, invalid_json, ...)');
@@ -129,7 +166,12 @@ function operationObject(op: DocumentedOperation & { params?: z.ZodObject<z.ZodR
     security,
     parameters,
     ...(op.requestBody
-      ? { requestBody: { required: true, content: Object.fromEntries(Object.entries(op.requestBody).map(([type, schema]) => [type, { schema: schema ? jsonSchema(schema, 'input') : {} }])) } }
+      ? {
+          requestBody: {
+            required: true,
+            content: Object.fromEntries(Object.entries(op.requestBody).map(([type, schema]) => [type, { schema: schema ? jsonSchema(schema, 'input') : {} }])),
+          },
+        }
       : {}),
     responses,
   };

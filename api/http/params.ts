@@ -71,10 +71,15 @@ export const when = z
     if (DATE.test(s) && DateTime.fromISO(s, { zone: 'UTC' }).isValid) return { date: s };
     const parsed = instant.safeParse(s);
     if (parsed.success) return { instant: parsed.data };
-    ctx.addIssue({ code: 'custom', message: `expected an ISO-8601 instant with a zone (2026-03-01T00:00:00Z), a date (2026-03-01), today, yesterday or -Nd (N days, at most ${MAX_DURATION_DAYS})` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected an ISO-8601 instant with a zone (2026-03-01T00:00:00Z), a date (2026-03-01), today, yesterday or -Nd (N days, at most ${MAX_DURATION_DAYS})`,
+    });
     return z.NEVER;
   })
-  .describe('an instant with a zone (2026-03-01T00:00:00Z), a date (2026-03-01: local midnight in tz), today, yesterday, or -7d (local midnight 7 days before as_of’s day)');
+  .describe(
+    'an instant with a zone (2026-03-01T00:00:00Z), a date (2026-03-01: local midnight in tz), today, yesterday, or -7d (local midnight 7 days before as_of’s day)',
+  );
 
 /**
  * `from`, `to` (carts started in [from, to)), `as_of` and `tz`; defaults: as_of = now, to = as_of,

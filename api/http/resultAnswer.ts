@@ -24,7 +24,12 @@ export function sendResult(req: Request, res: Response, result: ReadOnlyResult, 
       ['carrello.row_limit', String(limits.maxRows)],
     ]);
     const schema = arrowSchema(result.columns, metadata);
-    const batch = recordBatch(schema, result.columns.map((c) => c.type), result.values, result.rowCount);
+    const batch = recordBatch(
+      schema,
+      result.columns.map((c) => c.type),
+      result.values,
+      result.rowCount,
+    );
     res.type(ARROW_STREAM).send(Buffer.from(tableToIPC(new Table(batch), 'stream')));
     return;
   }

@@ -4,7 +4,6 @@ import { z } from 'zod';
 import { negotiate, send, type Answer, type TableRow } from './formats.ts';
 import { CarrelloError } from '../../errors/carrelloError.ts';
 
-
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 
 export type { Role };
@@ -46,9 +45,12 @@ export type AnyRoute = Omit<RouteSpec<AnyObject, z.ZodType, AnyObject>, 'handler
 };
 
 /** A route; its handler's answer is type-checked against its `response` schema. */
-export function defineRoute<Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodUndefined, P extends AnyObject = AnyObject, R extends z.ZodType = z.ZodNever>(
-  spec: RouteSpec<Q, B, P, R>,
-): AnyRoute {
+export function defineRoute<
+  Q extends AnyObject = AnyObject,
+  B extends z.ZodType = z.ZodUndefined,
+  P extends AnyObject = AnyObject,
+  R extends z.ZodType = z.ZodNever,
+>(spec: RouteSpec<Q, B, P, R>): AnyRoute {
   return spec as unknown as AnyRoute;
 }
 

@@ -5,7 +5,18 @@ import { recoveryReport } from '../../projections/recovery.ts';
 import { asOfQuery, DAY_MS, DEFAULT_ABANDON_AFTER, duration, reportingCurrency, resolveAsOf, resolveWindow, timeWindow, timeZone } from '../http/params.ts';
 import { defineRoute } from '../http/route.ts';
 import type { RouteDeps } from './index.ts';
-import { AbandonmentAnswer, AbandonmentRow, AudienceAnswer, AudienceRow, QuantityAnswer, QuantityRow, RecoveryAnswer, RecoveryRow, RemovalAnswer, RemovalRow } from '../http/answers.ts';
+import {
+  AbandonmentAnswer,
+  AbandonmentRow,
+  AudienceAnswer,
+  AudienceRow,
+  QuantityAnswer,
+  QuantityRow,
+  RecoveryAnswer,
+  RecoveryRow,
+  RemovalAnswer,
+  RemovalRow,
+} from '../http/answers.ts';
 import { CarrelloError, isCarrelloError } from '../../errors/carrelloError.ts';
 
 const abandonAfter = duration.prefault(DEFAULT_ABANDON_AFTER).describe('inactivity after which a cart holding items counts as abandoned (default 24h)');
@@ -34,7 +45,10 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
       query: z.object({
         ...timeWindow,
         abandon_after: abandonAfter,
-        breakdown: z.enum(['none', 'channel', 'campaign', 'day']).default('none').describe('split the funnel by the cart’s first channel, its campaign, or the local day (in tz) it started'),
+        breakdown: z
+          .enum(['none', 'channel', 'campaign', 'day'])
+          .default('none')
+          .describe('split the funnel by the cart’s first channel, its campaign, or the local day (in tz) it started'),
         currency: reportingCurrency.optional(),
       }),
       handler: async ({ query }) => abandonmentFunnel(warehouse, analysisWindow(query), query.breakdown),
@@ -54,7 +68,10 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
         group: lineGroup,
         min_adds: z.coerce.number().int().min(1).default(5).describe('leave out products or categories with fewer lines added than this (default 5)'),
         limit: z.coerce.number().int().min(1).max(1_000).default(50).describe('most rows (default 50, at most 1,000)'),
-        breakdown: z.enum(['none', 'day']).default('none').describe('day: one row per local day (in tz) of the first add (days), instead of per product or category; min_adds and limit do not apply'),
+        breakdown: z
+          .enum(['none', 'day'])
+          .default('none')
+          .describe('day: one row per local day (in tz) of the first add (days), instead of per product or category; min_adds and limit do not apply'),
         item: z.string().min(1).max(200).optional().describe('only the lines of this product id (or category, with group=category)'),
       }),
       handler: async ({ query }) => removalFunnel(warehouse, analysisWindow(query), query),
@@ -96,7 +113,11 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
         as_of: timeWindow.as_of.describe('the report as the announcement log and the webhook acknowledgements stood at this instant (default: now)'),
         currency: reportingCurrency.optional(),
       }),
-      handler: async ({ query }) => recoveryReport(warehouse, { ...resolveWindow(query, 'query', Date.now(), timezone), ...(query.currency !== undefined ? { currency: query.currency } : {}) }),
+      handler: async ({ query }) =>
+        recoveryReport(warehouse, {
+          ...resolveWindow(query, 'query', Date.now(), timezone),
+          ...(query.currency !== undefined ? { currency: query.currency } : {}),
+        }),
     }),
     defineRoute({
       method: 'get',
@@ -108,7 +129,9 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
       tags: ['audiences'],
       roles: [...roles],
       query: z.object({
-        as_of: asOfQuery.as_of.describe('the audience as it stood at this instant (default: now): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
+        as_of: asOfQuery.as_of.describe(
+          'the audience as it stood at this instant (default: now): an instant, a date (local midnight in tz), today, yesterday or -Nd',
+        ),
         abandon_after: abandonAfter,
         lookback_days: z.coerce
           .number()
@@ -116,14 +139,20 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
           .min(1, `expected a whole number of days, 1 to ${MAX_LOOKBACK_DAYS}`)
           .max(MAX_LOOKBACK_DAYS, `expected a whole number of days, 1 to ${MAX_LOOKBACK_DAYS}`)
           .default(DEFAULT_LOOKBACK_DAYS)
-          .describe(`only carts abandoned within this many days before as_of (default ${DEFAULT_LOOKBACK_DAYS}, 1 to ${MAX_LOOKBACK_DAYS}); the answer reads only those days`),
+          .describe(
+            `only carts abandoned within this many days before as_of (default ${DEFAULT_LOOKBACK_DAYS}, 1 to ${MAX_LOOKBACK_DAYS}); the answer reads only those days`,
+          ),
         stage: z.enum(['any', 'cart', 'checkout']).default('any').describe('abandoned before checkout (cart) or during it (checkout)'),
         min_value_minor: z.coerce.number().int().min(0).default(0).describe('smallest cart value, in minor units of the cart’s currency'),
         consent: z.enum(['required', 'any']).default('required').describe('required (default): only carts whose latest consent says marketing: true'),
         limit: z.coerce.number().int().min(1).max(10_000).default(1_000).describe('carts per page (default 1,000, at most 10,000)'),
         since_cursor: z.string().max(512).optional().describe('the next_cursor of a previous answer: only carts abandoned after it'),
         currency: reportingCurrency.optional(),
-        tz: timeZone.optional().describe('IANA time zone of an as_of given as a date or day, and whose local day of each abandonment picks its exchange rate, with currency (default: the shop’s, CARRELLO_TIMEZONE, else UTC)'),
+        tz: timeZone
+          .optional()
+          .describe(
+            'IANA time zone of an as_of given as a date or day, and whose local day of each abandonment picks its exchange rate, with currency (default: the shop’s, CARRELLO_TIMEZONE, else UTC)',
+          ),
       }),
       handler: async ({ query }) => {
         let cursor = null;
@@ -131,7 +160,12 @@ export function analysisRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
           cursor = query.since_cursor ? decodeCursor(query.since_cursor) : null;
         } catch (err) {
           if (isCarrelloError(err, 'invalid_cursor')) {
-            throw new CarrelloError('invalid_cursor', `query since_cursor: ${err.message}`, { errors: [{ in: 'query', field: 'since_cursor', message: err.message }] }, { cause: err });
+            throw new CarrelloError(
+              'invalid_cursor',
+              `query since_cursor: ${err.message}`,
+              { errors: [{ in: 'query', field: 'since_cursor', message: err.message }] },
+              { cause: err },
+            );
           }
           throw err;
         }

@@ -30,7 +30,10 @@ export function cartRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
         const asOf = resolveAsOf(query, Date.now(), timezone);
         const cart = await cartAsOf(warehouse, params.cart_id, asOf, query.abandon_after);
         if (!cart) throw notFound(params.cart_id, asOf);
-        return { json: cart, table: { rows: cart.lines.map((l) => ({ cart_id: cart.cart_id, as_of: cart.as_of, status: cart.status, currency: cart.currency, ...l })) } };
+        return {
+          json: cart,
+          table: { rows: cart.lines.map((l) => ({ cart_id: cart.cart_id, as_of: cart.as_of, status: cart.status, currency: cart.currency, ...l })) },
+        };
       },
     }),
     defineRoute({

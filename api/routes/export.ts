@@ -44,7 +44,9 @@ export function exportRoutes({ warehouse, limits, metrics, timezone = 'UTC' }: R
       roles: ['data', 'admin'],
       contentTypes: ['application/x-ndjson', 'application/vnd.apache.arrow.stream', 'application/vnd.apache.parquet'],
       query: z.object({
-        from: when.optional().describe('start of the range, inclusive, by occurred_at (default: to − 24 h): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
+        from: when
+          .optional()
+          .describe('start of the range, inclusive, by occurred_at (default: to − 24 h): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
         to: when.optional().describe('end of the range, exclusive (default: now): an instant, a date (local midnight in tz), today, yesterday or -Nd'),
         tz: timeZone.optional(),
         format: z.enum(['ndjson', 'arrow', 'parquet']).default('ndjson').describe('ndjson (default), arrow (IPC stream) or parquet'),
@@ -54,7 +56,8 @@ export function exportRoutes({ warehouse, limits, metrics, timezone = 'UTC' }: R
         const tz = query.tz ?? timezone;
         const to = query.to === undefined ? now : resolveTime(query.to, tz, now);
         const from = query.from === undefined ? to - DAY_MS : resolveTime(query.from, tz, now);
-        if (from >= to) throw new CarrelloError('invalid_range', `from (${isoMs(from)}) must be before to (${isoMs(to)})`, { from: isoMs(from), to: isoMs(to) });
+        if (from >= to)
+          throw new CarrelloError('invalid_range', `from (${isoMs(from)}) must be before to (${isoMs(to)})`, { from: isoMs(from), to: isoMs(to) });
         const leave = slots.enter(req.apiKey?.id ?? req.ip ?? '');
         // One signal stops the engine and the transfer, whoever ends the export: the client going away
         // (at any moment, even before this handler ran) or the deadline.
@@ -96,10 +99,14 @@ export function exportRoutes({ warehouse, limits, metrics, timezone = 'UTC' }: R
 const CLIENT_GONE = Symbol('client gone');
 
 function deadlineExceeded(ms: number): CarrelloError {
-  return new CarrelloError('export_deadline_exceeded', `the export did not finish within ${ms} ms (export_deadline_ms); narrow from/to and export in parts, and read as it streams`, {
-    limit: ms,
-    limit_name: 'export_deadline_ms',
-  });
+  return new CarrelloError(
+    'export_deadline_exceeded',
+    `the export did not finish within ${ms} ms (export_deadline_ms); narrow from/to and export in parts, and read as it streams`,
+    {
+      limit: ms,
+      limit_name: 'export_deadline_ms',
+    },
+  );
 }
 
 function fileTime(ms: number): string {

@@ -23,7 +23,10 @@ const filter = {
   category: z.string().min(1).max(256).optional().describe('only events of products in this category'),
 };
 
-const stepIndex = z.int().min(0).max(MAX_STEPS - 1);
+const stepIndex = z
+  .int()
+  .min(0)
+  .max(MAX_STEPS - 1);
 
 export const FunnelRequest = z
   .object({
@@ -39,11 +42,7 @@ export const FunnelRequest = z
       .default('ordered')
       .describe('ordered: steps in order, other events may come between; strict: each step the very next event; unordered: any order'),
     exclusions: z
-      .array(
-        z
-          .object({ ...filter, between: z.tuple([stepIndex, stepIndex]).describe('step indexes [i, j], 0-based, i < j') })
-          .strict(),
-      )
+      .array(z.object({ ...filter, between: z.tuple([stepIndex, stepIndex]).describe('step indexes [i, j], 0-based, i < j') }).strict())
       .max(MAX_EXCLUSIONS)
       .default([])
       .describe('an event matching one strictly between the attempt’s steps i and j spoils the attempt'),
@@ -55,12 +54,21 @@ export const FunnelRequest = z
   })
   .strict()
   .superRefine((body, ctx) => {
-    for (const [path, message] of definitionProblems(body)) ctx.addIssue({ code: 'custom', path: path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message });
+    for (const [path, message] of definitionProblems(body))
+      ctx.addIssue({ code: 'custom', path: path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)), message });
   });
 
 const COLUMNS = [
-  'index', 'name', 'type', 'product_id', 'category', 'count', 'conversion_from_previous', 'conversion_from_first',
-  'median_seconds_from_previous', 'average_seconds_from_previous',
+  'index',
+  'name',
+  'type',
+  'product_id',
+  'category',
+  'count',
+  'conversion_from_previous',
+  'conversion_from_first',
+  'median_seconds_from_previous',
+  'average_seconds_from_previous',
 ] as const;
 
 export function funnelRoutes({ warehouse, timezone = 'UTC' }: RouteDeps) {
@@ -111,4 +119,3 @@ function table(report: FunnelReport) {
     ],
   };
 }
-

@@ -25,5 +25,14 @@ export interface RouteDeps {
 
 /** Every /v1 route but the collector's; /openapi.json is generated from this list. */
 export function allRoutes(deps: RouteDeps): AnyRoute[] {
-  return [...analysisRoutes(deps), ...cartRoutes(deps), ...funnelRoutes(deps), ...sqlRoutes(deps), ...exportRoutes(deps), ...lifecycleRoutes(deps), ...productRoutes(deps), ...exchangeRateRoutes(deps)];
+  return [
+    ...analysisRoutes(deps),
+    ...cartRoutes(deps),
+    ...funnelRoutes(deps),
+    ...sqlRoutes(deps),
+    ...exportRoutes(deps),
+    ...lifecycleRoutes(deps),
+    ...productRoutes(deps),
+    ...exchangeRateRoutes(deps),
+  ];
 }

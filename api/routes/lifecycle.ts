@@ -13,7 +13,12 @@ const MAX_REPLAY_SEQS = 1_000;
 /** What to replay: every dead letter of the endpoint (`{}`), or those seqs; of any reason, or of one. */
 const ReplayBody = z
   .object({
-    seqs: z.array(z.number().int().min(1)).min(1).max(MAX_REPLAY_SEQS).optional().describe(`the dead letters' seqs (at most ${MAX_REPLAY_SEQS}); all when absent`),
+    seqs: z
+      .array(z.number().int().min(1))
+      .min(1)
+      .max(MAX_REPLAY_SEQS)
+      .optional()
+      .describe(`the dead letters' seqs (at most ${MAX_REPLAY_SEQS}); all when absent`),
     reason: z.string().min(1).max(200).optional().describe('only the dead letters kept with this reason (http_400, timeout, …)'),
   })
   .strict();
@@ -62,9 +67,9 @@ export function lifecycleRoutes({ warehouse, webhooks = [] }: RouteDeps) {
       response: ReplayAnswer,
       summary: "Asks the delivering process to send an endpoint's dead letters again (all, some seqs, or those of a reason)",
       description:
-        'Queues a replay of the endpoint\'s dead letters; the process that delivers takes it at its next turn, before new ' +
+        "Queues a replay of the endpoint's dead letters; the process that delivers takes it at its next turn, before new " +
         'announcements, under the same webhook-id. A replayed announcement reaches the receiver after the later ones of its ' +
-        'cart: receivers order a cart\'s announcements by the payload\'s `at`. 404 for an endpoint not configured, or seqs that are not ' +
+        "cart: receivers order a cart's announcements by the payload's `at`. 404 for an endpoint not configured, or seqs that are not " +
         'its dead letters (then nothing is queued). See docs/lifecycle.md.',
       tags: ['lifecycle'],
       roles: ['admin'],
@@ -74,12 +79,16 @@ export function lifecycleRoutes({ warehouse, webhooks = [] }: RouteDeps) {
       body: ReplayBody,
       handler: async ({ params, body }, req) => {
         // JSON only, `{}` for every dead letter: a body of another type (curl's form default) must not read as "all".
-        if (!req.is('application/json')) throw new CarrelloError('unsupported_media_type', 'expected a JSON body (content-type: application/json); {} replays every dead letter');
+        if (!req.is('application/json'))
+          throw new CarrelloError('unsupported_media_type', 'expected a JSON body (content-type: application/json); {} replays every dead letter');
         // The name only: the configured endpoints' URLs are never echoed.
-        if (!webhooks.some((e) => e.name === params.name)) throw new CarrelloError('endpoint_not_found', `no webhook endpoint named ${JSON.stringify(params.name)} is configured`);
+        if (!webhooks.some((e) => e.name === params.name))
+          throw new CarrelloError('endpoint_not_found', `no webhook endpoint named ${JSON.stringify(params.name)} is configured`);
         const queued = await requestReplay(warehouse, params.name, body, Date.now());
         if ('unknown_seqs' in queued) {
-          throw new CarrelloError('dead_letter_not_found', `not dead letters of ${params.name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`, { unknown_seqs: queued.unknown_seqs });
+          throw new CarrelloError('dead_letter_not_found', `not dead letters of ${params.name}: seqs ${queued.unknown_seqs.join(', ')}; nothing was queued`, {
+            unknown_seqs: queued.unknown_seqs,
+          });
         }
         return { json: { endpoint: params.name, queued: queued.queued } };
       },

@@ -35,7 +35,8 @@ export const OUTSIDE_OPERATIONS: readonly DocumentedOperation[] = [
     path: '/v1/cart-snapshots',
     operationId: 'sendCartSnapshots',
     summary: 'Cart snapshots in (the whole cart as it stands); events are derived from consecutive snapshots. Mounted when snapshots are enabled',
-    description: 'All or nothing: a request holding an invalid snapshot is refused whole (400 invalid_snapshot, each problem with its index and field). See docs/snapshots.md.',
+    description:
+      'All or nothing: a request holding an invalid snapshot is refused whole (400 invalid_snapshot, each problem with its index and field). See docs/snapshots.md.',
     tags: ['collector'],
     roles: ['ingest'],
     requestBody: { 'application/json': snapshots, 'application/x-ndjson': CartSnapshot },
@@ -46,7 +47,8 @@ export const OUTSIDE_OPERATIONS: readonly DocumentedOperation[] = [
     path: '/v1/shopify/webhooks',
     operationId: 'receiveShopifyWebhook',
     summary: "Shopify's cart, checkout and order webhooks, as cart snapshots. Mounted with CARRELLO_SHOPIFY_SECRET",
-    description: 'Signed with the shop\'s secret, no API key (401 invalid_signature otherwise). A topic carrello does not map is acknowledged (200 ignored) so that Shopify does not retry it.',
+    description:
+      "Signed with the shop's secret, no API key (401 invalid_signature otherwise). A topic carrello does not map is acknowledged (200 ignored) so that Shopify does not retry it.",
     tags: ['collector'],
     roles: null,
     security: 'shopifyHmac',

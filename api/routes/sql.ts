@@ -30,12 +30,7 @@ export function sqlRoutes({ warehouse, limits }: RouteDeps) {
       roles: ['data', 'admin'],
       body: z.strictObject({
         query: z.string().min(1).max(MAX_QUERY_CHARS).describe('one SQL query, e.g. SELECT type, count(*) FROM events GROUP BY type'),
-        max_rows: z
-          .int()
-          .min(1)
-          .max(limits.sql.maxRows)
-          .optional()
-          .describe(`rows to return at most (default and maximum ${limits.sql.maxRows})`),
+        max_rows: z.int().min(1).max(limits.sql.maxRows).optional().describe(`rows to return at most (default and maximum ${limits.sql.maxRows})`),
         timeout_ms: z
           .int()
           .min(1)

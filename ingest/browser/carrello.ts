@@ -174,7 +174,13 @@ export function createCarrello(options: CarrelloOptions): Carrello {
       if (res?.ok) {
         const answer = (await res.json().catch(() => null)) as { rejected?: { index: number; reason: string }[] } | null;
         const rejected = answer?.rejected ?? [];
-        if (rejected.length > 0) report({ code: 'rejected', status: res.status, detail: rejected.map((r) => `#${r.index}: ${r.reason}`).join(', '), events: rejected.map((r) => batch[r.index]!) });
+        if (rejected.length > 0)
+          report({
+            code: 'rejected',
+            status: res.status,
+            detail: rejected.map((r) => `#${r.index}: ${r.reason}`).join(', '),
+            events: rejected.map((r) => batch[r.index]!),
+          });
         return;
       }
       if (res !== null && res.status < 500 && res.status !== 429) {
@@ -225,7 +231,8 @@ export function createCarrello(options: CarrelloOptions): Carrello {
     itemAdded: (cart_id, item, quantity = 1) => track({ type: 'cart.item_added', cart_id, item, quantity }),
     itemRemoved: (cart_id, item, quantity) => track({ type: 'cart.item_removed', cart_id, item, quantity }),
     quantityChanged: (cart_id, item, from_quantity, to_quantity) => track({ type: 'cart.item_quantity_changed', cart_id, item, from_quantity, to_quantity }),
-    checkoutStarted: (cart_id, cart_value_minor) => track({ type: 'cart.checkout_started', cart_id, ...(cart_value_minor === undefined ? {} : { cart_value_minor }) }),
+    checkoutStarted: (cart_id, cart_value_minor) =>
+      track({ type: 'cart.checkout_started', cart_id, ...(cart_value_minor === undefined ? {} : { cart_value_minor }) }),
     orderPlaced: (cart_id, order_id, total_minor, items) => track({ type: 'order.placed', cart_id, order_id, total_minor, items }),
     setConsent: (c) => {
       consent = c;

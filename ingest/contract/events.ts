@@ -7,13 +7,7 @@ import { z } from 'zod';
 
 export const SCHEMA_VERSION = 1 as const;
 
-export const EVENT_TYPES = [
-  'cart.item_added',
-  'cart.item_removed',
-  'cart.item_quantity_changed',
-  'cart.checkout_started',
-  'order.placed',
-] as const;
+export const EVENT_TYPES = ['cart.item_added', 'cart.item_removed', 'cart.item_quantity_changed', 'cart.checkout_started', 'order.placed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const CHANNELS = ['web', 'app', 'store', 'marketplace'] as const;
@@ -89,13 +83,14 @@ const envelope = {
     .datetime({ precision: 3, offset: true })
     .refine(inStorableRange, `must lie between ${OCCURRED_AT_RANGE.from} and ${OCCURRED_AT_RANGE.to} (UTC)`)
     .describe('producer time, ISO-8601 with milliseconds, e.g. 2026-03-01T10:15:00.123Z; between 1900 and 2299 (UTC)'),
-  sequence: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional()
-    .describe("the cart aggregate's version; when present it orders the cart's events"),
+  sequence: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe("the cart aggregate's version; when present it orders the cart's events"),
   cart_id: id,
   customer_id: id.nullable().optional(),
   anonymous_id: id.nullable().optional(),
   session_id: id.nullable().optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR')
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as EUR')
     .refine((c) => ISO_CURRENCIES.has(c), 'unknown ISO 4217 currency code'),
   channel: z.enum(CHANNELS),
   campaign: Campaign.optional(),
@@ -157,13 +152,7 @@ export const OrderPlaced = z.object({
   items: z.array(OrderLine).min(1).max(1000),
 });
 
-export const CartEvent = z.discriminatedUnion('type', [
-  ItemAdded,
-  ItemRemoved,
-  ItemQuantityChanged,
-  CheckoutStarted,
-  OrderPlaced,
-]);
+export const CartEvent = z.discriminatedUnion('type', [ItemAdded, ItemRemoved, ItemQuantityChanged, CheckoutStarted, OrderPlaced]);
 
 export type CartEvent = z.infer<typeof CartEvent>;
 export type CartEventOf<T extends EventType> = Extract<CartEvent, { type: T }>;

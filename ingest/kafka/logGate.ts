@@ -9,12 +9,16 @@ const TRANSIENT: readonly [kind: string, pattern: RegExp][] = [
   ['not the leader', /not the leader for that topic-partition|NOT_LEADER/i],
   ['no leader yet', /no leader for this topic-partition|leader not available|LEADER_NOT_AVAILABLE/i],
   ['partition not hosted yet', /does not host this topic-partition|UNKNOWN_TOPIC_OR_PARTITION/i],
-  ['coordinator moving', /coordinator is not available|coordinator is loading|not (the )?coordinator|COORDINATOR_(NOT_AVAILABLE|LOAD_IN_PROGRESS)|NOT_COORDINATOR/i],
+  [
+    'coordinator moving',
+    /coordinator is not available|coordinator is loading|not (the )?coordinator|COORDINATOR_(NOT_AVAILABLE|LOAD_IN_PROGRESS)|NOT_COORDINATOR/i,
+  ],
   ['group rebalancing', /group is rebalancing|REBALANCE_IN_PROGRESS/i],
 ];
 
 /** The cluster cannot be reached: the start of an outage (or a broker address that is wrong). */
-const UNREACHABLE = /Connection error|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection timeout|Failed to connect|Broker not connected|Closed connection|KafkaJSConnectionError|socket hang up/i;
+const UNREACHABLE =
+  /Connection error|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|Connection timeout|Failed to connect|Broker not connected|Closed connection|KafkaJSConnectionError|socket hang up/i;
 
 /** Info lines of the client that need the cluster's answer ("Starting" and "Stopped" do not). */
 const RECOVERED = /has joined the group/i;

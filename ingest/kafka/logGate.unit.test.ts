@@ -7,12 +7,24 @@ function gateOnArray() {
   const lines: { level: string; msg: string; [k: string]: unknown }[] = [];
   const log = pino({ level: 'debug', formatters: { level: (label) => ({ level: label }) } }, { write: (s: string) => lines.push(JSON.parse(s)) });
   let now = 1_000;
-  const gate = new KafkaLogGate(log, () => now, () => null);
+  const gate = new KafkaLogGate(
+    log,
+    () => now,
+    () => null,
+  );
   return { gate, lines, at: (ms: number) => (now = ms), visible: () => lines.filter((l) => l.level !== 'debug') };
 }
 
-const notLeader = { level: 'error' as const, message: 'Response ListOffsets(key: 2, version: 3)', fields: { error: 'This server is not the leader for that topic-partition' } };
-const refused = { level: 'error' as const, message: 'Connection error: connect ECONNREFUSED 127.0.0.1:9', fields: { broker: '127.0.0.1:9', stack: 'Error: …' } };
+const notLeader = {
+  level: 'error' as const,
+  message: 'Response ListOffsets(key: 2, version: 3)',
+  fields: { error: 'This server is not the leader for that topic-partition' },
+};
+const refused = {
+  level: 'error' as const,
+  message: 'Connection error: connect ECONNREFUSED 127.0.0.1:9',
+  fields: { broker: '127.0.0.1:9', stack: 'Error: …' },
+};
 
 describe('KafkaLogGate', () => {
   it('sums up a burst of transient answers as one warn with a count per kind', () => {
@@ -33,7 +45,13 @@ describe('KafkaLogGate', () => {
     gate.write({ level: 'info', message: 'Starting', fields: {} });
     gate.write({ level: 'info', message: 'Consumer has joined the group', fields: {} });
     expect(visible().map((l) => [l.level, l.msg, l.down_ms ?? null, l.errors_held_back ?? null, 'stack' in l])).toEqual([
-      ['error', 'Kafka unreachable: Connection error: connect ECONNREFUSED 127.0.0.1:9; retrying (one line when it is back, the retries at debug)', null, null, false],
+      [
+        'error',
+        'Kafka unreachable: Connection error: connect ECONNREFUSED 127.0.0.1:9; retrying (one line when it is back, the retries at debug)',
+        null,
+        null,
+        false,
+      ],
       ['info', 'Starting', null, null, false],
       ['info', 'Kafka reachable again', 45_000, 85, false],
       ['info', 'Consumer has joined the group', null, null, false],

@@ -11,10 +11,7 @@
  * position, was reported durable in the current epoch.
  */
 export class OffsetLedger {
-  private readonly partitions = new Map<
-    number,
-    { epoch: number; durable: bigint | null; committed: bigint | null; high: bigint; rewoundTo: bigint | null }
-  >();
+  private readonly partitions = new Map<number, { epoch: number; durable: bigint | null; committed: bigint | null; high: bigint; rewoundTo: bigint | null }>();
 
   private entry(partition: number) {
     let e = this.partitions.get(partition);

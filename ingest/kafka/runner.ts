@@ -196,7 +196,10 @@ export class ConsumerRunner {
     this.backoff.reset(partition);
     if (!this.ledger.durable(partition, epoch, last, high)) return;
     if (this.opts.failpoint === 'after_write_before_commit') {
-      this.deps.log.warn({ failpoint: this.opts.failpoint, topic: this.opts.topic, partition, last_offset: last.toString() }, 'failpoint: dying after the write, before the commit');
+      this.deps.log.warn(
+        { failpoint: this.opts.failpoint, topic: this.opts.topic, partition, last_offset: last.toString() },
+        'failpoint: dying after the write, before the commit',
+      );
       (this.deps.crash ?? killHard)();
       return;
     }

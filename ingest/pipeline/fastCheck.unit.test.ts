@@ -19,14 +19,61 @@ function expectSameVerdict(value: unknown): boolean {
 }
 
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)]!;
-const STRINGS = ['', 'x', 'a'.repeat(128), 'a'.repeat(129), 'b'.repeat(256), 'b'.repeat(257), 'EUR', 'eur', 'XXX', 'ABC', 'USD', 'web', 'WEB', 'fax',
-  '1b4e28ba-2fa1-41d2-883f-0016d3cca427', '1B4E28BA-2FA1-41D2-883F-0016D3CCA427', '1b4e28ba-2fa1-01d2-883f-0016d3cca427', '1b4e28ba-2fa1-41d2-c83f-0016d3cca427',
-  '00000000-0000-0000-0000-000000000000', '2026-03-02T09:15:00.123Z', '2026-03-02T09:15:00Z', '2026-03-02T09:15:00.123+01:00', '2026-03-02T09:15:00.1234Z',
-  '2026-02-29T09:15:00.123Z', '2028-02-29T09:15:00.123Z', '2026-03-02 09:15:00.123Z', '2026-03-02t09:15:00.123z', 'cart.item_added', 'order.placed',
-  '\u0000', 'cart\u0000', '\u0000'.repeat(128), 'a\u0000b'];
+const STRINGS = [
+  '',
+  'x',
+  'a'.repeat(128),
+  'a'.repeat(129),
+  'b'.repeat(256),
+  'b'.repeat(257),
+  'EUR',
+  'eur',
+  'XXX',
+  'ABC',
+  'USD',
+  'web',
+  'WEB',
+  'fax',
+  '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+  '1B4E28BA-2FA1-41D2-883F-0016D3CCA427',
+  '1b4e28ba-2fa1-01d2-883f-0016d3cca427',
+  '1b4e28ba-2fa1-41d2-c83f-0016d3cca427',
+  '00000000-0000-0000-0000-000000000000',
+  '2026-03-02T09:15:00.123Z',
+  '2026-03-02T09:15:00Z',
+  '2026-03-02T09:15:00.123+01:00',
+  '2026-03-02T09:15:00.1234Z',
+  '2026-02-29T09:15:00.123Z',
+  '2028-02-29T09:15:00.123Z',
+  '2026-03-02 09:15:00.123Z',
+  '2026-03-02t09:15:00.123z',
+  'cart.item_added',
+  'order.placed',
+  '\u0000',
+  'cart\u0000',
+  '\u0000'.repeat(128),
+  'a\u0000b',
+];
 // Around the contract's money bounds: 10^15 (MAX_AMOUNT_MINOR) alone, and prices whose line value passes it.
-const NUMBERS = [0, 1, -1, 1.5, 2, 999_999, 1_000_000, 1_000_001, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 1, 1e300, -0,
-  1e15, 1e15 + 1, 1e12, 1e9 + 1, 2e9];
+const NUMBERS = [
+  0,
+  1,
+  -1,
+  1.5,
+  2,
+  999_999,
+  1_000_000,
+  1_000_001,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER + 1,
+  1e300,
+  -0,
+  1e15,
+  1e15 + 1,
+  1e12,
+  1e9 + 1,
+  2e9,
+];
 function randomValue(rng: Rng): unknown {
   const r = rng.next();
   if (r < 0.35) return pick(rng, STRINGS);

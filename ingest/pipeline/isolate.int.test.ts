@@ -50,7 +50,10 @@ describe.each(engines)('a batch the warehouse refuses part of, on %s', (_engine,
     let writes = 0;
     const { stored, refused } = await writeIsolating((part) => {
       writes += 1;
-      return store.warehouse.writeBatch(part.map((e) => e.row), []);
+      return store.warehouse.writeBatch(
+        part.map((e) => e.row),
+        [],
+      );
     }, events);
 
     // then exactly the events the engine refused are refused, with reason and code
@@ -62,7 +65,10 @@ describe.each(engines)('a batch the warehouse refuses part of, on %s', (_engine,
     expect(refused.map((r) => Buffer.from(r.row.payload).toString())).toEqual(refusedIds.map((n) => events[n]!.message.raw.toString()));
     // and every other event is stored once
     expect(stored).toEqual({ inserted: 100 - refusedIds.length, duplicates: 0, rejected: 0 });
-    const again = await store.warehouse.writeBatch(events.filter((_, n) => !refusedIds.includes(n)).map((e) => e.row), []);
+    const again = await store.warehouse.writeBatch(
+      events.filter((_, n) => !refusedIds.includes(n)).map((e) => e.row),
+      [],
+    );
     expect(again).toEqual({ inserted: 0, duplicates: 100 - refusedIds.length, rejected: 0 });
     // in a number of writes that grows with log2 of the batch, not with its size
     expect(writes).toBeLessThanOrEqual(1 + 2 * refusedIds.length * Math.ceil(Math.log2(100)));

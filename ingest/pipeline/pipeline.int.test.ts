@@ -44,27 +44,68 @@ describe('ingest pipeline → DuckDB', () => {
     expect(rows).toHaveLength(examples.length);
     const byId = new Map(rows.map((r) => [r.event_id, r]));
     expect(byId.get('1b4e28ba-2fa1-41d2-883f-0016d3cca427')).toEqual({
-      event_id: '1b4e28ba-2fa1-41d2-883f-0016d3cca427', type: 'cart.item_added', occurred_at: '2026-03-02T09:15:00.123Z',
-      sequence: '0', cart_id: 'cart-1001', customer_id: 'cust-000042', anonymous_id: 'anon-7f3a', session_id: 'sess-1',
-      currency: 'EUR', channel: 'web', campaign_source: 'newsletter', campaign_medium: 'email', campaign_name: 'weekly-deals',
-      consent_marketing: true, product_id: 'P0001', sku: 'POW-0001-123', product_name: 'Bosch Cordless Drill 18V',
-      category: 'power-tools', brand: 'Bosch', unit_price_minor: '12999', quantity: 1, from_quantity: null, to_quantity: null,
-      cart_value_minor: null, order_id: null, total_minor: null, order_items: null,
+      event_id: '1b4e28ba-2fa1-41d2-883f-0016d3cca427',
+      type: 'cart.item_added',
+      occurred_at: '2026-03-02T09:15:00.123Z',
+      sequence: '0',
+      cart_id: 'cart-1001',
+      customer_id: 'cust-000042',
+      anonymous_id: 'anon-7f3a',
+      session_id: 'sess-1',
+      currency: 'EUR',
+      channel: 'web',
+      campaign_source: 'newsletter',
+      campaign_medium: 'email',
+      campaign_name: 'weekly-deals',
+      consent_marketing: true,
+      product_id: 'P0001',
+      sku: 'POW-0001-123',
+      product_name: 'Bosch Cordless Drill 18V',
+      category: 'power-tools',
+      brand: 'Bosch',
+      unit_price_minor: '12999',
+      quantity: 1,
+      from_quantity: null,
+      to_quantity: null,
+      cart_value_minor: null,
+      order_id: null,
+      total_minor: null,
+      order_items: null,
     });
     expect(byId.get('6f1c1c1e-7d51-4d5b-9c4e-0d2b1a7c9e10')).toMatchObject({
-      type: 'cart.item_added', sequence: null, customer_id: null, anonymous_id: 'anon-99', session_id: null, currency: 'CHF',
-      channel: 'app', campaign_source: null, consent_marketing: null, product_id: 'P0003', sku: null, category: null,
-      unit_price_minor: '475', quantity: 3,
+      type: 'cart.item_added',
+      sequence: null,
+      customer_id: null,
+      anonymous_id: 'anon-99',
+      session_id: null,
+      currency: 'CHF',
+      channel: 'app',
+      campaign_source: null,
+      consent_marketing: null,
+      product_id: 'P0003',
+      sku: null,
+      category: null,
+      unit_price_minor: '475',
+      quantity: 3,
     });
     expect(byId.get('3d6a4adc-4bc3-43f4-8a5b-2238f5eec649')).toMatchObject({
-      type: 'cart.item_quantity_changed', quantity: null, from_quantity: 4, to_quantity: 2, unit_price_minor: '499',
+      type: 'cart.item_quantity_changed',
+      quantity: null,
+      from_quantity: 4,
+      to_quantity: 2,
+      unit_price_minor: '499',
     });
     // A +01:00 producer time is stored as the same instant in UTC.
     expect(byId.get('4e7b5bed-5cd4-44a5-9b6c-3349a6ffd75a')).toMatchObject({
-      type: 'cart.checkout_started', occurred_at: '2026-03-02T09:25:00.250Z', cart_value_minor: '12999', product_id: null,
+      type: 'cart.checkout_started',
+      occurred_at: '2026-03-02T09:25:00.250Z',
+      cart_value_minor: '12999',
+      product_id: null,
     });
     expect(byId.get('5f8c6cfe-6de5-45b6-8c7d-445ab7a0e86b')).toMatchObject({
-      type: 'order.placed', order_id: 'ord-77', total_minor: '12999',
+      type: 'order.placed',
+      order_id: 'ord-77',
+      total_minor: '12999',
       order_items: '[{"product_id":"P0001","quantity":1,"unit_price_minor":12999}]',
     });
 
@@ -78,13 +119,9 @@ describe('ingest pipeline → DuckDB', () => {
     const examples = invalidExamples();
     const result = await pipeline.ingest(examples.map((e, i) => msg(e.text, `test#${i}`)));
     expect(result.accepted).toBe(0);
-    expect(result.rejected.map((r) => [r.index, r.reason, r.field])).toEqual(
-      examples.map((e, i) => [i, e.expected.reason, e.expected.field]),
-    );
+    expect(result.rejected.map((r) => [r.index, r.reason, r.field])).toEqual(examples.map((e, i) => [i, e.expected.reason, e.expected.field]));
 
-    const rows = await warehouse.all(
-      `SELECT source_ref, reason, field, detail, decode(payload) AS payload FROM rejected_events ORDER BY source_ref`,
-    );
+    const rows = await warehouse.all(`SELECT source_ref, reason, field, detail, decode(payload) AS payload FROM rejected_events ORDER BY source_ref`);
     expect(rows).toHaveLength(examples.length);
     for (const [i, e] of examples.entries()) {
       const row = rows.find((r) => r.source_ref === `test#${i}`)!;
@@ -156,7 +193,12 @@ describe('ingest pipeline → DuckDB', () => {
       { reason: 'schema_violation', source_ref: 'test', payload: broken },
       { reason: 'warehouse_rejected', source_ref: 'request#1', payload: removed },
     ]);
-    expect(refusing.rejectedByReason).toEqual(new Map([['warehouse_rejected', 1], ['schema_violation', 1]]));
+    expect(refusing.rejectedByReason).toEqual(
+      new Map([
+        ['warehouse_rejected', 1],
+        ['schema_violation', 1],
+      ]),
+    );
   });
 });
 

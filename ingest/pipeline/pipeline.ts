@@ -93,7 +93,10 @@ export class IngestPipeline implements EventIngress {
 function durableWrite(warehouse: Warehouse, sink: RejectedSink | undefined, metrics: IngestMetrics) {
   const store = async (events: readonly EventRow[], rejected: readonly RejectedMessage[]): Promise<WriteResult> => {
     try {
-      const result = await warehouse.writeBatch(events, rejected.map((r) => r.row));
+      const result = await warehouse.writeBatch(
+        events,
+        rejected.map((r) => r.row),
+      );
       // Counted once stored, even if the dead-letter write after it fails: a retry then counts duplicates.
       metrics.stored.inc(result.inserted);
       metrics.duplicates.inc(result.duplicates);

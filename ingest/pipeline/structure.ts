@@ -83,5 +83,8 @@ function stringEnd(text: string, start: number): number {
 }
 
 function pathTo(at: readonly (string | number)[], depth: number): string {
-  return at.slice(1, depth + 1).map(String).join('.');
+  return at
+    .slice(1, depth + 1)
+    .map(String)
+    .join('.');
 }

@@ -35,11 +35,16 @@ async function collector(answers: [number, Record<string, string>][]) {
   return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}`, bodies };
 }
 
-const events = validExamples().slice(0, 3).map((e) => JSON.parse(e.text) as CartEvent);
+const events = validExamples()
+  .slice(0, 3)
+  .map((e) => JSON.parse(e.text) as CartEvent);
 
 describe('CollectorClient (the producer SDK over HTTP)', () => {
   it('sends the same request again after a 503 and a 429, honouring Retry-After, until the 202', async () => {
-    const { url, bodies } = await collector([[503, { 'retry-after': '0' }], [429, { 'retry-after': '0' }]]);
+    const { url, bodies } = await collector([
+      [503, { 'retry-after': '0' }],
+      [429, { 'retry-after': '0' }],
+    ]);
     const result = await new CollectorClient({ url, minBackoffMs: 1 }).send(events);
     expect(result).toEqual({ accepted: 3, rejected: [] });
     expect(bodies).toHaveLength(3);
@@ -59,8 +64,14 @@ describe('CollectorClient (the producer SDK over HTTP)', () => {
   });
 
   it('gives up after maxAttempts with the last answer named', async () => {
-    const { url, bodies } = await collector([[503, {}], [503, {}], [503, {}]]);
-    await expect(new CollectorClient({ url, maxAttempts: 3, minBackoffMs: 1 }).send(events)).rejects.toThrow(/no 202 after 3 attempts; the last: 503 overloaded: as told/);
+    const { url, bodies } = await collector([
+      [503, {}],
+      [503, {}],
+      [503, {}],
+    ]);
+    await expect(new CollectorClient({ url, maxAttempts: 3, minBackoffMs: 1 }).send(events)).rejects.toThrow(
+      /no 202 after 3 attempts; the last: 503 overloaded: as told/,
+    );
     expect(bodies).toHaveLength(3);
   });
 

@@ -76,7 +76,10 @@ export class CollectorClient {
         const problem = (await res.json().catch(() => ({}))) as { code?: string; detail?: string };
         last = `${res.status} ${problem.code ?? ''}: ${problem.detail ?? ''}`;
         if (res.status < 500 && res.status !== 429) {
-          throw new CarrelloError('collector_refused', `the collector refused the request: ${last}`, { http_status: res.status, collector_code: problem.code ?? null });
+          throw new CarrelloError('collector_refused', `the collector refused the request: ${last}`, {
+            http_status: res.status,
+            collector_code: problem.code ?? null,
+          });
         }
         const retryAfter = Number(res.headers.get('retry-after'));
         if (res.headers.has('retry-after') && Number.isFinite(retryAfter)) wait = retryAfter * 1_000;

@@ -24,16 +24,58 @@ interface CategorySpec {
 
 // A hardware shop: the domain carrello's first users come from.
 const CATEGORIES: readonly CategorySpec[] = [
-  { name: 'power-tools', nouns: ['Cordless Drill', 'Impact Driver', 'Angle Grinder', 'Jigsaw', 'Circular Saw', 'Orbital Sander'], price: [4_900, 34_900], quantity: 1, removal: 2.2 },
-  { name: 'hand-tools', nouns: ['Claw Hammer', 'Screwdriver Set', 'Spirit Level', 'Tape Measure', 'Utility Knife', 'Pliers'], price: [690, 4_990], quantity: 1, removal: 1.0 },
+  {
+    name: 'power-tools',
+    nouns: ['Cordless Drill', 'Impact Driver', 'Angle Grinder', 'Jigsaw', 'Circular Saw', 'Orbital Sander'],
+    price: [4_900, 34_900],
+    quantity: 1,
+    removal: 2.2,
+  },
+  {
+    name: 'hand-tools',
+    nouns: ['Claw Hammer', 'Screwdriver Set', 'Spirit Level', 'Tape Measure', 'Utility Knife', 'Pliers'],
+    price: [690, 4_990],
+    quantity: 1,
+    removal: 1.0,
+  },
   { name: 'fasteners', nouns: ['Wood Screws', 'Wall Plugs', 'Hex Bolts', 'Washers', 'Nails', 'Anchors'], price: [199, 1_490], quantity: 4, removal: 0.6 },
   { name: 'paint', nouns: ['Wall Paint', 'Primer', 'Wood Stain', 'Varnish', 'Paint Roller', 'Masking Tape'], price: [390, 5_990], quantity: 2, removal: 1.3 },
   { name: 'garden', nouns: ['Garden Hose', 'Pruning Shears', 'Lawn Mower', 'Rake', 'Planter', 'Sprinkler'], price: [890, 39_900], quantity: 1, removal: 1.6 },
-  { name: 'electrical', nouns: ['Extension Cord', 'LED Bulb', 'Socket Outlet', 'Cable Ties', 'Light Switch', 'Junction Box'], price: [249, 3_990], quantity: 2, removal: 0.9 },
-  { name: 'plumbing', nouns: ['Pipe Wrench', 'Tap Washer Kit', 'PTFE Tape', 'Shower Head', 'Sink Trap', 'Ball Valve'], price: [299, 7_990], quantity: 1, removal: 1.1 },
-  { name: 'storage', nouns: ['Tool Box', 'Shelving Unit', 'Storage Bin', 'Wall Hooks', 'Workbench', 'Drawer Cabinet'], price: [990, 24_900], quantity: 1, removal: 1.8 },
-  { name: 'safety', nouns: ['Safety Glasses', 'Work Gloves', 'Ear Defenders', 'Dust Mask', 'Hard Hat', 'Knee Pads'], price: [390, 2_990], quantity: 2, removal: 0.7 },
-  { name: 'lumber', nouns: ['Pine Board', 'Plywood Sheet', 'Dowel Rod', 'MDF Panel', 'Decking Plank', 'Batten'], price: [350, 6_990], quantity: 3, removal: 1.2 },
+  {
+    name: 'electrical',
+    nouns: ['Extension Cord', 'LED Bulb', 'Socket Outlet', 'Cable Ties', 'Light Switch', 'Junction Box'],
+    price: [249, 3_990],
+    quantity: 2,
+    removal: 0.9,
+  },
+  {
+    name: 'plumbing',
+    nouns: ['Pipe Wrench', 'Tap Washer Kit', 'PTFE Tape', 'Shower Head', 'Sink Trap', 'Ball Valve'],
+    price: [299, 7_990],
+    quantity: 1,
+    removal: 1.1,
+  },
+  {
+    name: 'storage',
+    nouns: ['Tool Box', 'Shelving Unit', 'Storage Bin', 'Wall Hooks', 'Workbench', 'Drawer Cabinet'],
+    price: [990, 24_900],
+    quantity: 1,
+    removal: 1.8,
+  },
+  {
+    name: 'safety',
+    nouns: ['Safety Glasses', 'Work Gloves', 'Ear Defenders', 'Dust Mask', 'Hard Hat', 'Knee Pads'],
+    price: [390, 2_990],
+    quantity: 2,
+    removal: 0.7,
+  },
+  {
+    name: 'lumber',
+    nouns: ['Pine Board', 'Plywood Sheet', 'Dowel Rod', 'MDF Panel', 'Decking Plank', 'Batten'],
+    price: [350, 6_990],
+    quantity: 3,
+    removal: 1.2,
+  },
 ];
 
 const BRANDS = ['Bosch', 'Makita', 'Stanley', 'Fischer', 'Gardena', 'Dulux', 'Wera', 'Knipex', '3M', 'Kärcher', 'Festool', 'Ryobi'];

@@ -22,7 +22,12 @@ export interface ShopContext {
   customerPool: number;
 }
 
-const CHANNELS = [['web', 55], ['app', 30], ['store', 5], ['marketplace', 10]] as const;
+const CHANNELS = [
+  ['web', 55],
+  ['app', 30],
+  ['store', 5],
+  ['marketplace', 10],
+] as const;
 const CAMPAIGNS = [
   { source: 'google', medium: 'cpc', name: 'power-tools-autumn' },
   { source: 'newsletter', medium: 'email', name: 'weekly-deals' },
@@ -30,7 +35,11 @@ const CAMPAIGNS = [
   { source: 'instagram', medium: 'social', name: 'diy-ideas' },
   { source: 'idealo', medium: 'affiliate', name: 'price-compare' },
 ] as const;
-const CURRENCIES = [['EUR', 85, 1], ['CHF', 10, 0.95], ['GBP', 5, 0.86]] as const;
+const CURRENCIES = [
+  ['EUR', 85, 1],
+  ['CHF', 10, 0.95],
+  ['GBP', 5, 0.86],
+] as const;
 
 /**
  * One cart's whole story, from its first add to its order or its abandonment: sessions of adds,
@@ -114,11 +123,22 @@ export function generateCart(ctx: ShopContext, startMs: number): CartStory {
   // Popular products get most of the traffic (a skewed pick, like a real shop's long tail).
   const browse = () => catalogue[Math.floor(rng.next() * rng.next() * catalogue.length)]!;
 
-  const sessions = rng.weighted([[1, 70], [2, 22], [3, 8]] as const);
+  const sessions = rng.weighted([
+    [1, 70],
+    [2, 22],
+    [3, 8],
+  ] as const);
   for (let s = 0; s < sessions; s++) {
     if (s > 0) {
       // Coming back: an hour later, the next evening, or after a long weekend.
-      t += Math.round(rng.weighted([[2 * HOUR, 3], [20 * HOUR, 4], [4 * 24 * HOUR, 2]] as const) * (0.5 + rng.next()));
+      t += Math.round(
+        rng.weighted([
+          [2 * HOUR, 3],
+          [20 * HOUR, 4],
+          [4 * 24 * HOUR, 2],
+        ] as const) *
+          (0.5 + rng.next()),
+      );
       session_id = rng.uuid();
     }
     const actions = rng.int(1, 6);
@@ -127,7 +147,12 @@ export function generateCart(ctx: ShopContext, startMs: number): CartStory {
       const kind =
         lines.size === 0
           ? 'add'
-          : rng.weighted([['add', 55], ['change', 17], ['remove', 18], ['readd', removed.length > 0 ? 6 : 0]] as const);
+          : rng.weighted([
+              ['add', 55],
+              ['change', 17],
+              ['remove', 18],
+              ['readd', removed.length > 0 ? 6 : 0],
+            ] as const);
       if (kind === 'add') add(browse());
       else if (kind === 'change') change();
       else if (kind === 'remove') remove();

@@ -15,7 +15,22 @@ function simulateToFile(name: string, seed: string): Buffer {
   const out = join(dir, name);
   execFileSync(
     process.execPath,
-    ['bin/carrello.js', 'simulate', '--seed', seed, '--days', '2', '--end', '2026-10-03T00:00:00.000Z', '--out', out, '--duplicate-rate', '0.01', '--invalid-rate', '0.01'],
+    [
+      'bin/carrello.js',
+      'simulate',
+      '--seed',
+      seed,
+      '--days',
+      '2',
+      '--end',
+      '2026-10-03T00:00:00.000Z',
+      '--out',
+      out,
+      '--duplicate-rate',
+      '0.01',
+      '--invalid-rate',
+      '0.01',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   return readFileSync(out);

@@ -64,7 +64,10 @@ export function collectorSink(baseUrl: string, headers: Record<string, string> =
   return {
     async send(batch) {
       for (let i = 0; i < batch.length; i += 1_000) {
-        const body = `${batch.slice(i, i + 1_000).map((m) => JSON.stringify(m.body)).join('\n')}\n`;
+        const body = `${batch
+          .slice(i, i + 1_000)
+          .map((m) => JSON.stringify(m.body))
+          .join('\n')}\n`;
         for (let attempt = 0; ; attempt++) {
           const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', ...headers }, body });
           if (res.status === 202) break;

@@ -120,7 +120,9 @@ function itemOf(l: SnapshotLine): Item {
  * its first digit the kind's rank within the snapshot (RANK).
  */
 function derivedId(s: KeptSnapshot, type: CartEvent['type'], productId: string | null, content: unknown): string {
-  const h = createHash('sha256').update(canonicalJson([s.cart_id, s.snapshot_id, type, productId, content])).digest('hex');
+  const h = createHash('sha256')
+    .update(canonicalJson([s.cart_id, s.snapshot_id, type, productId, content]))
+    .digest('hex');
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${RANK[type]}${h.slice(1, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

@@ -7,7 +7,9 @@ const DRILL = { product_id: 'P1', quantity: 1, unit_price_minor: 12999, product_
 const SCREWS = { product_id: 'P2', quantity: 2, unit_price_minor: 499 };
 
 function snap(id: string, time: string, lines: object[], extra: object = {}): KeptSnapshot {
-  return withId(CartSnapshot.parse({ snapshot_id: id, cart_id: 'C1', occurred_at: `2026-03-02T${time}:00.000Z`, currency: 'EUR', channel: 'web', lines, ...extra }));
+  return withId(
+    CartSnapshot.parse({ snapshot_id: id, cart_id: 'C1', occurred_at: `2026-03-02T${time}:00.000Z`, currency: 'EUR', channel: 'web', lines, ...extra }),
+  );
 }
 
 /** What a test reads of an event: its kind, product and quantities. */
@@ -44,7 +46,10 @@ describe('deriveCart', () => {
     ]);
     // Every derived event is a valid v1 event, and says where it came from.
     for (const e of events) expect(CartEvent.safeParse(e).success).toBe(true);
-    expect(events[2]).toMatchObject({ item: { product_id: 'P1', name: 'Cordless Drill', unit_price_minor: 12999 }, derived: { from: 'cart_snapshot', snapshot_id: 's3' } });
+    expect(events[2]).toMatchObject({
+      item: { product_id: 'P1', name: 'Cordless Drill', unit_price_minor: 12999 },
+      derived: { from: 'cart_snapshot', snapshot_id: 's3' },
+    });
   });
 
   it('gives the same events, ids included, whatever order the snapshots come in', () => {
@@ -70,10 +75,21 @@ describe('deriveCart', () => {
   });
 
   it('orders the events of one snapshot by their ids: removals, changes, additions, then checkout', () => {
-    const mixed = snap('m2', '10:05', [{ ...SCREWS, quantity: 3 }, { product_id: 'P9', quantity: 1, unit_price_minor: 100 }], { status: 'checkout' });
+    const mixed = snap(
+      'm2',
+      '10:05',
+      [
+        { ...SCREWS, quantity: 3 },
+        { product_id: 'P9', quantity: 1, unit_price_minor: 100 },
+      ],
+      { status: 'checkout' },
+    );
     const events = deriveCart([snap('m1', '10:00', [DRILL, SCREWS]), mixed]).slice(2);
     expect([...events].sort((a, b) => (a.event_id < b.event_id ? -1 : 1)).map((e) => e.type)).toEqual([
-      'cart.item_removed', 'cart.item_quantity_changed', 'cart.item_added', 'cart.checkout_started',
+      'cart.item_removed',
+      'cart.item_quantity_changed',
+      'cart.item_added',
+      'cart.checkout_started',
     ]);
   });
 });
@@ -97,7 +113,9 @@ describe('CartSnapshot', () => {
     const body = { cart_id: 'C1', occurred_at: '2026-03-02T10:00:00.000Z', currency: 'EUR', channel: 'web', lines: [DRILL] };
     const a = withId(CartSnapshot.parse(body));
     expect(a.snapshot_id).toMatch(/^h:[0-9a-f]{40}$/);
-    expect(withId(CartSnapshot.parse({ lines: [DRILL], channel: 'web', currency: 'EUR', occurred_at: body.occurred_at, cart_id: 'C1' })).snapshot_id).toBe(a.snapshot_id);
+    expect(withId(CartSnapshot.parse({ lines: [DRILL], channel: 'web', currency: 'EUR', occurred_at: body.occurred_at, cart_id: 'C1' })).snapshot_id).toBe(
+      a.snapshot_id,
+    );
     expect(withId(CartSnapshot.parse({ ...body, lines: [SCREWS] })).snapshot_id).not.toBe(a.snapshot_id);
   });
 });

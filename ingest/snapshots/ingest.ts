@@ -101,10 +101,12 @@ export class SnapshotIngest {
 
   private async storedSnapshots(cartId: string): Promise<Map<string, KeptSnapshot>> {
     const rows = await this.store.query('cart_snapshots_of', { cart_id: cartId });
-    return new Map(rows.map((r) => {
-      const s = withId(CartSnapshot.parse(JSON.parse(r.snapshot)));
-      return [s.snapshot_id, s];
-    }));
+    return new Map(
+      rows.map((r) => {
+        const s = withId(CartSnapshot.parse(JSON.parse(r.snapshot)));
+        return [s.snapshot_id, s];
+      }),
+    );
   }
 }
 

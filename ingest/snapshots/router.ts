@@ -34,13 +34,22 @@ export function snapshotsRouter(ingest: SnapshotIngest, opts: CollectorOptions):
     } catch (err) {
       if (!isCarrelloError(err, 'invalid_json')) throw err;
       const { offset } = err.details;
-      throw new CarrelloError('invalid_json', `the body is not a JSON array of snapshots: ${err.message} (byte ${String(offset)}); nothing was stored`, { offset }, { cause: err });
+      throw new CarrelloError(
+        'invalid_json',
+        `the body is not a JSON array of snapshots: ${err.message} (byte ${String(offset)}); nothing was stored`,
+        { offset },
+        { cause: err },
+      );
     }
     if (parts.length > opts.maxEvents) {
-      throw new CarrelloError('too_many_snapshots', `the request holds ${parts.length} snapshots; the limit is ${opts.maxEvents} per request (collector_max_events)`, {
-        limit: opts.maxEvents,
-        limit_name: 'collector_max_events',
-      });
+      throw new CarrelloError(
+        'too_many_snapshots',
+        `the request holds ${parts.length} snapshots; the limit is ${opts.maxEvents} per request (collector_max_events)`,
+        {
+          limit: opts.maxEvents,
+          limit_name: 'collector_max_events',
+        },
+      );
     }
     const snapshots: CartSnapshot[] = [];
     const issues: SnapshotIssue[] = [];
@@ -63,7 +72,10 @@ export function snapshotsRouter(ingest: SnapshotIngest, opts: CollectorOptions):
     const type = mediaType(req);
     // Not text/plain: that is the browser's way in for events only; snapshots come from servers.
     if ((type !== 'text/plain' && JSON_TYPES.includes(type)) || NDJSON_TYPES.includes(type)) return next();
-    throw new CarrelloError('unsupported_media_type', `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json or application/x-ndjson`);
+    throw new CarrelloError(
+      'unsupported_media_type',
+      `Content-Type ${JSON.stringify(req.headers['content-type'] ?? '')} is not accepted; send application/json or application/x-ndjson`,
+    );
   }
 }
 
@@ -87,7 +99,10 @@ export function shopifyRouter(ingest: SnapshotIngest, opts: ShopifyWebhookOption
     const receivedAtMs = Date.now();
     const body: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (!verifyShopifyHmac(body, header(req, 'x-shopify-hmac-sha256'), opts.secret)) {
-      throw new CarrelloError('invalid_signature', 'X-Shopify-Hmac-Sha256 is missing or is not the HMAC-SHA256 of the body with the shop\'s secret; nothing was stored');
+      throw new CarrelloError(
+        'invalid_signature',
+        "X-Shopify-Hmac-Sha256 is missing or is not the HMAC-SHA256 of the body with the shop's secret; nothing was stored",
+      );
     }
     const topic = header(req, 'x-shopify-topic') ?? '';
     if (SHOPIFY_TOPICS[topic] === undefined) {
@@ -131,7 +146,11 @@ function issueOf(index: number, i: z.core.$ZodIssue): SnapshotIssue {
 
 function refused(issues: SnapshotIssue[]): CarrelloError<'invalid_snapshot'> {
   const first = issues[0]!;
-  return new CarrelloError('invalid_snapshot', `snapshot ${first.index}: ${first.detail}${issues.length > 1 ? ` (and ${issues.length - 1} more problems)` : ''}; nothing was stored`, {
-    errors: issues.slice(0, MAX_ISSUES),
-  });
+  return new CarrelloError(
+    'invalid_snapshot',
+    `snapshot ${first.index}: ${first.detail}${issues.length > 1 ? ` (and ${issues.length - 1} more problems)` : ''}; nothing was stored`,
+    {
+      errors: issues.slice(0, MAX_ISSUES),
+    },
+  );
 }

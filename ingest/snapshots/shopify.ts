@@ -63,9 +63,10 @@ export function shopifySnapshot(topic: string, payload: Record<string, unknown>,
   if (status === undefined) throw payloadError('X-Shopify-Topic', `${JSON.stringify(topic)} is not mapped`);
   const lines = arrayOf(payload, 'line_items');
   const currency = text(payload.currency) ?? text(payload.presentment_currency) ?? lineCurrency(lines) ?? opts.currency;
-  if (currency === null) throw payloadError('currency', 'the payload names no currency; set CARRELLO_SHOPIFY_CURRENCY to the shop\'s currency');
+  if (currency === null) throw payloadError('currency', "the payload names no currency; set CARRELLO_SHOPIFY_CURRENCY to the shop's currency");
   // A cart's token is its id in every topic: checkouts and orders name it cart_token.
-  const cartId = status === 'open' ? (text(payload.token) ?? text(payload.id)) : (text(payload.cart_token) ?? text(payload.token) ?? text(payload.checkout_token));
+  const cartId =
+    status === 'open' ? (text(payload.token) ?? text(payload.id)) : (text(payload.cart_token) ?? text(payload.token) ?? text(payload.checkout_token));
   if (cartId === null) throw payloadError(status === 'open' ? 'token' : 'cart_token', 'names no cart');
   const when = status === 'ordered' ? (payload.processed_at ?? payload.created_at) : (payload.updated_at ?? payload.created_at);
   const ms = typeof when === 'string' ? Date.parse(when) : NaN;
@@ -83,7 +84,10 @@ export function shopifySnapshot(topic: string, payload: Record<string, unknown>,
     ...(consent !== null ? { consent_marketing: consent } : {}),
     status,
     ...(status === 'ordered'
-      ? { order_id: text(payload.id) ?? undefined, ...(payload.total_price !== undefined ? { total_minor: minorUnits(payload.total_price, currency, 'total_price') } : {}) }
+      ? {
+          order_id: text(payload.id) ?? undefined,
+          ...(payload.total_price !== undefined ? { total_minor: minorUnits(payload.total_price, currency, 'total_price') } : {}),
+        }
       : {}),
   };
 }
@@ -96,7 +100,8 @@ function linesOf(items: readonly unknown[], currency: string): CartSnapshot['lin
     const productId = text(item.variant_id) ?? text(item.product_id);
     if (productId === null) throw payloadError(`line_items.${i}.variant_id`, 'names no variant or product');
     const quantity = item.quantity;
-    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 0) throw payloadError(`line_items.${i}.quantity`, 'is not a whole number of units');
+    if (typeof quantity !== 'number' || !Number.isInteger(quantity) || quantity < 0)
+      throw payloadError(`line_items.${i}.quantity`, 'is not a whole number of units');
     if (quantity === 0) return;
     const held = byProduct.get(productId);
     if (held) {

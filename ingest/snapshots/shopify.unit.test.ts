@@ -28,13 +28,25 @@ describe('verifyShopifyHmac', () => {
 
 describe('minorUnits', () => {
   it.each([
-    ['19.99', 'EUR', 1999], ['8.5', 'EUR', 850], ['1000', 'EUR', 100000], ['0.10', 'USD', 10],
-    ['1500', 'JPY', 1500], ['1500.00', 'JPY', 1500], ['1.234', 'KWD', 1234], ['9007199254740.99', 'EUR', 900719925474099],
+    ['19.99', 'EUR', 1999],
+    ['8.5', 'EUR', 850],
+    ['1000', 'EUR', 100000],
+    ['0.10', 'USD', 10],
+    ['1500', 'JPY', 1500],
+    ['1500.00', 'JPY', 1500],
+    ['1.234', 'KWD', 1234],
+    ['9007199254740.99', 'EUR', 900719925474099],
   ])('%s %s is %d minor units, exactly', (amount, currency, minor) => {
     expect(minorUnits(amount, currency, 'price')).toBe(minor);
   });
 
-  it.each([['19.999', 'EUR'], ['1500.5', 'JPY'], ['-1.00', 'EUR'], ['1e3', 'EUR'], ['', 'EUR']])('refuses %s %s rather than round it', (amount, currency) => {
+  it.each([
+    ['19.999', 'EUR'],
+    ['1500.5', 'JPY'],
+    ['-1.00', 'EUR'],
+    ['1e3', 'EUR'],
+    ['', 'EUR'],
+  ])('refuses %s %s rather than round it', (amount, currency) => {
     expect(() => minorUnits(amount, currency, 'price')).toThrow(expect.objectContaining({ code: 'invalid_shopify_payload', details: { field: 'price' } }));
   });
 });
@@ -57,8 +69,18 @@ describe('shopifySnapshot', () => {
   });
 
   it('maps checkouts/create and orders/create onto the same cart, with the customer and their consent', () => {
-    expect(snapshotOf('checkouts/create', CHECKOUT, 'w5')).toMatchObject({ cart_id: CART_TOKEN, status: 'checkout', customer_id: '6073849283', consent_marketing: true });
-    expect(snapshotOf('orders/create', ORDER, 'w6')).toMatchObject({ cart_id: CART_TOKEN, status: 'ordered', order_id: '820982911946154508', total_minor: 2550 });
+    expect(snapshotOf('checkouts/create', CHECKOUT, 'w5')).toMatchObject({
+      cart_id: CART_TOKEN,
+      status: 'checkout',
+      customer_id: '6073849283',
+      consent_marketing: true,
+    });
+    expect(snapshotOf('orders/create', ORDER, 'w6')).toMatchObject({
+      cart_id: CART_TOKEN,
+      status: 'ordered',
+      order_id: '820982911946154508',
+      total_minor: 2550,
+    });
   });
 
   it('the recorded webhooks give the cart history: add, add, 1 → 3, remove, checkout, order', () => {
@@ -67,7 +89,14 @@ describe('shopifySnapshot', () => {
       snapshotOf('checkouts/create', CHECKOUT, 'w5'),
       snapshotOf('orders/create', ORDER, 'w6'),
     ];
-    expect(deriveCart(snapshots).map((e) => [e.occurred_at, e.type, 'item' in e ? e.item.product_id : '', 'quantity' in e ? e.quantity : 'to_quantity' in e ? e.to_quantity : ''])).toEqual([
+    expect(
+      deriveCart(snapshots).map((e) => [
+        e.occurred_at,
+        e.type,
+        'item' in e ? e.item.product_id : '',
+        'quantity' in e ? e.quantity : 'to_quantity' in e ? e.to_quantity : '',
+      ]),
+    ).toEqual([
       ['2026-03-02T10:00:00.000Z', 'cart.item_added', SHIRT, 1],
       ['2026-03-02T10:02:30.000Z', 'cart.item_added', MUG, 1],
       ['2026-03-02T10:04:00.000Z', 'cart.item_quantity_changed', MUG, 3],
@@ -77,7 +106,7 @@ describe('shopifySnapshot', () => {
     ]);
   });
 
-  it('an emptied cart without a currency takes the shop\'s, or is refused naming the setting', () => {
+  it("an emptied cart without a currency takes the shop's, or is refused naming the setting", () => {
     const emptied = parseShopify(shopifyBody({ ...CART_UPDATES[0]!, line_items: [] }));
     expect(shopifySnapshot('carts/update', emptied, { currency: 'EUR', webhookId: null })).toMatchObject({ currency: 'EUR', lines: [] });
     expect(() => shopifySnapshot('carts/update', emptied, { currency: null, webhookId: null })).toThrow(/CARRELLO_SHOPIFY_CURRENCY/);

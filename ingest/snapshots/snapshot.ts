@@ -45,15 +45,24 @@ export const CartSnapshot = z
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
     s.lines.forEach((l, i) => {
-      if (seen.has(l.product_id)) ctx.addIssue({ code: 'custom', message: `product_id ${JSON.stringify(l.product_id)} is in two lines; send one line per product`, path: ['lines', i, 'product_id'] });
+      if (seen.has(l.product_id))
+        ctx.addIssue({
+          code: 'custom',
+          message: `product_id ${JSON.stringify(l.product_id)} is in two lines; send one line per product`,
+          path: ['lines', i, 'product_id'],
+        });
       seen.add(l.product_id);
       if (l.quantity * l.unit_price_minor > MAX_AMOUNT_MINOR) {
-        ctx.addIssue({ code: 'custom', message: `quantity × unit_price_minor must not exceed ${MAX_AMOUNT_MINOR} minor units`, path: ['lines', i, 'quantity'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `quantity × unit_price_minor must not exceed ${MAX_AMOUNT_MINOR} minor units`,
+          path: ['lines', i, 'quantity'],
+        });
       }
     });
     if (s.status === 'ordered') {
       if (s.order_id === undefined) ctx.addIssue({ code: 'custom', message: "is required when status is 'ordered'", path: ['order_id'] });
-      if (s.lines.length === 0) ctx.addIssue({ code: 'custom', message: "an ordered cart holds at least one line", path: ['lines'] });
+      if (s.lines.length === 0) ctx.addIssue({ code: 'custom', message: 'an ordered cart holds at least one line', path: ['lines'] });
       if (s.total_minor === undefined && linesValue(s.lines) > MAX_AMOUNT_MINOR) {
         ctx.addIssue({ code: 'custom', message: `is required when the lines are worth more than ${MAX_AMOUNT_MINOR} minor units`, path: ['total_minor'] });
       }
@@ -85,7 +94,9 @@ export function withId(s: CartSnapshot): KeptSnapshot {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

@@ -36,7 +36,12 @@ export async function funnelReport(warehouse: Warehouse, d: FunnelDefinition): P
     order: d.order,
     window_seconds: d.windowMs / 1000,
     steps: summarize(d, outcomes),
-    exclusions: d.exclusions.map((x) => ({ type: x.type, product_id: x.product_id ?? null, category: x.category ?? null, between: [x.between[0], x.between[1]] })),
+    exclusions: d.exclusions.map((x) => ({
+      type: x.type,
+      product_id: x.product_id ?? null,
+      category: x.category ?? null,
+      between: [x.between[0], x.between[1]],
+    })),
     spoiled: outcomes.spoiled,
     breakdown_by: d.breakdown ?? null,
     notes: notes(d),
@@ -52,7 +57,9 @@ export async function funnelReport(warehouse: Warehouse, d: FunnelDefinition): P
 export async function readEventRows(warehouse: Warehouse, d: FunnelDefinition): Promise<EventRows> {
   const params = queryParams(d);
   const { rows, columns, groups } =
-    params.until_ms === undefined ? await warehouse.queryColumns('funnel_cart_events', params) : await warehouse.queryColumns('funnel_customer_events', { ...params, until_ms: params.until_ms });
+    params.until_ms === undefined
+      ? await warehouse.queryColumns('funnel_cart_events', params)
+      : await warehouse.queryColumns('funnel_customer_events', { ...params, until_ms: params.until_ms });
   if (groups !== undefined) return { rows, groups, t: numbers(columns.t), bits: numbers(columns.bits), breakdown: texts(columns.breakdown) };
   return {
     rows,

@@ -55,7 +55,11 @@ function reference(s: EventStream, e: number, spec: MatchSpec): EntityResult {
       const window = idx.filter((i) => s.moment[i]! >= s.moment[start]! && inWindow(i, start));
       const moments = [...new Set(window.map((i) => s.moment[i]!))].sort((a, b) => a - b);
       for (const m of moments) {
-        const size = maxMatching(window.filter((i) => s.moment[i]! <= m), spec.steps, has);
+        const size = maxMatching(
+          window.filter((i) => s.moment[i]! <= m),
+          spec.steps,
+          has,
+        );
         for (let k = 0; k < size; k++) note(k, m);
       }
     }
@@ -156,7 +160,7 @@ function rng(seed: number) {
 
 function randomCase(seed: number, order: FunnelOrder) {
   const r = rng(seed);
-  const pick = <T,>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
   const steps = 2 + Math.floor(r() * 3);
   // Each event matches a random set of steps (often one, sometimes two or none) and maybe an exclusion.
   const exclusionCount = order === 'unordered' ? (r() < 0.4 ? 1 : 0) : Math.floor(r() * 3);
@@ -188,15 +192,18 @@ function randomCase(seed: number, order: FunnelOrder) {
       rows.breakdown.push((bits & startBits) !== 0 ? pick(['web', 'app', null]) : null);
     }
   }
-  const stream = buildStream({
-    rows: rows.k1.length,
-    entity: Float64Array.from(rows.k1),
-    seq: Float64Array.from(rows.seq),
-    t: Float64Array.from(rows.t),
-    bits: Float64Array.from(rows.bits),
-    rid: Float64Array.from(rows.rid),
-    breakdown: textColumn(rows.breakdown),
-  }, order === 'unordered' ? (1 << steps) - 1 : 1);
+  const stream = buildStream(
+    {
+      rows: rows.k1.length,
+      entity: Float64Array.from(rows.k1),
+      seq: Float64Array.from(rows.seq),
+      t: Float64Array.from(rows.t),
+      bits: Float64Array.from(rows.bits),
+      rid: Float64Array.from(rows.rid),
+      breakdown: textColumn(rows.breakdown),
+    },
+    order === 'unordered' ? (1 << steps) - 1 : 1,
+  );
   const spec: MatchSpec = {
     order,
     steps,
@@ -223,7 +230,11 @@ describe('the matcher agrees with a brute-force reference', () => {
           const lo = stream.offsets[e]!;
           const hi = stream.offsets[e + 1]!;
           const events = Array.from({ length: hi - lo }, (_, i) => ({
-            t: stream.t[lo + i], moment: stream.moment[lo + i], steps: stream.steps[lo + i], x: stream.exclusions[lo + i], bd: breakdownAt(stream, lo + i),
+            t: stream.t[lo + i],
+            moment: stream.moment[lo + i],
+            steps: stream.steps[lo + i],
+            x: stream.exclusions[lo + i],
+            bd: breakdownAt(stream, lo + i),
           }));
           expect({ seed, spec, monotone: stream.monotone[e], events, got }).toEqual({ seed, spec, monotone: stream.monotone[e], events, got: want });
         }

@@ -56,9 +56,19 @@ describe('buildStream', () => {
   it('orders each entity by seq, then time, and merges the rows of one event', () => {
     expect(sorted.entities).toBe(3);
     expect(entitiesOf(sorted)).toEqual([
-      [{ t: 1_000, steps: 1, moment: 0, value: 'web' }, { t: 900, steps: 2, moment: 1, value: null }, { t: 3_000, steps: 4, moment: 2, value: null }],
-      [{ t: 1_500, steps: 1, moment: 0, value: 'store' }, { t: 1_500, steps: 2, moment: 0, value: null }],
-      [{ t: 2_000, steps: 3, moment: 0, value: 'app' }, { t: 2_500, steps: 4, moment: 1, value: null }],
+      [
+        { t: 1_000, steps: 1, moment: 0, value: 'web' },
+        { t: 900, steps: 2, moment: 1, value: null },
+        { t: 3_000, steps: 4, moment: 2, value: null },
+      ],
+      [
+        { t: 1_500, steps: 1, moment: 0, value: 'store' },
+        { t: 1_500, steps: 2, moment: 0, value: null },
+      ],
+      [
+        { t: 2_000, steps: 3, moment: 0, value: 'app' },
+        { t: 2_500, steps: 4, moment: 1, value: null },
+      ],
     ]);
     expect([...sorted.monotone]).toEqual([0, 1, 1]);
   });
@@ -114,4 +124,3 @@ describe('buildStream', () => {
     expect([...b.monotone]).toEqual([...a.monotone]);
   });
 });
-

@@ -61,16 +61,20 @@ export async function startKafka(opts: KafkaOptions = {}): Promise<RunningKafka>
   const serverProperties = path.join(home, 'server.properties');
   const log4j = path.join(home, 'log4j2.properties');
   const dataDir = opts.dataDir ? path.resolve(opts.dataDir) : path.join(home, 'data');
-  const formatted = await readFile(path.join(dataDir, 'meta.properties')).then(() => true, () => false);
+  const formatted = await readFile(path.join(dataDir, 'meta.properties')).then(
+    () => true,
+    () => false,
+  );
   await writeFile(serverProperties, serverConfig(port, controllerPort, dataDir));
   await writeFile(log4j, loggingConfig(path.join(logDir, 'server.log')));
   const jvm = [...JVM_OPTS, `-Dlog4j2.configurationFile=${log4j}`, `-Dkafka.logs.dir=${logDir}`, '-cp', classpath];
 
   const started = Date.now();
   try {
-    if (!formatted) await execFileAsync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', serverProperties], {
-      cwd: home,
-    });
+    if (!formatted)
+      await execFileAsync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', serverProperties], {
+        cwd: home,
+      });
   } catch (error) {
     await rm(home, { recursive: true, force: true });
     const e = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
@@ -231,7 +235,9 @@ function serverConfig(port: number, controllerPort: number, dataDir: string): st
     'share.coordinator.state.topic.min.isr': 1,
     'group.initial.rebalance.delay.ms': 0,
   };
-  return Object.entries(props).map(([key, value]) => `${key}=${value}\n`).join('');
+  return Object.entries(props)
+    .map(([key, value]) => `${key}=${value}\n`)
+    .join('');
 }
 
 function loggingConfig(file: string): string {

@@ -39,11 +39,10 @@ export async function ensureKafkaLibs(log: (line: string) => void = () => {}): P
   log(`fetching Kafka ${version} jars with Maven into ${path.relative(repoRoot, dir)}`);
   const started = Date.now();
   try {
-    await execFileAsync(
-      'mvn',
-      ['-q', '-B', '-Dstyle.color=never', '-f', pomPath, 'dependency:copy-dependencies', `-Dkafka.libs.dir=${staging}`],
-      { cwd: repoRoot, maxBuffer: 16 * 1024 * 1024 },
-    );
+    await execFileAsync('mvn', ['-q', '-B', '-Dstyle.color=never', '-f', pomPath, 'dependency:copy-dependencies', `-Dkafka.libs.dir=${staging}`], {
+      cwd: repoRoot,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     await writeFile(path.join(staging, STAMP), stamp);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });

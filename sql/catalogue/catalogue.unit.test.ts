@@ -4,7 +4,11 @@ import { catalogue, engineStatements, PARSE_AT_MOST, rowsOf } from './index.ts';
 
 const dialects = ['duckdb', 'clickhouse'] as const;
 const dir = (dialect: string) => new URL(`../${dialect}/queries/`, import.meta.url);
-const files = (dialect: string) => readdirSync(dir(dialect)).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4)).sort();
+const files = (dialect: string) =>
+  readdirSync(dir(dialect))
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => f.slice(0, -4))
+    .sort();
 const sql = (dialect: string, name: string) => readFileSync(new URL(`${name}.sql`, dir(dialect)), 'utf8').replace(/--[^\n]*/g, '');
 /** The parameters a file names: $name (DuckDB), {name:Type} (ClickHouse). */
 const named = (dialect: (typeof dialects)[number], name: string) =>
@@ -33,7 +37,9 @@ describe('the catalogue of named queries', () => {
     for (const [name, d] of Object.entries(catalogue)) {
       const shape = d.params.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
       // Parameters one dialect alone takes are declared optional (undefined passes), and not required of the other.
-      const required = Object.keys(shape).filter((k) => !shape[k]!.safeParse(undefined).success).sort();
+      const required = Object.keys(shape)
+        .filter((k) => !shape[k]!.safeParse(undefined).success)
+        .sort();
       const inFile = named(dialect, name);
       const missing = inFile.filter((k) => !(k in shape));
       const unused = required.filter((k) => !inFile.includes(k));
@@ -73,14 +79,51 @@ describe('rows of a named query', () => {
 
   it('tells the kinds of a union apart by their column, on both paths', () => {
     // given: an audience page of carts and its totals, as DuckDB sends them
-    const cart = { kind: 'cart', cart_id: 'C', customer_id: null, anonymous_id: 'anon-9', stage: 'checkout', value_minor: '4990', currency: 'EUR', items: '1', units: '10', channel: 'web', campaign: null, consent_marketing: null, started_at: '1772528400000', last_activity_at: '1772528460000', checkout_started_at: '1772528460000', abandoned_at: '1772614860000', carts: null };
-    const total = { kind: 'total', cart_id: null, customer_id: null, anonymous_id: null, stage: null, value_minor: '4990', currency: 'EUR', items: null, units: null, channel: null, campaign: null, consent_marketing: null, started_at: null, last_activity_at: null, checkout_started_at: null, abandoned_at: null, carts: '1' };
+    const cart = {
+      kind: 'cart',
+      cart_id: 'C',
+      customer_id: null,
+      anonymous_id: 'anon-9',
+      stage: 'checkout',
+      value_minor: '4990',
+      currency: 'EUR',
+      items: '1',
+      units: '10',
+      channel: 'web',
+      campaign: null,
+      consent_marketing: null,
+      started_at: '1772528400000',
+      last_activity_at: '1772528460000',
+      checkout_started_at: '1772528460000',
+      abandoned_at: '1772614860000',
+      carts: null,
+    };
+    const total = {
+      kind: 'total',
+      cart_id: null,
+      customer_id: null,
+      anonymous_id: null,
+      stage: null,
+      value_minor: '4990',
+      currency: 'EUR',
+      items: null,
+      units: null,
+      channel: null,
+      campaign: null,
+      consent_marketing: null,
+      started_at: null,
+      last_activity_at: null,
+      checkout_started_at: null,
+      abandoned_at: null,
+      carts: '1',
+    };
     const page = [...Array.from({ length: PARSE_AT_MOST }, () => cart), total];
     // then: the fast path gives what zod gives, and a total with a cart's column filled is refused by both
     const typed = rowsOf('audience', catalogue.audience, page, true);
     expect(typed[0]).toMatchObject({ kind: 'cart', value_minor: 4990, items: 1, abandoned_at: 1772614860000 });
     expect(typed.at(-1)).toEqual({ ...total, value_minor: 4990, carts: 1 });
     expect(rowsOf('audience', catalogue.audience, page, false)).toEqual(typed);
-    for (const strict of [true, false]) expect(() => rowsOf('audience', catalogue.audience, [...page, { ...total, items: '3' }], strict)).toThrow(/named query audience/);
+    for (const strict of [true, false])
+      expect(() => rowsOf('audience', catalogue.audience, [...page, { ...total, items: '3' }], strict)).toThrow(/named query audience/);
   });
 });

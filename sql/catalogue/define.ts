@@ -137,7 +137,15 @@ export function read<P extends ParamShape, R extends Shape, A extends Answer = '
   answer?: A;
 }): ReadDeclaration<P, z.ZodObject<R, z.core.$strict>, A> {
   convertible(d.row);
-  return { kind: 'read', answer: d.answer ?? ('rows' as A), params: z.strictObject(d.params), row: z.strictObject(d.row), shapes: [d.row], by: null, reads: d.reads };
+  return {
+    kind: 'read',
+    answer: d.answer ?? ('rows' as A),
+    params: z.strictObject(d.params),
+    row: z.strictObject(d.row),
+    shapes: [d.row],
+    by: null,
+    reads: d.reads,
+  };
 }
 
 /**
@@ -199,6 +207,9 @@ export function rowsOf<D extends ReadDeclaration>(name: string, d: D, raw: reado
     if (strict || raw.length <= PARSE_AT_MOST) return z.array(d.row).parse(raw) as z.output<D['row']>[];
     return fastConverter(d)(raw) as z.output<D['row']>[];
   } catch (err) {
-    throw new Error(`named query ${name}: a row does not fit its declaration (sql/catalogue/): ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`, { cause: err });
+    throw new Error(
+      `named query ${name}: a row does not fit its declaration (sql/catalogue/): ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`,
+      { cause: err },
+    );
   }
 }

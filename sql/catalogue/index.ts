@@ -45,7 +45,14 @@ export function paramsOf(name: QueryName, params: unknown = {}): Record<string, 
  * this one declares, checked: DuckDB refuses a parameter the statement does not name.
  */
 export function ownParamsOf(name: QueryName, params: Record<string, unknown>): Record<string, string | number | boolean | null> {
-  return paramsOf(name, Object.fromEntries(Object.keys(catalogue[name].params.shape).filter((k) => k in params).map((k) => [k, params[k]])));
+  return paramsOf(
+    name,
+    Object.fromEntries(
+      Object.keys(catalogue[name].params.shape)
+        .filter((k) => k in params)
+        .map((k) => [k, params[k]]),
+    ),
+  );
 }
 
 /** Whether a query reads one of the models an adapter keeps (and so must refresh before it). */

@@ -32,7 +32,11 @@ export const lifecycleQueries = {
   lifecycle_head: read({ params: {}, row: { seq: col.int() }, reads: [] }),
   lifecycle_delivered: read({ params: endpoint, row: { delivered_seq: col.int() }, reads: [] }),
   lifecycle_ordered_since: read({ params: { customer_id: param.text(), since_ms: param.int() }, row: { ordered: col.bool() }, reads: [] }),
-  lifecycle_capped: read({ params: { ...endpoint, customer_id: param.text(), at_ms: param.int(), cap_ms: param.int() }, row: { capped: col.bool() }, reads: [] }),
+  lifecycle_capped: read({
+    params: { ...endpoint, customer_id: param.text(), at_ms: param.int(), cap_ms: param.int() },
+    row: { capped: col.bool() },
+    reads: [],
+  }),
   lifecycle_dead_letters: read({
     params: endpoint,
     row: { seq: col.int(), id: col.text(), attempts: col.int(), reason: col.text(), at_ms: col.int() },
@@ -57,10 +61,14 @@ export const lifecycleQueries = {
   lifecycle_advance: write({ params: { ...endpoint, seq: param.int(), updated_at_ms: param.int() } }),
   lifecycle_record_sent: write({ params: { ...endpoint, seq: param.int(), customer_id: param.text(), at_ms: param.int() } }),
   lifecycle_record_acknowledged: write({ params: { ...endpoint, seq: param.int(), id: param.text(), kind: param.text(), acknowledged_at_ms: param.int() } }),
-  lifecycle_dead_letter: write({ params: { ...endpoint, seq: param.int(), id: param.text(), attempts: param.int(), reason: param.text(), at_ms: param.int() } }),
+  lifecycle_dead_letter: write({
+    params: { ...endpoint, seq: param.int(), id: param.text(), attempts: param.int(), reason: param.text(), at_ms: param.int() },
+  }),
   lifecycle_dead_letter_drop: write({ params: { ...endpoint, seq: param.int() } }),
   lifecycle_dead_letter_prune: write({ params: { ...endpoint, seq: param.int(), at_ms: param.int() } }),
-  lifecycle_request_replay: write({ params: { ...endpoint, reason: param.text(), seqs: param.jsonList(), all_seqs: param.bool(), requested_at_ms: param.int() } }),
+  lifecycle_request_replay: write({
+    params: { ...endpoint, reason: param.text(), seqs: param.jsonList(), all_seqs: param.bool(), requested_at_ms: param.int() },
+  }),
   lifecycle_replay_take: write({ params: { ...endpoint, seq: param.int() } }),
   lifecycle_replay_orphans: write({ params: endpoint }),
 };

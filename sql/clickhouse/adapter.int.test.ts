@@ -65,13 +65,44 @@ describe('migrations', () => {
       { version: 13, name: 'products' },
       { version: 14, name: 'exchange_rates' },
     ]);
-    const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map((r) => `${r.name}:${r.engine}`);
+    const tables = (await warehouse.rows('SELECT name, engine FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map(
+      (r) => `${r.name}:${r.engine}`,
+    );
     expect(tables).toEqual([
-      'audience_asof:View', 'audience_kept:View', 'cart_dirty:MergeTree', 'cart_fold_asof:View', 'cart_folds:ReplacingMergeTree',
-      'cart_line_folds:ReplacingMergeTree', 'cart_line_replay_asof:View', 'cart_line_replay_kept:View', 'cart_line_state_asof:View', 'cart_line_state_kept:View',
-      'cart_lines_asof:View', 'cart_lines_kept:View', 'cart_replay_asof:View', 'cart_replay_kept:View', 'cart_snapshots:ReplacingMergeTree', 'cart_spans:AggregatingMergeTree', 'cart_spans_mv:MaterializedView', 'cart_state_asof:View', 'cart_state_kept:View',
-      'customer_orders:ReplacingMergeTree', 'events:ReplacingMergeTree', 'exchange_rates:ReplacingMergeTree', 'fold_watermark:MergeTree', 'lifecycle_acknowledged:MergeTree', 'lifecycle_announcements:ReplacingMergeTree',
-      'lifecycle_cursor:ReplacingMergeTree', 'lifecycle_dead_letters:MergeTree', 'lifecycle_delivered:ReplacingMergeTree', 'lifecycle_replays:ReplacingMergeTree', 'lifecycle_sent:ReplacingMergeTree', 'product_names_asof:View', 'products:ReplacingMergeTree', 'rejected_events:MergeTree', 'schema_migrations:MergeTree',
+      'audience_asof:View',
+      'audience_kept:View',
+      'cart_dirty:MergeTree',
+      'cart_fold_asof:View',
+      'cart_folds:ReplacingMergeTree',
+      'cart_line_folds:ReplacingMergeTree',
+      'cart_line_replay_asof:View',
+      'cart_line_replay_kept:View',
+      'cart_line_state_asof:View',
+      'cart_line_state_kept:View',
+      'cart_lines_asof:View',
+      'cart_lines_kept:View',
+      'cart_replay_asof:View',
+      'cart_replay_kept:View',
+      'cart_snapshots:ReplacingMergeTree',
+      'cart_spans:AggregatingMergeTree',
+      'cart_spans_mv:MaterializedView',
+      'cart_state_asof:View',
+      'cart_state_kept:View',
+      'customer_orders:ReplacingMergeTree',
+      'events:ReplacingMergeTree',
+      'exchange_rates:ReplacingMergeTree',
+      'fold_watermark:MergeTree',
+      'lifecycle_acknowledged:MergeTree',
+      'lifecycle_announcements:ReplacingMergeTree',
+      'lifecycle_cursor:ReplacingMergeTree',
+      'lifecycle_dead_letters:MergeTree',
+      'lifecycle_delivered:ReplacingMergeTree',
+      'lifecycle_replays:ReplacingMergeTree',
+      'lifecycle_sent:ReplacingMergeTree',
+      'product_names_asof:View',
+      'products:ReplacingMergeTree',
+      'rejected_events:MergeTree',
+      'schema_migrations:MergeTree',
     ]);
   });
 });
@@ -84,7 +115,18 @@ describe('migration 5: cart_folds laid out by start', () => {
     await warehouse.refreshFolds();
     const answers = async () => ({
       abandonment: (await abandonmentFunnel(warehouse, { from: T0, to: AS_OF, as_of: AS_OF, abandon_ms: 24 * HOUR }, 'channel')).json,
-      audience: (await abandonedCartAudience(warehouse, { as_of: AS_OF, abandon_ms: 24 * HOUR, lookback_ms: 400 * 24 * HOUR, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
+      audience: (
+        await abandonedCartAudience(warehouse, {
+          as_of: AS_OF,
+          abandon_ms: 24 * HOUR,
+          lookback_ms: 400 * 24 * HOUR,
+          stage: 'any',
+          min_value_minor: 0,
+          consent: 'any',
+          limit: 100,
+          cursor: null,
+        })
+      ).json,
     });
     const before = await answers();
     const folds = 'SELECT * EXCEPT (is_deleted) FROM cart_folds FINAL ORDER BY cart_id';
@@ -97,11 +139,15 @@ describe('migration 5: cart_folds laid out by start', () => {
     await c('INSERT INTO cart_folds SELECT * EXCEPT (is_deleted) FROM folds_002');
     await c('DROP TABLE folds_002');
     await c('DELETE FROM schema_migrations WHERE version = 5');
-    expect((await warehouse.rows("SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'cart_folds'"))[0]).toEqual({ sorting_key: 'cart_id' });
+    expect((await warehouse.rows("SELECT sorting_key FROM system.tables WHERE database = currentDatabase() AND name = 'cart_folds'"))[0]).toEqual({
+      sorting_key: 'cart_id',
+    });
     // when it migrates
     expect(await warehouse.migrate()).toEqual(['5_cart_folds_by_start']);
     // then the folds are the same rows, laid out by start, and every answer is the same
-    expect((await warehouse.rows("SELECT sorting_key, partition_key FROM system.tables WHERE database = currentDatabase() AND name = 'cart_folds'"))[0]).toEqual({
+    expect(
+      (await warehouse.rows("SELECT sorting_key, partition_key FROM system.tables WHERE database = currentDatabase() AND name = 'cart_folds'"))[0],
+    ).toEqual({
       sorting_key: 'started_at, cart_id',
       partition_key: "toYYYYMM(toDateTime(intDiv(ifNull(started_at, 0), 1000), 'UTC'))",
     });
@@ -125,7 +171,10 @@ describe('migration 6: the projection events_by_time', () => {
       return { rows: ex.rows, text: Buffer.concat(parts).toString('utf8') };
     };
     const before = await ndjson();
-    const projected = () => warehouse.rows("SELECT sum(rows) AS n FROM system.projection_parts WHERE database = currentDatabase() AND table = 'events' AND name = 'events_by_time' AND active");
+    const projected = () =>
+      warehouse.rows(
+        "SELECT sum(rows) AS n FROM system.projection_parts WHERE database = currentDatabase() AND table = 'events' AND name = 'events_by_time' AND active",
+      );
     expect(await projected()).toEqual([{ n: '0' }]);
     // when it migrates
     expect(await warehouse.migrate()).toEqual(['6_events_by_time']);
@@ -142,7 +191,18 @@ describe('migration 7: the orders model customer_orders', () => {
     const { events } = rowsOf(shopEvents().map((e) => msg(JSON.stringify(e))));
     await warehouse.writeBatch(events, []);
     const audience = async () =>
-      (await abandonedCartAudience(warehouse, { as_of: AS_OF, abandon_ms: 24 * HOUR, lookback_ms: 400 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json;
+      (
+        await abandonedCartAudience(warehouse, {
+          as_of: AS_OF,
+          abandon_ms: 24 * HOUR,
+          lookback_ms: 400 * DAY,
+          stage: 'any',
+          min_value_minor: 0,
+          consent: 'any',
+          limit: 100,
+          cursor: null,
+        })
+      ).json;
     const before = await audience();
     await warehouse.client.command({ query: 'DROP TABLE customer_orders' });
     await warehouse.client.command({ query: 'DELETE FROM schema_migrations WHERE version = 7' });
@@ -184,7 +244,7 @@ describe('migration 8: cart_spans', () => {
     expect(await warehouse.rows(spans)).toEqual(want);
   });
 
-  it('forgets a forgotten customer\'s carts with their events', async () => {
+  it("forgets a forgotten customer's carts with their events", async () => {
     // Given the shop written
     await warehouse.writeBatch(rowsOf(shopEvents().map((e) => msg(JSON.stringify(e)))).events, []);
     const [customer] = await warehouse.rows('SELECT customer_id FROM events WHERE customer_id IS NOT NULL ORDER BY customer_id LIMIT 1');
@@ -213,7 +273,12 @@ describe('writeBatch', () => {
       Object.entries(r).map(([k, v]) => {
         if (k === 'order_items') {
           const items = (typeof v === 'string' ? JSON.parse(v) : v) as Record<string, unknown>[] | null;
-          return [k, items === null || items.length === 0 ? null : items.map((i) => ({ ...i, quantity: Number(i.quantity), unit_price_minor: Number(i.unit_price_minor) }))];
+          return [
+            k,
+            items === null || items.length === 0
+              ? null
+              : items.map((i) => ({ ...i, quantity: Number(i.quantity), unit_price_minor: Number(i.unit_price_minor) })),
+          ];
         }
         return [k, typeof v === 'string' && /^-?\d+$/.test(v) && /_ms$|_minor$|sequence|quantity/.test(k) ? Number(v) : v];
       }),
@@ -230,7 +295,11 @@ describe('writeBatch', () => {
       const chRows = await warehouse.rows(`SELECT ${columns.clickhouse} FROM events ORDER BY event_id`);
       const duckRows = await duck.warehouse.all(`SELECT ${columns.duckdb} FROM events ORDER BY event_id`);
       expect(chRows.map(normalise)).toEqual(duckRows.map(normalise));
-      expect(chRows.map((r) => r.payload).sort()).toEqual(validExamples().map((e) => e.text).sort());
+      expect(chRows.map((r) => r.payload).sort()).toEqual(
+        validExamples()
+          .map((e) => e.text)
+          .sort(),
+      );
     } finally {
       await duck.cleanup();
     }
@@ -253,7 +322,13 @@ describe('writeBatch', () => {
 
   it('reports stats like DuckDB, empty or not', async () => {
     expect(await warehouse.stats()).toEqual({
-      events_stored: 0, events_rejected: 0, carts: 0, first_event_at: null, last_event_at: null, last_received_at: null, rejected_by_reason: {},
+      events_stored: 0,
+      events_rejected: 0,
+      carts: 0,
+      first_event_at: null,
+      last_event_at: null,
+      last_received_at: null,
+      rejected_by_reason: {},
     });
     const duck = await tempDuckDb();
     try {
@@ -277,7 +352,18 @@ describe('a retried batch never doubles rows in any answer', () => {
       abandonment: (await abandonmentFunnel(w, W, 'channel')).json,
       removal: (await removalFunnel(w, W, { group: 'product', min_adds: 1, limit: 50 })).json,
       quantity: (await quantityFunnel(w, W, { group: 'category', limit: 50 })).json,
-      audience: (await abandonedCartAudience(w, { as_of: AS_OF, abandon_ms: W.abandon_ms, lookback_ms: 30 * DAY, stage: 'any', min_value_minor: 0, consent: 'any', limit: 100, cursor: null })).json,
+      audience: (
+        await abandonedCartAudience(w, {
+          as_of: AS_OF,
+          abandon_ms: W.abandon_ms,
+          lookback_ms: 30 * DAY,
+          stage: 'any',
+          min_value_minor: 0,
+          consent: 'any',
+          limit: 100,
+          cursor: null,
+        })
+      ).json,
       timeline: await cartTimeline(w, 'G', AS_OF, W.abandon_ms),
     };
   }

@@ -2,10 +2,45 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
-import { catalogue, ownParamsOf, paramsOf, readsAny, rowsOf, type BareReadName, type ColumnsName, type Model, type ParamsOf, type ReadName, type RowOf, type WriteName } from '../catalogue/index.ts';
+import {
+  catalogue,
+  ownParamsOf,
+  paramsOf,
+  readsAny,
+  rowsOf,
+  type BareReadName,
+  type ColumnsName,
+  type Model,
+  type ParamsOf,
+  type ReadName,
+  type RowOf,
+  type WriteName,
+} from '../catalogue/index.ts';
 import { migrations, query, statements, views } from '../loader.ts';
-import { readModelLag, warehouseStats, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
-import type { Columns, DerivedRetractor, EventExport, ExportFormat, ExportOptions, NamedWriter, QueryParams, ReadOnlyLimits, TimeRange, ReadOnlyResult, Row, Warehouse } from '../warehouse.ts';
+import {
+  readModelLag,
+  warehouseStats,
+  type EventRow,
+  type ForgetResult,
+  type ReadModelLag,
+  type RejectedRow,
+  type WarehouseStats,
+  type WriteResult,
+} from '../rows.ts';
+import type {
+  Columns,
+  DerivedRetractor,
+  EventExport,
+  ExportFormat,
+  ExportOptions,
+  NamedWriter,
+  QueryParams,
+  ReadOnlyLimits,
+  TimeRange,
+  ReadOnlyResult,
+  Row,
+  Warehouse,
+} from '../warehouse.ts';
 import { forgetParams, type ForgetOptions } from '../warehouse.ts';
 import { openClient, openReadOnlyClient, type ClickHouseTarget, type RawInsert } from './client.ts';
 import { ClickHouseSandbox } from './sandbox/sandbox.ts';
@@ -158,7 +193,12 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
           columns: ['received_at', 'source', 'source_ref', 'reason', 'field', 'detail', 'payload_hex'],
           values,
           format: 'JSONEachRow',
-          clickhouse_settings: insertSettings(token('rejected', values.map((v) => JSON.stringify(v)))),
+          clickhouse_settings: insertSettings(
+            token(
+              'rejected',
+              values.map((v) => JSON.stringify(v)),
+            ),
+          ),
         });
       }
       // INVARIANT: the carts of every event of the batch, duplicates too, are marked after its events are
@@ -167,7 +207,13 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
       // the repair at start (repair_folds.sql).
       const carts = [...new Set(events.map((e) => e.cart_id))];
       if (carts.length > 0) {
-        await this.client.insert({ table: 'cart_dirty', columns: ['cart_id'], values: carts.map((cart_id) => ({ cart_id })), format: 'JSONEachRow', clickhouse_settings: FOLD_SETTINGS });
+        await this.client.insert({
+          table: 'cart_dirty',
+          columns: ['cart_id'],
+          values: carts.map((cart_id) => ({ cart_id })),
+          format: 'JSONEachRow',
+          clickhouse_settings: FOLD_SETTINGS,
+        });
       }
       return { inserted: fresh.length, duplicates: events.length - fresh.length, rejected: rejected.length };
     });
@@ -262,7 +308,11 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
       await this.foldCarts(carts);
       // Moved on even when every mark was folded before: otherwise the marks of the margin stay in every
       // later read's window (and are sent to it) until the next write; moved, they leave it 10 s later.
-      await this.client.command({ query: query('clickhouse', 'advance_watermark'), query_params: { fold_to_us: String(pending.fold_to_us) }, clickhouse_settings: FOLD_SETTINGS });
+      await this.client.command({
+        query: query('clickhouse', 'advance_watermark'),
+        query_params: { fold_to_us: String(pending.fold_to_us) },
+        clickhouse_settings: FOLD_SETTINGS,
+      });
       this.foldedMarks = new Set(marks.map((m) => m.key)); // the marks still inside the window
       if (Date.now() - this.marksForgottenAt > FORGET_MARKS_EVERY_MS) {
         await this.client.command({ query: query('clickhouse', 'forget_old_marks') });
@@ -329,12 +379,18 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
    * The watermark stays: marks not folded yet are folded again at the next read, which changes nothing.
    */
   rebuildReadModels(): Promise<{ carts: number; lines: number }> {
-    return this.writeLock.run(() => this.foldLock.run(() => this.writingFolds(async () => {
-      for (const table of ['cart_folds', 'cart_line_folds', 'customer_orders', 'cart_spans']) await this.client.command({ query: `TRUNCATE TABLE ${table}` });
-      for (const name of ['rebuild_folds', 'rebuild_lines', 'rebuild_orders', 'rebuild_spans']) await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
-      const [row] = await this.rows(query('clickhouse', 'read_model_counts'));
-      return { carts: Number(row?.carts ?? 0), lines: Number(row?.lines ?? 0) };
-    })));
+    return this.writeLock.run(() =>
+      this.foldLock.run(() =>
+        this.writingFolds(async () => {
+          for (const table of ['cart_folds', 'cart_line_folds', 'customer_orders', 'cart_spans'])
+            await this.client.command({ query: `TRUNCATE TABLE ${table}` });
+          for (const name of ['rebuild_folds', 'rebuild_lines', 'rebuild_orders', 'rebuild_spans'])
+            await this.client.command({ query: query('clickhouse', name), clickhouse_settings: FOLD_SETTINGS });
+          const [row] = await this.rows(query('clickhouse', 'read_model_counts'));
+          return { carts: Number(row?.carts ?? 0), lines: Number(row?.lines ?? 0) };
+        }),
+      ),
+    );
   }
 
   /** Runs a read query with bound parameters; rows as JSON (64-bit integers as strings). */
@@ -376,23 +432,27 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
    * (docs/reliability.md).
    */
   forgetCustomer(customerId: string, opts: ForgetOptions = {}): Promise<ForgetResult> {
-    return this.writeLock.run(() => this.foldLock.run(() => this.writingFolds(async () => {
-      const params = { ...forgetParams(customerId, opts), needle: JSON.stringify(customerId) };
-      const [row] = await this.rows(query('clickhouse', 'forget_counts'), params);
-      const counts = {
-        events_deleted: Number(row?.events_deleted ?? 0),
-        rejected_deleted: Number(row?.rejected_deleted ?? 0),
-        carts: Number(row?.carts ?? 0),
-        carts_refolded: Number(row?.carts_refolded ?? 0),
-      };
-      if (opts.dryRun) return counts;
-      const carts = (await this.rows(query('clickhouse', 'forget_carts'), params)).map((r) => String(r.cart_id));
-      for (const name of ['forget_events', 'forget_rejected', 'forget_snapshots']) {
-        await this.client.command({ query: query('clickhouse', name), query_params: params, clickhouse_settings: { mutations_sync: '2' } });
-      }
-      await this.refoldAfterDelete(carts, ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans', 'forget_lifecycle']);
-      return counts;
-    })));
+    return this.writeLock.run(() =>
+      this.foldLock.run(() =>
+        this.writingFolds(async () => {
+          const params = { ...forgetParams(customerId, opts), needle: JSON.stringify(customerId) };
+          const [row] = await this.rows(query('clickhouse', 'forget_counts'), params);
+          const counts = {
+            events_deleted: Number(row?.events_deleted ?? 0),
+            rejected_deleted: Number(row?.rejected_deleted ?? 0),
+            carts: Number(row?.carts ?? 0),
+            carts_refolded: Number(row?.carts_refolded ?? 0),
+          };
+          if (opts.dryRun) return counts;
+          const carts = (await this.rows(query('clickhouse', 'forget_carts'), params)).map((r) => String(r.cart_id));
+          for (const name of ['forget_events', 'forget_rejected', 'forget_snapshots']) {
+            await this.client.command({ query: query('clickhouse', name), query_params: params, clickhouse_settings: { mutations_sync: '2' } });
+          }
+          await this.refoldAfterDelete(carts, ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans', 'forget_lifecycle']);
+          return counts;
+        }),
+      ),
+    );
   }
 
   /**
@@ -402,13 +462,17 @@ export class ClickHouseWarehouse implements Warehouse, NamedWriter, DerivedRetra
    */
   retractDerived(cartId: string, eventIds: readonly string[]): Promise<number> {
     if (eventIds.length === 0) return Promise.resolve(0);
-    return this.writeLock.run(() => this.foldLock.run(() => this.writingFolds(async () => {
-      const params = { cart_id: cartId, event_ids: eventIds };
-      const [row] = await this.rows(query('clickhouse', 'retract_count'), params);
-      await this.client.command({ query: query('clickhouse', 'retract_events'), query_params: params, clickhouse_settings: { mutations_sync: '2' } });
-      await this.refoldAfterDelete([cartId], ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans']);
-      return Number(row?.n ?? 0);
-    })));
+    return this.writeLock.run(() =>
+      this.foldLock.run(() =>
+        this.writingFolds(async () => {
+          const params = { cart_id: cartId, event_ids: eventIds };
+          const [row] = await this.rows(query('clickhouse', 'retract_count'), params);
+          await this.client.command({ query: query('clickhouse', 'retract_events'), query_params: params, clickhouse_settings: { mutations_sync: '2' } });
+          await this.refoldAfterDelete([cartId], ['forget_folds', 'forget_lines', 'forget_orders', 'forget_spans']);
+          return Number(row?.n ?? 0);
+        }),
+      ),
+    );
   }
 
   /** After events of these carts were deleted: their kept rows go (the named mutations), then are kept again. */

@@ -106,7 +106,13 @@ export async function openClient(target: ClickHouseTarget): Promise<OpenedClient
  */
 export async function openReadOnlyClient(target: ClickHouseTarget): Promise<ClickHouseClient> {
   if (target.kind === 'server') {
-    return createClient({ url: target.url, username: target.username, password: target.password, database: target.database, clickhouse_settings: { ...BASE_SETTINGS, readonly: '2' } });
+    return createClient({
+      url: target.url,
+      username: target.username,
+      password: target.password,
+      database: target.database,
+      clickhouse_settings: { ...BASE_SETTINGS, readonly: '2' },
+    });
   }
   const client = createClient({ connection: await chdbConnection(target.path), clickhouse_settings: BASE_SETTINGS });
   try {
@@ -120,7 +126,11 @@ export async function openReadOnlyClient(target: ClickHouseTarget): Promise<Clic
 }
 
 async function ensureDatabase(client: ClickHouseClient, database: string): Promise<void> {
-  const rs = await client.query({ query: 'SELECT count() AS n FROM system.databases WHERE name = {db:String}', query_params: { db: database }, format: 'JSONEachRow' });
+  const rs = await client.query({
+    query: 'SELECT count() AS n FROM system.databases WHERE name = {db:String}',
+    query_params: { db: database },
+    format: 'JSONEachRow',
+  });
   const [row] = await rs.json<{ n: string | number }>();
   // The name is checked against DATABASE above: identifiers cannot be bound as parameters in DDL.
   if (Number(row?.n) === 0) await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });

@@ -6,7 +6,10 @@ import type { ClickHouseWarehouse } from './adapter.ts';
 /** The column definitions of a CREATE TABLE statement, as written. */
 function columns(sql: string): string[] {
   const body = sql.slice(sql.indexOf('(') + 1, sql.search(/\)\s*(--[^\n]*\n\s*)*ENGINE/));
-  return body.split('\n').map((l) => l.trim().replace(/,$/, '')).filter((l) => l && !l.startsWith('--') && !l.startsWith('INDEX') && !l.startsWith('PROJECTION'));
+  return body
+    .split('\n')
+    .map((l) => l.trim().replace(/,$/, ''))
+    .filter((l) => l && !l.startsWith('--') && !l.startsWith('INDEX') && !l.startsWith('PROJECTION'));
 }
 const table = (sql: string) => /CREATE (?:OR REPLACE )?(?:TABLE|MATERIALIZED VIEW) (?:IF NOT EXISTS )?(\w+)/.exec(sql)![1]!;
 
@@ -22,7 +25,9 @@ describe('the cluster DDL', () => {
   const cluster = clusterDdl('clickhouse').flatMap((f) => statements(f.sql));
   // Tables only, each as its latest migration leaves it (005 re-creates cart_folds): a migration may also
   // move data (003 marks carts to fold again), which has no cluster twin.
-  const creates = migrations('clickhouse').flatMap((m) => statements(m.sql)).filter((sql) => /^\s*(--[^\n]*\n\s*)*CREATE (OR REPLACE )?TABLE/.test(sql));
+  const creates = migrations('clickhouse')
+    .flatMap((m) => statements(m.sql))
+    .filter((sql) => /^\s*(--[^\n]*\n\s*)*CREATE (OR REPLACE )?TABLE/.test(sql));
   const single = [...new Map(creates.map((sql) => [table(sql), sql])).values()];
 
   it.each(cluster.map((sql) => [table(sql), sql]))('%s parses in ClickHouse', async (_name, sql) => {

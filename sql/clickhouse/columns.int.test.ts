@@ -47,7 +47,11 @@ describe('readColumns (ClickHouse)', () => {
   });
 
   it('answers no rows of arrays as empty columns', async () => {
-    const { rows, columns, groups } = await readColumns(w.client, `SELECT [toFloat64(1)] AS v, [toLowCardinality('a')] AS s FROM numbers(3) WHERE number > 5`, {});
+    const { rows, columns, groups } = await readColumns(
+      w.client,
+      `SELECT [toFloat64(1)] AS v, [toLowCardinality('a')] AS s FROM numbers(3) WHERE number > 5`,
+      {},
+    );
     expect(rows).toBe(0);
     expect([...groups!]).toEqual([0]);
     expect((columns.v as Float64Array).length).toBe(0);

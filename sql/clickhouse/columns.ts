@@ -65,16 +65,19 @@ function readLists(table: Table): Columns {
   groups[row] = at;
   const columns: Record<string, Column> = {};
   for (const field of fields) {
-    const items = table.getChild(field.name)!.data.map((data, k) => {
-      const offsets = data.valueOffsets as Int32Array;
-      const mine = first[k]!.valueOffsets as Int32Array;
-      // INVARIANT: every array of a row has the row's length (the query builds them from one array), so
-      // the batches of every column hold the same rows and items.
-      if (data.length !== first[k]!.length || (data.length > 0 && offsets[data.length]! - offsets[0]! !== mine[data.length]! - mine[0]!)) {
-        throw new TypeError(`column ${field.name}: the arrays of a row differ in length from those of ${fields[0]!.name}`);
-      }
-      return data.length === 0 ? null : makeVector(data.children[0]!).slice(offsets[0]!, offsets[data.length]!);
-    }).filter((v) => v !== null);
+    const items = table
+      .getChild(field.name)!
+      .data.map((data, k) => {
+        const offsets = data.valueOffsets as Int32Array;
+        const mine = first[k]!.valueOffsets as Int32Array;
+        // INVARIANT: every array of a row has the row's length (the query builds them from one array), so
+        // the batches of every column hold the same rows and items.
+        if (data.length !== first[k]!.length || (data.length > 0 && offsets[data.length]! - offsets[0]! !== mine[data.length]! - mine[0]!)) {
+          throw new TypeError(`column ${field.name}: the arrays of a row differ in length from those of ${fields[0]!.name}`);
+        }
+        return data.length === 0 ? null : makeVector(data.children[0]!).slice(offsets[0]!, offsets[data.length]!);
+      })
+      .filter((v) => v !== null);
     const type = (field.type as List).valueType;
     columns[field.name] =
       items.length === 0 ? column(field.name, type, makeVector(new Float64Array(0)), 0) : column(field.name, type, items[0]!.concat(...items.slice(1)), at);

@@ -53,7 +53,12 @@ describe('exportEvents on ClickHouse', () => {
     expect([ex.rows, ex.contentType]).toEqual([4, 'application/x-ndjson']);
     const text = (await bytesOf(ex.stream)).toString('utf8');
     expect(text).toBe(`${[atFrom, pretty.replace(/\n/g, ' '), order, lastMs].join('\n')}\n`);
-    expect(text.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(INSIDE.map((t) => JSON.parse(t) as unknown));
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual(INSIDE.map((t) => JSON.parse(t) as unknown));
   });
 
   it('Arrow: the types of the DuckDB export: money Int64, times TimestampMillisecond UTC, order lines nested', async () => {
@@ -133,7 +138,11 @@ describe('exportEvents on ClickHouse', () => {
   it('NDJSON and its count read the projection by time, in its order, the granules of the range only', async () => {
     for (const name of ['export_events_count', 'export_events_ndjson']) {
       const plan = await store.warehouse.client
-        .query({ query: `EXPLAIN projections = 1 ${query('clickhouse', name).trimEnd().replace(/;$/, '')}`, query_params: { from_ms: FROM, to_ms: TO, limit: 100 }, format: 'TabSeparatedRaw' })
+        .query({
+          query: `EXPLAIN projections = 1 ${query('clickhouse', name).trimEnd().replace(/;$/, '')}`,
+          query_params: { from_ms: FROM, to_ms: TO, limit: 100 },
+          format: 'TabSeparatedRaw',
+        })
         .then((r) => r.text());
       expect([name, /ReadFromMergeTree \(events_by_time\)/.test(plan)]).toEqual([name, true]);
     }
@@ -151,7 +160,12 @@ describe('exportEvents on ClickHouse', () => {
     const ex = await exportOf('ndjson');
     const text = (await bytesOf(ex.stream)).toString('utf8');
     expect(ex.rows).toBe(5);
-    expect(text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { event_id: string }).event_id)).toEqual([ID(1), ID(6), ID(2), ID(3), ID(4)]);
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { event_id: string }).event_id),
+    ).toEqual([ID(1), ID(6), ID(2), ID(3), ID(4)]);
   });
 
   it('an empty range gives a readable Arrow schema and no NDJSON bytes', async () => {

@@ -52,10 +52,14 @@ export async function exportEvents(client: ClickHouseClient, range: TimeRange, f
   });
   const rows = Number((await counted.json<{ n: string | number }>())[0]!.n);
   if (rows > opts.maxRows) {
-    throw new CarrelloError('export_too_large', `the range holds ${rows} events; an export takes at most ${opts.maxRows} (export_max_rows); narrow from/to and export in parts`, {
-      rows,
-      limit: opts.maxRows,
-    });
+    throw new CarrelloError(
+      'export_too_large',
+      `the range holds ${rows} events; an export takes at most ${opts.maxRows} (export_max_rows); narrow from/to and export in parts`,
+      {
+        rows,
+        limit: opts.maxRows,
+      },
+    );
   }
   if (format === 'ndjson') return { rows, contentType: CONTENT_TYPES.ndjson, stream: Readable.from(ndjsonChunks(client, range, rows), { objectMode: false }) };
   const out = OUTPUT[format];

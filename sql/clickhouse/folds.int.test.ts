@@ -22,7 +22,9 @@ const silentLog = pino({ level: 'silent' });
 const kept = (w: ClickHouseWarehouse) =>
   w.rows('SELECT cart_id, events, items, units, value_minor, anomalies, line_product_id, line_quantity FROM cart_folds FINAL ORDER BY cart_id');
 const folded = (w: ClickHouseWarehouse) =>
-  w.rows(`SELECT cart_id, events, items, units, value_minor, anomalies, line_product_id, line_quantity FROM cart_fold_asof(as_of_ms = ${ALL}) ORDER BY cart_id`);
+  w.rows(
+    `SELECT cart_id, events, items, units, value_minor, anomalies, line_product_id, line_quantity FROM cart_fold_asof(as_of_ms = ${ALL}) ORDER BY cart_id`,
+  );
 
 let store: Awaited<ReturnType<typeof tempClickHouse>>;
 let warehouse: ClickHouseWarehouse;

@@ -6,7 +6,12 @@ describe('the `_kept` twins of the cart and line models', () => {
   const twins = keptTwins(views('clickhouse').flatMap((v) => statements(v.sql)));
 
   it('twins every view over a live fold, and no twin reaches one', () => {
-    expect(twins.map((sql) => /CREATE OR REPLACE VIEW (\w+) AS/.exec(sql)![1])).toEqual(['cart_state_kept', 'cart_lines_kept', 'audience_kept', 'cart_line_state_kept']);
+    expect(twins.map((sql) => /CREATE OR REPLACE VIEW (\w+) AS/.exec(sql)![1])).toEqual([
+      'cart_state_kept',
+      'cart_lines_kept',
+      'audience_kept',
+      'cart_line_state_kept',
+    ]);
     for (const sql of twins) expect(sql.replace(/--[^\n]*/g, '')).not.toMatch(/_asof\(/);
   });
 
@@ -32,7 +37,12 @@ describe('keptAsOf: the earliest literal as_of of a data-team statement, when ev
   const state = (asOf: string) => `cart_state_asof(as_of_ms = ${asOf}, abandon_ms = 86400000)`;
   it.each([
     ['one call', `SELECT count() FROM ${state('1780272000000')}`, 1, '1780272000000'],
-    ['the earliest of two', `SELECT count() FROM ${state('1780272000000')} AS a, audience_asof(as_of_ms = 1780000000000, abandon_ms = 1, lookback_ms = 2) AS b`, 2, '1780000000000'],
+    [
+      'the earliest of two',
+      `SELECT count() FROM ${state('1780272000000')} AS a, audience_asof(as_of_ms = 1780000000000, abandon_ms = 1, lookback_ms = 2) AS b`,
+      2,
+      '1780000000000',
+    ],
     ['a call whose as_of is an expression', `SELECT count() FROM cart_state_asof(as_of_ms = 1780272000000 - 1, abandon_ms = 86400000)`, 1, null],
     ['a call whose as_of is not first', `SELECT count() FROM cart_state_asof(abandon_ms = 86400000, as_of_ms = 1780272000000)`, 1, null],
     ['a string that looks like a call beside a real one', `SELECT 'cart_state_asof(as_of_ms = 1, ' AS s, count() FROM ${state('1780272000000')}`, 1, null],

@@ -19,7 +19,11 @@ function rows(): EventRow[] {
     [10, 12, 14].map((d, i) => {
       const t = Date.parse(`${m}-${d}T09:00:00.000Z`);
       const c = new CartBuilder({ cart_id: `${m}-${d}`, customer_id: `c-${m}-${i}`, channel: 'web' }).add(t, 'P1', 1).add(t + HOUR, 'P2', 3);
-      if (i === 0) c.checkout(t + 2 * HOUR).order(t + 3 * HOUR, [['P1', 1], ['P2', 3]]);
+      if (i === 0)
+        c.checkout(t + 2 * HOUR).order(t + 3 * HOUR, [
+          ['P1', 1],
+          ['P2', 3],
+        ]);
       if (i === 2) c.remove(t + 2 * HOUR, 'P2', 3);
       return c.events;
     }),
@@ -60,7 +64,11 @@ describe('a 7-day window on a store of four months reads the partition of its mo
     w = store.warehouse;
     // Given carts started in four months, written one month per batch (a part per month at least)
     const all = rows();
-    for (const m of MONTHS) await w.writeBatch(all.filter((r) => r.cart_id.startsWith(m)), []);
+    for (const m of MONTHS)
+      await w.writeBatch(
+        all.filter((r) => r.cart_id.startsWith(m)),
+        [],
+      );
     await w.refreshFolds();
   }, 120_000);
   afterAll(() => store.cleanup());

@@ -2,9 +2,31 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
-import { catalogue, ownParamsOf, paramsOf, readsAny, rowsOf, type ColumnsName, type Model, type BareReadName, type ParamsOf, type ReadName, type RowOf, type WriteName } from '../catalogue/index.ts';
+import {
+  catalogue,
+  ownParamsOf,
+  paramsOf,
+  readsAny,
+  rowsOf,
+  type ColumnsName,
+  type Model,
+  type BareReadName,
+  type ParamsOf,
+  type ReadName,
+  type RowOf,
+  type WriteName,
+} from '../catalogue/index.ts';
 import { migrations, query, views } from '../loader.ts';
-import { readModelLag, warehouseStats, type EventRow, type ForgetResult, type ReadModelLag, type RejectedRow, type WarehouseStats, type WriteResult } from '../rows.ts';
+import {
+  readModelLag,
+  warehouseStats,
+  type EventRow,
+  type ForgetResult,
+  type ReadModelLag,
+  type RejectedRow,
+  type WarehouseStats,
+  type WriteResult,
+} from '../rows.ts';
 import type {
   Columns,
   EventExport,
@@ -89,9 +111,7 @@ export class DuckDbWarehouse implements Warehouse, NamedWriter, DerivedRetractor
       await this.writer.run(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL DEFAULT current_timestamp)',
       );
-      const done = new Set(
-        (await (await this.writer.runAndReadAll('SELECT version FROM schema_migrations')).getRowObjectsJS()).map((r) => Number(r.version)),
-      );
+      const done = new Set((await (await this.writer.runAndReadAll('SELECT version FROM schema_migrations')).getRowObjectsJS()).map((r) => Number(r.version)));
       const applied: string[] = [];
       for (const m of migrations('duckdb')) {
         if (done.has(m.version)) continue;

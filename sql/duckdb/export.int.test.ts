@@ -52,7 +52,12 @@ describe('exportEvents on DuckDB', () => {
     expect([ex.rows, ex.contentType]).toEqual([4, 'application/x-ndjson']);
     const text = (await bytesOf(ex.stream)).toString('utf8');
     expect(text).toBe(`${[atFrom, pretty.replace(/\n/g, ' '), order, lastMs].join('\n')}\n`);
-    expect(text.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(INSIDE.map((t) => JSON.parse(t) as unknown));
+    expect(
+      text
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual(INSIDE.map((t) => JSON.parse(t) as unknown));
   });
 
   it('Arrow: typed columns, money Int64, times TimestampMillisecond UTC, order lines nested', async () => {
@@ -80,9 +85,13 @@ describe('exportEvents on DuckDB', () => {
     expect(table.getChild('unit_price_minor')!.get(0)).toBe(250n);
     expect(table.getChild('total_minor')!.get(2)).toBe(9_000_000_000_123n);
     expect(table.getChild('consent_marketing')!.get(0)).toBe(true);
-    expect(table.getChild('order_items')!.get(2)!.toArray().map((s: { toJSON(): unknown }) => s.toJSON())).toEqual([
-      { product_id: 'P0009', quantity: 2, unit_price_minor: 250n },
-    ]);
+    expect(
+      table
+        .getChild('order_items')!
+        .get(2)!
+        .toArray()
+        .map((s: { toJSON(): unknown }) => s.toJSON()),
+    ).toEqual([{ product_id: 'P0009', quantity: 2, unit_price_minor: 250n }]);
     expect(table.getChild('payload')!.get(1)).toBe(pretty);
   });
 
@@ -100,7 +109,7 @@ describe('exportEvents on DuckDB', () => {
     const got = (await reader.runAndReadAll(`SELECT ${columns} FROM read_parquet($f)`, { f: file })).getRowObjectsJson();
     reader.closeSync();
     const stored = await store.warehouse.all(
-      `SELECT ${columns.replace("typeof(occurred_at)", "'TIMESTAMP WITH TIME ZONE'")} FROM events
+      `SELECT ${columns.replace('typeof(occurred_at)', "'TIMESTAMP WITH TIME ZONE'")} FROM events
        WHERE occurred_at >= epoch_ms(${FROM}) AND occurred_at < epoch_ms(${TO}) ORDER BY occurred_at, event_id`,
     );
     expect(got).toEqual(stored);

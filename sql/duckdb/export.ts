@@ -92,7 +92,11 @@ const LINE_BREAK = Buffer.from('\n');
 async function* ndjsonChunks(conn: DuckDBConnection, range: TimeRange, rows: number): AsyncGenerator<Buffer> {
   const blockMs = Math.max(1, Math.floor(((range.toMs - range.fromMs) * BLOCK_EVENTS) / Math.max(1, rows)));
   for (const slice of exportSlices(range, rows)) {
-    const result = await conn.stream(query('duckdb', 'export_events_ndjson'), { from_ms: BigInt(slice.fromMs), to_ms: BigInt(slice.toMs), block_ms: BigInt(blockMs) });
+    const result = await conn.stream(query('duckdb', 'export_events_ndjson'), {
+      from_ms: BigInt(slice.fromMs),
+      to_ms: BigInt(slice.toMs),
+      block_ms: BigInt(blockMs),
+    });
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
@@ -121,7 +125,13 @@ async function* arrowBatches(conn: DuckDBConnection, params: Record<string, bigi
     batches++;
   }
   // An empty range still carries its schema.
-  if (batches === 0) yield recordBatch(schema, types, types.map(() => []), 0);
+  if (batches === 0)
+    yield recordBatch(
+      schema,
+      types,
+      types.map(() => []),
+      0,
+    );
 }
 
 /**

@@ -91,7 +91,10 @@ describe('DuckDB read models: a window reads its rows, not the history', () => {
   });
 
   const questions: [string, Record<string, number | string>][] = [];
-  for (const [when, asOf] of [['as of the end', END], ['as of 10 days before', END - 10 * DAY]] as const) {
+  for (const [when, asOf] of [
+    ['as of the end', END],
+    ['as of 10 days before', END - 10 * DAY],
+  ] as const) {
     questions.push([`abandonment ${when}`, window(asOf, 'none')]);
     questions.push([`removal ${when}`, { ...window(asOf, 'none'), group: 'product', item: '' }]);
     questions.push([`quantity ${when}`, { ...window(asOf, 'none'), group: 'category' }]);
@@ -106,9 +109,7 @@ describe('DuckDB read models: a window reads its rows, not the history', () => {
       // of the end, the next test); every other scan is bounded by the window or by as_of.
       if (s.table === 'line_model' && s.projections.some((c) => c.startsWith('latest_'))) continue;
       const bounded = s.filters.some((f) =>
-        s.table === 'cart_model'
-          ? /^(started_at|last_activity_at)(>=|<)\d+/.test(f)
-          : new RegExp(`^${LAYOUT[s.table]}(>=|>)\\d+`).test(f),
+        s.table === 'cart_model' ? /^(started_at|last_activity_at)(>=|<)\d+/.test(f) : new RegExp(`^${LAYOUT[s.table]}(>=|>)\\d+`).test(f),
       );
       expect({ label, scan: s.table, filters: s.filters, bounded }).toEqual({ label, scan: s.table, filters: s.filters, bounded: true });
     }

@@ -18,9 +18,27 @@ describe('cart_replay is refreshed only for queries that read it', () => {
     const reading = (kept: ReadonlySet<(typeof catalogue)[QueryName]['reads'][number]>) => names.filter((n) => readsAny(n, kept)).sort();
     // DuckDB: product_names reads products_asof, over the product model the refresh keeps (views/015), and
     // the cart funnel reads cart_replay.
-    expect(reading(REFRESHED_MODELS)).toEqual(['abandonment', 'abandonment_value_days', 'audience', 'audience_lines', 'audience_value_days', 'funnel_cart_events', 'product_names', 'quantity', 'removal']);
+    expect(reading(REFRESHED_MODELS)).toEqual([
+      'abandonment',
+      'abandonment_value_days',
+      'audience',
+      'audience_lines',
+      'audience_value_days',
+      'funnel_cart_events',
+      'product_names',
+      'quantity',
+      'removal',
+    ]);
     // ClickHouse folds carts and lines only: product names come from the catalogue and the events, the funnels from events and cart_spans.
-    expect(reading(FOLDED_MODELS)).toEqual(['abandonment', 'abandonment_value_days', 'audience', 'audience_lines', 'audience_value_days', 'quantity', 'removal']);
+    expect(reading(FOLDED_MODELS)).toEqual([
+      'abandonment',
+      'abandonment_value_days',
+      'audience',
+      'audience_lines',
+      'audience_value_days',
+      'quantity',
+      'removal',
+    ]);
   });
 
   it('leaves new events unfolded through a timeline read, and folds them before an analysis', async () => {

@@ -104,7 +104,11 @@ export function columnReader(t: DuckDBType, column: string): ColumnReader {
 
 function int64(v: bigint, column: string, t: DuckDBType): bigint {
   if (v < INT64_MIN || v > INT64_MAX) {
-    throw new CarrelloError('sql_value_out_of_range', `column ${JSON.stringify(column)} (${t.toString()}) holds ${v}, beyond 64 bits; CAST it to VARCHAR or DOUBLE`, { column });
+    throw new CarrelloError(
+      'sql_value_out_of_range',
+      `column ${JSON.stringify(column)} (${t.toString()}) holds ${v}, beyond 64 bits; CAST it to VARCHAR or DOUBLE`,
+      { column },
+    );
   }
   return v;
 }

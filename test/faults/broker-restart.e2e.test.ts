@@ -36,10 +36,14 @@ describe.skipIf(brokers === null)('fault: the broker is SIGKILLed and restarted 
       CARRELLO_KAFKA_DELIVERY_TIMEOUT_MS: '3000',
     });
     const url = server.url;
-    await waitFor('the in-process worker consumes', async () => {
-      const health = (await (await fetch(`${url}/healthz`)).json()) as { worker?: { status: string; partitions: number[] } };
-      return health.worker?.status === 'running' && health.worker.partitions.length === 12 ? true : undefined;
-    }, 90_000);
+    await waitFor(
+      'the in-process worker consumes',
+      async () => {
+        const health = (await (await fetch(`${url}/healthz`)).json()) as { worker?: { status: string; partitions: number[] } };
+        return health.worker?.status === 'running' && health.worker.partitions.length === 12 ? true : undefined;
+      },
+      90_000,
+    );
 
     // when a client posts the events in requests of 100, resending a request answered 503 after its Retry-After
     // (at most 1 s here), and the broker is SIGKILLed after a few requests and restarted DOWN_MS later
@@ -55,7 +59,11 @@ describe.skipIf(brokers === null)('fault: the broker is SIGKILLed and restarted 
       for (let i = 0; i < t.messages.length; ) {
         if (i >= t.messages.length / 2) await kill.promise;
         const part = t.messages.slice(i, i + REQUEST_EVENTS).map((m) => m.value);
-        const res = await fetch(`${url}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `${part.join('\n')}\n` }).catch(() => null);
+        const res = await fetch(`${url}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-ndjson' },
+          body: `${part.join('\n')}\n`,
+        }).catch(() => null);
         const status = res?.status ?? 0;
         answers[status] = (answers[status] ?? 0) + 1;
         if (status === 202) {
@@ -92,7 +100,10 @@ describe.skipIf(brokers === null)('fault: the broker is SIGKILLed and restarted 
     const storedAt = Date.now();
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    const { figures, answer } = await withStore(join(dir, 'store.duckdb'), async (w) => ({ figures: await conservation(w, acked), answer: await abandonment(w) }));
+    const { figures, answer } = await withStore(join(dir, 'store.duckdb'), async (w) => ({
+      figures: await conservation(w, acked),
+      answer: await abandonment(w),
+    }));
     const reference = await referenceAbandonment(join(dir, 'reference.duckdb'), t);
     report({
       fault: `broker SIGKILLed, restarted on the same port after ${DOWN_MS / 1000} s; collector posting throughout`,

@@ -85,7 +85,10 @@ export interface Figures {
 }
 
 /** lost / duplicated of a store against the expected ids. */
-export async function conservation(w: DuckDbWarehouse, valid: Set<string>): Promise<{ stored_rows: number; lost: number; duplicated: number; unexpected: number }> {
+export async function conservation(
+  w: DuckDbWarehouse,
+  valid: Set<string>,
+): Promise<{ stored_rows: number; lost: number; duplicated: number; unexpected: number }> {
   const ids = await storedIds(w);
   const distinct = new Set(ids);
   let lost = 0;

@@ -1,7 +1,19 @@
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { metricValue, topicSpec, waitFor, waitForProgress } from '../support/kafkaTest.ts';
-import { abandonment, committedTotal, conservation, faultSuite, moment, produceLive, referenceAbandonment, report, rssMiB, traffic, withStore } from './support.ts';
+import {
+  abandonment,
+  committedTotal,
+  conservation,
+  faultSuite,
+  moment,
+  produceLive,
+  referenceAbandonment,
+  report,
+  rssMiB,
+  traffic,
+  withStore,
+} from './support.ts';
 
 const brokers = inject('kafkaBrokers');
 // The outage the issue specifies: a minute without a warehouse.

@@ -56,7 +56,10 @@ async function load() {
     import('ajv-formats'),
   ]);
   // The route table only: no store is reached while the document is built.
-  const document = openApiDocument(allRoutes({ warehouse: {} as never, limits: DEFAULT_API_LIMITS }), OUTSIDE_OPERATIONS, { title: 'carrello API', version: '1' });
+  const document = openApiDocument(allRoutes({ warehouse: {} as never, limits: DEFAULT_API_LIMITS }), OUTSIDE_OPERATIONS, {
+    title: 'carrello API',
+    version: '1',
+  });
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   (addFormats.default as unknown as (a: typeof ajv) => void)(ajv);
   ajv.addSchema(document, 'openapi');
@@ -104,7 +107,10 @@ export async function checkAnswer(method: string, url: URL, status: number, cont
   if (!(contentType in content)) return `${where}: media type ${contentType} is not in /openapi.json for status ${key}`;
   const validate = validator(`${contentPointer}/${token(contentType)}/schema`);
   if (validate(body)) return null;
-  return `${where} does not match /openapi.json: ${(validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(answer)'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`).join('; ')}`;
+  return `${where} does not match /openapi.json: ${(validate.errors ?? [])
+    .slice(0, 5)
+    .map((e) => `${e.instancePath || '(answer)'} ${e.message}${e.params ? ` ${JSON.stringify(e.params)}` : ''}`)
+    .join('; ')}`;
 }
 
 function install(): void {

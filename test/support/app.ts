@@ -19,7 +19,14 @@ interface TempStore {
  */
 export async function serveApp(warehouse: Warehouse & NamedWriter, over: { timezone?: string } = {}) {
   const pipeline = new IngestPipeline(warehouse);
-  const app = createApp({ warehouse, pipeline, log: pino({ level: 'silent' }), collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 }, stopping: () => false, ...over });
+  const app = createApp({
+    warehouse,
+    pipeline,
+    log: pino({ level: 'silent' }),
+    collector: { maxBodyBytes: 1 << 20, maxEvents: 1000 },
+    stopping: () => false,
+    ...over,
+  });
   const { url, close } = await listen(app);
   return {
     url,

@@ -82,8 +82,10 @@ export function cart(id: string, opts: CartOptions = {}): ToyCart {
 
 /** The carts' events as pipeline messages. */
 export function messages(...carts: ToyCart[]): InboundMessage[] {
-  return carts.flatMap((c) => c.events).map((e, i) => {
-    const text = JSON.stringify(e);
-    return { raw: Buffer.from(text), parsed: { json: e, text }, source: 'test', sourceRef: `test#${i}`, receivedAtMs: Date.now() };
-  });
+  return carts
+    .flatMap((c) => c.events)
+    .map((e, i) => {
+      const text = JSON.stringify(e);
+      return { raw: Buffer.from(text), parsed: { json: e, text }, source: 'test', sourceRef: `test#${i}`, receivedAtMs: Date.now() };
+    });
 }

@@ -31,17 +31,24 @@ export function referenceFunnel(events: readonly Record<string, unknown>[], d: F
     const seq = d.entity === 'cart' && !unsequenced.has(e.cart_id) ? (e.sequence as number) : -1;
     return [{ k: index.get(e[key] as string)!, seq, t: e.t as number, bits, rid: e.rid as number, breakdown: d.breakdown ? value : null }];
   });
-  const stream = buildStream({
-    rows: rows.length,
-    entity: Float64Array.from(rows.map((r) => r.k)),
-    seq: Float64Array.from(rows.map((r) => r.seq)),
-    t: Float64Array.from(rows.map((r) => r.t)),
-    bits: Float64Array.from(rows.map((r) => r.bits)),
-    rid: Float64Array.from(rows.map((r) => r.rid)),
-    breakdown: textColumn(rows.map((r) => r.breakdown)),
-  }, startBits);
+  const stream = buildStream(
+    {
+      rows: rows.length,
+      entity: Float64Array.from(rows.map((r) => r.k)),
+      seq: Float64Array.from(rows.map((r) => r.seq)),
+      t: Float64Array.from(rows.map((r) => r.t)),
+      bits: Float64Array.from(rows.map((r) => r.bits)),
+      rid: Float64Array.from(rows.map((r) => r.rid)),
+      breakdown: textColumn(rows.map((r) => r.breakdown)),
+    },
+    startBits,
+  );
   const outcomes = new FunnelMatcher(stream, {
-    order: d.order, steps: d.steps.length, windowMs: d.windowMs, startFromMs: d.fromMs, startToMs: d.toMs,
+    order: d.order,
+    steps: d.steps.length,
+    windowMs: d.windowMs,
+    startFromMs: d.fromMs,
+    startToMs: d.toMs,
     exclusions: d.exclusions.map((x) => ({ from: x.between[0], to: x.between[1] })),
     breakdown: d.breakdown !== undefined,
   }).matchAll();

@@ -16,9 +16,7 @@ declare module 'vitest' {
   }
 }
 
-export type KafkaForTests =
-  | { brokers: string; stop: () => Promise<void> }
-  | { brokers: null; reason: string };
+export type KafkaForTests = { brokers: string; stop: () => Promise<void> } | { brokers: null; reason: string };
 
 export async function acquireKafka(env: NodeJS.ProcessEnv = process.env): Promise<KafkaForTests> {
   const external = env.KAFKA_BROKERS?.trim();

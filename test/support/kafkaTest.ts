@@ -113,4 +113,3 @@ export function workerOptions(brokers: string, spec: TopicSpec, groupId: string,
 export function inProcessWorker(warehouse: Warehouse, opts: WorkerOptions, metrics?: IngestMetrics): IngestWorker {
   return startWorker(warehouse, opts, { log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), metrics });
 }
-

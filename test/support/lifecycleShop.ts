@@ -19,7 +19,13 @@ export const lifecycleEngines = (label: string): [string, () => Promise<Lifecycl
 ];
 
 /** Detection as the shop's tests do it: no lateness, the analytics' 24 h, the 7-day recovery window. */
-export const SHOP_DETECTION: DetectionSettings = { abandonAfterMs: 24 * HOUR, recoveryWindowMs: 7 * 24 * HOUR, latenessMs: 0, receivedMarginMs: 0, pageCarts: DEFAULT_PAGE_CARTS };
+export const SHOP_DETECTION: DetectionSettings = {
+  abandonAfterMs: 24 * HOUR,
+  recoveryWindowMs: 7 * 24 * HOUR,
+  latenessMs: 0,
+  receivedMarginMs: 0,
+  pageCarts: DEFAULT_PAGE_CARTS,
+};
 
 /** Short waits (a test may shorten the backoff): what is tested is the order of what happens, not timing. */
 export const FAST_DELIVERY: DeliverySettings = { timeoutMs: 10_000, maxAttempts: 8, minBackoffMs: 1, maxBackoffMs: 20, horizonMs: 100 * 365 * 24 * HOUR };

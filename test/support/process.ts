@@ -52,7 +52,10 @@ export function runCarrello(args: string[], env: Record<string, string> = {}): P
  * embedded-mode suites to Kafka mode: a child gets Kafka settings only from `env`.
  */
 function childEnv(): Record<string, string> {
-  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && k !== 'KAFKA_BROKERS' && !k.startsWith('CARRELLO_'))) as Record<string, string>;
+  return Object.fromEntries(Object.entries(process.env).filter(([k, v]) => v !== undefined && k !== 'KAFKA_BROKERS' && !k.startsWith('CARRELLO_'))) as Record<
+    string,
+    string
+  >;
 }
 
 async function spawnCarrello(command: string, args: string[], env: Record<string, string>, opts: StartOptions = {}): Promise<CarrelloProcess> {
@@ -70,7 +73,9 @@ async function spawnCarrello(command: string, args: string[], env: Record<string
     // hold its port, its store and (in Kafka mode) a group membership for the rest of the run.
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      void exited.then(() => reject(new StartTimedOut(`carrello ${command} did not start within ${timeoutMs} ms; ended it (pid ${child.pid}):\n${out}`, child.pid)));
+      void exited.then(() =>
+        reject(new StartTimedOut(`carrello ${command} did not start within ${timeoutMs} ms; ended it (pid ${child.pid}):\n${out}`, child.pid)),
+      );
     }, timeoutMs);
     const check = () => {
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);

@@ -35,5 +35,11 @@ export const shopAtAsOf = (warehouse: Warehouse & NamedWriter, url: string) => s
  */
 export function eComesBack(): CartEvent[] {
   const e = new CartBuilder({ cart_id: 'E', customer_id: 'cust-1', channel: 'store', currency: 'CHF', campaign: 'winback', consent: true });
-  return e.add(AS_OF + HOUR, 'P2', 1).order(AS_OF + 2 * HOUR, [['P5', 1], ['P2', 1]]).events.map((ev, i) => ({ ...ev, event_id: `00000000-0000-4000-8000-e0000000000${i}` }));
+  return e
+    .add(AS_OF + HOUR, 'P2', 1)
+    .order(AS_OF + 2 * HOUR, [
+      ['P5', 1],
+      ['P2', 1],
+    ])
+    .events.map((ev, i) => ({ ...ev, event_id: `00000000-0000-4000-8000-e0000000000${i}` }));
 }

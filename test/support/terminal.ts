@@ -25,5 +25,11 @@ export const shown = (screen: string): string[] =>
   screen
     .replaceAll('\x1b[K', '')
     .split(/\r?\n/)
-    .map((l) => l.split('\r').filter((part) => part !== '').at(-1) ?? '')
+    .map(
+      (l) =>
+        l
+          .split('\r')
+          .filter((part) => part !== '')
+          .at(-1) ?? '',
+    )
     .filter((l) => l !== '');

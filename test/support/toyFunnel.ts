@@ -24,8 +24,7 @@ export interface ToyFunnel {
 export type ToyEvent = [type: string, at: string | number, extra?: { category?: string; product_id?: string; channel?: string; seq?: number }];
 
 export const T0 = Date.parse('2021-05-01T00:00:00Z');
-export const at = (when: string | number): number =>
-  typeof when === 'number' ? T0 + Math.round(when * 1000) : Date.parse(`${when.replace(' ', 'T')}Z`);
+export const at = (when: string | number): number => (typeof when === 'number' ? T0 + Math.round(when * 1000) : Date.parse(`${when.replace(' ', 'T')}Z`));
 
 export interface ToyResult {
   /** Per person: steps reached (0 when not counted), or 'spoiled' when exclusions spoiled every attempt. */
@@ -64,15 +63,18 @@ export function runToy(f: ToyFunnel, people: Record<string, ToyEvent[]>): ToyRes
       rows.breakdown.push(extra.channel ?? null);
     }
   });
-  const stream = buildStream({
-    rows: rows.k1.length,
-    entity: Float64Array.from(rows.k1),
-    seq: Float64Array.from(rows.seq),
-    t: Float64Array.from(rows.t),
-    bits: Float64Array.from(rows.bits),
-    rid: Float64Array.from(rows.rid),
-    breakdown: textColumn(rows.breakdown),
-  }, startBits);
+  const stream = buildStream(
+    {
+      rows: rows.k1.length,
+      entity: Float64Array.from(rows.k1),
+      seq: Float64Array.from(rows.seq),
+      t: Float64Array.from(rows.t),
+      bits: Float64Array.from(rows.bits),
+      rid: Float64Array.from(rows.rid),
+      breakdown: textColumn(rows.breakdown),
+    },
+    startBits,
+  );
   const definition: Pick<FunnelDefinition, 'steps' | 'order'> = { steps, order };
   const matcher = new FunnelMatcher(stream, {
     order,

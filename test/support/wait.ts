@@ -22,7 +22,12 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
  * for stallMs (default 60 s). A deadline that scales with the work and with the machine's load, where a
  * fixed one fails a loaded machine that is merely slow.
  */
-export async function waitForProgress(what: string, measure: () => Promise<number | bigint> | number | bigint, target: number | bigint, stallMs = 60_000): Promise<void> {
+export async function waitForProgress(
+  what: string,
+  measure: () => Promise<number | bigint> | number | bigint,
+  target: number | bigint,
+  stallMs = 60_000,
+): Promise<void> {
   let best: number | bigint | null = null;
   let movedAt = Date.now();
   for (;;) {

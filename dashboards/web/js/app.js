@@ -52,40 +52,89 @@ export function go(name, params = {}, { keepCommon = true } = {}) {
 }
 
 function renderNav(active) {
-  const labels = { overview: 'Overview', removals: 'Removals', quantity: 'Quantity changes', funnel: 'Funnel builder', cart: 'Cart explorer', audiences: 'Audiences', recovery: 'Recovery', sql: 'SQL console' };
+  const labels = {
+    overview: 'Overview',
+    removals: 'Removals',
+    quantity: 'Quantity changes',
+    funnel: 'Funnel builder',
+    cart: 'Cart explorer',
+    audiences: 'Audiences',
+    recovery: 'Recovery',
+    sql: 'SQL console',
+  };
   const keep = new URLSearchParams();
   const params = parseHash().params;
   for (const k of COMMON) if (params.get(k)) keep.set(k, params.get(k) ?? '');
   const q = keep.toString() ? `?${keep}` : '';
-  nav.replaceChildren(...Object.entries(labels).map(([name, label]) => h('a', { href: `#/${name}${q}`, class: name === active ? 'active' : null, dataset: { page: name } }, label)));
+  nav.replaceChildren(
+    ...Object.entries(labels).map(([name, label]) =>
+      h('a', { href: `#/${name}${q}`, class: name === active ? 'active' : null, dataset: { page: name } }, label),
+    ),
+  );
 }
 
 function renderControls(name, params) {
   const used = PAGES[name].controls ?? [];
   const field = (key, label, input) => (used.includes(key) ? h('label', {}, label, input) : null);
   const dt = (key) => h('input', { type: 'datetime-local', step: '1', name: key, value: isoToLocalInput(params.get(key)) });
-  const preset = (days) => h('button', { type: 'button', class: 'secondary', dataset: { days: String(days) }, onclick: () => {
-    const end = params.get('as_of') ? new Date(params.get('as_of')) : new Date();
-    go(name, { ...Object.fromEntries(params), from: new Date(end.getTime() - days * 86_400_000).toISOString(), to: params.get('as_of') ? end.toISOString() : '' });
-  } }, `${days} d`);
+  const preset = (days) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'secondary',
+        dataset: { days: String(days) },
+        onclick: () => {
+          const end = params.get('as_of') ? new Date(params.get('as_of')) : new Date();
+          go(name, {
+            ...Object.fromEntries(params),
+            from: new Date(end.getTime() - days * 86_400_000).toISOString(),
+            to: params.get('as_of') ? end.toISOString() : '',
+          });
+        },
+      },
+      `${days} d`,
+    );
   const keyInput = h('input', { type: 'password', name: 'api_key', placeholder: 'none needed without keys', value: apiKey.get() });
-  controls.replaceChildren(...[
-    field('from', 'From (carts started)', dt('from')),
-    field('to', 'To (exclusive)', dt('to')),
-    used.includes('from') ? h('span', { class: 'presets' }, preset(7), ' ', preset(30), ' ', preset(90)) : null,
-    field('as_of', 'As of (empty = now, live)', dt('as_of')),
-    field('abandon_after', 'Abandon after', h('input', { name: 'abandon_after', size: 6, placeholder: '24h', value: params.get('abandon_after') ?? '', title: 'e.g. 90m, 24h, 2d, or seconds' })),
-    used.length ? h('button', { type: 'submit', name: 'apply' }, 'Apply') : null,
-    used.length ? h('span', { class: 'tz' }, `times in the shop's zone, ${currentZone()}`) : null,
-    h('details', { class: 'key' }, h('summary', {}, apiKey.get() ? 'API key ✓' : 'API key'),
-      h('label', {}, 'Bearer key (kept in this browser)', keyInput),
-      h('button', { type: 'button', class: 'secondary', onclick: () => { apiKey.set(keyInput.value.trim()); render(); } }, 'Save key')),
-  ].filter(Boolean));
+  controls.replaceChildren(
+    ...[
+      field('from', 'From (carts started)', dt('from')),
+      field('to', 'To (exclusive)', dt('to')),
+      used.includes('from') ? h('span', { class: 'presets' }, preset(7), ' ', preset(30), ' ', preset(90)) : null,
+      field('as_of', 'As of (empty = now, live)', dt('as_of')),
+      field(
+        'abandon_after',
+        'Abandon after',
+        h('input', { name: 'abandon_after', size: 6, placeholder: '24h', value: params.get('abandon_after') ?? '', title: 'e.g. 90m, 24h, 2d, or seconds' }),
+      ),
+      used.length ? h('button', { type: 'submit', name: 'apply' }, 'Apply') : null,
+      used.length ? h('span', { class: 'tz' }, `times in the shop's zone, ${currentZone()}`) : null,
+      h(
+        'details',
+        { class: 'key' },
+        h('summary', {}, apiKey.get() ? 'API key ✓' : 'API key'),
+        h('label', {}, 'Bearer key (kept in this browser)', keyInput),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: () => {
+              apiKey.set(keyInput.value.trim());
+              render();
+            },
+          },
+          'Save key',
+        ),
+      ),
+    ].filter(Boolean),
+  );
   controls.onsubmit = (e) => {
     e.preventDefault();
     const form = new FormData(controls);
     const next = Object.fromEntries(params);
-    for (const k of COMMON) if (used.includes(k)) next[k] = k === 'abandon_after' ? String(form.get(k) ?? '').trim() : localInputToIso(String(form.get(k) ?? ''));
+    for (const k of COMMON)
+      if (used.includes(k)) next[k] = k === 'abandon_after' ? String(form.get(k) ?? '').trim() : localInputToIso(String(form.get(k) ?? ''));
     go(name, next, { keepCommon: false });
   };
 }
@@ -149,7 +198,10 @@ window.addEventListener('resize', () => {
 });
 // The shop's time zone first (the answers' days are its days), then the page.
 getJson('/v1/stats')
-  .then((stats) => setZone(stats.timezone ?? 'UTC'), () => undefined)
+  .then(
+    (stats) => setZone(stats.timezone ?? 'UTC'),
+    () => undefined,
+  )
   .finally(() => {
     render();
     poll();

@@ -44,7 +44,9 @@ export const currentZone = () => zone;
 
 /** The zone's offset from UTC at an instant, in minutes (Rome: 60 in winter, 120 in summer). */
 function offsetMinutes(ms) {
-  const part = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' }).formatToParts(new Date(ms)).find((p) => p.type === 'timeZoneName');
+  const part = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+    .formatToParts(new Date(ms))
+    .find((p) => p.type === 'timeZoneName');
   const m = /GMT([+-])(\d{2}):(\d{2})/.exec(part?.value ?? '');
   return m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0;
 }

@@ -30,8 +30,13 @@ export function h(tag, attrs = {}, ...children) {
  * @param {{ raw?: unknown, note?: unknown }} [opts]
  */
 export function kpi(id, label, value, { raw, note } = {}) {
-  return h('div', { class: 'kpi', dataset: { k: id, ...(raw !== undefined ? { value: String(raw) } : {}) } },
-    h('div', { class: 'label' }, label), h('div', { class: 'value' }, value), note ? h('div', { class: 'note' }, note) : null);
+  return h(
+    'div',
+    { class: 'kpi', dataset: { k: id, ...(raw !== undefined ? { value: String(raw) } : {}) } },
+    h('div', { class: 'label' }, label),
+    h('div', { class: 'value' }, value),
+    note ? h('div', { class: 'note' }, note) : null,
+  );
 }
 
 /**
@@ -47,17 +52,36 @@ export function kpi(id, label, value, { raw, note } = {}) {
 export function table(columns, rows, { onRow, max = 500, id, rowKey } = {}) {
   const shown = rows.slice(0, max);
   const body = shown.map((row) => {
-    const tr = h('tr', { class: onRow ? 'clickable' : null, dataset: rowKey ? { key: String(rowKey(row)) } : {}, onclick: onRow ? () => onRow(row, tr) : null },
+    const tr = h(
+      'tr',
+      { class: onRow ? 'clickable' : null, dataset: rowKey ? { key: String(rowKey(row)) } : {}, onclick: onRow ? () => onRow(row, tr) : null },
       columns.map((c) => {
         const v = row[c.key];
         const shownValue = c.fmt ? c.fmt(v, row) : v == null ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
         return h('td', { class: c.num ? 'num' : null, dataset: { c: c.key } }, shownValue);
-      }));
+      }),
+    );
     return tr;
   });
-  return h('div', { class: 'table-wrap' },
-    h('table', { id }, h('thead', {}, h('tr', {}, columns.map((c) => h('th', { class: c.num ? 'num' : null }, c.label ?? c.key)))), h('tbody', {}, body)),
-    rows.length > max ? h('p', { class: 'muted' }, `Showing the first ${max} of ${rows.length} rows.`) : null);
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { id },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          columns.map((c) => h('th', { class: c.num ? 'num' : null }, c.label ?? c.key)),
+        ),
+      ),
+      h('tbody', {}, body),
+    ),
+    rows.length > max ? h('p', { class: 'muted' }, `Showing the first ${max} of ${rows.length} rows.`) : null,
+  );
 }
 
 const HINTS = {
@@ -72,9 +96,16 @@ const HINTS = {
 /** An error that says what happened and what to do about it. */
 export function errorBox(err) {
   const fields = (err.errors ?? []).map((e) => `${e.field}: ${e.message}`).join('; ');
-  const hint = HINTS[err.status] ?? (err.status === 400 ? `Fix the parameter${fields ? ` (${fields})` : ''} and try again.` : 'Try again; if it persists, look at the server log.');
-  return h('div', { class: 'msg error', role: 'alert', dataset: { code: err.code ?? 'error' } },
-    h('strong', {}, err.code ? `${err.code}${err.status ? ` (${err.status})` : ''}` : 'Error'), h('div', {}, err.message), h('div', { class: 'muted' }, hint));
+  const hint =
+    HINTS[err.status] ??
+    (err.status === 400 ? `Fix the parameter${fields ? ` (${fields})` : ''} and try again.` : 'Try again; if it persists, look at the server log.');
+  return h(
+    'div',
+    { class: 'msg error', role: 'alert', dataset: { code: err.code ?? 'error' } },
+    h('strong', {}, err.code ? `${err.code}${err.status ? ` (${err.status})` : ''}` : 'Error'),
+    h('div', {}, err.message),
+    h('div', { class: 'muted' }, hint),
+  );
 }
 
 export function emptyBox(title, what) {
@@ -87,7 +118,11 @@ export function card(title, ...children) {
 
 /** Lines of text for a chart tooltip, as DOM (a tooltip formatter's string would be parsed as HTML). */
 export function tooltipText(...lines) {
-  return h('div', {}, lines.flatMap((line, i) => (i ? [h('br'), line] : [line])));
+  return h(
+    'div',
+    {},
+    lines.flatMap((line, i) => (i ? [h('br'), line] : [line])),
+  );
 }
 
 /**
@@ -100,10 +135,13 @@ export function chartOption(option) {
   const guard = (tooltip) => {
     if (!tooltip || typeof tooltip.formatter !== 'function') return tooltip;
     const formatter = tooltip.formatter;
-    return { ...tooltip, formatter: (...args) => {
-      const out = formatter(...args);
-      return typeof out === 'string' || typeof out === 'number' ? h('div', {}, String(out)) : out;
-    } };
+    return {
+      ...tooltip,
+      formatter: (...args) => {
+        const out = formatter(...args);
+        return typeof out === 'string' || typeof out === 'number' ? h('div', {}, String(out)) : out;
+      },
+    };
   };
   const series = option.series == null ? option.series : [option.series].flat().map((s) => (s.tooltip ? { ...s, tooltip: guard(s.tooltip) } : s));
   return { ...option, tooltip: Array.isArray(option.tooltip) ? option.tooltip.map(guard) : guard(option.tooltip), series };

@@ -43,7 +43,8 @@ export function engineLimits(limits: ReadOnlyLimits, seconds: number): ClickHous
  * pass sql_max_result_bytes and the answer is cut off at max_bytes exactly as without the cap.
  */
 export function rowLimit(limits: ReadOnlyLimits, constantBytes: number): ClickHouseSettings {
-  const rows = constantBytes < CONSTANT_CAP_FROM_BYTES ? limits.maxRows + 1 : Math.min(limits.maxRows + 1, Math.floor((2 * limits.maxBytes) / constantBytes) + 1);
+  const rows =
+    constantBytes < CONSTANT_CAP_FROM_BYTES ? limits.maxRows + 1 : Math.min(limits.maxRows + 1, Math.floor((2 * limits.maxBytes) / constantBytes) + 1);
   return { limit: String(rows) };
 }
 

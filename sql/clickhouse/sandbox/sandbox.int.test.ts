@@ -83,7 +83,11 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
     ['hdfs', "SELECT * FROM hdfs('hdfs://h/x', 'CSV', 'a String')", 'sql_forbidden_function'],
     ['a program', "SELECT * FROM executable('id', 'TSV', 'a String')", 'sql_forbidden_function'],
     ['input()', "SELECT * FROM input('a String')", 'sql_forbidden_function'],
-    ['a file read in a subquery', "SELECT count() FROM events WHERE cart_id IN (SELECT line FROM file('/etc/hostname', 'LineAsString'))", 'sql_forbidden_function'],
+    [
+      'a file read in a subquery',
+      "SELECT count() FROM events WHERE cart_id IN (SELECT line FROM file('/etc/hostname', 'LineAsString'))",
+      'sql_forbidden_function',
+    ],
     ['a file read in a JOIN', "SELECT 1 FROM events AS e JOIN file('/etc/hostname', 'LineAsString') AS f ON 1", 'sql_forbidden_function'],
     ['SET', 'SET max_threads = 1', 'sql_not_read_only'],
     ['SET readonly back off', 'SET readonly = 0', 'sql_not_read_only'],
@@ -158,7 +162,7 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
     expect(err).toMatchObject(refusal);
   });
 
-  it('refuses a function created on the server (its body is nobody\'s check), after queries of built-ins only', async () => {
+  it("refuses a function created on the server (its body is nobody's check), after queries of built-ins only", async () => {
     // given a query of built-ins answered (the built-in names are read once), then a SQL function created
     expect(await codeOf('SELECT count(), sum(number) FROM numbers(10)')).toBe('ran');
     await warehouse.client.command({ query: 'CREATE FUNCTION sandbox_plus_one AS (x) -> x + 1' });
@@ -185,13 +189,27 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
   });
 
   // Functions that reveal the host, the build, the server's identity or its access control.
-  it.each(['displayName()', 'hostName()', 'HOSTNAME()', 'fqdn()', 'FQDN()', 'fullHostName()', 'version()', 'buildId()', 'serverUUID()', 'uptime()', 'currentUser()', 'user()', 'getOSKernelVersion()', "filesystemAvailable()", 'tcpPort()', 'shardNum()'])(
-    'refuses SELECT %s with sql_forbidden_function',
-    async (call) => {
-      const err = await warehouse.runReadOnly(`SELECT ${call}`, LIMITS).catch((e: unknown) => e);
-      expect(err).toMatchObject({ code: 'sql_forbidden_function', details: { function: call.slice(0, -2) } });
-    },
-  );
+  it.each([
+    'displayName()',
+    'hostName()',
+    'HOSTNAME()',
+    'fqdn()',
+    'FQDN()',
+    'fullHostName()',
+    'version()',
+    'buildId()',
+    'serverUUID()',
+    'uptime()',
+    'currentUser()',
+    'user()',
+    'getOSKernelVersion()',
+    'filesystemAvailable()',
+    'tcpPort()',
+    'shardNum()',
+  ])('refuses SELECT %s with sql_forbidden_function', async (call) => {
+    const err = await warehouse.runReadOnly(`SELECT ${call}`, LIMITS).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'sql_forbidden_function', details: { function: call.slice(0, -2) } });
+  });
 
   it.each([
     ['an infinite generator', 'SELECT * FROM system.numbers WHERE number % 1000000000 = 999999999'],
@@ -208,14 +226,16 @@ describe('runReadOnly on ClickHouse refuses or stops what is not a read of the e
   // Hole 6: the engine stops what would grow past a limit, and the answer names the limit (never 500).
   it('a query that needs more memory than the limit is stopped inside the engine: 400 query_out_of_memory naming it', async () => {
     const limits = { ...LIMITS, timeoutMs: 20_000, maxMemoryBytes: 64 * 1024 * 1024 };
-    const err = await warehouse.runReadOnly("SELECT repeat(toString(number % 10), 1000000) AS s FROM numbers(3000)", limits).catch((e: unknown) => e);
+    const err = await warehouse.runReadOnly('SELECT repeat(toString(number % 10), 1000000) AS s FROM numbers(3000)', limits).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'query_out_of_memory', details: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_memory_bytes' } });
     // The code says which wall stopped it: a query that ran on would end in query_timeout instead.
   });
 
   it('a constant of GBs is stopped at the memory limit while the query is analysed', async () => {
     const limits = { ...LIMITS, timeoutMs: 20_000, maxMemoryBytes: 64 * 1024 * 1024 };
-    const err = await warehouse.runReadOnly("SELECT length(arrayStringConcat(arrayMap(x -> repeat('x', 1000000), range(2000)))) AS n", limits).catch((e: unknown) => e);
+    const err = await warehouse
+      .runReadOnly("SELECT length(arrayStringConcat(arrayMap(x -> repeat('x', 1000000), range(2000)))) AS n", limits)
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'query_out_of_memory', details: { limit: 64 * 1024 * 1024, limit_name: 'sql_max_memory_bytes' } });
   });
 
@@ -285,7 +305,7 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     expect([cut.rowCount, cut.truncated, cut.values[0]]).toEqual([3, 'max_rows', [0n, 1n, 2n]]);
     const exact = await warehouse.runReadOnly('SELECT number AS i FROM numbers(3)', { ...LIMITS, maxRows: 3 });
     expect([exact.rowCount, exact.truncated]).toEqual([3, false]);
-    const big = await warehouse.runReadOnly('SELECT repeat(\'x\', 100) AS s FROM numbers(10)', { ...LIMITS, maxBytes: 250 });
+    const big = await warehouse.runReadOnly("SELECT repeat('x', 100) AS s FROM numbers(10)", { ...LIMITS, maxBytes: 250 });
     expect([big.rowCount, big.truncated]).toEqual([2, 'max_bytes']);
   });
 
@@ -341,7 +361,10 @@ describe('runReadOnly on ClickHouse answers reads', () => {
     const sql = `SELECT count() AS n FROM cart_state_asof(as_of_ms = ${AS_OF}, abandon_ms = 86400000)`;
     try {
       // when the twins are read and a fold is found to have moved after
-      const answer = await sandbox.run(sql, { ...LIMITS, timeoutMs: 60_000 }, async (statement) => ({ statement: keptVariant(statement)!, stillExact: async () => false }));
+      const answer = await sandbox.run(sql, { ...LIMITS, timeoutMs: 60_000 }, async (statement) => ({
+        statement: keptVariant(statement)!,
+        stillExact: async () => false,
+      }));
       // then the twins' tree alone was checked, and the answer is the live views'
       expect(seen).toEqual(['tree of kept', 'kept', 'live']);
       expect(answer.values).toEqual([[10n]]);

@@ -66,7 +66,11 @@ export class ClickHouseSandbox {
       // view's own statement under another name (keptModel.ts), so the same tables, functions and constant
       // columns come out.
       const first = kept === null ? statement : kept.statement;
-      const tree = await lease.client.query({ query: `EXPLAIN QUERY TREE ${first}`, format: 'TabSeparatedRaw', clickhouse_settings: engineLimits(limits, seconds()) });
+      const tree = await lease.client.query({
+        query: `EXPLAIN QUERY TREE ${first}`,
+        format: 'TabSeparatedRaw',
+        clickhouse_settings: engineLimits(limits, seconds()),
+      });
       const { constantBytes } = checkQueryTree(await tree.text(), this.database, kept === null ? undefined : KEPT_VIEWS);
       const execute = async (text: string) => {
         const rs = await lease.client.query({
@@ -146,8 +150,13 @@ export class ClickHouseSandbox {
       const message = (err as Error).message;
       if (/Multi-statements are not allowed/.test(message)) {
         // Several statements: say which kind of refusal a write among them is, as DuckDB's check does.
-        const writes = sql.split(';').slice(1).some((s) => s.trim() !== '' && !/^\s*(\(?\s*(SELECT|WITH)\b)/i.test(s));
-        throw writes ? new CarrelloError('sql_not_read_only', 'only one read-only statement (SELECT) may run') : new CarrelloError('sql_multiple_statements', 'the query holds more than one statement; send exactly one');
+        const writes = sql
+          .split(';')
+          .slice(1)
+          .some((s) => s.trim() !== '' && !/^\s*(\(?\s*(SELECT|WITH)\b)/i.test(s));
+        throw writes
+          ? new CarrelloError('sql_not_read_only', 'only one read-only statement (SELECT) may run')
+          : new CarrelloError('sql_multiple_statements', 'the query holds more than one statement; send exactly one');
       }
       if ((err as { code?: string }).code === '62' || /Syntax error/.test(message)) {
         // Statements formatQuery does not know (SYSTEM, KILL, ...) are no reads either.
@@ -162,7 +171,8 @@ export class ClickHouseSandbox {
 
   /** Walks the statement's AST against policy.ts; returns how many calls of the cart-model views it holds. */
   private async check(statement: string, tables: ReadonlySet<string>): Promise<number> {
-    if (!/^\s*(SELECT|WITH|\()/i.test(statement)) throw new CarrelloError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${statement.trim().split(/\s/)[0]}`);
+    if (!/^\s*(SELECT|WITH|\()/i.test(statement))
+      throw new CarrelloError('sql_not_read_only', `only a read-only query (SELECT) may run; this is ${statement.trim().split(/\s/)[0]}`);
     let text: string;
     try {
       const rs = await this.checker.query({ query: `EXPLAIN AST ${statement}`, format: 'TabSeparatedRaw' });
@@ -183,15 +193,18 @@ export class ClickHouseSandbox {
       }
     }
     if (/\bINTO\s+OUTFILE\b/i.test(statement)) throw new CarrelloError('sql_not_read_only', 'INTO OUTFILE writes a file; only reads may run');
-    const userFunctions = await this.userFunctions(nodes.flatMap((node, i) => {
-      const fn = /^Function (\S+)/.exec(node.text);
-      return fn && !parentOf(nodes, i)?.text.startsWith('TableExpression') ? [fn[1]!] : [];
-    }));
+    const userFunctions = await this.userFunctions(
+      nodes.flatMap((node, i) => {
+        const fn = /^Function (\S+)/.exec(node.text);
+        return fn && !parentOf(nodes, i)?.text.startsWith('TableExpression') ? [fn[1]!] : [];
+      }),
+    );
     const checkTable = (name: string) => {
       if (EXPOSED_TABLES.has(name) || EXPOSED_TABLES.has(name.replace(`${this.database}.`, '')) || EXPOSED_SYSTEM_TABLES.has(name)) return;
       // Not exposed: refused when it names a real table; otherwise it is a CTE of the query (or
       // nothing, which the engine then reports).
-      if (name.includes('.') || tables.has(name)) throw new CarrelloError('sql_forbidden_table', `table ${name} is not exposed; see docs/sql.md`, { table: name });
+      if (name.includes('.') || tables.has(name))
+        throw new CarrelloError('sql_forbidden_table', `table ${name} is not exposed; see docs/sql.md`, { table: name });
     };
     let viewCalls = 0;
     for (const [i, node] of nodes.entries()) {
@@ -216,7 +229,8 @@ export class ClickHouseSandbox {
         const name = fn[1]!;
         if (parent?.text.startsWith('TableExpression')) {
           if (name.endsWith('_asof')) viewCalls++;
-          if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new CarrelloError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
+          if (!EXPOSED_TABLE_FUNCTIONS.has(name))
+            throw new CarrelloError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
           continue;
         }
         const denied = deniedFunction(name) ?? (userFunctions.has(name) ? 'is defined by a user of the server, not built into ClickHouse' : undefined);

@@ -19,14 +19,16 @@ export function checkQueryTree(text: string, database: string, alsoExposed: Read
     if (table) {
       const name = table[1]!;
       const local = name.startsWith(`${database}.`) ? name.slice(database.length + 1) : null;
-      const exposed = (local !== null && (EXPOSED_TABLES.has(local) || EXPOSED_TABLE_FUNCTIONS.has(local) || alsoExposed.has(local))) || EXPOSED_SYSTEM_TABLES.has(name);
+      const exposed =
+        (local !== null && (EXPOSED_TABLES.has(local) || EXPOSED_TABLE_FUNCTIONS.has(local) || alsoExposed.has(local))) || EXPOSED_SYSTEM_TABLES.has(name);
       if (!exposed) throw new CarrelloError('sql_forbidden_table', `table ${local ?? name} is not exposed; see docs/sql.md`, { table: local ?? name });
       continue;
     }
     const tableFunction = /^TABLE_FUNCTION id: \d+,.*\btable_function_name: ([^,\s]+)/.exec(line);
     if (tableFunction) {
       const name = tableFunction[1]!;
-      if (!EXPOSED_TABLE_FUNCTIONS.has(name)) throw new CarrelloError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
+      if (!EXPOSED_TABLE_FUNCTIONS.has(name))
+        throw new CarrelloError('sql_forbidden_function', `table function ${name} is not exposed; see docs/sql.md`, { function: name });
       continue;
     }
     const fn = /^FUNCTION id: \d+, function_name: ([^,\s]+)/.exec(line);

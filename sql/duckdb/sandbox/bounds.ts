@@ -43,7 +43,19 @@ export function checkBuiltSize(name: string, args: readonly unknown[]): void {
 }
 
 /** Names whose size arguments checkBuiltSize reads: the check calls it for these only. */
-export const SIZE_BOUNDED: ReadonlySet<string> = new Set(['repeat', 'lpad', 'rpad', 'list_resize', 'array_resize', 'bitstring', 'bar', 'range', 'generate_series', 'printf', 'format']);
+export const SIZE_BOUNDED: ReadonlySet<string> = new Set([
+  'repeat',
+  'lpad',
+  'rpad',
+  'list_resize',
+  'array_resize',
+  'bitstring',
+  'bar',
+  'range',
+  'generate_series',
+  'printf',
+  'format',
+]);
 
 function sizeArgument(name: string, arg: unknown, what: string): number {
   const n = literalInteger(arg);

@@ -29,7 +29,10 @@ beforeAll(async () => {
   // along its sequence (replayed live by replay_fold, not from the materialised rows).
   store = await tempDuckDb();
   await ingestTexts(store.warehouse, exampleTexts());
-  await ingestTexts(store.warehouse, simulated('sandbox-catalog', START, START + 2 * DAY, 60).map((e) => JSON.stringify(e)));
+  await ingestTexts(
+    store.warehouse,
+    simulated('sandbox-catalog', START, START + 2 * DAY, 60).map((e) => JSON.stringify(e)),
+  );
   await ingestTexts(store.warehouse, [
     itemAdded('0b6a4c1e-2f7d-4c9a-9a51-3e2a1d7c0001', '2026-03-01T10:00:00.000Z', { sequence: 1 }),
     itemAdded('0b6a4c1e-2f7d-4c9a-9a51-3e2a1d7c0002', '2026-03-01T09:00:00.000Z', { sequence: 2, quantity: 1 }),
@@ -73,18 +76,28 @@ describe('the DuckDB sandbox catalogue, with the check bypassed', () => {
     ['the main schema', (h) => `SELECT * FROM main.${h}`, missing],
     ['a scalar subquery', (h) => `SELECT (SELECT count(*) FROM ${h})`, missing],
     ['a lateral join', (h) => `SELECT * FROM events, LATERAL (SELECT * FROM ${h}) x`, missing],
-    ['a recursive CTE whose anchor names it', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`, circular],
+    [
+      'a recursive CTE whose anchor names it',
+      (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`,
+      circular,
+    ],
     ['a CTE naming itself', (h) => `WITH ${h} AS (SELECT * FROM ${h}) SELECT * FROM ${h}`, circular],
   ];
-  it.each(HIDDEN.flatMap((h) => SHAPES.map(([shape, sql, error]) => [h, shape, sql(h), error(h)] as const)))('refuses %s through %s', async (_table, _, sql, error) => {
-    expect(await engine(sql)).toEqual(error);
-  });
+  it.each(HIDDEN.flatMap((h) => SHAPES.map(([shape, sql, error]) => [h, shape, sql(h), error(h)] as const)))(
+    'refuses %s through %s',
+    async (_table, _, sql, error) => {
+      expect(await engine(sql)).toEqual(error);
+    },
+  );
 
   // The same texts on the store's own connection read the table: without the sandbox catalogue, only the
   // check stood in their way.
-  it.each(SHAPES.map(([shape, sql]) => [shape, sql('schema_migrations')] as const))('reads schema_migrations through %s on the store’s connection', async (_, sql) => {
-    expect((await store.warehouse.all(sql)).length).toBeGreaterThan(0);
-  });
+  it.each(SHAPES.map(([shape, sql]) => [shape, sql('schema_migrations')] as const))(
+    'reads schema_migrations through %s on the store’s connection',
+    async (_, sql) => {
+      expect((await store.warehouse.all(sql)).length).toBeGreaterThan(0);
+    },
+  );
 
   // Known gaps, pinned so that a DuckDB change is noticed: the system catalogue is global (every database
   // sees it, table functions are not per catalogue), and a catalogue-qualified name reaches any attached
@@ -92,19 +105,33 @@ describe('the DuckDB sandbox catalogue, with the check bypassed', () => {
   it.each([
     ['pg_settings', 'SELECT count(*) > 0 FROM pg_settings', { code: 'sql_forbidden_table', table: 'pg_settings' }],
     ['duckdb_settings()', 'SELECT count(*) > 0 FROM duckdb_settings()', { code: 'sql_forbidden_function', function: 'duckdb_settings' }],
-    ['duckdb_databases()', "SELECT count(*) > 0 FROM duckdb_databases() WHERE database_name = 'test'", { code: 'sql_forbidden_function', function: 'duckdb_databases' }],
+    [
+      'duckdb_databases()',
+      "SELECT count(*) > 0 FROM duckdb_databases() WHERE database_name = 'test'",
+      { code: 'sql_forbidden_function', function: 'duckdb_databases' },
+    ],
     ['sqlite_master', 'SELECT count(*) > 0 FROM sqlite_master', { code: 'sql_forbidden_table', table: 'sqlite_master' }],
-    ['information_schema.tables', "SELECT count(*) > 0 FROM information_schema.tables WHERE table_name = 'cart_replay'", { code: 'sql_forbidden_table', table: 'information_schema.tables' }],
-    ['the store by its catalogue name', 'SELECT count(*) > 0 FROM test.main.schema_migrations', { code: 'sql_forbidden_table', table: 'test.main.schema_migrations' }],
+    [
+      'information_schema.tables',
+      "SELECT count(*) > 0 FROM information_schema.tables WHERE table_name = 'cart_replay'",
+      { code: 'sql_forbidden_table', table: 'information_schema.tables' },
+    ],
+    [
+      'the store by its catalogue name',
+      'SELECT count(*) > 0 FROM test.main.schema_migrations',
+      { code: 'sql_forbidden_table', table: 'test.main.schema_migrations' },
+    ],
   ])('still answers %s on the raw connection; the check refuses it', async (_, sql, refusal) => {
     expect(await engine(sql)).toEqual({ rows: [[true]] });
     expect(await refusalOf(store.warehouse.runReadOnly(sql, LIMITS))).toEqual(refusal);
   });
 
   it('has carts replayed both from the materialised rows and live', async () => {
-    expect(await store.warehouse.all('SELECT count(DISTINCT cart_id) FILTER (WHERE NOT prefix_safe) AS live, count(DISTINCT cart_id) FILTER (WHERE prefix_safe) > 50 AS many FROM cart_replay')).toEqual([
-      { live: '1', many: true },
-    ]);
+    expect(
+      await store.warehouse.all(
+        'SELECT count(DISTINCT cart_id) FILTER (WHERE NOT prefix_safe) AS live, count(DISTINCT cart_id) FILTER (WHERE prefix_safe) > 50 AS many FROM cart_replay',
+      ),
+    ).toEqual([{ live: '1', many: true }]);
   });
 
   // The copies answer exactly what the store's own macros answer.
@@ -164,8 +191,16 @@ describe('the sandbox catalogue built from other view files', () => {
   });
 
   it.each([
-    ['a CTE named like a store table', 'CREATE MACRO cart_lines_asof(t) AS TABLE WITH hidden AS (SELECT 1 AS id) SELECT * FROM hidden', /declares a CTE named like the store's table hidden/],
-    ['an integer literal that JSON numbers cannot hold', 'CREATE MACRO audience_asof(t, a) AS TABLE SELECT 9007199254740993 AS big', /audience_asof holds an integer literal beyond 2\^53/],
+    [
+      'a CTE named like a store table',
+      'CREATE MACRO cart_lines_asof(t) AS TABLE WITH hidden AS (SELECT 1 AS id) SELECT * FROM hidden',
+      /declares a CTE named like the store's table hidden/,
+    ],
+    [
+      'an integer literal that JSON numbers cannot hold',
+      'CREATE MACRO audience_asof(t, a) AS TABLE SELECT 9007199254740993 AS big',
+      /audience_asof holds an integer literal beyond 2\^53/,
+    ],
     ['a parameter list it cannot read', 'CREATE MACRO products_asof(t := (1)) AS TABLE SELECT t', /cannot copy a macro of views\/010_test.sql/],
   ])('refuses to build from %s, at migrate time', async (_, sql, message) => {
     await expect(build(sql)).rejects.toThrow(message);

@@ -67,7 +67,10 @@ function tableMacros(files: readonly { name: string; sql: string }[]): Map<strin
       const m = TABLE_MACRO.exec(statement);
       if (!m && !/\)\s*AS\s+TABLE\b/i.test(statement)) continue;
       // Fail loudly rather than leave the sandbox without a macro it exposes, or with a wrong copy.
-      if (!m) throw new Error(`sandbox catalogue: cannot copy a macro of views/${file.name}.sql (only table macros with a plain parameter list): ${statement.slice(0, 80)}`);
+      if (!m)
+        throw new Error(
+          `sandbox catalogue: cannot copy a macro of views/${file.name}.sql (only table macros with a plain parameter list): ${statement.slice(0, 80)}`,
+        );
       const name = m[1]!.toLowerCase();
       if (out.has(name)) throw new Error(`sandbox catalogue: macro ${name} is defined twice (overloads are not copied)`);
       out.set(name, { params: m[2]!.trim(), body: m[3]! });
@@ -110,7 +113,10 @@ function qualify(node: unknown, store: Store, macros: ReadonlyMap<string, TableM
     // Any other integer past 2^53 (a literal in the body) was rounded by JSON.parse: the copy would hold
     // another number than the file, silently. Refused instead.
     const rounded = Object.values(o).find((v) => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v));
-    if (rounded !== undefined) throw new Error(`sandbox catalogue: macro ${macro} holds an integer literal beyond 2^53 (about ${String(rounded)}), which the copy cannot carry exactly; write it as a cast string ('…'::BIGINT)`);
+    if (rounded !== undefined)
+      throw new Error(
+        `sandbox catalogue: macro ${macro} holds an integer literal beyond 2^53 (about ${String(rounded)}), which the copy cannot carry exactly; write it as a cast string ('…'::BIGINT)`,
+      );
     if (o.type === 'BASE_TABLE' && o.catalog_name === '' && (o.schema_name === '' || o.schema_name === 'main')) {
       if (store.relations.has(String(o.table_name).toLowerCase())) Object.assign(o, { catalog_name: store.name, schema_name: 'main' });
     }
@@ -123,7 +129,8 @@ function qualify(node: unknown, store: Store, macros: ReadonlyMap<string, TableM
       calls.add(String(fn.function_name).toLowerCase());
     }
     for (const entry of ((o.cte_map as Obj | undefined)?.map as Obj[] | undefined) ?? []) {
-      if (store.relations.has(String(entry.key).toLowerCase())) throw new Error(`sandbox catalogue: macro ${macro} declares a CTE named like the store's table ${String(entry.key)}; rename it`);
+      if (store.relations.has(String(entry.key).toLowerCase()))
+        throw new Error(`sandbox catalogue: macro ${macro} declares a CTE named like the store's table ${String(entry.key)}; rename it`);
     }
     Object.values(o).forEach(visit);
   };

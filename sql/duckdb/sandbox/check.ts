@@ -28,8 +28,24 @@ const TABLE_REFS = new Set(['BASE_TABLE', 'TABLE_FUNCTION', 'JOIN', 'SUBQUERY', 
 /** Typed objects that only hold expressions and query nodes (walked like any other object). */
 const HOLDERS = new Set(['ORDER_MODIFIER', 'LIMIT_MODIFIER', 'LIMIT_PERCENT_MODIFIER', 'DISTINCT_MODIFIER', 'ORDER_DEFAULT', 'ASCENDING', 'DESCENDING']);
 const EXPRESSION_CLASSES = new Set([
-  'AGGREGATE', 'BETWEEN', 'CASE', 'CAST', 'COLLATE', 'COLUMN_REF', 'COMPARISON', 'CONJUNCTION', 'CONSTANT', 'FUNCTION',
-  'LAMBDA', 'LAMBDA_REF', 'OPERATOR', 'PARAMETER', 'POSITIONAL_REFERENCE', 'STAR', 'SUBQUERY', 'WINDOW',
+  'AGGREGATE',
+  'BETWEEN',
+  'CASE',
+  'CAST',
+  'COLLATE',
+  'COLUMN_REF',
+  'COMPARISON',
+  'CONJUNCTION',
+  'CONSTANT',
+  'FUNCTION',
+  'LAMBDA',
+  'LAMBDA_REF',
+  'OPERATOR',
+  'PARAMETER',
+  'POSITIONAL_REFERENCE',
+  'STAR',
+  'SUBQUERY',
+  'WINDOW',
 ]);
 /** DESCRIBE and SUMMARIZE of a query; SHOW TABLES and friends list the whole catalogue and are refused. */
 const SHOWS = new Set(['DESCRIBE', 'SUMMARY']);
@@ -98,7 +114,11 @@ class Walk {
         if (fn?.class !== 'FUNCTION') throw unsupported('table function');
         const name = qualifiedName(fn);
         if (!EXPOSED_TABLE_FUNCTIONS.has(name)) {
-          throw new CarrelloError('sql_forbidden_function', `table function ${name}() is not available; FROM takes ${list(EXPOSED_TABLES)} or ${list(EXPOSED_TABLE_FUNCTIONS, '()')}`, { function: name });
+          throw new CarrelloError(
+            'sql_forbidden_function',
+            `table function ${name}() is not available; FROM takes ${list(EXPOSED_TABLES)} or ${list(EXPOSED_TABLE_FUNCTIONS, '()')}`,
+            { function: name },
+          );
         }
         this.children(fn, scope, ['function_name']);
         return this.children(t, scope, ['function']);
@@ -123,7 +143,8 @@ class Walk {
 
   private scalarFunction(e: Obj): void {
     const name = qualifiedName(e);
-    const denied = DENIED_FUNCTIONS.get(name) ?? (DENIED_PREFIXES.some((p) => name.startsWith(p)) ? 'reaches engine internals, the catalogue or files' : undefined);
+    const denied =
+      DENIED_FUNCTIONS.get(name) ?? (DENIED_PREFIXES.some((p) => name.startsWith(p)) ? 'reaches engine internals, the catalogue or files' : undefined);
     if (denied) throw new CarrelloError('sql_forbidden_function', `function ${name}() is not available: it ${denied}`, { function: name });
     if (!this.builtins.has(name) && !PARSER_FUNCTIONS.has(name)) {
       throw new CarrelloError('sql_forbidden_function', `function ${name}() is not a built-in function available here`, { function: name });
@@ -138,13 +159,19 @@ function qualifiedName(fn: Obj): string {
   const catalog = String(fn.catalog ?? '');
   const schema = String(fn.schema ?? '').toLowerCase();
   if (catalog !== '' || !['', 'main', 'pg_catalog'].includes(schema)) {
-    throw new CarrelloError('sql_forbidden_function', `qualified function names are not available: ${[catalog, schema, name].filter(Boolean).join('.')}`, { function: name });
+    throw new CarrelloError('sql_forbidden_function', `qualified function names are not available: ${[catalog, schema, name].filter(Boolean).join('.')}`, {
+      function: name,
+    });
   }
   return name;
 }
 
 function forbiddenTable(name: string): QueryError {
-  return new CarrelloError('sql_forbidden_table', `${JSON.stringify(name)} is not available; FROM takes ${list(EXPOSED_TABLES)} or ${list(EXPOSED_TABLE_FUNCTIONS, '()')}`, { table: name });
+  return new CarrelloError(
+    'sql_forbidden_table',
+    `${JSON.stringify(name)} is not available; FROM takes ${list(EXPOSED_TABLES)} or ${list(EXPOSED_TABLE_FUNCTIONS, '()')}`,
+    { table: name },
+  );
 }
 
 function unsupported(what: string): QueryError {

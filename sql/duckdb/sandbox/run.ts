@@ -136,7 +136,11 @@ export class DuckDbSandbox {
     };
     if (parsed.error) {
       if (parsed.error_type !== 'not implemented') {
-        throw new CarrelloError('sql_syntax_error', parsed.error_message ?? 'the query does not parse', parsed.position ? { position: Number(parsed.position) } : {});
+        throw new CarrelloError(
+          'sql_syntax_error',
+          parsed.error_message ?? 'the query does not parse',
+          parsed.position ? { position: Number(parsed.position) } : {},
+        );
       }
       // INVARIANT: nothing but the parser sees text that is not a SELECT. (DuckDB's statement extraction
       // is not a parser only: it expands pragmas, and IMPORT DATABASE reads files while being extracted.)

@@ -9,8 +9,7 @@ const LIMITS: ReadOnlyLimits = { timeoutMs: 5_000, maxRows: 1_000, maxBytes: 1 <
 let store: Awaited<ReturnType<typeof tempDuckDb>>;
 const run = (sql: string, over: Partial<ReadOnlyLimits> = {}) => store.warehouse.runReadOnly(sql, { ...LIMITS, ...over });
 const refusal = (sql: string, over: Partial<ReadOnlyLimits> = {}) => refusalOf(run(sql, over));
-const rows = (r: ReadOnlyResult) =>
-  Array.from({ length: r.rowCount }, (_, i) => Object.fromEntries(r.columns.map((c, j) => [c.name, r.values[j]![i]])));
+const rows = (r: ReadOnlyResult) => Array.from({ length: r.rowCount }, (_, i) => Object.fromEntries(r.columns.map((c, j) => [c.name, r.values[j]![i]])));
 
 beforeAll(async () => {
   // Given the contract's seven valid example events.
@@ -141,7 +140,7 @@ describe('runReadOnly on DuckDB: what the check lets through', () => {
     'DESCRIBE events',
     'SELECT quantity, count(*), grouping(quantity) FROM events GROUP BY GROUPING SETS ((quantity), ())',
     "SELECT {'a': 1}.a, map([1], [2]), 'a' || 'b', 'abc' LIKE 'a%', 'abc' SIMILAR TO 'a.*', 1 IS DISTINCT FROM 2, [1, 2, 3][2:3], TRY_CAST('x' AS INT), coalesce(NULL, 1), now()",
-    "SELECT quantity FROM events QUALIFY row_number() OVER (PARTITION BY cart_id ORDER BY occurred_at) = 1",
+    'SELECT quantity FROM events QUALIFY row_number() OVER (PARTITION BY cart_id ORDER BY occurred_at) = 1',
     "SELECT * FROM events WHERE cart_id IN (SELECT cart_id FROM events WHERE type = 'order.placed') AND EXISTS (SELECT 1 FROM rejected_events)",
     'SELECT list_transform([1, 2], lambda x: x + 1), list_filter([1, 2], x -> x > 1)',
     'SELECT * FROM generate_series(1, 3) a, range(2) b, unnest([1, 2]) c',
@@ -154,13 +153,19 @@ describe('runReadOnly on DuckDB: what the check lets through', () => {
   });
 
   it('takes a recursive CTE as itself, even when it shares a hidden table name', async () => {
-    const r = await run('WITH RECURSIVE schema_migrations(version) AS (SELECT 1 UNION ALL SELECT version + 1 FROM schema_migrations WHERE version < 3) SELECT * FROM schema_migrations');
+    const r = await run(
+      'WITH RECURSIVE schema_migrations(version) AS (SELECT 1 UNION ALL SELECT version + 1 FROM schema_migrations WHERE version < 3) SELECT * FROM schema_migrations',
+    );
     expect(r.values).toEqual([[1, 2, 3]]);
   });
 
   // INVARIANT under test: a name counts as a CTE only where DuckDB resolves it to the CTE.
   it.each([
-    ['a CTE body naming itself reads the real table', 'WITH schema_migrations AS (SELECT * FROM schema_migrations) SELECT * FROM schema_migrations', 'schema_migrations'],
+    [
+      'a CTE body naming itself reads the real table',
+      'WITH schema_migrations AS (SELECT * FROM schema_migrations) SELECT * FROM schema_migrations',
+      'schema_migrations',
+    ],
     ['WITH RECURSIVE without a recursive union', 'WITH RECURSIVE schema_migrations AS (SELECT * FROM schema_migrations) SELECT 1', 'schema_migrations'],
     ['a CTE used outside its query', 'SELECT * FROM (WITH duckdb_tables AS (SELECT 1) SELECT * FROM duckdb_tables) a, duckdb_tables b', 'duckdb_tables'],
     ['a CTE used before it is declared', 'WITH a AS (SELECT * FROM b), b AS (SELECT 1) SELECT * FROM a', 'b'],
@@ -177,9 +182,18 @@ describe('runReadOnly on DuckDB: what the check lets through', () => {
   const HIDDEN = ['pg_settings', 'duckdb_databases', 'duckdb_tables', 'duckdb_settings', 'sqlite_master', 'schema_migrations', 'cart_replay', 'stage_events'];
   const SHAPES: [string, (h: string) => string][] = [
     ['a recursive CTE whose anchor names it', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`],
-    ['a recursive CTE whose anchor names it in a subquery', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM (SELECT * FROM ${h}) UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`],
-    ['a recursive CTE whose anchor is a UNION naming it', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`],
-    ['a recursive CTE read by a later CTE', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false), b AS (SELECT * FROM ${h}) SELECT * FROM b`],
+    [
+      'a recursive CTE whose anchor names it in a subquery',
+      (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM (SELECT * FROM ${h}) UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`,
+    ],
+    [
+      'a recursive CTE whose anchor is a UNION naming it',
+      (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false) SELECT * FROM ${h}`,
+    ],
+    [
+      'a recursive CTE read by a later CTE',
+      (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h} UNION ALL SELECT * FROM ${h} WHERE false), b AS (SELECT * FROM ${h}) SELECT * FROM b`,
+    ],
     ['a non-recursive CTE naming itself', (h) => `WITH ${h} AS (SELECT * FROM ${h}) SELECT * FROM ${h}`],
     ['WITH RECURSIVE over a plain body', (h) => `WITH RECURSIVE ${h} AS (SELECT * FROM ${h}) SELECT * FROM ${h}`],
     ['an earlier CTE reading a later one of that name', (h) => `WITH a AS (SELECT * FROM ${h}), ${h} AS (SELECT 1) SELECT * FROM a`],
@@ -193,22 +207,35 @@ describe('runReadOnly on DuckDB: what the check lets through', () => {
   });
 
   it.each([
-    ['the settings table function in a recursive anchor', 'WITH RECURSIVE s AS (SELECT name FROM duckdb_settings() UNION ALL SELECT name FROM s WHERE false) SELECT * FROM s', 'duckdb_settings'],
-    ['a catalogue macro in a recursive anchor', 'WITH RECURSIVE s AS (SELECT * FROM duckdb_tables() UNION ALL SELECT * FROM s WHERE false) SELECT * FROM s', 'duckdb_tables'],
+    [
+      'the settings table function in a recursive anchor',
+      'WITH RECURSIVE s AS (SELECT name FROM duckdb_settings() UNION ALL SELECT name FROM s WHERE false) SELECT * FROM s',
+      'duckdb_settings',
+    ],
+    [
+      'a catalogue macro in a recursive anchor',
+      'WITH RECURSIVE s AS (SELECT * FROM duckdb_tables() UNION ALL SELECT * FROM s WHERE false) SELECT * FROM s',
+      'duckdb_tables',
+    ],
   ])('refuses %s', async (_, sql, fn) => {
     expect(await refusal(sql)).toEqual({ code: 'sql_forbidden_function', function: fn });
   });
 
   it.each([
     ['information_schema.tables', 'SELECT * FROM (SELECT * FROM information_schema.tables)'],
-    ['information_schema.tables', 'WITH RECURSIVE t AS (SELECT table_name FROM information_schema.tables UNION ALL SELECT table_name FROM t WHERE false) SELECT * FROM t'],
+    [
+      'information_schema.tables',
+      'WITH RECURSIVE t AS (SELECT table_name FROM information_schema.tables UNION ALL SELECT table_name FROM t WHERE false) SELECT * FROM t',
+    ],
     ['pg_catalog.pg_settings', 'SELECT 1 UNION ALL SELECT count(*) FROM pg_catalog.pg_settings'],
   ])('refuses the qualified %s in %s', async (table, sql) => {
     expect(await refusal(sql)).toEqual({ code: 'sql_forbidden_table', table });
   });
 
   it('lets a recursive CTE named like an exposed table read that table in its anchor', async () => {
-    const r = await run('WITH RECURSIVE events AS (SELECT cart_id FROM events UNION ALL SELECT cart_id FROM events WHERE false) SELECT count(*) AS n FROM events');
+    const r = await run(
+      'WITH RECURSIVE events AS (SELECT cart_id FROM events UNION ALL SELECT cart_id FROM events WHERE false) SELECT count(*) AS n FROM events',
+    );
     expect(r.values).toEqual([[7n]]);
   });
 

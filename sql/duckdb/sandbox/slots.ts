@@ -30,10 +30,13 @@ export class Slots {
         clearTimeout(timer);
         resolve(true);
       };
-      const timer = setTimeout(() => {
-        this.waiting.splice(this.waiting.indexOf(grant), 1);
-        resolve(false);
-      }, Math.max(0, deadlineMs - Date.now()));
+      const timer = setTimeout(
+        () => {
+          this.waiting.splice(this.waiting.indexOf(grant), 1);
+          resolve(false);
+        },
+        Math.max(0, deadlineMs - Date.now()),
+      );
       this.waiting.push(grant);
     });
   }
