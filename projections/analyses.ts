@@ -1,3 +1,4 @@
+import { ABANDONMENT_COUNTS } from './abandonmentCounts.ts';
 import { QUANTITY_DIRECTIONS, type RowOf } from '../sql/catalogue/index.ts';
 import type { Warehouse } from '../sql/warehouse.ts';
 import { MAX_BREAKDOWN_VALUES, OTHER } from './funnels/definition.ts';
@@ -32,18 +33,6 @@ function params(w: AnalysisWindow) {
 
 export type AbandonmentBreakdown = 'none' | 'channel' | 'campaign' | 'day';
 
-const ABANDONMENT_COUNTS = [
-  'started',
-  'checkout_started',
-  'ordered',
-  'abandoned',
-  'abandoned_at_cart',
-  'abandoned_at_checkout',
-  'open',
-  'emptied',
-  'recovered',
-  'anomalies',
-] as const;
 type AbandonmentCounts = Record<(typeof ABANDONMENT_COUNTS)[number], number>;
 
 export interface AbandonmentGroup extends AbandonmentCounts {

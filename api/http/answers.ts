@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ABANDONMENT_COUNTS } from '../../projections/abandonmentCounts.ts';
 import { REJECT_REASONS } from '../../ingest/pipeline/outcome.ts';
 
 /**
@@ -424,23 +425,10 @@ export const AnyHealthAnswer = z.union([HealthAnswer, WorkerHealthAnswer]);
 /** Amounts of a currency each in a column of its own, `<prefix>_<CUR>` (projections/currencyColumns.ts). */
 const CurrencyColumns = Minor.nullable();
 
-const ABANDONMENT_COUNT_NAMES = [
-  'started',
-  'checkout_started',
-  'ordered',
-  'abandoned',
-  'abandoned_at_cart',
-  'abandoned_at_checkout',
-  'open',
-  'emptied',
-  'recovered',
-  'anomalies',
-] as const;
-
 export const AbandonmentRow = z
   .object({
     key: z.string(),
-    ...Object.fromEntries(ABANDONMENT_COUNT_NAMES.map((c) => [c, Count])),
+    ...Object.fromEntries(ABANDONMENT_COUNTS.map((c) => [c, Count])),
     conversion_rate: Rate,
     abandonment_rate: Rate,
     ...convertedColumns('abandoned_value'),

@@ -112,6 +112,20 @@ export function emptyBox(title, what) {
   return h('div', { class: 'msg empty', dataset: { empty: '1' } }, h('strong', {}, title), h('div', { class: 'muted' }, what));
 }
 
+/**
+ * A <select name> of [value, label] options with `value` chosen (labels are text: h() escapes them).
+ * @param {string} name
+ * @param {ReadonlyArray<readonly string[]>} options
+ * @param {string} value
+ */
+export function select(name, options, value) {
+  return h(
+    'select',
+    { name },
+    options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)),
+  );
+}
+
 export function card(title, ...children) {
   return h('section', { class: 'card' }, title ? h('h2', {}, title) : null, ...children);
 }

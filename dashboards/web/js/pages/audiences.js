@@ -2,7 +2,7 @@
 // Audiences: abandoned carts to target, by stage, value and consent; count, total value, CSV.
 import { download, getJson } from '../api.js';
 import { dateTime, int, money, moneyList } from '../fmt.js';
-import { card, emptyBox, h, kpi, PALETTE, table } from '../ui.js';
+import { card, emptyBox, h, select, kpi, PALETTE, table } from '../ui.js';
 
 export const controls = ['as_of', 'abandon_after'];
 const SHOWN = 200;
@@ -15,12 +15,6 @@ export async function render(root, ctx) {
     min_value_minor: p.get('min_value_minor') || '0',
     consent: p.get('consent') || 'required',
   };
-  const sel = (name, options, value) =>
-    h(
-      'select',
-      { name },
-      options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)),
-    );
   const form = h(
     'form',
     {
@@ -36,7 +30,7 @@ export async function render(root, ctx) {
       'label',
       {},
       'Abandoned within',
-      sel(
+      select(
         'lookback_days',
         [
           ['7', 'the last 7 days'],
@@ -52,7 +46,7 @@ export async function render(root, ctx) {
       'label',
       {},
       'Stage',
-      sel(
+      select(
         'stage',
         [
           ['any', 'any'],
@@ -72,7 +66,7 @@ export async function render(root, ctx) {
       'label',
       {},
       'Consent',
-      sel(
+      select(
         'consent',
         [
           ['required', 'marketing consent required'],

@@ -2,7 +2,7 @@
 // Funnel builder: steps, window, order, entity and breakdown, all in the URL so a link reproduces it.
 import { postJson } from '../api.js';
 import { dateTime, int, pct, seconds } from '../fmt.js';
-import { card, emptyBox, h, PALETTE, table } from '../ui.js';
+import { card, emptyBox, h, select, PALETTE, table } from '../ui.js';
 
 export const controls = ['from', 'to', 'as_of'];
 export const refresh = false;
@@ -73,12 +73,6 @@ export async function render(root, ctx) {
       r.querySelector('.n').textContent = `${i + 1}.`;
     });
   steps.forEach(addRow);
-  const sel = (name, options, value) =>
-    h(
-      'select',
-      { name },
-      options.map(([v, l]) => h('option', { value: v, selected: v === value }, l)),
-    );
   const form = h(
     'form',
     {
@@ -101,12 +95,12 @@ export async function render(root, ctx) {
       'div',
       { class: 'form' },
       h('button', { type: 'button', class: 'secondary', name: 'add', onclick: () => addRow() }, '+ step'),
-      h('label', {}, 'Window', sel('window', WINDOWS.some(([v]) => v === def.window) ? WINDOWS : [...WINDOWS, [def.window, `${def.window} s`]], def.window)),
+      h('label', {}, 'Window', select('window', WINDOWS.some(([v]) => v === def.window) ? WINDOWS : [...WINDOWS, [def.window, `${def.window} s`]], def.window)),
       h(
         'label',
         {},
         'Order',
-        sel(
+        select(
           'order',
           [
             ['ordered', 'ordered (others may come between)'],
@@ -120,7 +114,7 @@ export async function render(root, ctx) {
         'label',
         {},
         'Who',
-        sel(
+        select(
           'entity',
           [
             ['cart', 'carts'],
@@ -133,7 +127,7 @@ export async function render(root, ctx) {
         'label',
         {},
         'Breakdown',
-        sel(
+        select(
           'breakdown',
           [
             ['', 'none'],
