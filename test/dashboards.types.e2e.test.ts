@@ -18,10 +18,10 @@ const tsc = (cwd: string) =>
 describe("the dashboards' modules are type-checked against the API's answer types (// @ts-check, dashboards/web/tsconfig.json)", () => {
   let dir: string;
   beforeAll(async () => {
-    // A copy of the dashboards beside the real api/ and ingest/, to break one page without touching the tree.
+    // A copy of the dashboards beside the real api/, ingest/ and projections/ (what the answer types import), to break one page without touching the tree.
     dir = await mkdtemp(join(tmpdir(), 'carrello-dashboards-'));
     await cp(join(ROOT, 'dashboards/web'), join(dir, 'dashboards/web'), { recursive: true });
-    for (const d of ['api', 'ingest', 'node_modules']) await symlink(join(ROOT, d), join(dir, d));
+    for (const d of ['api', 'ingest', 'projections', 'node_modules']) await symlink(join(ROOT, d), join(dir, d));
   });
   afterAll(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
 
